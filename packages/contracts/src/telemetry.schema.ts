@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { ThingName } from './device.schema.js';
+
+const Timestamp = z.union([z.number().finite(), z.string().max(64)]);
+
+/**
+ * A telemetry message, in the original's shape (value, unit, label, temperature, humidity); any
+ * further fields are kept as they are.
+ */
+export const TelemetryPayload = z.looseObject({
+  '@timestamp': Timestamp.optional(),
+  timestamp: Timestamp.optional(),
+  value: z.number().finite().optional(),
+  unit: z.string().max(32).optional(),
+  label: z.string().max(120).optional(),
+  temperature: z.number().finite().optional(),
+  humidity: z.number().finite().optional(),
+});
+export type TelemetryPayload = z.infer<typeof TelemetryPayload>;
+
+/** `telemetry/{thingName}` or `telemetry/{thingName}/{stream}`. */
+export const TELEMETRY_TOPIC = /^telemetry\/([a-zA-Z0-9:_-]{1,128})(?:\/([a-zA-Z0-9:_-]{1,128}))?$/;
+
+export function telemetryTopic(thingName: string, stream?: string): string {
+  return stream ? `telemetry/${thingName}/${stream}` : `telemetry/${thingName}`;
+}
+
+/** Epoch milliseconds, or an ISO 8601 date. */
+const TimeParam = z.union([
+  z.string().regex(/^\d{1,15}$/).transform(Number),
+  z.iso.datetime({ offset: true }).transform((value) => Date.parse(value)),
+]);
+
+export const TelemetryQuery = z.object({
+  thingName: ThingName,
+  from: TimeParam.optional(),
+  to: TimeParam.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  order: z.enum(['asc', 'desc']).default('asc'),
+  cursor: z.string().max(512).optional(),
+});
+export type TelemetryQuery = z.infer<typeof TelemetryQuery>;
+
+export const TelemetryItem = z.object({
+  topic: z.string(),
+  epoch: z.number().int(),
+  payload: z.record(z.string(), z.unknown()),
+});
+export type TelemetryItem = z.infer<typeof TelemetryItem>;
+
+export const TelemetryPage = z.object({ items: z.array(TelemetryItem), next: z.string().optional() });
+export type TelemetryPage = z.infer<typeof TelemetryPage>;

@@ -1,0 +1,126 @@
+import type { Request, RequestHandler } from 'express';
+import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import { ROLE_RANK, type Role } from '@citus/contracts';
+import { AppError, notFound } from './errors.js';
+
+/** Who a verified token speaks for. */
+export interface Principal {
+  subject: string;
+}
+
+export interface TokenVerifier {
+  verify(token: string): Promise<Principal>;
+}
+
+export interface JwtVerifierOptions {
+  keys: JWTVerifyGetKey;
+  issuer: string;
+  audience: string;
+}
+
+/**
+ * The one verification path for people's tokens, whoever issued them (the embedded identity
+ * provider or Auth0): signature against a JWKS, issuer, audience, expiry.
+ */
+export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
+  return {
+    async verify(token) {
+      try {
+        const { payload } = await jwtVerify(token, options.keys, {
+          issuer: options.issuer,
+          audience: options.audience,
+          algorithms: ['ES256', 'RS256'],
+        });
+        if (!payload.sub) throw new AppError('unauthorized', 'token has no subject');
+        return { subject: payload.sub };
+      } catch (error) {
+        if (error instanceof AppError) throw error;
+        if (error instanceof errors.JOSEError) throw new AppError('unauthorized', 'invalid or expired token');
+        throw error;
+      }
+    },
+  };
+}
+
+export const localKeys = (jwks: JSONWebKeySet): JWTVerifyGetKey => createLocalJWKSet(jwks);
+export const remoteKeys = (url: URL): JWTVerifyGetKey => createRemoteJWKSet(url);
+
+/** Auth0 publishes its keys at a fixed place and names itself `https://{domain}/`. */
+export function auth0Verifier(domain: string, audience: string): TokenVerifier {
+  return createJwtVerifier({
+    keys: remoteKeys(new URL(`https://${domain}/.well-known/jwks.json`)),
+    issuer: `https://${domain}/`,
+    audience,
+  });
+}
+
+export interface WorkspaceAccess {
+  id: string;
+  slug: string;
+  role: Role;
+}
+
+/** What a request may do: the caller, and the workspace it acts in (named or its default). */
+export interface AccessContext {
+  userId: string;
+  username: string;
+  platformAdmin: boolean;
+  workspace: WorkspaceAccess | null;
+}
+
+/** Port: turns a verified subject into an access context. Owned here, implemented by the portal. */
+export interface AccessResolver {
+  /** `null` when the subject is no known user; throws not_found when the named workspace is not the caller's. */
+  resolve(subject: string, workspaceSlug: string | undefined): Promise<AccessContext | null>;
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- express's own way to extend its Request
+  namespace Express {
+    interface Request {
+      access?: AccessContext;
+    }
+  }
+}
+
+export const WORKSPACE_HEADER = 'x-citus-workspace';
+
+/** Requires a valid bearer token from a known user; sets `req.access`. */
+export function authenticate(verifier: TokenVerifier, resolver: AccessResolver): RequestHandler {
+  return async (req, _res, next) => {
+    const header = req.headers.authorization;
+    const match = header?.match(/^Bearer ([A-Za-z0-9._~+/=-]+)$/);
+    if (!match?.[1]) throw new AppError('unauthorized', 'a bearer token is required');
+    const principal = await verifier.verify(match[1]);
+    const named = req.headers[WORKSPACE_HEADER];
+    const access = await resolver.resolve(principal.subject, typeof named === 'string' ? named : undefined);
+    if (!access) throw new AppError('unauthorized', 'unknown user');
+    req.access = access;
+    next();
+  };
+}
+
+export function accessOf(req: Request): AccessContext {
+  if (!req.access) throw new AppError('unauthorized', 'not authenticated');
+  return req.access;
+}
+
+/** The workspace a request acts in, with at least `role` there. */
+export function workspaceOf(req: Request, role: Role = 'user'): WorkspaceAccess {
+  const { workspace } = accessOf(req);
+  if (!workspace) throw notFound('workspace');
+  if (ROLE_RANK[workspace.role] < ROLE_RANK[role]) throw new AppError('forbidden', `requires the ${role} role`);
+  return workspace;
+}
+
+export const requireRole =
+  (role: Role): RequestHandler =>
+  (req, _res, next) => {
+    workspaceOf(req, role);
+    next();
+  };
+
+export const requirePlatformAdmin: RequestHandler = (req, _res, next) => {
+  if (!accessOf(req).platformAdmin) throw new AppError('forbidden', 'requires the platform admin role');
+  next();
+};

@@ -1,0 +1,41 @@
+import type { ErrorCode } from '@citus/contracts';
+
+export const STATUS_BY_CODE: Record<ErrorCode, number> = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  too_many_requests: 429,
+  unavailable: 503,
+  internal: 500,
+};
+
+/** An expected failure, carrying one of the closed error codes. Domain code throws these. */
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+
+  get status(): number {
+    return STATUS_BY_CODE[this.code];
+  }
+}
+
+export const notFound = (what: string): AppError => new AppError('not_found', `${what} not found`);
+export const forbidden = (message = 'forbidden'): AppError => new AppError('forbidden', message);
+export const conflict = (message: string): AppError => new AppError('conflict', message);
+export const badRequest = (message: string, details?: unknown): AppError =>
+  new AppError('bad_request', message, details);
+
+/**
+ * The outcome of an adapter call that may fail in an expected way. `retryable` tells the caller
+ * whether the same call may succeed later (a busy store) or never will (bad data).
+ */
+export type Outcome<T> = { ok: true; value: T } | { ok: false; retryable: boolean; reason: string };

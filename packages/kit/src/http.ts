@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import express, { type ErrorRequestHandler, type Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import { z } from 'zod';
+import type { ErrorEnvelope } from '@citus/contracts';
+import { AppError } from './errors.js';
+import type { Logger } from './logger.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+export interface HttpAppOptions {
+  logger: Logger;
+  /** Largest JSON body accepted. */
+  bodyLimit?: string;
+}
+
+/**
+ * An express app with what every service needs: a request id on every log line (taken from a
+ * sane `x-request-id` header or made here), JSON bodies with a size limit, no fingerprinting header.
+ * Mount routes, then call `finishHttpApp`.
+ */
+export function createHttpApp(options: HttpAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(
+    pinoHttp({
+      logger: options.logger.child({ module: 'http' }),
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
+      // The URL is logged without its query string: secrets never belong there, but if a client
+      // puts one there anyway it must not end up in the log.
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          path: req.url.split('?')[0],
+        }),
+      },
+    }),
+  );
+  app.use(express.json({ limit: options.bodyLimit ?? '256kb' }));
+  return app;
+}
+
+/** Adds the 404 for unknown routes and the one error handler. Call after mounting routes. */
+export function finishHttpApp(app: Express): void {
+  app.use((_req, _res, next) => next(new AppError('not_found', 'no such route')));
+  app.use(errorHandler);
+}
+
+export function requestId(req: { id?: unknown }): string {
+  return typeof req.id === 'string' ? req.id : String(req.id ?? 'unknown');
+}
+
+function envelope(code: AppError['code'], message: string, id: string, details?: unknown): ErrorEnvelope {
+  return { error: { code, message, requestId: id, ...(details === undefined ? {} : { details }) } };
+}
+
+/** Maps every error to the one envelope; only unknown errors become 500, and those are logged with their stack. */
+export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, _next) => {
+  const id = requestId(req);
+  if (error instanceof AppError) {
+    res.status(error.status).json(envelope(error.code, error.message, id, error.details));
+    return;
+  }
+  if (error instanceof z.ZodError) {
+    res.status(400).json(envelope('bad_request', 'invalid request', id, error.issues));
+    return;
+  }
+  const bodyError = error as { type?: string; status?: number };
+  if (bodyError.type === 'entity.too.large') {
+    res.status(413).json(envelope('payload_too_large', 'request body too large', id));
+    return;
+  }
+  if (bodyError.type === 'entity.parse.failed' || bodyError.type === 'charset.unsupported') {
+    res.status(400).json(envelope('bad_request', 'request body is not valid JSON', id));
+    return;
+  }
+  req.log.error({ err: error }, 'unhandled error');
+  res.status(500).json(envelope('internal', 'internal error', id));
+};
+
+/** Parses a request part against a contract schema; a failure becomes a 400 with the issues. */
+export function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new AppError('bad_request', 'invalid request', result.error.issues);
+  return result.data;
+}
+

@@ -1,0 +1,56 @@
+import { EventEmitter } from 'node:events';
+import type { RequestHandler, Router } from 'express';
+import type { TelemetryItem } from '@citus/contracts';
+import type { HealthRegistry } from './health.js';
+import type { Logger } from './logger.js';
+import type { Shutdown } from './shutdown.js';
+
+/** Events the services of one process tell each other about. */
+export interface PlatformEvents {
+  'certificate.revoked': { thingName: string; certificateId: string };
+  'telemetry.stored': { workspaceId: string; thingName: string; items: TelemetryItem[] };
+}
+
+/** A typed, in-process event bus; listeners' errors are contained and reported, never thrown at the emitter. */
+export class EventBus {
+  private readonly emitter = new EventEmitter();
+
+  constructor(private readonly logger: Logger) {
+    this.emitter.setMaxListeners(0);
+  }
+
+  on<K extends keyof PlatformEvents>(event: K, listener: (payload: PlatformEvents[K]) => void): () => void {
+    const safe = (payload: PlatformEvents[K]) => {
+      try {
+        listener(payload);
+      } catch (error) {
+        this.logger.error({ err: error, event }, 'event listener failed');
+      }
+    };
+    this.emitter.on(event, safe);
+    return () => this.emitter.off(event, safe);
+  }
+
+  emit<K extends keyof PlatformEvents>(event: K, payload: PlatformEvents[K]): void {
+    this.emitter.emit(event, payload);
+  }
+}
+
+/** What the process gives every service it mounts. */
+export interface ServiceContext {
+  logger: Logger;
+  events: EventBus;
+  health: HealthRegistry;
+  shutdown: Shutdown;
+  dataDir: string;
+  /** Verifies people's bearer tokens and sets `req.access`. */
+  authenticate: RequestHandler;
+}
+
+/** A mounted service: its API routes (under `/api/v1`), routes at the root, and its start-up work. */
+export interface Service {
+  name: string;
+  apiRoutes?: Router;
+  rootRoutes?: Router;
+  start?(): Promise<void>;
+}

@@ -1,0 +1,2 @@
+export * from './certificate-authority.js';
+export * from './keys.js';

@@ -1,0 +1,53 @@
+import { chmodSync, existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
+
+export type SqliteDatabase = Database.Database;
+
+export interface Migration {
+  version: number;
+  sql: string;
+}
+
+export interface OpenOptions {
+  /** Owner of the migrations, so several modules can share one file. */
+  module: string;
+  migrations: Migration[];
+  /** `full` fsyncs the WAL on every commit: a committed write survives a power cut. */
+  synchronous?: 'full' | 'normal';
+}
+
+/**
+ * Opens (creating it mode 0600) a SQLite file in WAL mode and applies the module's pending
+ * migrations in one transaction each.
+ */
+export function openDatabase(file: string, options: OpenOptions): SqliteDatabase {
+  const isNew = file !== ':memory:' && !existsSync(file);
+  const db = new Database(file);
+  if (isNew) chmodSync(file, 0o600);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${options.synchronous ?? 'full'}`);
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db, options.module, options.migrations);
+  return db;
+}
+
+function migrate(db: SqliteDatabase, module: string, migrations: Migration[]): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    module TEXT NOT NULL, version INTEGER NOT NULL, applied_at TEXT NOT NULL,
+    PRIMARY KEY (module, version))`);
+  const applied = new Set(
+    db
+      .prepare('SELECT version FROM schema_migrations WHERE module = ?')
+      .pluck()
+      .all(module) as number[],
+  );
+  const record = db.prepare('INSERT INTO schema_migrations (module, version, applied_at) VALUES (?, ?, ?)');
+  for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (applied.has(migration.version)) continue;
+    db.transaction(() => {
+      db.exec(migration.sql);
+      record.run(module, migration.version, new Date().toISOString());
+    })();
+  }
+}

@@ -1,0 +1,59 @@
+import { Router, type RequestHandler } from 'express';
+import { z } from 'zod';
+import { ActivationRequest, DeclareDeviceRequest, UpdateDeviceRequest } from '@citus/contracts';
+import { parse, workspaceOf } from '@citus/kit';
+import type { DeviceService } from '../../app/device.service.js';
+
+const DeviceId = z.string().regex(/^dev_[0-9a-f]{24}$/, 'invalid device id');
+
+/** Devices (story 1), activation (story 2) and revocation under `/api/v1`. */
+export function deviceRoutes(devices: DeviceService, authenticate: RequestHandler, caPem: string): Router {
+  const router = Router();
+
+  router.get('/ca.pem', (_req, res) => {
+    res.type('application/x-pem-file').send(caPem);
+  });
+
+  // The device has no account: the one-time code in the body is its credential.
+  router.post('/devices/:id/activation', async (req, res) => {
+    const id = parse(DeviceId, req.params.id);
+    const response = await devices.activate(id, parse(ActivationRequest, req.body));
+    res.set('cache-control', 'no-store').json(response);
+  });
+
+  router.use('/devices', authenticate);
+
+  router.post('/devices', (req, res) => {
+    const workspace = workspaceOf(req, 'user');
+    res.status(201).set('cache-control', 'no-store').json(devices.declare(workspace.id, parse(DeclareDeviceRequest, req.body)));
+  });
+
+  router.get('/devices', (req, res) => {
+    res.json({ items: devices.list(workspaceOf(req, 'user').id) });
+  });
+
+  router.get('/devices/:id', (req, res) => {
+    res.json(devices.get(workspaceOf(req, 'user').id, parse(DeviceId, req.params.id)));
+  });
+
+  router.patch('/devices/:id', (req, res) => {
+    const workspace = workspaceOf(req, 'user');
+    res.json(devices.update(workspace.id, parse(DeviceId, req.params.id), parse(UpdateDeviceRequest, req.body)));
+  });
+
+  router.delete('/devices/:id', (req, res) => {
+    devices.delete(workspaceOf(req, 'user').id, parse(DeviceId, req.params.id));
+    res.status(204).end();
+  });
+
+  router.post('/devices/:id/activation-code', (req, res) => {
+    const workspace = workspaceOf(req, 'user');
+    res.set('cache-control', 'no-store').json(devices.renewActivationCode(workspace.id, parse(DeviceId, req.params.id)));
+  });
+
+  router.post('/devices/:id/revoke', (req, res) => {
+    res.json(devices.revoke(workspaceOf(req, 'user').id, parse(DeviceId, req.params.id)));
+  });
+
+  return router;
+}

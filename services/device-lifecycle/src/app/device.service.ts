@@ -1,0 +1,173 @@
+import type {
+  ActivationRequest,
+  ActivationResponse,
+  DeclareDeviceRequest,
+  DeclaredDevice,
+  Device,
+  UpdateDeviceRequest,
+} from '@citus/contracts';
+import { AppError, type EventBus, newId, notFound } from '@citus/kit';
+import { activationCodeMatches, hashActivationCode, newActivationCode } from '../domain/activation-code.js';
+import {
+  MAX_ACTIVATION_ATTEMPTS,
+  type CertificateAuthority,
+  type CertificateRecord,
+  type DeviceRecord,
+  type DeviceRepository,
+  InvalidCsrError,
+} from '../domain/device.js';
+import { newThingName } from '../domain/thing-name.js';
+
+export interface DeviceServiceOptions {
+  activationTtlMs: number;
+  mqttEndpoint: string;
+  /** The MQTT port: known only once the hub listens. */
+  mqttPort: () => number;
+  now?: () => Date;
+}
+
+const invalidCode = () => new AppError('forbidden', 'invalid or already used activation code');
+
+/** Story 1 and 2: declaring devices, activating them with a CSR, revoking them. */
+export class DeviceService {
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly devices: DeviceRepository,
+    private readonly ca: CertificateAuthority,
+    private readonly events: EventBus,
+    private readonly options: DeviceServiceOptions,
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  declare(workspaceId: string, request: DeclareDeviceRequest): DeclaredDevice {
+    const at = this.now().toISOString();
+    const device: DeviceRecord = {
+      id: newId('dev'),
+      workspaceId,
+      thingName: newThingName(request.name),
+      name: request.name,
+      type: request.type ?? null,
+      location: request.location ?? null,
+      latitude: request.latitude ?? null,
+      longitude: request.longitude ?? null,
+      status: 'declared',
+      certificateId: null,
+      createdAt: at,
+      updatedAt: at,
+    };
+    const { code, activation } = this.newActivation(device.id);
+    this.devices.insert(device, activation);
+    return { ...device, activationCode: code, activationExpiresAt: activation.expiresAt };
+  }
+
+  list(workspaceId: string): Device[] {
+    return this.devices.list(workspaceId);
+  }
+
+  get(workspaceId: string, id: string): Device {
+    const device = this.devices.get(workspaceId, id);
+    if (!device) throw notFound('device');
+    return device;
+  }
+
+  update(workspaceId: string, id: string, patch: UpdateDeviceRequest): Device {
+    const device = this.devices.update(workspaceId, id, patch, this.now().toISOString());
+    if (!device) throw notFound('device');
+    return device;
+  }
+
+  delete(workspaceId: string, id: string): void {
+    const device = this.get(workspaceId, id);
+    const revoked = this.devices.delete(workspaceId, id, this.now().toISOString());
+    this.announceRevoked(device.thingName, revoked);
+  }
+
+  /** A fresh code for a device that is not active (new, locked out, expired or revoked). */
+  renewActivationCode(workspaceId: string, id: string): { activationCode: string; activationExpiresAt: string } {
+    const device = this.get(workspaceId, id);
+    if (device.status === 'active') throw new AppError('conflict', 'device is active: revoke it first');
+    const { code, activation } = this.newActivation(device.id);
+    this.devices.putActivation(activation);
+    return { activationCode: code, activationExpiresAt: activation.expiresAt };
+  }
+
+  /**
+   * The device proves it holds the code and sends a CSR; the platform signs it for this thing.
+   * The code is checked first (a wrong one counts against the lock), the CSR is signed, and only
+   * then is the code consumed, atomically with storing the certificate: a bad CSR does not burn
+   * the code, and two racing requests cannot both succeed.
+   */
+  async activate(deviceId: string, request: ActivationRequest): Promise<ActivationResponse> {
+    const found = this.devices.findForActivation(deviceId);
+    if (!found) throw notFound('device');
+    const { device, activation } = found;
+    if (!activation) throw invalidCode();
+    if (activation.failedAttempts >= MAX_ACTIVATION_ATTEMPTS) {
+      throw new AppError('forbidden', 'activation is locked after too many wrong codes: ask for a new code');
+    }
+    if (!activationCodeMatches(request.activationCode, activation.codeHash)) {
+      this.devices.recordFailedAttempt(deviceId);
+      throw invalidCode();
+    }
+    if (Date.parse(activation.expiresAt) <= this.now().getTime()) {
+      throw new AppError('forbidden', 'activation code expired: ask for a new code');
+    }
+
+    let issued;
+    try {
+      issued = await this.ca.signDeviceCsr(request.csr, device.thingName);
+    } catch (error) {
+      if (error instanceof InvalidCsrError) throw new AppError('bad_request', error.message);
+      throw error;
+    }
+    const at = this.now().toISOString();
+    const certificate: CertificateRecord = {
+      id: issued.certificateId,
+      thingName: device.thingName,
+      deviceId: device.id,
+      workspaceId: device.workspaceId,
+      certificatePem: issued.certificatePem,
+      status: 'ACTIVE',
+      notAfter: issued.notAfter.toISOString(),
+      createdAt: at,
+      revokedAt: null,
+    };
+    if (!this.devices.completeActivation(deviceId, activation.codeHash, certificate, at)) throw invalidCode();
+    return {
+      thingName: device.thingName,
+      certificateId: certificate.id,
+      certificatePem: certificate.certificatePem,
+      caCertificatePem: this.ca.certificatePem,
+      mqttEndpoint: this.options.mqttEndpoint,
+      mqttPort: this.options.mqttPort(),
+    };
+  }
+
+  /** Revokes the device's certificates; the hub closes its live sessions on the event. */
+  revoke(workspaceId: string, id: string): Device {
+    const device = this.get(workspaceId, id);
+    const revoked = this.devices.revoke(workspaceId, id, this.now().toISOString());
+    this.announceRevoked(device.thingName, revoked);
+    return this.get(workspaceId, id);
+  }
+
+  /** For the hub: the thing an active certificate is attached to, if it is active. */
+  activeCertificate(certificateId: string): { thingName: string; workspaceId: string } | undefined {
+    const certificate = this.devices.findCertificate(certificateId);
+    if (!certificate || certificate.status !== 'ACTIVE') return undefined;
+    if (Date.parse(certificate.notAfter) <= this.now().getTime()) return undefined;
+    return { thingName: certificate.thingName, workspaceId: certificate.workspaceId };
+  }
+
+  private newActivation(deviceId: string) {
+    const code = newActivationCode();
+    const expiresAt = new Date(this.now().getTime() + this.options.activationTtlMs).toISOString();
+    return { code, activation: { deviceId, codeHash: hashActivationCode(code), expiresAt, failedAttempts: 0 } };
+  }
+
+  private announceRevoked(thingName: string, certificateIds: string[]): void {
+    for (const certificateId of certificateIds) this.events.emit('certificate.revoked', { thingName, certificateId });
+  }
+}

@@ -1,0 +1,3 @@
+export { createService, type DeviceLifecycleContext, type DeviceLifecycleService } from './service.js';
+export { DeviceLifecycleConfig } from './config.js';
+export { DeviceService } from './app/device.service.js';

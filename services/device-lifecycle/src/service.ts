@@ -1,0 +1,40 @@
+import { join } from 'node:path';
+import type { Service, ServiceContext } from '@citus/kit';
+import type { EmbeddedCertificateAuthority } from '@citus/pki';
+import { openDatabase } from '@citus/sqlite';
+import { DeviceService } from './app/device.service.js';
+import { deviceRoutes } from './adapters/http/device.routes.js';
+import { EmbeddedCaAdapter } from './adapters/pki/embedded-ca.adapter.js';
+import { DEVICE_MIGRATIONS, SqliteDeviceRepository } from './adapters/sqlite/device.repository.js';
+import type { DeviceLifecycleConfig } from './config.js';
+
+export interface DeviceLifecycleContext extends ServiceContext {
+  config: DeviceLifecycleConfig;
+  ca: EmbeddedCertificateAuthority;
+  /** The MQTT port devices are told to use, once the hub listens. */
+  mqttPort: () => number;
+}
+
+export interface DeviceLifecycleService extends Service {
+  devices: DeviceService;
+}
+
+export function createService(ctx: DeviceLifecycleContext): DeviceLifecycleService {
+  const db = openDatabase(join(ctx.dataDir, 'devices.db'), { module: 'device-lifecycle', migrations: DEVICE_MIGRATIONS });
+  ctx.shutdown.add('device store', () => void db.close());
+  const devices = new DeviceService(
+    new SqliteDeviceRepository(db),
+    new EmbeddedCaAdapter(ctx.ca, ctx.config.CITUS_DEVICE_CERT_DAYS),
+    ctx.events,
+    {
+      activationTtlMs: ctx.config.CITUS_ACTIVATION_TTL_HOURS * 3_600_000,
+      mqttEndpoint: ctx.config.CITUS_MQTT_ENDPOINT,
+      mqttPort: ctx.mqttPort,
+    },
+  );
+  return {
+    name: 'device-lifecycle',
+    devices,
+    apiRoutes: deviceRoutes(devices, ctx.authenticate, ctx.ca.certificatePem),
+  };
+}

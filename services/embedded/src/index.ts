@@ -1,0 +1,1 @@
+export { loadConfig, startPlatform, type Platform } from './platform.js';

@@ -1,0 +1,119 @@
+import { mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join, resolve } from 'node:path';
+import { createService as createDeviceLifecycle, DeviceLifecycleConfig } from '@citus/device-lifecycle';
+import { createService as createIotHub, IotHubConfig } from '@citus/iot-hub';
+import {
+  ConfigError,
+  createHttpApp,
+  createLogger,
+  EventBus,
+  finishHttpApp,
+  HealthRegistry,
+  parseConfig,
+  Shutdown,
+  type Logger,
+  type Service,
+} from '@citus/kit';
+import { EmbeddedCertificateAuthority } from '@citus/pki';
+import { createService as createPortal, PortalConfig } from '@citus/portal';
+import { EmbeddedConfig } from './config.js';
+
+export interface Platform {
+  httpPort: number;
+  mqttPort: number;
+  dataDir: string;
+  caPem: string;
+  logger: Logger;
+  shutdown: Shutdown;
+  stop(): Promise<void>;
+}
+
+/** Every service's config, parsed once; all problems are reported together. */
+export function loadConfig(env: NodeJS.ProcessEnv) {
+  const problems: string[] = [];
+  const parse = <T>(read: () => T): T | undefined => {
+    try {
+      return read();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+      return undefined;
+    }
+  };
+  const config = {
+    embedded: parse(() => parseConfig(EmbeddedConfig, env)),
+    portal: parse(() => parseConfig(PortalConfig, env)),
+    devices: parse(() => parseConfig(DeviceLifecycleConfig, env)),
+    hub: parse(() => parseConfig(IotHubConfig, env)),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config as { [K in keyof typeof config]: NonNullable<(typeof config)[K]> };
+}
+
+/**
+ * The embedded mode: every service mounted in one process, one HTTP server for all their routes,
+ * the built-in hub on its TLS port, data under one directory.
+ */
+export async function startPlatform(env: NodeJS.ProcessEnv = process.env, logger?: Logger): Promise<Platform> {
+  const config = loadConfig(env);
+  const log = logger ?? createLogger({ level: config.embedded.LOG_LEVEL });
+  const dataDir = resolve(config.embedded.CITUS_DATA_DIR);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const base = {
+    logger: log,
+    events: new EventBus(log),
+    health: new HealthRegistry(),
+    shutdown: new Shutdown(log),
+    dataDir,
+  };
+  const setHttpReady = base.health.register('http');
+
+  const ca = await EmbeddedCertificateAuthority.loadOrCreate(join(dataDir, 'ca'));
+  const portal = await createPortal({ ...base, config: config.portal });
+  const ctx = { ...base, authenticate: portal.authenticate };
+  const hub = createIotHub({ ...ctx, config: config.hub, ca, certificates: { activeCertificate: (id) => devices.devices.activeCertificate(id) } });
+  const devices = createDeviceLifecycle({ ...ctx, config: config.devices, ca, mqttPort: () => hub.mqttPort() });
+  const services: Service[] = [portal, devices, hub];
+
+  const app = createHttpApp({ logger: log });
+  app.get('/healthz', (_req, res) => {
+    const { healthy, body } = base.health.report();
+    res.status(healthy ? 200 : 503).json(body);
+  });
+  for (const service of services) if (service.apiRoutes) app.use('/api/v1', service.apiRoutes);
+  for (const service of services) if (service.rootRoutes) app.use(service.rootRoutes);
+  finishHttpApp(app);
+
+  for (const service of services) await service.start?.();
+  const server = createServer(app);
+  await new Promise<void>((done, fail) => {
+    server.once('error', fail);
+    server.listen(config.embedded.PORT, config.embedded.HOST, done);
+  });
+  base.shutdown.add('http server', () => closeHttp(server));
+  base.shutdown.add('health', () => base.health.markStopping());
+  setHttpReady(true);
+
+  const address = server.address();
+  const httpPort = typeof address === 'object' && address ? address.port : config.embedded.PORT;
+  log.info({ httpPort, mqttPort: hub.mqttPort(), dataDir }, 'Citus IoT platform ready');
+  return {
+    httpPort,
+    mqttPort: hub.mqttPort(),
+    dataDir,
+    caPem: ca.certificatePem,
+    logger: log,
+    shutdown: base.shutdown,
+    stop: () => base.shutdown.run('stop'),
+  };
+}
+
+/** Stops accepting, lets in-flight requests finish for a few seconds, then cuts streams. */
+async function closeHttp(server: Server): Promise<void> {
+  const closed = new Promise<void>((done) => server.close(() => done()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), 5_000);
+  await closed;
+  clearTimeout(timer);
+}

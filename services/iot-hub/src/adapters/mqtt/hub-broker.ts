@@ -1,0 +1,151 @@
+import { createServer, type Server, type TLSSocket } from 'node:tls';
+import { Aedes, type AuthenticateError, type Client } from 'aedes';
+import type { Logger } from '@citus/kit';
+import { certificateIdFromFingerprint } from '@citus/pki';
+import type { IngestService } from '../../app/ingest.service.js';
+import { MAX_PAYLOAD_BYTES, mayPublish, maySubscribe } from '../../domain/device-policy.js';
+import type { CertificateDirectory, DeviceSession } from '../../domain/device-session.js';
+
+export interface HubBrokerOptions {
+  tls: { certificatePem: string; privateKeyPem: string; caPem: string };
+  certificates: CertificateDirectory;
+  ingest: IngestService;
+  logger: Logger;
+}
+
+// CONNACK return codes of MQTT 3.1.1 (3.2.2.3); aedes maps them to MQTT 5 reason codes.
+const IDENTIFIER_REJECTED = 2;
+const NOT_AUTHORIZED = 5;
+
+function refuse(returnCode: number, message: string): AuthenticateError {
+  return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
+}
+
+/**
+ * The built-in hub's MQTT side: aedes behind a TLS server that demands a client certificate from
+ * the platform CA. Auth is aedes's hooks; each denial disconnects the client, as AWS IoT does.
+ */
+export class HubBroker {
+  private readonly sessions = new WeakMap<Client, DeviceSession>();
+  /** The live client of each thing; a new connection with the same client id takes over. */
+  private readonly clientsByThing = new Map<string, Client>();
+  private broker: Aedes | undefined;
+  private server: Server | undefined;
+
+  constructor(private readonly options: HubBrokerOptions) {}
+
+  async listen(port: number, host?: string): Promise<number> {
+    const broker = await Aedes.createBroker({
+      authenticate: (client, _username, _password, done) => this.authenticate(client, done),
+      authorizePublish: (client, packet, done) => this.authorizePublish(client, packet, done),
+      authorizeSubscribe: (client, subscription, done) => {
+        const session = client && this.sessions.get(client);
+        if (session && maySubscribe(session.thingName, subscription.topic)) return done(null, subscription);
+        this.options.logger.warn({ thingName: session?.thingName, topic: subscription.topic }, 'subscribe denied');
+        done(new Error('subscribe not authorised'));
+      },
+    });
+    broker.on('clientDisconnect', (client) => this.forget(client));
+    broker.on('clientError', (client, error) =>
+      this.options.logger.debug({ clientId: client.id, err: error.message }, 'client error'),
+    );
+    const server = createServer(
+      {
+        key: this.options.tls.privateKeyPem,
+        cert: this.options.tls.certificatePem,
+        ca: [this.options.tls.caPem],
+        requestCert: true,
+        rejectUnauthorized: true,
+        minVersion: 'TLSv1.2',
+      },
+      broker.handle,
+    );
+    server.on('tlsClientError', (error) => this.options.logger.debug({ err: error.message }, 'tls handshake refused'));
+    this.broker = broker;
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    const address = server.address();
+    return typeof address === 'object' && address ? address.port : port;
+  }
+
+  /** Closes the live sessions of a revoked certificate at once. */
+  disconnectCertificate(thingName: string, certificateId: string): boolean {
+    const client = this.clientsByThing.get(thingName);
+    if (!client || this.sessions.get(client)?.certificateId !== certificateId) return false;
+    this.options.logger.info({ thingName, certificateId }, 'certificate revoked: closing session');
+    client.close();
+    return true;
+  }
+
+  /** Stops accepting connections and closes the clients; in-flight writes finish first in `ingest.drain`. */
+  async close(): Promise<void> {
+    const server = this.server;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    const broker = this.broker;
+    if (broker) await new Promise<void>((resolve) => broker.close(() => resolve()));
+  }
+
+  private forget(client: Client): void {
+    const session = this.sessions.get(client);
+    if (session && this.clientsByThing.get(session.thingName) === client) this.clientsByThing.delete(session.thingName);
+  }
+
+  /**
+   * The certificate was already checked against the platform CA in the TLS handshake. Here it
+   * must be active and attached to a thing, and the client id must be that thing's name, as
+   * `iot:Connect` on `client/${iot:Connection.Thing.ThingName}` requires on AWS IoT.
+   */
+  private authenticate(client: Client, done: (error: AuthenticateError | null, success: boolean | null) => void): void {
+    const socket = client.conn as TLSSocket;
+    const peer = typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate() : undefined;
+    if (!peer?.fingerprint256) return done(refuse(NOT_AUTHORIZED, 'no client certificate'), false);
+    const certificateId = certificateIdFromFingerprint(peer.fingerprint256);
+    const attached = this.options.certificates.activeCertificate(certificateId);
+    const log = this.options.logger.child({ clientId: client.id, certificateId });
+    if (!attached) {
+      log.warn('connect refused: certificate not active');
+      return done(refuse(NOT_AUTHORIZED, 'certificate not active'), false);
+    }
+    if (client.id !== attached.thingName) {
+      log.warn({ thingName: attached.thingName }, 'connect refused: client id is not the thing name');
+      return done(refuse(IDENTIFIER_REJECTED, 'client id must be the thing name'), false);
+    }
+    this.sessions.set(client, { thingName: attached.thingName, workspaceId: attached.workspaceId, certificateId });
+    this.clientsByThing.set(attached.thingName, client);
+    log.info({ thingName: attached.thingName }, 'device connected');
+    done(null, true);
+  }
+
+  /**
+   * Runs before aedes sends the PUBACK: the durable write happens here, so an acknowledged
+   * message is a stored one. A denied publish, an oversize payload or a failed write errors,
+   * which makes aedes close the connection without acknowledging.
+   */
+  private authorizePublish(
+    client: Client | null,
+    packet: { topic: string; payload: Buffer | string },
+    done: (error?: Error | null) => void,
+  ): void {
+    const session = client && this.sessions.get(client);
+    if (!session) return done(new Error('publish from an unauthenticated client'));
+    if (!mayPublish(session.thingName, packet.topic)) {
+      this.options.logger.warn({ thingName: session.thingName, topic: packet.topic }, 'publish denied');
+      return done(new Error('publish not authorised'));
+    }
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    if (payload.length > MAX_PAYLOAD_BYTES) {
+      this.options.logger.warn({ thingName: session.thingName, bytes: payload.length }, 'payload too large');
+      return done(new Error('payload larger than 128 KB'));
+    }
+    this.options.ingest.ingest(session, packet.topic, payload).then(
+      () => done(null),
+      (error: unknown) => {
+        this.options.logger.error({ err: error, thingName: session.thingName }, 'telemetry write failed');
+        done(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  }
+}

@@ -1,0 +1,140 @@
+import type { Migration, SqliteDatabase } from '@citus/sqlite';
+import type {
+  DeadLetter,
+  StoredItem,
+  TelemetryRange,
+  TelemetryRecord,
+  TelemetryRepository,
+  WriteOutcome,
+} from '../../domain/telemetry.js';
+
+export const TELEMETRY_MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    sql: `
+      -- The original's DynamoDB table: partition key topic, sort key epoch (ms).
+      CREATE TABLE telemetry (
+        topic TEXT NOT NULL,
+        epoch INTEGER NOT NULL,
+        thing_name TEXT NOT NULL,
+        workspace_id TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        PRIMARY KEY (topic, epoch)
+      ) WITHOUT ROWID;
+      CREATE INDEX telemetry_by_thing ON telemetry (workspace_id, thing_name, epoch, topic);
+      CREATE TABLE dead_letters (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        topic TEXT NOT NULL,
+        thing_name TEXT NOT NULL,
+        workspace_id TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        payload BLOB NOT NULL,
+        received_at INTEGER NOT NULL
+      );
+      CREATE INDEX dead_letters_by_thing ON dead_letters (workspace_id, thing_name, id);`,
+  },
+];
+
+/** Receive-time epochs are bumped by 1 ms on a clash; past this many something is wrong. */
+const MAX_EPOCH_BUMPS = 10_000;
+
+export class SqliteTelemetryRepository implements TelemetryRepository {
+  private readonly sql;
+  /** The last receive-time epoch given per topic, so a burst within one ms gets ms+1, ms+2, ... */
+  private readonly lastEpoch = new Map<string, number>();
+
+  constructor(private readonly db: SqliteDatabase) {
+    this.sql = {
+      insert: db.prepare(
+        `INSERT OR IGNORE INTO telemetry (topic, epoch, thing_name, workspace_id, payload, received_at)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      ),
+      payloadAt: db.prepare('SELECT payload FROM telemetry WHERE topic = ? AND epoch = ?').pluck(),
+      deadLetter: db.prepare(
+        `INSERT INTO dead_letters (topic, thing_name, workspace_id, reason, payload, received_at)
+         VALUES (@topic, @thingName, @workspaceId, @reason, @payload, @receivedAt)`,
+      ),
+      countDeadLetters: db
+        .prepare('SELECT count(*) FROM dead_letters WHERE workspace_id = ? AND thing_name = ?')
+        .pluck(),
+      recentDeadLetters: db.prepare(
+        `SELECT topic, reason, received_at AS receivedAt FROM dead_letters
+         WHERE workspace_id = ? AND thing_name = ? ORDER BY id DESC LIMIT ?`,
+      ),
+    };
+  }
+
+  write(entries: Array<{ record: TelemetryRecord } | { deadLetter: DeadLetter }>): WriteOutcome[] {
+    return this.db.transaction(() =>
+      entries.map((entry): WriteOutcome => {
+        if ('deadLetter' in entry) {
+          this.sql.deadLetter.run(entry.deadLetter);
+          return { kind: 'dead-lettered' };
+        }
+        return this.writeRecord(entry.record);
+      }),
+    )();
+  }
+
+  query(workspaceId: string, thingName: string, range: TelemetryRange): StoredItem[] {
+    const asc = range.order === 'asc';
+    const clauses = ['workspace_id = @workspaceId', 'thing_name = @thingName'];
+    if (range.from !== undefined) clauses.push('epoch >= @from');
+    if (range.to !== undefined) clauses.push('epoch <= @to');
+    if (range.after) clauses.push(asc ? '(epoch, topic) > (@afterEpoch, @afterTopic)' : '(epoch, topic) < (@afterEpoch, @afterTopic)');
+    const direction = asc ? 'ASC' : 'DESC';
+    const rows = this.db
+      .prepare(
+        `SELECT topic, epoch, payload FROM telemetry WHERE ${clauses.join(' AND ')}
+         ORDER BY epoch ${direction}, topic ${direction} LIMIT @limit`,
+      )
+      .all({
+        workspaceId,
+        thingName,
+        from: range.from,
+        to: range.to,
+        afterEpoch: range.after?.epoch,
+        afterTopic: range.after?.topic,
+        limit: range.limit,
+      }) as Array<{ topic: string; epoch: number; payload: string }>;
+    return rows.map((row) => ({ topic: row.topic, epoch: row.epoch, payload: JSON.parse(row.payload) as Record<string, unknown> }));
+  }
+
+  countDeadLetters(workspaceId: string, thingName: string): number {
+    return this.sql.countDeadLetters.get(workspaceId, thingName) as number;
+  }
+
+  recentDeadLetters(workspaceId: string, thingName: string, limit: number) {
+    return this.sql.recentDeadLetters.all(workspaceId, thingName, limit) as Array<{ topic: string; reason: string; receivedAt: number }>;
+  }
+
+  /**
+   * A device timestamp identifies its message: the same payload again at the same (topic, epoch)
+   * is a resend and is not stored twice. Without one (or when that slot holds a different message)
+   * the receive time is used, moved on by 1 ms until the slot is free, so nothing is overwritten.
+   */
+  private writeRecord(record: TelemetryRecord): WriteOutcome {
+    const { topic } = record;
+    if (record.deviceEpoch !== undefined) {
+      if (this.insert(record, record.deviceEpoch)) return { kind: 'stored', topic, epoch: record.deviceEpoch };
+      if (this.sql.payloadAt.get(topic, record.deviceEpoch) === record.payload) {
+        return { kind: 'duplicate', topic, epoch: record.deviceEpoch };
+      }
+    }
+    let epoch = Math.max(record.receivedAt, (this.lastEpoch.get(topic) ?? 0) + 1);
+    for (let bumps = 0; !this.insert(record, epoch); bumps++) {
+      if (bumps >= MAX_EPOCH_BUMPS) throw new Error(`no free epoch for ${topic} near ${record.receivedAt}`);
+      epoch++;
+    }
+    this.lastEpoch.set(topic, epoch);
+    return { kind: 'stored', topic, epoch };
+  }
+
+  private insert(record: TelemetryRecord, epoch: number): boolean {
+    return (
+      this.sql.insert.run(record.topic, epoch, record.thingName, record.workspaceId, record.payload, record.receivedAt)
+        .changes === 1
+    );
+  }
+}

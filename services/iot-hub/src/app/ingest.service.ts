@@ -1,0 +1,102 @@
+import { TelemetryPayload } from '@citus/contracts';
+import type { EventBus, Logger } from '@citus/kit';
+import type { DeviceSession } from '../domain/device-session.js';
+import {
+  deviceTimestamp,
+  type DeadLetter,
+  type StoredItem,
+  type TelemetryRecord,
+  type TelemetryRepository,
+  type WriteOutcome,
+} from '../domain/telemetry.js';
+import { GroupCommit } from './group-commit.js';
+
+type Entry = { record: TelemetryRecord } | { deadLetter: DeadLetter };
+
+export interface IngestStats {
+  stored: number;
+  duplicates: number;
+  deadLettered: number;
+  failedWrites: number;
+}
+
+/**
+ * The telemetry rule of the built-in hub: validates each message against the contract, writes it
+ * durably (or dead-letters it with the reason) and resolves only once the write is committed, so
+ * the broker acknowledges nothing that could still be lost.
+ */
+export class IngestService {
+  private readonly writer: GroupCommit<Entry, WriteOutcome>;
+  readonly stats: IngestStats = { stored: 0, duplicates: 0, deadLettered: 0, failedWrites: 0 };
+
+  constructor(
+    private readonly repository: TelemetryRepository,
+    private readonly events: EventBus,
+    private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.writer = new GroupCommit((entries) => this.flush(entries));
+  }
+
+  async ingest(session: DeviceSession, topic: string, payload: Buffer): Promise<WriteOutcome> {
+    const receivedAt = this.now();
+    const entry = this.classify(session, topic, payload, receivedAt);
+    try {
+      return await this.writer.submit(entry);
+    } catch (error) {
+      this.stats.failedWrites++;
+      throw error;
+    }
+  }
+
+  /** Commits what is queued; called on shutdown before the store closes. */
+  drain(): void {
+    this.writer.drain();
+  }
+
+  private classify(session: DeviceSession, topic: string, payload: Buffer, receivedAt: number): Entry {
+    const base = { topic, thingName: session.thingName, workspaceId: session.workspaceId, receivedAt };
+    let json: unknown;
+    try {
+      json = JSON.parse(payload.toString('utf8'));
+    } catch {
+      return { deadLetter: { ...base, reason: 'payload is not valid JSON', payload } };
+    }
+    const parsed = TelemetryPayload.safeParse(json);
+    if (!parsed.success) {
+      const reason = parsed.error.issues
+        .slice(0, 5)
+        .map((issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`)
+        .join('; ');
+      return { deadLetter: { ...base, reason: `payload fails the telemetry schema: ${reason}`, payload } };
+    }
+    const text = payload.toString('utf8');
+    return {
+      record: { ...base, payload: text, document: parsed.data, deviceEpoch: deviceTimestamp(parsed.data, receivedAt) },
+    };
+  }
+
+  private flush(entries: Entry[]): WriteOutcome[] {
+    const outcomes = this.repository.write(entries);
+    const byThing = new Map<string, { workspaceId: string; items: StoredItem[] }>();
+    outcomes.forEach((outcome, index) => {
+      const entry = entries[index] as Entry;
+      if (outcome.kind === 'dead-lettered' && 'deadLetter' in entry) {
+        this.stats.deadLettered++;
+        this.logger.warn({ thingName: entry.deadLetter.thingName, topic: entry.deadLetter.topic, reason: entry.deadLetter.reason }, 'telemetry dead-lettered');
+      } else if (outcome.kind === 'duplicate') {
+        this.stats.duplicates++;
+      } else if (outcome.kind === 'stored' && 'record' in entry) {
+        this.stats.stored++;
+        const { thingName, workspaceId, document } = entry.record;
+        const stored = byThing.get(thingName) ?? { workspaceId, items: [] };
+        stored.items.push({ topic: outcome.topic, epoch: outcome.epoch, payload: document });
+        byThing.set(thingName, stored);
+      }
+    });
+    for (const [thingName, { workspaceId, items }] of byThing) {
+      this.events.emit('telemetry.stored', { workspaceId, thingName, items });
+    }
+    return outcomes;
+  }
+}

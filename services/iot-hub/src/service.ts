@@ -1,0 +1,61 @@
+import { join } from 'node:path';
+import type { Service, ServiceContext } from '@citus/kit';
+import type { EmbeddedCertificateAuthority } from '@citus/pki';
+import { openDatabase } from '@citus/sqlite';
+import { IngestService } from './app/ingest.service.js';
+import { telemetryRoutes } from './adapters/http/telemetry.routes.js';
+import { HubBroker } from './adapters/mqtt/hub-broker.js';
+import { SqliteTelemetryRepository, TELEMETRY_MIGRATIONS } from './adapters/sqlite/telemetry.repository.js';
+import type { IotHubConfig } from './config.js';
+import type { CertificateDirectory } from './domain/device-session.js';
+
+export interface IotHubContext extends ServiceContext {
+  config: IotHubConfig;
+  ca: EmbeddedCertificateAuthority;
+  certificates: CertificateDirectory;
+}
+
+export interface IotHubService extends Service {
+  ingest: IngestService;
+  /** The MQTT port actually bound (differs from the config when it asks for port 0). */
+  mqttPort(): number;
+}
+
+/** The built-in hub: TLS MQTT broker, device policy, telemetry rule and telemetry reads. */
+export function createService(ctx: IotHubContext): IotHubService {
+  const logger = ctx.logger.child({ module: 'iot-hub' });
+  const db = openDatabase(join(ctx.dataDir, 'telemetry.db'), { module: 'iot-hub', migrations: TELEMETRY_MIGRATIONS });
+  const repository = new SqliteTelemetryRepository(db);
+  const ingest = new IngestService(repository, ctx.events, logger);
+  let boundPort = ctx.config.MQTT_TLS_PORT;
+  let broker: HubBroker | undefined;
+  const setReady = ctx.health.register('mqtt');
+
+  // Registered first so it runs last: the store closes after the broker stopped and writes drained.
+  ctx.shutdown.add('telemetry store', () => {
+    ingest.drain();
+    db.close();
+  });
+
+  return {
+    name: 'iot-hub',
+    ingest,
+    mqttPort: () => boundPort,
+    apiRoutes: telemetryRoutes(repository, ctx.events, ctx.authenticate),
+    async start() {
+      const hostnames = ['localhost', '127.0.0.1', ...ctx.config.CITUS_HUB_HOSTNAMES];
+      const server = await ctx.ca.issueServerCertificate([...new Set(hostnames)]);
+      broker = new HubBroker({
+        tls: { ...server, caPem: ctx.ca.certificatePem },
+        certificates: ctx.certificates,
+        ingest,
+        logger,
+      });
+      ctx.events.on('certificate.revoked', ({ thingName, certificateId }) => broker?.disconnectCertificate(thingName, certificateId));
+      boundPort = await broker.listen(ctx.config.MQTT_TLS_PORT, ctx.config.MQTT_HOST);
+      ctx.shutdown.add('mqtt broker', () => broker?.close());
+      setReady(true);
+      logger.info({ port: boundPort }, 'MQTT over TLS listening');
+    },
+  };
+}

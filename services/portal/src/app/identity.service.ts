@@ -1,0 +1,128 @@
+import type { AccessContext, AccessResolver } from '@citus/kit';
+import { AppError, conflict, newId, notFound } from '@citus/kit';
+import type {
+  AddMemberRequest,
+  CreateUserRequest,
+  CreateWorkspaceRequest,
+  Me,
+  Membership,
+  TokenResponse,
+  User,
+  Workspace,
+} from '@citus/contracts';
+import {
+  DEFAULT_WORKSPACE,
+  type IdentityRepository,
+  type TokenIssuer,
+  type UserRecord,
+} from '../domain/identity.js';
+import { DUMMY_HASH, hashPassword, verifyPassword } from '../domain/password.js';
+
+const toUser = (user: UserRecord): User => ({
+  id: user.id,
+  username: user.username,
+  platformAdmin: user.platformAdmin,
+  createdAt: user.createdAt,
+});
+
+/** Users, workspaces, roles and the embedded identity provider's login. */
+export class IdentityService implements AccessResolver {
+  constructor(
+    private readonly repository: IdentityRepository,
+    /** Absent in Auth0 mode, where Auth0 issues the tokens. */
+    private readonly issuer: TokenIssuer | undefined,
+  ) {}
+
+  /** First start: the `default` workspace, and with a password the platform admin `admin`, its admin. */
+  async bootstrap(adminPassword: string | undefined): Promise<void> {
+    const workspace =
+      this.repository.findWorkspaceBySlug(DEFAULT_WORKSPACE) ??
+      this.createWorkspace({ slug: DEFAULT_WORKSPACE, name: 'Default workspace' });
+    if (!adminPassword || this.repository.findUserByUsername('admin')) return;
+    const admin = await this.createUser({ username: 'admin', password: adminPassword, platformAdmin: true });
+    this.repository.putMembership({ workspaceId: workspace.id, userId: admin.id, role: 'admin' });
+  }
+
+  async issueToken(username: string, password: string): Promise<TokenResponse> {
+    if (!this.issuer) throw new AppError('bad_request', 'this platform signs in through Auth0');
+    const user = this.repository.findUserByUsername(username);
+    // Hash even for an unknown user, so timing does not tell which usernames exist.
+    const valid = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
+    if (!user || !user.passwordHash || !valid) throw new AppError('unauthorized', 'wrong username or password');
+    const { token, expiresIn } = await this.issuer.issue(user.subject);
+    return { access_token: token, token_type: 'Bearer', expires_in: expiresIn };
+  }
+
+  async createUser(request: CreateUserRequest): Promise<User> {
+    if (this.repository.findUserByUsername(request.username)) throw conflict('username already taken');
+    if (this.issuer && !request.password) throw new AppError('bad_request', 'a password is required');
+    if (!this.issuer && !request.externalId) throw new AppError('bad_request', 'externalId (the Auth0 user id) is required');
+    const id = newId('usr');
+    const user: UserRecord = {
+      id,
+      username: request.username,
+      subject: this.issuer ? id : (request.externalId as string),
+      passwordHash: request.password && this.issuer ? await hashPassword(request.password) : null,
+      platformAdmin: request.platformAdmin,
+      createdAt: new Date().toISOString(),
+    };
+    if (this.repository.findUserBySubject(user.subject)) throw conflict('externalId already linked to a user');
+    this.repository.insertUser(user);
+    return toUser(user);
+  }
+
+  listUsers(): User[] {
+    return this.repository.listUsers().map(toUser);
+  }
+
+  createWorkspace(request: CreateWorkspaceRequest): Workspace {
+    if (this.repository.findWorkspaceBySlug(request.slug)) throw conflict('workspace slug already taken');
+    const workspace = { id: newId('ws'), slug: request.slug, name: request.name, createdAt: new Date().toISOString() };
+    this.repository.insertWorkspace(workspace);
+    return workspace;
+  }
+
+  /** Platform admins see every workspace, others those they belong to. */
+  listWorkspaces(access: AccessContext): Workspace[] {
+    const all = this.repository.listWorkspaces();
+    if (access.platformAdmin) return all;
+    const mine = new Set(this.repository.membershipsOf(access.userId).map((m) => m.workspaceId));
+    return all.filter((workspace) => mine.has(workspace.id));
+  }
+
+  /** Only a platform admin or an admin of that workspace may change its members. */
+  addMember(access: AccessContext, slug: string, request: AddMemberRequest): Membership {
+    const workspace = this.repository.findWorkspaceBySlug(slug);
+    const own = this.repository.membershipsOf(access.userId).find((m) => m.workspaceSlug === slug);
+    if (!workspace || (!own && !access.platformAdmin)) throw notFound('workspace');
+    if (!access.platformAdmin && own?.role !== 'admin') throw new AppError('forbidden', 'requires the admin role');
+    if (!this.repository.findUserById(request.userId)) throw notFound('user');
+    this.repository.putMembership({ workspaceId: workspace.id, userId: request.userId, role: request.role });
+    return { workspaceId: workspace.id, workspaceSlug: workspace.slug, userId: request.userId, role: request.role };
+  }
+
+  me(access: AccessContext): Me {
+    const user = this.repository.findUserById(access.userId);
+    if (!user) throw notFound('user');
+    return { user: toUser(user), memberships: this.repository.membershipsOf(user.id) };
+  }
+
+  /**
+   * The workspace a request acts in: the one it names, else `default` if the caller belongs to it,
+   * else the caller's first. A workspace the caller does not belong to is "not found", never
+   * "forbidden", so its existence does not leak. Platform admins act as admins anywhere.
+   */
+  async resolve(subject: string, slug: string | undefined): Promise<AccessContext | null> {
+    const user = this.repository.findUserBySubject(subject);
+    if (!user) return null;
+    const memberships = this.repository.membershipsOf(user.id);
+    const base = { userId: user.id, username: user.username, platformAdmin: user.platformAdmin };
+    const wanted = slug ?? DEFAULT_WORKSPACE;
+    const member = memberships.find((m) => m.workspaceSlug === wanted) ?? (slug ? undefined : memberships[0]);
+    if (member) return { ...base, workspace: { id: member.workspaceId, slug: member.workspaceSlug, role: member.role } };
+    const workspace = user.platformAdmin ? this.repository.findWorkspaceBySlug(wanted) : undefined;
+    if (workspace) return { ...base, workspace: { id: workspace.id, slug: workspace.slug, role: 'admin' } };
+    if (slug) throw notFound('workspace');
+    return { ...base, workspace: null };
+  }
+}

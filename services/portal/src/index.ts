@@ -1,0 +1,2 @@
+export { createService, type PortalContext, type PortalService } from './service.js';
+export { PortalConfig } from './config.js';

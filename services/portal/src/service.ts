@@ -1,0 +1,61 @@
+import { join } from 'node:path';
+import type { RequestHandler } from 'express';
+import {
+  auth0Verifier,
+  authenticate,
+  createJwtVerifier,
+  localKeys,
+  type Service,
+  type ServiceContext,
+  type TokenVerifier,
+} from '@citus/kit';
+import { openDatabase } from '@citus/sqlite';
+import { IdentityService } from './app/identity.service.js';
+import { identityRoutes } from './adapters/http/identity.routes.js';
+import { webRoutes } from './adapters/http/web.routes.js';
+import { IDENTITY_MIGRATIONS, SqliteIdentityRepository } from './adapters/sqlite/identity.repository.js';
+import { EmbeddedTokenIssuer } from './adapters/token/embedded-token-issuer.js';
+import type { PortalConfig } from './config.js';
+
+export type PortalContext = Omit<ServiceContext, 'authenticate'> & { config: PortalConfig };
+
+export interface PortalService extends Service {
+  /** The one middleware every service uses to authenticate people. */
+  authenticate: RequestHandler;
+}
+
+/** Wires the portal: identity store, token issuer or Auth0, the shared verifier, routes and UI. */
+export async function createService(ctx: PortalContext): Promise<PortalService> {
+  const { config } = ctx;
+  const db = openDatabase(join(ctx.dataDir, 'identity.db'), { module: 'portal', migrations: IDENTITY_MIGRATIONS });
+  ctx.shutdown.add('identity store', () => void db.close());
+
+  const auth0 = config.AUTH0_DOMAIN && config.AUTH0_AUDIENCE ? { domain: config.AUTH0_DOMAIN, audience: config.AUTH0_AUDIENCE } : undefined;
+  let issuer: EmbeddedTokenIssuer | undefined;
+  let verifier: TokenVerifier;
+  if (auth0) {
+    verifier = auth0Verifier(auth0.domain, auth0.audience);
+  } else {
+    issuer = await EmbeddedTokenIssuer.loadOrCreate(join(ctx.dataDir, 'identity', 'token-signing.jwk'), {
+      issuer: config.CITUS_TOKEN_ISSUER,
+      audience: config.CITUS_TOKEN_AUDIENCE,
+      ttlSeconds: config.CITUS_TOKEN_TTL_SECONDS,
+    });
+    verifier = createJwtVerifier({
+      keys: localKeys(issuer.jwks),
+      issuer: config.CITUS_TOKEN_ISSUER,
+      audience: config.CITUS_TOKEN_AUDIENCE,
+    });
+  }
+
+  const identity = new IdentityService(new SqliteIdentityRepository(db), issuer);
+  await identity.bootstrap(config.CITUS_ADMIN_PASSWORD);
+  ctx.logger.child({ module: 'portal' }).info({ identityProvider: auth0 ? 'auth0' : 'embedded' }, 'identity ready');
+  const guard = authenticate(verifier, identity);
+  return {
+    name: 'portal',
+    authenticate: guard,
+    apiRoutes: identityRoutes(identity, guard),
+    rootRoutes: webRoutes(issuer?.jwks),
+  };
+}
