@@ -14,6 +14,9 @@ const workspaces = {
 export const shared = {
   extensionsToTreatAsEsm: ['.ts'],
   testEnvironment: 'node',
+  // Jest links ESM imports of CommonJS packages in its own order; load the Reflect polyfill that
+  // @peculiar/x509 needs before anything (packages/pki imports it first for the real runtime).
+  setupFiles: ['reflect-metadata'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },

@@ -1,0 +1,120 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger } from '@citus/kit';
+import { createKeyAndCsr } from '@citus/pki';
+import type { ActivationResponse, DeclaredDevice } from '@citus/contracts';
+import { startPlatform, type Platform } from '../../src/index.js';
+
+export const ADMIN_PASSWORD = 'test-Admin-Passw0rd';
+
+export interface TestPlatform extends Platform {
+  baseUrl: string;
+  /** Stops the platform and removes its data dir. */
+  destroy(): Promise<void>;
+}
+
+/** The embedded platform on free ports in a fresh temp data dir. */
+export async function bootTestPlatform(env: Record<string, string> = {}): Promise<TestPlatform> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'citus-test-'));
+  const platform = await startPlatform(
+    {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      MQTT_TLS_PORT: '0',
+      MQTT_HOST: '127.0.0.1',
+      CITUS_DATA_DIR: dataDir,
+      CITUS_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      ...env,
+    },
+    createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+  );
+  return {
+    ...platform,
+    baseUrl: `http://127.0.0.1:${platform.httpPort}`,
+    async destroy() {
+      await platform.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ApiResponse<T = unknown> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** A small REST client for tests: JSON in and out, an optional bearer token and workspace. */
+export class Api {
+  constructor(
+    readonly baseUrl: string,
+    private readonly token?: string,
+    private readonly workspace?: string,
+  ) {}
+
+  static async login(baseUrl: string, username: string, password: string, workspace?: string): Promise<Api> {
+    const response = await new Api(baseUrl).post<{ access_token: string }>('/api/v1/auth/token', { username, password });
+    if (response.status !== 200) throw new Error(`login failed: ${response.status} ${JSON.stringify(response.body)}`);
+    return new Api(baseUrl, response.body.access_token, workspace);
+  }
+
+  inWorkspace(slug: string): Api {
+    return new Api(this.baseUrl, this.token, slug);
+  }
+
+  get<T = unknown>(path: string): Promise<ApiResponse<T>> {
+    return this.request<T>('GET', path);
+  }
+
+  post<T = unknown>(path: string, body?: unknown): Promise<ApiResponse<T>> {
+    return this.request<T>('POST', path, body);
+  }
+
+  patch<T = unknown>(path: string, body?: unknown): Promise<ApiResponse<T>> {
+    return this.request<T>('PATCH', path, body);
+  }
+
+  put<T = unknown>(path: string, body?: unknown): Promise<ApiResponse<T>> {
+    return this.request<T>('PUT', path, body);
+  }
+
+  delete<T = unknown>(path: string): Promise<ApiResponse<T>> {
+    return this.request<T>('DELETE', path);
+  }
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    if (this.workspace) headers['x-citus-workspace'] = this.workspace;
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    const parsed = text && response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text;
+    return { status: response.status, body: parsed as T, headers: response.headers };
+  }
+}
+
+export interface ActivatedDevice {
+  device: DeclaredDevice;
+  activation: ActivationResponse;
+  privateKeyPem: string;
+}
+
+/** Story 1 and 2 in one step: declare a device, make its key and CSR, activate it. */
+export async function declareAndActivate(api: Api, name = 'Test sensor'): Promise<ActivatedDevice> {
+  const declared = await api.post<DeclaredDevice>('/api/v1/devices', { name });
+  if (declared.status !== 201) throw new Error(`declare failed: ${declared.status} ${JSON.stringify(declared.body)}`);
+  const device = declared.body;
+  const { privateKeyPem, csrPem } = await createKeyAndCsr(device.thingName);
+  const activated = await new Api(api.baseUrl).post<ActivationResponse>(`/api/v1/devices/${device.id}/activation`, {
+    activationCode: device.activationCode,
+    csr: csrPem,
+  });
+  if (activated.status !== 200) throw new Error(`activation failed: ${activated.status} ${JSON.stringify(activated.body)}`);
+  return { device, activation: activated.body, privateKeyPem };
+}
