@@ -72,7 +72,14 @@ export async function startPlatform(env: NodeJS.ProcessEnv = process.env, logger
   const ca = await EmbeddedCertificateAuthority.loadOrCreate(join(dataDir, 'ca'));
   const portal = await createPortal({ ...base, config: config.portal });
   const ctx = { ...base, authenticate: portal.authenticate };
-  const hub = createIotHub({ ...ctx, config: config.hub, ca, certificates: { activeCertificate: (id) => devices.devices.activeCertificate(id) } });
+  // The hub asks the device lifecycle about certificates and things; `devices` exists by the time it asks.
+  const hub = createIotHub({
+    ...ctx,
+    config: config.hub,
+    ca,
+    certificates: { activeCertificate: (id) => devices.devices.activeCertificate(id) },
+    things: { workspaceOfThing: (thingName) => devices.devices.workspaceOfThing(thingName) },
+  });
   const devices = createDeviceLifecycle({ ...ctx, config: config.devices, ca, mqttPort: () => hub.mqttPort() });
   const services: Service[] = [portal, devices, hub];
 

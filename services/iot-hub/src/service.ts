@@ -7,12 +7,13 @@ import { telemetryRoutes } from './adapters/http/telemetry.routes.js';
 import { HubBroker } from './adapters/mqtt/hub-broker.js';
 import { SqliteTelemetryRepository, TELEMETRY_MIGRATIONS } from './adapters/sqlite/telemetry.repository.js';
 import type { IotHubConfig } from './config.js';
-import type { CertificateDirectory } from './domain/device-session.js';
+import type { CertificateDirectory, ThingDirectory } from './domain/device-session.js';
 
 export interface IotHubContext extends ServiceContext {
   config: IotHubConfig;
   ca: EmbeddedCertificateAuthority;
   certificates: CertificateDirectory;
+  things: ThingDirectory;
 }
 
 export interface IotHubService extends Service {
@@ -41,7 +42,7 @@ export function createService(ctx: IotHubContext): IotHubService {
     name: 'iot-hub',
     ingest,
     mqttPort: () => boundPort,
-    apiRoutes: telemetryRoutes(repository, ctx.events, ctx.authenticate),
+    apiRoutes: telemetryRoutes(repository, ctx.things, ctx.events, ctx.authenticate),
     async start() {
       const hostnames = ['localhost', '127.0.0.1', ...ctx.config.CITUS_HUB_HOSTNAMES];
       const server = await ctx.ca.issueServerCertificate([...new Set(hostnames)]);

@@ -161,6 +161,11 @@ export class DeviceService {
     return { thingName: certificate.thingName, workspaceId: certificate.workspaceId };
   }
 
+  /** For the hub: the workspace a thing belongs to. */
+  workspaceOfThing(thingName: string): string | undefined {
+    return this.devices.findByThingName(thingName)?.workspaceId;
+  }
+
   private newActivation(deviceId: string) {
     const code = newActivationCode();
     const expiresAt = new Date(this.now().getTime() + this.options.activationTtlMs).toISOString();

@@ -43,6 +43,8 @@ export type DeviceMetadataPatch = Partial<Pick<DeviceRecord, 'name' | 'type' | '
 export interface DeviceRepository {
   insert(device: DeviceRecord, activation: ActivationRecord): void;
   get(workspaceId: string, id: string): DeviceRecord | undefined;
+  /** Unscoped, for the hub: the device a thing name belongs to. */
+  findByThingName(thingName: string): DeviceRecord | undefined;
   list(workspaceId: string): DeviceRecord[];
   update(workspaceId: string, id: string, patch: DeviceMetadataPatch, updatedAt: string): DeviceRecord | undefined;
   /** Deletes the device, its pending activation, and revokes its certificates, in one transaction. */

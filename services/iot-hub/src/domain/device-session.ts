@@ -10,3 +10,8 @@ export interface CertificateDirectory {
   /** The thing an active, unexpired certificate is attached to; undefined for any other certificate. */
   activeCertificate(certificateId: string): { thingName: string; workspaceId: string } | undefined;
 }
+
+/** Port: which workspace a thing belongs to, owned by the device lifecycle. */
+export interface ThingDirectory {
+  workspaceOfThing(thingName: string): string | undefined;
+}

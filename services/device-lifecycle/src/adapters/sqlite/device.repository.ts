@@ -74,6 +74,7 @@ export class SqliteDeviceRepository implements DeviceRepository {
       ),
       get: db.prepare(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE workspace_id = ? AND id = ?`),
       byId: db.prepare(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE id = ?`),
+      byThingName: db.prepare(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE thing_name = ?`),
       list: db.prepare(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE workspace_id = ? ORDER BY created_at, id`),
       deleteDevice: db.prepare('DELETE FROM devices WHERE workspace_id = ? AND id = ?'),
       activation: db.prepare(`SELECT ${ACTIVATION_COLUMNS} FROM activations WHERE device_id = ?`),
@@ -109,6 +110,10 @@ export class SqliteDeviceRepository implements DeviceRepository {
 
   get(workspaceId: string, id: string): DeviceRecord | undefined {
     return this.sql.get.get(workspaceId, id) as DeviceRecord | undefined;
+  }
+
+  findByThingName(thingName: string): DeviceRecord | undefined {
+    return this.sql.byThingName.get(thingName) as DeviceRecord | undefined;
   }
 
   list(workspaceId: string): DeviceRecord[] {

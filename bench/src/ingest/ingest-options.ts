@@ -1,0 +1,69 @@
+import { parseArgs } from 'node:util';
+import { UsageError } from '../support/usage-error.js';
+
+export const TARGETS = ['platform', 'baseline'] as const;
+export type TargetName = (typeof TARGETS)[number];
+
+export interface IngestOptions {
+  devices: number;
+  durationSeconds: number;
+  /** QoS 1 messages each device keeps in flight (published, not yet PUBACKed). */
+  window: number;
+  /** Put a device `@timestamp` in each payload instead of letting the hub use the receive time. */
+  deviceTimestamps: boolean;
+  targets: TargetName[];
+  /** When set, the children run with `--cpu-prof` and write their profiles here. */
+  profileDir: string | undefined;
+}
+
+export const INGEST_USAGE = `pnpm bench ingest [options]   (each option also reads from the env variable shown)
+  --devices <n>          simulated devices                    BENCH_DEVICES      (50)
+  --duration <seconds>   publishing time per target           BENCH_DURATION     (15)
+  --window <n>           QoS 1 messages in flight per device  BENCH_WINDOW       (16)
+  --device-timestamps    send @timestamp in each payload      BENCH_DEVICE_TIMESTAMPS=1
+  --targets <list>       platform,baseline                    BENCH_TARGETS      (both)
+  --profile-dir <dir>    CPU-profile the child processes      BENCH_PROFILE_DIR`;
+
+function positiveInt(name: string, raw: string | undefined, fallback: number, max: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > max) throw new UsageError(`${name} must be an integer from 1 to ${max}, not "${raw}"`);
+  return value;
+}
+
+function targetList(raw: string | undefined): TargetName[] {
+  if (!raw) return [...TARGETS];
+  const names = raw.split(',').map((name) => name.trim());
+  const unknown = names.filter((name) => !(TARGETS as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new UsageError(`unknown target(s): ${unknown.join(', ')}`);
+  return TARGETS.filter((target) => names.includes(target));
+}
+
+/** Flags win over environment variables, which win over the defaults. */
+export function parseIngestOptions(args: string[], env: NodeJS.ProcessEnv = process.env): IngestOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      options: {
+        devices: { type: 'string' },
+        duration: { type: 'string' },
+        window: { type: 'string' },
+        'device-timestamps': { type: 'boolean' },
+        targets: { type: 'string' },
+        'profile-dir': { type: 'string' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  return {
+    devices: positiveInt('devices', values.devices ?? env.BENCH_DEVICES, 50, 10_000),
+    durationSeconds: positiveInt('duration', values.duration ?? env.BENCH_DURATION, 15, 3_600),
+    window: positiveInt('window', values.window ?? env.BENCH_WINDOW, 16, 65_535),
+    deviceTimestamps: values['device-timestamps'] ?? ['1', 'true'].includes(env.BENCH_DEVICE_TIMESTAMPS ?? ''),
+    targets: targetList(values.targets ?? env.BENCH_TARGETS),
+    profileDir: values['profile-dir'] ?? (env.BENCH_PROFILE_DIR || undefined),
+  };
+}

@@ -1,0 +1,162 @@
+import { performance } from 'node:perf_hooks';
+import { connectAsync, type MqttClient } from 'mqtt';
+import { mapLimit, sleep } from '../support/async.js';
+import { LatencyRecorder } from './latency-recorder.js';
+import { telemetryPayload } from './telemetry-payload.js';
+
+/** What one simulated device needs to connect: its client id, and its key and certificate when the broker asks for them. */
+export interface DeviceCredentials {
+  clientId: string;
+  privateKeyPem?: string;
+  certificatePem?: string;
+}
+
+export interface LoadPlan {
+  label: string;
+  mqttPort: number;
+  caPem: string;
+  devices: DeviceCredentials[];
+  durationSeconds: number;
+  window: number;
+  deviceTimestamps: boolean;
+}
+
+export interface LoadResult {
+  published: number;
+  acked: number;
+  /** Publishes answered with an error, or outstanding on a connection that closed. */
+  lost: number;
+  /** From the first publish to the last PUBACK. */
+  seconds: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+interface Device {
+  client: MqttClient;
+  topic: string;
+  inflight: number;
+  closed: boolean;
+  lastEpoch: number;
+}
+
+const CONNECT_CONCURRENCY = 10;
+const DRAIN_TIMEOUT_MS = 30_000;
+
+/**
+ * Drives QoS 1 telemetry from many devices over TLS: each keeps `window` publishes in flight and
+ * sends the next one as soon as a PUBACK comes back, for the planned time, then waits for the
+ * acknowledgements still outstanding.
+ */
+export class LoadGenerator {
+  private readonly latency = new LatencyRecorder();
+  private published = 0;
+  private acked = 0;
+  private lost = 0;
+  private inflight = 0;
+  private running = false;
+  private lastAckAt = 0;
+  private onDrained: (() => void) | undefined;
+
+  private constructor(
+    private readonly plan: LoadPlan,
+    private readonly devices: Device[],
+  ) {}
+
+  static async connect(plan: LoadPlan): Promise<LoadGenerator> {
+    const devices = await mapLimit(plan.devices, CONNECT_CONCURRENCY, async (credentials): Promise<Device> => {
+      const client = await connectAsync(`mqtts://127.0.0.1:${plan.mqttPort}`, {
+        clientId: credentials.clientId,
+        key: credentials.privateKeyPem,
+        cert: credentials.certificatePem,
+        ca: plan.caPem,
+        protocolVersion: 4,
+        reconnectPeriod: 0,
+        connectTimeout: 10_000,
+      });
+      return { client, topic: `telemetry/${credentials.clientId}`, inflight: 0, closed: false, lastEpoch: 0 };
+    });
+    const generator = new LoadGenerator(plan, devices);
+    for (const device of devices) device.client.on('close', () => generator.onClose(device));
+    return generator;
+  }
+
+  async run(): Promise<LoadResult> {
+    const startedAt = performance.now();
+    this.running = true;
+    for (const device of this.devices) for (let i = 0; i < this.plan.window; i++) this.publish(device);
+    await this.reportProgress(startedAt);
+    this.running = false;
+    await this.drain();
+    const [p50Ms = Number.NaN, p99Ms = Number.NaN] = this.latency.percentiles(50, 99);
+    const seconds = (Math.max(this.lastAckAt, startedAt) - startedAt) / 1000;
+    return { published: this.published, acked: this.acked, lost: this.lost, seconds, p50Ms, p99Ms };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(
+      this.devices.map((device) =>
+        Promise.race([device.client.endAsync(), sleep(5_000).then(() => device.client.end(true))]),
+      ),
+    );
+  }
+
+  private publish(device: Device): void {
+    device.inflight++;
+    this.inflight++;
+    this.published++;
+    const payload = telemetryPayload(device, this.plan.deviceTimestamps);
+    const sentAt = performance.now();
+    device.client.publish(device.topic, payload, { qos: 1 }, (error) => this.onAck(device, sentAt, error));
+  }
+
+  private onAck(device: Device, sentAt: number, error: Error | undefined): void {
+    if (device.closed) return;
+    device.inflight--;
+    this.inflight--;
+    if (error) {
+      this.lost++;
+    } else {
+      this.lastAckAt = performance.now();
+      this.acked++;
+      this.latency.record(this.lastAckAt - sentAt);
+    }
+    if (this.running && !error) this.publish(device);
+    else if (this.inflight === 0) this.onDrained?.();
+  }
+
+  /** A connection that closes loses what it had in flight: MQTT 3.1.1 resends only on a reconnect. */
+  private onClose(device: Device): void {
+    if (device.closed) return;
+    device.closed = true;
+    if (this.running) process.stderr.write(`  ${this.plan.label}: connection of ${device.topic} closed during the run\n`);
+    this.lost += device.inflight;
+    this.inflight -= device.inflight;
+    device.inflight = 0;
+    if (!this.running && this.inflight === 0) this.onDrained?.();
+  }
+
+  private drain(): Promise<void> {
+    if (this.inflight === 0) return Promise.resolve();
+    return Promise.race([
+      new Promise<void>((resolve) => (this.onDrained = resolve)),
+      sleep(DRAIN_TIMEOUT_MS).then(() => {
+        throw new Error(`${this.plan.label}: ${this.inflight} publishes still unacknowledged after ${DRAIN_TIMEOUT_MS} ms`);
+      }),
+    ]);
+  }
+
+  /** One line a second on stderr while publishing. */
+  private async reportProgress(startedAt: number): Promise<void> {
+    let previous = 0;
+    for (let second = 1; second <= this.plan.durationSeconds; second++) {
+      await sleep(startedAt + second * 1000 - performance.now());
+      const rate = this.acked - previous;
+      previous = this.acked;
+      process.stderr.write(
+        `  ${this.plan.label.padEnd(8)} ${String(second).padStart(3)}s  acked ${this.acked.toLocaleString('en-US').padStart(9)}` +
+          `  ${rate.toLocaleString('en-US').padStart(7)} msg/s  in flight ${this.inflight}\n`,
+      );
+    }
+  }
+}

@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+import { X509Certificate } from 'node:crypto';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { activate } from '../activate.js';
+import { loadDevice } from '../device-state.js';
+import { runTelemetry } from '../run-telemetry.js';
+
+const USAGE = `citus-device: the Citus IoT reference device agent (AWS IoT Device SDK v2)
+
+usage:
+  citus-device activate --api <url> --device <id> --code <activation code> [--force]
+  citus-device run [--rate <per second>] [--count <n>] [--stream <name>] [--endpoint <host>] [--port <n>]
+  citus-device status
+
+options:
+  --dir <path>   where the device keeps its key and certificates (default ./.citus-device,
+                 or CITUS_DEVICE_DIR)
+  --help         this text`;
+
+const OPTIONS = {
+  dir: { type: 'string' },
+  api: { type: 'string' },
+  device: { type: 'string' },
+  code: { type: 'string' },
+  force: { type: 'boolean' },
+  rate: { type: 'string' },
+  count: { type: 'string' },
+  stream: { type: 'string' },
+  endpoint: { type: 'string' },
+  port: { type: 'string' },
+  help: { type: 'boolean' },
+} as const;
+
+class UsageError extends Error {}
+
+function required(value: string | undefined, flag: string): string {
+  if (!value) throw new UsageError(`--${flag} is required`);
+  return value;
+}
+
+function positive(value: string | undefined, flag: string, fallback?: number): number | undefined {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) throw new UsageError(`--${flag} must be a positive number`);
+  return number;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
+  const command = positionals[0];
+  if (values.help || !command) {
+    console.log(USAGE);
+    return command || values.help ? 0 : 2;
+  }
+  const dir = resolve(values.dir ?? process.env.CITUS_DEVICE_DIR ?? '.citus-device');
+  switch (command) {
+    case 'activate': {
+      const state = await activate({
+        apiUrl: required(values.api, 'api'),
+        deviceId: required(values.device, 'device'),
+        activationCode: required(values.code, 'code'),
+        dir,
+        force: values.force,
+      });
+      console.log(`activated ${state.thingName}; key and certificate in ${dir}`);
+      console.log(`MQTT endpoint ${state.mqttEndpoint}:${state.mqttPort}. Next: citus-device run`);
+      return 0;
+    }
+    case 'run': {
+      const files = loadDevice(dir);
+      const controller = new AbortController();
+      process.once('SIGINT', () => controller.abort());
+      process.once('SIGTERM', () => controller.abort());
+      const rate = positive(values.rate, 'rate', 1) as number;
+      console.log(`publishing to telemetry/${files.state.thingName} at ${rate}/s (Ctrl-C to stop)`);
+      const sent = await runTelemetry(files, {
+        rate,
+        count: positive(values.count, 'count'),
+        stream: values.stream,
+        endpoint: values.endpoint,
+        port: positive(values.port, 'port'),
+        signal: controller.signal,
+        onPublished: (reading, n) => {
+          if (n % Math.max(1, Math.round(rate * 10)) === 1 || rate <= 1) {
+            console.log(`#${n} ${reading.value} ${reading.unit}, ${reading.temperature} °C, ${reading.humidity} %`);
+          }
+        },
+      });
+      console.log(`stopped after ${sent} readings, each acknowledged by the platform`);
+      return 0;
+    }
+    case 'status': {
+      const { state, certificatePem } = loadDevice(dir);
+      const certificate = new X509Certificate(certificatePem);
+      console.log(JSON.stringify({ ...state, certificateSubject: certificate.subject, certificateValidTo: certificate.validTo }, null, 2));
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof UsageError) console.error(`${error.message}\n\n${USAGE}`);
+    else console.error(`citus-device: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(error instanceof UsageError ? 2 : 1);
+  },
+);

@@ -1,0 +1,5 @@
+export { activate, ActivationError, type ActivateOptions } from './activate.js';
+export { createConnection, type ConnectOptions } from './connection.js';
+export { DeviceState, isActivated, loadDevice, NotActivatedError, saveDevice, type DeviceFiles } from './device-state.js';
+export { ReadingSimulator, type Reading } from './readings.js';
+export { runTelemetry, type RunOptions } from './run-telemetry.js';

@@ -1,0 +1,55 @@
+import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
+import type { DeviceFiles } from '@citus/device-agent';
+import type { ActivatedDevice, TestPlatform } from './test-platform.js';
+
+/** An activated device as the agent would keep it on disk. */
+export function deviceFiles(activated: ActivatedDevice, platform: TestPlatform): DeviceFiles {
+  return {
+    state: {
+      deviceId: activated.device.id,
+      thingName: activated.device.thingName,
+      apiUrl: platform.baseUrl,
+      mqttEndpoint: '127.0.0.1',
+      mqttPort: platform.mqttPort,
+      certificateId: activated.activation.certificateId,
+      activatedAt: new Date().toISOString(),
+    },
+    privateKeyPem: activated.privateKeyPem,
+    certificatePem: activated.activation.certificatePem,
+    caCertificatePem: activated.activation.caCertificatePem,
+  };
+}
+
+/** A plain `mqtt` client over mutual TLS with the device's credentials; no reconnects. */
+export function connectMqtt(
+  platform: TestPlatform,
+  activated: Pick<ActivatedDevice, 'privateKeyPem' | 'activation'> & { device: { thingName: string } },
+  options: IClientOptions = {},
+): Promise<MqttClient> {
+  return connectAsync(`mqtts://127.0.0.1:${platform.mqttPort}`, {
+    clientId: activated.device.thingName,
+    key: activated.privateKeyPem,
+    cert: activated.activation.certificatePem,
+    ca: activated.activation.caCertificatePem,
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+    connectTimeout: 5_000,
+    ...options,
+  });
+}
+
+/** Resolves with the ms it took the server to close the connection; rejects after `within` ms. */
+export function closedBy(client: MqttClient, within = 2_000): Promise<number> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    if (!client.connected) return resolve(0);
+    const timer = setTimeout(() => reject(new Error(`connection still open after ${within} ms`)), within);
+    client.once('close', () => {
+      clearTimeout(timer);
+      resolve(Date.now() - started);
+    });
+  });
+}
+
+export const reading = (extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ value: 412.5, unit: 'PPM', label: 'Leakage', temperature: 21.4, humidity: 44, ...extra });
