@@ -1,3 +1,33 @@
-// Placeholder entry: the ingest benchmark is added in the next commit.
-console.error('usage: pnpm bench <name>');
-process.exit(2);
+// `pnpm bench <name>`: runs one benchmark, prints its figures and writes bench-results/<name>.json.
+import { INGEST_USAGE } from './ingest/ingest-options.js';
+import { runIngestBenchmark } from './ingest/ingest.bench.js';
+import { UsageError } from './support/usage-error.js';
+
+const BENCHMARKS: Record<string, { run: (args: string[]) => Promise<void>; usage: string }> = {
+  ingest: { run: runIngestBenchmark, usage: INGEST_USAGE },
+};
+
+function usage(): string {
+  const names = Object.keys(BENCHMARKS).join(' | ');
+  return `usage: pnpm bench <${names}> [options]\n\n${Object.values(BENCHMARKS).map((b) => b.usage).join('\n\n')}`;
+}
+
+const [name, ...args] = process.argv.slice(2);
+const benchmark = name === undefined ? undefined : BENCHMARKS[name];
+if (!benchmark) {
+  console.error(name === undefined ? usage() : `unknown benchmark "${name}"\n\n${usage()}`);
+  process.exit(2);
+}
+
+try {
+  await benchmark.run(args);
+  // Sockets of finished children may still hold the loop for a moment; the work is done.
+  process.exit(0);
+} catch (error) {
+  if (error instanceof UsageError) {
+    console.error(`${error.message}\n\n${usage()}`);
+    process.exit(2);
+  }
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exit(1);
+}

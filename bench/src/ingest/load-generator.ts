@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { connectAsync, type MqttClient } from 'mqtt';
-import { mapLimit, sleep } from '../support/async.js';
+import { mapLimit, sleep, withTimeout } from '../support/async.js';
 import { LatencyRecorder } from './latency-recorder.js';
 import { telemetryPayload } from './telemetry-payload.js';
 
@@ -93,10 +93,11 @@ export class LoadGenerator {
     return { published: this.published, acked: this.acked, lost: this.lost, seconds, p50Ms, p99Ms };
   }
 
+  /** Disconnects every device cleanly, or cuts the ones that do not finish within a few seconds. */
   async close(): Promise<void> {
     await Promise.all(
       this.devices.map((device) =>
-        Promise.race([device.client.endAsync(), sleep(5_000).then(() => device.client.end(true))]),
+        withTimeout(device.client.endAsync(), 5_000, 'slow disconnect').catch(() => device.client.end(true)),
       ),
     );
   }
@@ -136,14 +137,11 @@ export class LoadGenerator {
     if (!this.running && this.inflight === 0) this.onDrained?.();
   }
 
-  private drain(): Promise<void> {
-    if (this.inflight === 0) return Promise.resolve();
-    return Promise.race([
-      new Promise<void>((resolve) => (this.onDrained = resolve)),
-      sleep(DRAIN_TIMEOUT_MS).then(() => {
-        throw new Error(`${this.plan.label}: ${this.inflight} publishes still unacknowledged after ${DRAIN_TIMEOUT_MS} ms`);
-      }),
-    ]);
+  private async drain(): Promise<void> {
+    if (this.inflight === 0) return;
+    const drained = new Promise<void>((resolve) => (this.onDrained = resolve));
+    const message = `${this.plan.label}: publishes still unacknowledged after ${DRAIN_TIMEOUT_MS} ms`;
+    await withTimeout(drained, DRAIN_TIMEOUT_MS, message);
   }
 
   /** One line a second on stderr while publishing. */

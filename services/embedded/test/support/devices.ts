@@ -1,4 +1,4 @@
-import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
+import { connect, connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import type { DeviceFiles } from '@citus/device-agent';
 import type { ActivatedDevice, TestPlatform } from './test-platform.js';
 
@@ -38,6 +38,39 @@ export function connectMqtt(
   });
 }
 
+/**
+ * Tries to connect and resolves with why the hub refused: the CONNACK's error, or "closed" when
+ * the TLS handshake was cut (with TLS 1.3 a refused client certificate shows only as a close).
+ * Rejects if the hub accepts the connection.
+ */
+export function refusal(
+  platform: TestPlatform,
+  activated: Pick<ActivatedDevice, 'privateKeyPem' | 'activation'> & { device: { thingName: string } },
+  options: IClientOptions = {},
+): Promise<string> {
+  const client = connect(`mqtts://127.0.0.1:${platform.mqttPort}`, {
+    clientId: activated.device.thingName,
+    key: activated.privateKeyPem,
+    cert: activated.activation.certificatePem,
+    ca: activated.activation.caCertificatePem,
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+    connectTimeout: 5_000,
+    ...options,
+  });
+  return new Promise((resolve, reject) => {
+    const finish = (outcome: () => void) => {
+      client.removeAllListeners();
+      client.on('error', () => undefined);
+      client.end(true);
+      outcome();
+    };
+    client.once('connect', () => finish(() => reject(new Error('the hub accepted the connection'))));
+    client.once('error', (error) => finish(() => resolve(error.message)));
+    client.once('close', () => finish(() => resolve('closed')));
+  });
+}
+
 /** Resolves with the ms it took the server to close the connection; rejects after `within` ms. */
 export function closedBy(client: MqttClient, within = 2_000): Promise<number> {
   const started = Date.now();
@@ -53,3 +86,9 @@ export function closedBy(client: MqttClient, within = 2_000): Promise<number> {
 
 export const reading = (extra: Record<string, unknown> = {}) =>
   JSON.stringify({ value: 412.5, unit: 'PPM', label: 'Leakage', temperature: 21.4, humidity: 44, ...extra });
+
+/**
+ * How the SDK reports a refused CONNECT: it rejects with a string, "Server rejected connection."
+ * when it read the CONNACK, or a protocol error when the hub's close came first.
+ */
+export const SDK_REFUSED = /rejected|protocol error/i;

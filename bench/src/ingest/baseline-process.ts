@@ -1,0 +1,28 @@
+import { once } from 'node:events';
+import { withTimeout } from '../support/async.js';
+import { profileOptions, spawnNode, stopChild } from '../support/child-process.js';
+import { repoPath } from '../support/paths.js';
+
+export interface BaselineProcess {
+  mqttPort: number;
+  caPem: string;
+  stop(): Promise<void>;
+}
+
+/** The broker-only baseline (`baseline-broker.js`) in its own process, once it listens. */
+export async function startBaselineProcess(profileDir: string | undefined): Promise<BaselineProcess> {
+  const child = spawnNode(repoPath('bench/dist/baseline-broker.js'), { ipc: true, nodeOptions: profileOptions(profileDir, 'baseline') });
+  const ready = Promise.race([
+    once(child, 'message') as Promise<[{ port: number; caPem: string }]>,
+    once(child, 'exit').then(() => {
+      throw new Error('the baseline broker exited before it listened');
+    }),
+  ]);
+  try {
+    const [{ port, caPem }] = await withTimeout(ready, 30_000, 'timed out waiting for the baseline broker');
+    return { mqttPort: port, caPem, stop: () => stopChild(child) };
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  }
+}
