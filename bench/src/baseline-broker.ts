@@ -1,14 +1,13 @@
 // The ingest benchmark's baseline: the same aedes 1.x over TLS as the hub, with no client
-// certificates, no auth hooks and no store. Started as a child; reports `{port, caPem}` over IPC.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// certificates, no auth hooks and no store. Started as a child with a throwaway CA dir in
+// BENCH_CA_DIR; reports `{port, caPem}` over IPC once it listens.
 import { createServer } from 'node:tls';
 import { Aedes } from 'aedes';
 import { EmbeddedCertificateAuthority } from '@citus/pki';
 
-const dir = mkdtempSync(join(tmpdir(), 'citus-bench-baseline-'));
-const ca = await EmbeddedCertificateAuthority.loadOrCreate(dir);
+const caDir = process.env.BENCH_CA_DIR;
+if (!caDir) throw new Error('BENCH_CA_DIR is not set: this script is started by `pnpm bench ingest`');
+const ca = await EmbeddedCertificateAuthority.loadOrCreate(caDir);
 const { certificatePem, privateKeyPem } = await ca.issueServerCertificate(['localhost', '127.0.0.1']);
 const broker = await Aedes.createBroker();
 const server = createServer({ key: privateKeyPem, cert: certificatePem, minVersion: 'TLSv1.2' }, broker.handle);
@@ -22,10 +21,7 @@ function stop(): void {
   if (stopping) return;
   stopping = true;
   server.close();
-  broker.close(() => {
-    rmSync(dir, { recursive: true, force: true });
-    process.exit(0);
-  });
+  broker.close(() => process.exit(0));
 }
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);

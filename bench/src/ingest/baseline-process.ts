@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { withTimeout } from '../support/async.js';
 import { profileOptions, spawnNode, stopChild } from '../support/child-process.js';
 import { repoPath } from '../support/paths.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 export interface BaselineProcess {
   mqttPort: number;
@@ -11,7 +12,16 @@ export interface BaselineProcess {
 
 /** The broker-only baseline (`baseline-broker.js`) in its own process, once it listens. */
 export async function startBaselineProcess(profileDir: string | undefined): Promise<BaselineProcess> {
-  const child = spawnNode(repoPath('bench/dist/baseline-broker.js'), { ipc: true, nodeOptions: profileOptions(profileDir, 'baseline') });
+  const caDir = makeTempDir('citus-bench-baseline-');
+  const child = spawnNode(repoPath('bench/dist/baseline-broker.js'), {
+    ipc: true,
+    nodeOptions: profileOptions(profileDir, 'baseline'),
+    env: { ...process.env, BENCH_CA_DIR: caDir.path },
+  });
+  const stop = async (): Promise<void> => {
+    await stopChild(child);
+    caDir.remove();
+  };
   const ready = Promise.race([
     once(child, 'message') as Promise<[{ port: number; caPem: string }]>,
     once(child, 'exit').then(() => {
@@ -20,9 +30,9 @@ export async function startBaselineProcess(profileDir: string | undefined): Prom
   ]);
   try {
     const [{ port, caPem }] = await withTimeout(ready, 30_000, 'timed out waiting for the baseline broker');
-    return { mqttPort: port, caPem, stop: () => stopChild(child) };
+    return { mqttPort: port, caPem, stop };
   } catch (error) {
-    await stopChild(child);
+    await stop();
     throw error;
   }
 }

@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { waitFor } from '../support/async.js';
 import { assertRunning, profileOptions, spawnNode, stopChild } from '../support/child-process.js';
 import { freePort } from '../support/net.js';
 import { repoPath } from '../support/paths.js';
+import { makeTempDir } from '../support/temp-dir.js';
 
 const HOST = '127.0.0.1';
 const READY_TIMEOUT_MS = 60_000;
@@ -23,7 +21,7 @@ export interface PlatformProcess {
  * share an event loop: fresh data dir, free ports, answering `GET /healthz` with 200 when ready.
  */
 export async function startPlatformProcess(profileDir: string | undefined): Promise<PlatformProcess> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'citus-bench-platform-'));
+  const dataDir = makeTempDir('citus-bench-platform-');
   const [httpPort, mqttPort] = [await freePort(HOST), await freePort(HOST)];
   const adminPassword = `bench-${randomBytes(12).toString('hex')}`;
   const child = spawnNode(repoPath('services/embedded/dist/main.js'), {
@@ -34,14 +32,14 @@ export async function startPlatformProcess(profileDir: string | undefined): Prom
       HOST,
       MQTT_TLS_PORT: String(mqttPort),
       MQTT_HOST: HOST,
-      CITUS_DATA_DIR: dataDir,
+      CITUS_DATA_DIR: dataDir.path,
       CITUS_ADMIN_PASSWORD: adminPassword,
       LOG_LEVEL: 'warn',
     },
   });
   const stop = async (): Promise<void> => {
     await stopChild(child);
-    rmSync(dataDir, { recursive: true, force: true });
+    dataDir.remove();
   };
   const baseUrl = `http://${HOST}:${httpPort}`;
   try {

@@ -1,24 +1,12 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { once } from 'node:events';
+import { onExit } from './exit-cleanup.js';
 
 /** Every child this process started and has not yet seen exit, so none outlives the benchmark. */
 const children = new Set<ChildProcess>();
-let guarded = false;
-
-/** Kills the children still running when this process leaves, whatever the reason. */
-function guardExit(): void {
-  if (guarded) return;
-  guarded = true;
-  process.once('exit', () => {
-    for (const child of children) child.kill('SIGKILL');
-  });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      process.stderr.write(`\n${signal}: stopping the benchmark\n`);
-      process.exit(130);
-    });
-  }
-}
+onExit(() => {
+  for (const child of children) child.kill('SIGKILL');
+});
 
 export interface NodeChildOptions {
   env?: NodeJS.ProcessEnv;
@@ -30,7 +18,6 @@ export interface NodeChildOptions {
 
 /** Starts `node <script>`; its stdout and stderr both go to our stderr, keeping our stdout for the results. */
 export function spawnNode(script: string, options: NodeChildOptions = {}): ChildProcess {
-  guardExit();
   const stdio: StdioOptions = options.ipc ? ['ignore', 2, 2, 'ipc'] : ['ignore', 2, 2];
   const child = spawn(process.execPath, [...(options.nodeOptions ?? []), script], { stdio, env: options.env ?? process.env });
   children.add(child);

@@ -9,6 +9,8 @@ import type { Shutdown } from './shutdown.js';
 export interface PlatformEvents {
   'certificate.revoked': { thingName: string; certificateId: string };
   'telemetry.stored': { workspaceId: string; thingName: string; items: TelemetryItem[] };
+  /** The process is shutting down: long-lived responses (event streams) should end now. */
+  'platform.stopping': Record<string, never>;
 }
 
 /** A typed, in-process event bus; listeners' errors are contained and reported, never thrown at the emitter. */

@@ -99,7 +99,10 @@ export async function startPlatform(env: NodeJS.ProcessEnv = process.env, logger
     server.listen(config.embedded.PORT, config.embedded.HOST, done);
   });
   base.shutdown.add('http server', () => closeHttp(server));
-  base.shutdown.add('health', () => base.health.markStopping());
+  base.shutdown.add('health', () => {
+    base.health.markStopping();
+    base.events.emit('platform.stopping', {});
+  });
   setHttpReady(true);
 
   const address = server.address();

@@ -73,9 +73,11 @@ export function telemetryRoutes(
       res.write(`event: telemetry\ndata: ${JSON.stringify(stored.items)}\n\n`);
     });
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    const unsubscribeStop = events.on('platform.stopping', () => res.end());
     req.on('close', () => {
       clearInterval(keepAlive);
       unsubscribe();
+      unsubscribeStop();
     });
   });
 

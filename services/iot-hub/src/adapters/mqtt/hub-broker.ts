@@ -80,12 +80,17 @@ export class HubBroker {
     return true;
   }
 
-  /** Stops accepting connections and closes the clients; in-flight writes finish first in `ingest.drain`. */
+  /**
+   * Stops accepting connections, then closes the broker and with it every client (a TLS server's
+   * close waits for its connections, so they must go first). Writes already queued are committed
+   * by `ingest.drain()`, which runs after this.
+   */
   async close(): Promise<void> {
     const server = this.server;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    const stopped = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
     const broker = this.broker;
     if (broker) await new Promise<void>((resolve) => broker.close(() => resolve()));
+    await stopped;
   }
 
   private forget(client: Client): void {

@@ -1,0 +1,79 @@
+import { mayPublish, maySubscribe } from '../src/domain/device-policy.js';
+import { deviceTimestamp } from '../src/domain/telemetry.js';
+
+const NOW = Date.UTC(2025, 5, 1, 12);
+const HOUR_MS = 3_600_000;
+
+describe('deviceTimestamp', () => {
+  it('takes epoch milliseconds as they are, dropping fractions', () => {
+    expect(deviceTimestamp({ '@timestamp': NOW - 5000 }, NOW)).toBe(NOW - 5000);
+    expect(deviceTimestamp({ timestamp: NOW - 5000 + 0.7 }, NOW)).toBe(NOW - 5000);
+  });
+
+  it('takes an ISO 8601 date', () => {
+    expect(deviceTimestamp({ timestamp: '2025-06-01T11:59:58.250Z' }, NOW)).toBe(NOW - 1750);
+    expect(deviceTimestamp({ timestamp: '2025-06-01T13:59:58+02:00' }, NOW)).toBe(NOW - 2000);
+  });
+
+  it("prefers the original firmware's @timestamp over timestamp", () => {
+    expect(deviceTimestamp({ '@timestamp': NOW - 1, timestamp: NOW - 2 }, NOW)).toBe(NOW - 1);
+  });
+
+  it('ignores a payload without a timestamp', () => {
+    expect(deviceTimestamp({ value: 3 }, NOW)).toBeUndefined();
+  });
+
+  it('ignores times before 2000', () => {
+    expect(deviceTimestamp({ '@timestamp': Date.UTC(1999, 11, 31, 23, 59) }, NOW)).toBeUndefined();
+    expect(deviceTimestamp({ timestamp: '1970-01-01T00:00:00Z' }, NOW)).toBeUndefined();
+    expect(deviceTimestamp({ '@timestamp': Date.UTC(2000, 0, 1) }, NOW)).toBe(Date.UTC(2000, 0, 1));
+  });
+
+  it('ignores numbers that look like epoch seconds', () => {
+    expect(deviceTimestamp({ '@timestamp': Math.floor(NOW / 1000) }, NOW)).toBeUndefined();
+  });
+
+  it('accepts up to a day of clock skew into the future, not more', () => {
+    expect(deviceTimestamp({ '@timestamp': NOW + 23 * HOUR_MS }, NOW)).toBe(NOW + 23 * HOUR_MS);
+    expect(deviceTimestamp({ '@timestamp': NOW + 24 * HOUR_MS }, NOW)).toBe(NOW + 24 * HOUR_MS);
+    expect(deviceTimestamp({ '@timestamp': NOW + 24 * HOUR_MS + 1 }, NOW)).toBeUndefined();
+    expect(deviceTimestamp({ timestamp: '2099-01-01T00:00:00Z' }, NOW)).toBeUndefined();
+  });
+
+  it('ignores strings that are no date at all', () => {
+    expect(deviceTimestamp({ timestamp: 'yesterday' }, NOW)).toBeUndefined();
+    expect(deviceTimestamp({ timestamp: '' }, NOW)).toBeUndefined();
+  });
+
+  // V8's Date.parse falls back to a lenient legacy parser: "12" is 2001-12-01 and "sensor 7"
+  // 2001-07-01, in the hub's local time zone. Such strings then become the message's identity.
+  it.each(['12', 'sensor 7', 'batch 2024'])('ignores the non-ISO string %p', (timestamp) => {
+    expect(deviceTimestamp({ timestamp }, NOW)).toBeUndefined();
+  });
+});
+
+describe('device policy', () => {
+  it.each(['telemetry/kitchen-1', 'telemetry/kitchen-1/power'])('lets kitchen-1 publish to %s', (topic) => {
+    expect(mayPublish('kitchen-1', topic)).toBe(true);
+  });
+
+  it.each([
+    'telemetry/kitchen-10',
+    'telemetry/kitchen',
+    'telemetry/other/kitchen-1',
+    'telemetry/kitchen-1/power/extra',
+    'telemetry/kitchen-1/#',
+    'telemetry/+',
+    'telemetry/kitchen-1/',
+    '$aws/things/kitchen-1/shadow/update',
+    'kitchen-1',
+    'Telemetry/kitchen-1',
+  ])('refuses kitchen-1 publishing to %s', (topic) => {
+    expect(mayPublish('kitchen-1', topic)).toBe(false);
+  });
+
+  it('lets no device subscribe yet', () => {
+    expect(maySubscribe('kitchen-1', 'telemetry/kitchen-1')).toBe(false);
+    expect(maySubscribe('kitchen-1', '#')).toBe(false);
+  });
+});
