@@ -14,7 +14,7 @@ export default tseslint.config(
   },
   {
     // Command-line programs talk to their user on the console.
-    files: ['packages/device-agent/src/cli/**', 'bench/**', '**/*.config.js', '.ci/**'],
+    files: ['packages/device-agent/src/cli/**', 'bench/**', '**/*.config.js', 'scripts/**'],
     rules: { 'no-console': 'off' },
   },
   {

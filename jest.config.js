@@ -21,6 +21,7 @@ export const shared = {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },
   // Tests import the workspace packages' sources, so no build is needed to run them.
+  reporters: ['default', '<rootDir>/scripts/plain-summary-reporter.js'],
   moduleNameMapper: {
     ...Object.fromEntries(
       Object.entries(workspaces).map(([name, dir]) => [`^@citus/${name}$`, `<rootDir>/${dir}/src/index.ts`]),

@@ -7,9 +7,13 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parses the environment once against a service's schema; throws every problem at once. */
+/**
+ * Parses the environment once against a service's schema; throws every problem at once. A
+ * variable set to the empty string counts as unset, as shells and compose files often leave them.
+ */
 export function parseConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
-  const result = schema.safeParse(env);
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const result = schema.safeParse(present);
   if (result.success) return result.data;
   throw new ConfigError(
     result.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`),

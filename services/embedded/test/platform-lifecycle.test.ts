@@ -46,6 +46,22 @@ describe('the platform process', () => {
     }
   });
 
+  it('without CITUS_ADMIN_PASSWORD, makes one and keeps it in a 0600 file, never in the log', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'citus-admin-'));
+    try {
+      const platform = await bootTestPlatform({ CITUS_DATA_DIR: dataDir, CITUS_ADMIN_PASSWORD: '' });
+      const file = join(dataDir, 'identity', 'initial-admin-password');
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const password = readFileSync(file, 'utf8').trim();
+      expect(password.length).toBeGreaterThanOrEqual(20);
+      const api = await Api.login(platform.baseUrl, 'admin', password);
+      expect((await api.get('/api/v1/me')).status).toBe(200);
+      await platform.stop();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('serves the hub with a certificate for localhost and 127.0.0.1 from its CA', async () => {
     const platform = await bootTestPlatform({ CITUS_HUB_HOSTNAMES: 'hub.example.test' });
     try {

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RequestHandler } from 'express';
 import {
@@ -49,8 +50,13 @@ export async function createService(ctx: PortalContext): Promise<PortalService> 
   }
 
   const identity = new IdentityService(new SqliteIdentityRepository(db), issuer);
-  await identity.bootstrap(config.CITUS_ADMIN_PASSWORD);
-  ctx.logger.child({ module: 'portal' }).info({ identityProvider: auth0 ? 'auth0' : 'embedded' }, 'identity ready');
+  const log = ctx.logger.child({ module: 'portal' });
+  const passwordFile = join(ctx.dataDir, 'identity', 'initial-admin-password');
+  const created = await identity.bootstrap(config.CITUS_ADMIN_PASSWORD, (password) =>
+    writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 }),
+  );
+  if (created) log.info({ file: config.CITUS_ADMIN_PASSWORD ? undefined : passwordFile }, 'platform admin "admin" created');
+  log.info({ identityProvider: auth0 ? 'auth0' : 'embedded' }, 'identity ready');
   const guard = authenticate(verifier, identity);
   return {
     name: 'portal',

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { AccessContext, AccessResolver } from '@citus/kit';
 import { AppError, conflict, newId, notFound } from '@citus/kit';
 import type {
@@ -33,14 +34,21 @@ export class IdentityService implements AccessResolver {
     private readonly issuer: TokenIssuer | undefined,
   ) {}
 
-  /** First start: the `default` workspace, and with a password the platform admin `admin`, its admin. */
-  async bootstrap(adminPassword: string | undefined): Promise<void> {
+  /**
+   * First start: the `default` workspace and the platform admin `admin`, its admin. The password
+   * is `CITUS_ADMIN_PASSWORD`, else one made here and handed to `keepGenerated` (never logged).
+   * Returns whether `admin` was created. In Auth0 mode people are linked by admins later.
+   */
+  async bootstrap(adminPassword: string | undefined, keepGenerated: (password: string) => void): Promise<boolean> {
     const workspace =
       this.repository.findWorkspaceBySlug(DEFAULT_WORKSPACE) ??
       this.createWorkspace({ slug: DEFAULT_WORKSPACE, name: 'Default workspace' });
-    if (!adminPassword || this.repository.findUserByUsername('admin')) return;
-    const admin = await this.createUser({ username: 'admin', password: adminPassword, platformAdmin: true });
+    if (!this.issuer || this.repository.findUserByUsername('admin')) return false;
+    const password = adminPassword ?? randomBytes(15).toString('base64url');
+    const admin = await this.createUser({ username: 'admin', password, platformAdmin: true });
     this.repository.putMembership({ workspaceId: workspace.id, userId: admin.id, role: 'admin' });
+    if (!adminPassword) keepGenerated(password);
+    return true;
   }
 
   async issueToken(username: string, password: string): Promise<TokenResponse> {
