@@ -52,7 +52,8 @@ export async function createService(ctx: PortalContext): Promise<PortalService> 
   const identity = new IdentityService(new SqliteIdentityRepository(db), issuer);
   const log = ctx.logger.child({ module: 'portal' });
   const passwordFile = join(ctx.dataDir, 'identity', 'initial-admin-password');
-  const created = await identity.bootstrap(config.CITUS_ADMIN_PASSWORD, (password) =>
+  const admin = { password: config.CITUS_ADMIN_PASSWORD, auth0Subject: config.CITUS_ADMIN_AUTH0_SUBJECT };
+  const created = await identity.bootstrap(admin, (password) =>
     writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 }),
   );
   if (created) log.info({ file: config.CITUS_ADMIN_PASSWORD ? undefined : passwordFile }, 'platform admin "admin" created');

@@ -35,19 +35,21 @@ export class IdentityService implements AccessResolver {
   ) {}
 
   /**
-   * First start: the `default` workspace and the platform admin `admin`, its admin. The password
-   * is `CITUS_ADMIN_PASSWORD`, else one made here and handed to `keepGenerated` (never logged).
-   * Returns whether `admin` was created. In Auth0 mode people are linked by admins later.
+   * First start: the `default` workspace and the platform admin `admin`, its admin. With the
+   * embedded provider the password is `CITUS_ADMIN_PASSWORD`, else one made here and handed to
+   * `keepGenerated` (never logged); with Auth0, `admin` is linked to the Auth0 user `auth0Subject`.
+   * Returns whether `admin` was created.
    */
-  async bootstrap(adminPassword: string | undefined, keepGenerated: (password: string) => void): Promise<boolean> {
+  async bootstrap(admin: { password?: string; auth0Subject?: string }, keepGenerated: (password: string) => void): Promise<boolean> {
     const workspace =
       this.repository.findWorkspaceBySlug(DEFAULT_WORKSPACE) ??
       this.createWorkspace({ slug: DEFAULT_WORKSPACE, name: 'Default workspace' });
-    if (!this.issuer || this.repository.findUserByUsername('admin')) return false;
-    const password = adminPassword ?? randomBytes(15).toString('base64url');
-    const admin = await this.createUser({ username: 'admin', password, platformAdmin: true });
-    this.repository.putMembership({ workspaceId: workspace.id, userId: admin.id, role: 'admin' });
-    if (!adminPassword) keepGenerated(password);
+    if (this.repository.findUserByUsername('admin')) return false;
+    if (!this.issuer && !admin.auth0Subject) return false;
+    const password = this.issuer ? (admin.password ?? randomBytes(15).toString('base64url')) : undefined;
+    const user = await this.createUser({ username: 'admin', password, externalId: admin.auth0Subject, platformAdmin: true });
+    this.repository.putMembership({ workspaceId: workspace.id, userId: user.id, role: 'admin' });
+    if (password && !admin.password) keepGenerated(password);
     return true;
   }
 
