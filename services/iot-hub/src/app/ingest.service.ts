@@ -56,9 +56,10 @@ export class IngestService {
 
   private classify(session: DeviceSession, topic: string, payload: Buffer, receivedAt: number): Entry {
     const base = { topic, thingName: session.thingName, workspaceId: session.workspaceId, receivedAt };
+    const text = payload.toString('utf8');
     let json: unknown;
     try {
-      json = JSON.parse(payload.toString('utf8'));
+      json = JSON.parse(text);
     } catch {
       return { deadLetter: { ...base, reason: 'payload is not valid JSON', payload } };
     }
@@ -70,7 +71,6 @@ export class IngestService {
         .join('; ');
       return { deadLetter: { ...base, reason: `payload fails the telemetry schema: ${reason}`, payload } };
     }
-    const text = payload.toString('utf8');
     return {
       record: { ...base, payload: text, document: parsed.data, deviceEpoch: deviceTimestamp(parsed.data, receivedAt) },
     };
