@@ -5,7 +5,7 @@ describe('IdentityService.resolve', () => {
   let fixture: IdentityFixture;
   beforeEach(async () => {
     fixture = await identityFixture();
-    await fixture.service.bootstrap(undefined);
+    fixture.service.createWorkspace({ slug: 'default', name: 'Default workspace' });
   });
   afterEach(() => fixture.destroy());
 
@@ -59,7 +59,7 @@ describe('IdentityService memberships', () => {
   let fixture: IdentityFixture;
   beforeEach(async () => {
     fixture = await identityFixture();
-    await fixture.service.bootstrap(undefined);
+    fixture.service.createWorkspace({ slug: 'default', name: 'Default workspace' });
   });
   afterEach(() => fixture.destroy());
 

@@ -16,8 +16,12 @@ describe('IdentityService bootstrap and login (embedded identity provider)', () 
   });
   afterEach(() => fixture.destroy());
 
+  const noGenerated = (password: string) => {
+    throw new Error(`no password should be generated, got one of ${password.length} characters`);
+  };
+
   it('creates the default workspace and a platform admin that administers it', async () => {
-    await fixture.service.bootstrap(ADMIN_PASSWORD);
+    expect(await fixture.service.bootstrap({ password: ADMIN_PASSWORD }, noGenerated)).toBe(true);
     const [admin] = userRows(fixture);
     expect(admin).toMatchObject({ username: 'admin', platformAdmin: 1 });
     const access = await fixture.service.resolve(admin?.subject as string, undefined);
@@ -26,11 +30,31 @@ describe('IdentityService bootstrap and login (embedded identity provider)', () 
   });
 
   it('stores the password scrypt-hashed, never in plain text', async () => {
-    await fixture.service.bootstrap(ADMIN_PASSWORD);
+    await fixture.service.bootstrap({ password: ADMIN_PASSWORD }, noGenerated);
     const [admin] = userRows(fixture);
     expect(admin?.passwordHash).toMatch(/^scrypt\$32768\$8\$1\$[A-Za-z0-9+/=]{24}\$[A-Za-z0-9+/=]{44}$/);
     const everything = JSON.stringify(fixture.db.prepare('SELECT * FROM users').all());
     expect(everything).not.toContain(ADMIN_PASSWORD);
+  });
+
+  it('without a configured password makes one, hands it over once and stores only its hash', async () => {
+    const handed: string[] = [];
+    expect(await fixture.service.bootstrap({}, (password) => handed.push(password))).toBe(true);
+    expect(handed).toEqual([expect.stringMatching(/^[A-Za-z0-9_-]{20}$/)]);
+    expect(JSON.stringify(fixture.db.prepare('SELECT * FROM users').all())).not.toContain(handed[0]);
+    await expect(fixture.service.issueToken('admin', handed[0] as string)).resolves.toMatchObject({ token_type: 'Bearer' });
+  });
+
+  // The generated password is handed over only after `admin` is stored: when keeping it fails
+  // (a full disk), `admin` exists with a password nobody knows, and later starts skip it.
+  it('does not lose the generated password when keeping it fails', async () => {
+    const failing = () => {
+      throw new Error('ENOSPC: no space left on device');
+    };
+    await expect(fixture.service.bootstrap({}, failing)).rejects.toThrow('ENOSPC');
+    const handed: string[] = [];
+    await fixture.service.bootstrap({}, (password) => handed.push(password));
+    expect(handed).toHaveLength(1);
   });
 
   it('salts each hash: the same password twice gives two hashes', async () => {
@@ -40,18 +64,17 @@ describe('IdentityService bootstrap and login (embedded identity provider)', () 
     expect(ann?.passwordHash).not.toBe(bob?.passwordHash);
   });
 
-  it('is idempotent, and without a password creates only the workspace', async () => {
-    await fixture.service.bootstrap(undefined);
-    expect(userRows(fixture)).toEqual([]);
-    await fixture.service.bootstrap(ADMIN_PASSWORD);
+  it('is idempotent: a later start neither adds nor changes anything', async () => {
+    await fixture.service.bootstrap({ password: ADMIN_PASSWORD }, noGenerated);
     const [before] = userRows(fixture);
-    await fixture.service.bootstrap('another-Passw0rd-here');
+    expect(await fixture.service.bootstrap({ password: 'another-Passw0rd-here' }, noGenerated)).toBe(false);
+    expect(await fixture.service.bootstrap({}, noGenerated)).toBe(false);
     expect(userRows(fixture)).toEqual([before]);
     expect(fixture.db.prepare('SELECT slug FROM workspaces').pluck().all()).toEqual(['default']);
   });
 
   it('issues a token that the shared verifier accepts for the user', async () => {
-    await fixture.service.bootstrap(ADMIN_PASSWORD);
+    await fixture.service.bootstrap({ password: ADMIN_PASSWORD }, noGenerated);
     const response = await fixture.service.issueToken('admin', ADMIN_PASSWORD);
     expect(response).toMatchObject({ token_type: 'Bearer', expires_in: 600 });
     const verifier = createJwtVerifier({ keys: localKeys(fixture.issuer!.jwks), issuer: ISSUER, audience: AUDIENCE });
@@ -60,7 +83,7 @@ describe('IdentityService bootstrap and login (embedded identity provider)', () 
   });
 
   it('gives the same answer for an unknown user and a wrong password', async () => {
-    await fixture.service.bootstrap(ADMIN_PASSWORD);
+    await fixture.service.bootstrap({ password: ADMIN_PASSWORD }, noGenerated);
     const wrongPassword = fixture.service.issueToken('admin', 'not-the-password');
     const unknownUser = fixture.service.issueToken('nobody', ADMIN_PASSWORD);
     const expected = expect.objectContaining({ code: 'unauthorized', message: 'wrong username or password' });
@@ -91,6 +114,23 @@ describe('IdentityService in Auth0 mode', () => {
     fixture = await identityFixture('auth0');
   });
   afterEach(() => fixture.destroy());
+
+  it('creates no admin without an Auth0 subject, only the default workspace', async () => {
+    expect(await fixture.service.bootstrap({ password: ADMIN_PASSWORD }, () => undefined)).toBe(false);
+    expect(userRows(fixture)).toEqual([]);
+    expect(fixture.db.prepare('SELECT slug FROM workspaces').pluck().all()).toEqual(['default']);
+  });
+
+  it('links the first platform admin to its Auth0 subject, without a password', async () => {
+    const handed: string[] = [];
+    expect(await fixture.service.bootstrap({ auth0Subject: 'auth0|root' }, (password) => handed.push(password))).toBe(true);
+    expect(handed).toEqual([]);
+    expect(userRows(fixture)).toEqual([{ username: 'admin', subject: 'auth0|root', passwordHash: null, platformAdmin: 1 }]);
+    expect(await fixture.service.resolve('auth0|root', undefined)).toMatchObject({
+      platformAdmin: true,
+      workspace: { slug: 'default', role: 'admin' },
+    });
+  });
 
   it('does not sign anyone in: Auth0 does', async () => {
     await expect(fixture.service.issueToken('admin', ADMIN_PASSWORD)).rejects.toMatchObject({ code: 'bad_request' });
