@@ -38,6 +38,9 @@ export const TelemetryQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   order: z.enum(['asc', 'desc']).default('asc'),
   cursor: z.string().max(512).optional(),
+}).refine((query) => query.from === undefined || query.to === undefined || query.from <= query.to, {
+  message: '"from" must not be later than "to"',
+  path: ['from'],
 });
 export type TelemetryQuery = z.infer<typeof TelemetryQuery>;
 

@@ -35,6 +35,10 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
         return { subject: payload.sub };
       } catch (error) {
         if (error instanceof AppError) throw error;
+        // The key set could not be had: not the caller's fault, and worth retrying.
+        if (error instanceof errors.JWKSTimeout || (error instanceof TypeError && /fetch/i.test(error.message))) {
+          throw new AppError('unavailable', 'the identity provider cannot be reached');
+        }
         if (error instanceof errors.JOSEError) throw new AppError('unauthorized', 'invalid or expired token');
         throw error;
       }
@@ -89,7 +93,7 @@ export const WORKSPACE_HEADER = 'x-citus-workspace';
 export function authenticate(verifier: TokenVerifier, resolver: AccessResolver): RequestHandler {
   return async (req, _res, next) => {
     const header = req.headers.authorization;
-    const match = header?.match(/^Bearer ([A-Za-z0-9._~+/=-]+)$/);
+    const match = header?.match(/^Bearer ([A-Za-z0-9._~+/=-]+)$/i); // RFC 7235: the scheme is case-insensitive
     if (!match?.[1]) throw new AppError('unauthorized', 'a bearer token is required');
     const principal = await verifier.verify(match[1]);
     const named = req.headers[WORKSPACE_HEADER];

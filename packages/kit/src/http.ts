@@ -63,7 +63,9 @@ function envelope(code: AppError['code'], message: string, id: string, details?:
 }
 
 /** Maps every error to the one envelope; only unknown errors become 500, and those are logged with their stack. */
-export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, _next) => {
+export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next) => {
+  // Once a response (an event stream, say) has started, only express can end it.
+  if (res.headersSent) return next(error);
   const id = requestId(req);
   if (error instanceof AppError) {
     res.status(error.status).json(envelope(error.code, error.message, id, error.details));
@@ -73,13 +75,18 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, _nex
     res.status(400).json(envelope('bad_request', 'invalid request', id, error.issues));
     return;
   }
-  const bodyError = error as { type?: string; status?: number };
+  const bodyError = error as { type?: string; status?: number; expose?: boolean };
   if (bodyError.type === 'entity.too.large') {
     res.status(413).json(envelope('payload_too_large', 'request body too large', id));
     return;
   }
-  if (bodyError.type === 'entity.parse.failed' || bodyError.type === 'charset.unsupported') {
+  if (bodyError.type === 'entity.parse.failed') {
     res.status(400).json(envelope('bad_request', 'request body is not valid JSON', id));
+    return;
+  }
+  // Other body-parser refusals (unsupported charset or encoding, ...) are the client's mistake.
+  if (bodyError.expose && bodyError.status && bodyError.status >= 400 && bodyError.status < 500 && error instanceof Error) {
+    res.status(400).json(envelope('bad_request', error.message, id));
     return;
   }
   req.log.error({ err: error }, 'unhandled error');

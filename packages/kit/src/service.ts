@@ -21,12 +21,14 @@ export class EventBus {
     this.emitter.setMaxListeners(0);
   }
 
-  on<K extends keyof PlatformEvents>(event: K, listener: (payload: PlatformEvents[K]) => void): () => void {
+  on<K extends keyof PlatformEvents>(event: K, listener: (payload: PlatformEvents[K]) => unknown): () => void {
+    const report = (error: unknown) => this.logger.error({ err: error, event }, 'event listener failed');
     const safe = (payload: PlatformEvents[K]) => {
       try {
-        listener(payload);
+        const result = listener(payload);
+        if (result instanceof Promise) result.catch(report);
       } catch (error) {
-        this.logger.error({ err: error, event }, 'event listener failed');
+        report(error);
       }
     };
     this.emitter.on(event, safe);

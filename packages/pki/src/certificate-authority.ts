@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 // keys.js comes first: it loads the Reflect polyfill that @peculiar/x509 needs.
 import { certificateId, generateKeyPair, privateKeyFromPem, privateKeyToPem, SIGNING } from './keys.js';
@@ -41,6 +41,8 @@ export class EmbeddedCertificateAuthority {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const certFile = join(dir, CA_FILE);
     const keyFile = join(dir, CA_KEY_FILE);
+    // The certificate is written last, so with it present the pair is whole; without it nothing
+    // was ever signed by this CA and it is made afresh.
     if (existsSync(certFile) && existsSync(keyFile)) {
       const key = await privateKeyFromPem(readFileSync(keyFile, 'utf8'));
       return new EmbeddedCertificateAuthority(new x509.X509Certificate(readFileSync(certFile, 'utf8')), key);
@@ -60,8 +62,8 @@ export class EmbeddedCertificateAuthority {
         await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
       ],
     });
-    writeFileSync(keyFile, await privateKeyToPem(keys.privateKey), { mode: 0o600, flag: 'wx' });
-    writeFileSync(certFile, certificate.toString('pem'), { mode: 0o644, flag: 'wx' });
+    writeAtomically(keyFile, await privateKeyToPem(keys.privateKey), 0o600);
+    writeAtomically(certFile, certificate.toString('pem'), 0o644);
     const key = await privateKeyFromPem(readFileSync(keyFile, 'utf8'));
     return new EmbeddedCertificateAuthority(certificate, key);
   }
@@ -139,6 +141,13 @@ export class EmbeddedCertificateAuthority {
       notAfter,
     };
   }
+}
+
+/** Write to a temporary file, then rename: a crash leaves the old file or the new one, never half. */
+function writeAtomically(file: string, content: string, mode: number): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, content, { mode });
+  renameSync(temporary, file);
 }
 
 function parseCsr(pem: string): x509.Pkcs10CertificateRequest {

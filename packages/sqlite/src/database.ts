@@ -28,7 +28,12 @@ export function openDatabase(file: string, options: OpenOptions): SqliteDatabase
   db.pragma(`synchronous = ${options.synchronous ?? 'full'}`);
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
-  migrate(db, options.module, options.migrations);
+  try {
+    migrate(db, options.module, options.migrations);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
   return db;
 }
 

@@ -50,6 +50,8 @@ export interface TelemetryRepository {
 
 const EARLIEST = Date.UTC(2000, 0, 1);
 const MAX_CLOCK_SKEW_MS = 24 * 3_600_000;
+/** ISO 8601 with a zone (`Z` or an offset): `Date.parse` alone reads "12" or "sensor 7" as dates, in local time. */
+const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 
 /**
  * The device's timestamp, in epoch milliseconds, when it is sane: `@timestamp` (the original
@@ -58,7 +60,7 @@ const MAX_CLOCK_SKEW_MS = 24 * 3_600_000;
  */
 export function deviceTimestamp(payload: TelemetryPayload, now: number): number | undefined {
   const raw = payload['@timestamp'] ?? payload.timestamp;
-  const epoch = typeof raw === 'number' ? raw : typeof raw === 'string' ? Date.parse(raw) : Number.NaN;
+  const epoch = typeof raw === 'number' ? raw : typeof raw === 'string' && ISO_WITH_ZONE.test(raw) ? Date.parse(raw) : Number.NaN;
   if (!Number.isFinite(epoch)) return undefined;
   const rounded = Math.trunc(epoch);
   return rounded >= EARLIEST && rounded <= now + MAX_CLOCK_SKEW_MS ? rounded : undefined;

@@ -47,9 +47,10 @@ export class IdentityService implements AccessResolver {
     if (this.repository.findUserByUsername('admin')) return false;
     if (!this.issuer && !admin.auth0Subject) return false;
     const password = this.issuer ? (admin.password ?? randomBytes(15).toString('base64url')) : undefined;
+    // Kept before the user exists: if keeping fails, the next start tries again with a new one.
+    if (password && !admin.password) keepGenerated(password);
     const user = await this.createUser({ username: 'admin', password, externalId: admin.auth0Subject, platformAdmin: true });
     this.repository.putMembership({ workspaceId: workspace.id, userId: user.id, role: 'admin' });
-    if (password && !admin.password) keepGenerated(password);
     return true;
   }
 
@@ -77,6 +78,8 @@ export class IdentityService implements AccessResolver {
       createdAt: new Date().toISOString(),
     };
     if (this.repository.findUserBySubject(user.subject)) throw conflict('externalId already linked to a user');
+    // Hashing yields the event loop, so a racing request may have taken the name meanwhile.
+    if (this.repository.findUserByUsername(user.username)) throw conflict('username already taken');
     this.repository.insertUser(user);
     return toUser(user);
   }
@@ -129,7 +132,10 @@ export class IdentityService implements AccessResolver {
     const base = { userId: user.id, username: user.username, platformAdmin: user.platformAdmin };
     const wanted = slug ?? DEFAULT_WORKSPACE;
     const member = memberships.find((m) => m.workspaceSlug === wanted) ?? (slug ? undefined : memberships[0]);
-    if (member) return { ...base, workspace: { id: member.workspaceId, slug: member.workspaceSlug, role: member.role } };
+    if (member) {
+      const role = user.platformAdmin ? 'admin' : member.role;
+      return { ...base, workspace: { id: member.workspaceId, slug: member.workspaceSlug, role } };
+    }
     const workspace = user.platformAdmin ? this.repository.findWorkspaceBySlug(wanted) : undefined;
     if (workspace) return { ...base, workspace: { id: workspace.id, slug: workspace.slug, role: 'admin' } };
     if (slug) throw notFound('workspace');

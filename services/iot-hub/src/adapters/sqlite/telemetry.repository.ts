@@ -20,8 +20,12 @@ export const TELEMETRY_MIGRATIONS: Migration[] = [
         workspace_id TEXT NOT NULL,
         payload TEXT NOT NULL,
         received_at INTEGER NOT NULL,
+        -- The device's own timestamp, when it gave one; differs from epoch only when displaced.
+        device_epoch INTEGER,
         PRIMARY KEY (topic, epoch)
       ) WITHOUT ROWID;
+      -- Only displaced messages (rare) are indexed: enough to recognise their resends.
+      CREATE INDEX telemetry_displaced ON telemetry (topic, device_epoch) WHERE device_epoch <> epoch;
       CREATE INDEX telemetry_by_thing ON telemetry (workspace_id, thing_name, epoch, topic);
       CREATE TABLE dead_letters (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -47,10 +51,16 @@ export class SqliteTelemetryRepository implements TelemetryRepository {
   constructor(private readonly db: SqliteDatabase) {
     this.sql = {
       insert: db.prepare(
-        `INSERT OR IGNORE INTO telemetry (topic, epoch, thing_name, workspace_id, payload, received_at)
-         VALUES (?, ?, ?, ?, ?, ?)`,
+        `INSERT OR IGNORE INTO telemetry (topic, epoch, thing_name, workspace_id, payload, received_at, device_epoch)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
       ),
       payloadAt: db.prepare('SELECT payload FROM telemetry WHERE topic = ? AND epoch = ?').pluck(),
+      displacedCopy: db
+        .prepare(
+          `SELECT epoch FROM telemetry WHERE topic = ? AND device_epoch = ? AND device_epoch <> epoch AND payload = ?
+           LIMIT 1`,
+        )
+        .pluck(),
       deadLetter: db.prepare(
         `INSERT INTO dead_letters (topic, thing_name, workspace_id, reason, payload, received_at)
          VALUES (@topic, @thingName, @workspaceId, @reason, @payload, @receivedAt)`,
@@ -110,17 +120,18 @@ export class SqliteTelemetryRepository implements TelemetryRepository {
   }
 
   /**
-   * A device timestamp identifies its message: the same payload again at the same (topic, epoch)
-   * is a resend and is not stored twice. Without one (or when that slot holds a different message)
-   * the receive time is used, moved on by 1 ms until the slot is free, so nothing is overwritten.
+   * A device timestamp identifies its message: the same payload again for the same (topic,
+   * timestamp) is a resend and is not stored twice. Without one (or when that slot holds a
+   * different message, which then displaces this one) the receive time is used, moved on by 1 ms
+   * until the slot is free, so nothing is overwritten.
    */
   private writeRecord(record: TelemetryRecord): WriteOutcome {
-    const { topic } = record;
-    if (record.deviceEpoch !== undefined) {
-      if (this.insert(record, record.deviceEpoch)) return { kind: 'stored', topic, epoch: record.deviceEpoch };
-      if (this.sql.payloadAt.get(topic, record.deviceEpoch) === record.payload) {
-        return { kind: 'duplicate', topic, epoch: record.deviceEpoch };
-      }
+    const { topic, deviceEpoch } = record;
+    if (deviceEpoch !== undefined) {
+      if (this.insert(record, deviceEpoch)) return { kind: 'stored', topic, epoch: deviceEpoch };
+      if (this.sql.payloadAt.get(topic, deviceEpoch) === record.payload) return { kind: 'duplicate', topic, epoch: deviceEpoch };
+      const displaced = this.sql.displacedCopy.get(topic, deviceEpoch, record.payload) as number | undefined;
+      if (displaced !== undefined) return { kind: 'duplicate', topic, epoch: displaced };
     }
     let epoch = Math.max(record.receivedAt, (this.lastEpoch.get(topic) ?? 0) + 1);
     for (let bumps = 0; !this.insert(record, epoch); bumps++) {
@@ -133,8 +144,15 @@ export class SqliteTelemetryRepository implements TelemetryRepository {
 
   private insert(record: TelemetryRecord, epoch: number): boolean {
     return (
-      this.sql.insert.run(record.topic, epoch, record.thingName, record.workspaceId, record.payload, record.receivedAt)
-        .changes === 1
+      this.sql.insert.run(
+        record.topic,
+        epoch,
+        record.thingName,
+        record.workspaceId,
+        record.payload,
+        record.receivedAt,
+        record.deviceEpoch ?? null,
+      ).changes === 1
     );
   }
 }
