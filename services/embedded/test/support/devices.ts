@@ -20,22 +20,28 @@ export function deviceFiles(activated: ActivatedDevice, platform: TestPlatform):
   };
 }
 
-/** A plain `mqtt` client over mutual TLS with the device's credentials; no reconnects. */
-export function connectMqtt(
-  platform: TestPlatform,
-  activated: Pick<ActivatedDevice, 'privateKeyPem' | 'activation'> & { device: { thingName: string } },
-  options: IClientOptions = {},
-): Promise<MqttClient> {
-  return connectAsync(`mqtts://127.0.0.1:${platform.mqttPort}`, {
-    clientId: activated.device.thingName,
-    key: activated.privateKeyPem,
-    cert: activated.activation.certificatePem,
-    ca: activated.activation.caCertificatePem,
-    protocolVersion: 4,
-    reconnectPeriod: 0,
-    connectTimeout: 5_000,
-    ...options,
-  });
+type DeviceCredentials = Pick<ActivatedDevice, 'privateKeyPem' | 'activation'> & { device: { thingName: string } };
+
+/** MQTT 3.1.1 over mutual TLS with the device's credentials, client id = thing name, no reconnects. */
+function mqttOptions(platform: TestPlatform, activated: DeviceCredentials, options: IClientOptions): [string, IClientOptions] {
+  return [
+    `mqtts://127.0.0.1:${platform.mqttPort}`,
+    {
+      clientId: activated.device.thingName,
+      key: activated.privateKeyPem,
+      cert: activated.activation.certificatePem,
+      ca: activated.activation.caCertificatePem,
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+      connectTimeout: 5_000,
+      ...options,
+    },
+  ];
+}
+
+/** A plain `mqtt` client connected as the device. */
+export function connectMqtt(platform: TestPlatform, activated: DeviceCredentials, options: IClientOptions = {}): Promise<MqttClient> {
+  return connectAsync(...mqttOptions(platform, activated, options));
 }
 
 /**
@@ -43,21 +49,8 @@ export function connectMqtt(
  * the TLS handshake was cut (with TLS 1.3 a refused client certificate shows only as a close).
  * Rejects if the hub accepts the connection.
  */
-export function refusal(
-  platform: TestPlatform,
-  activated: Pick<ActivatedDevice, 'privateKeyPem' | 'activation'> & { device: { thingName: string } },
-  options: IClientOptions = {},
-): Promise<string> {
-  const client = connect(`mqtts://127.0.0.1:${platform.mqttPort}`, {
-    clientId: activated.device.thingName,
-    key: activated.privateKeyPem,
-    cert: activated.activation.certificatePem,
-    ca: activated.activation.caCertificatePem,
-    protocolVersion: 4,
-    reconnectPeriod: 0,
-    connectTimeout: 5_000,
-    ...options,
-  });
+export function refusal(platform: TestPlatform, activated: DeviceCredentials, options: IClientOptions = {}): Promise<string> {
+  const client = connect(...mqttOptions(platform, activated, options));
   return new Promise((resolve, reject) => {
     const finish = (outcome: () => void) => {
       client.removeAllListeners();
