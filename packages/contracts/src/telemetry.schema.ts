@@ -18,6 +18,9 @@ export const TelemetryPayload = z.looseObject({
 });
 export type TelemetryPayload = z.infer<typeof TelemetryPayload>;
 
+/** AWS IoT's largest MQTT message payload, which the built-in hub enforces too: 128 KB. */
+export const MAX_MQTT_PAYLOAD_BYTES = 128 * 1024;
+
 /** `telemetry/{thingName}` or `telemetry/{thingName}/{stream}`. */
 export const TELEMETRY_TOPIC = /^telemetry\/([a-zA-Z0-9:_-]{1,128})(?:\/([a-zA-Z0-9:_-]{1,128}))?$/;
 

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
+import { buildAsyncApiDocument, buildOpenApiDocument } from '@citus/contracts';
 import { createService as createDeviceLifecycle, DeviceLifecycleConfig } from '@citus/device-lifecycle';
 import { createService as createIotHub, IotHubConfig } from '@citus/iot-hub';
 import {
@@ -27,6 +28,13 @@ export interface Platform {
   logger: Logger;
   shutdown: Shutdown;
   stop(): Promise<void>;
+  /** Every route the HTTP server serves, in express's path form; for the API drift test. */
+  routes(): HttpRoute[];
+}
+
+export interface HttpRoute {
+  method: string;
+  path: string;
 }
 
 /** Every service's config, parsed once; all problems are reported together. */
@@ -89,6 +97,15 @@ export async function startPlatform(env: NodeJS.ProcessEnv = process.env, logger
     res.status(healthy ? 200 : 503).json(body);
   });
   for (const service of services) if (service.apiRoutes) app.use('/api/v1', service.apiRoutes);
+  // Built on first request, then kept: they change only with the code (and the MQTT port).
+  let openApi: object | undefined;
+  let asyncApi: object | undefined;
+  app.get('/api/v1/openapi.json', (_req, res) => {
+    res.json((openApi ??= buildOpenApiDocument()));
+  });
+  app.get('/api/v1/asyncapi.json', (_req, res) => {
+    res.json((asyncApi ??= buildAsyncApiDocument({ host: config.devices.CITUS_MQTT_ENDPOINT, port: hub.mqttPort() })));
+  });
   for (const service of services) if (service.rootRoutes) app.use(service.rootRoutes);
   finishHttpApp(app);
 
@@ -116,7 +133,33 @@ export async function startPlatform(env: NodeJS.ProcessEnv = process.env, logger
     logger: log,
     shutdown: base.shutdown,
     stop: () => base.shutdown.run('stop'),
+    routes: () => routesOf(app.router.stack as RouterLayer[]),
   };
+}
+
+/** What express 5's router keeps of a route or a mounted router (`rawPath` is router 2.3's). */
+interface RouterLayer {
+  route?: { path: unknown; methods: Record<string, boolean | undefined> };
+  handle: unknown;
+  rawPath?: unknown;
+}
+
+/**
+ * The routes of a router stack, nested routers included. A router mounted at a path that is not
+ * a plain string shows as `<unknown mount>`, so the drift test fails instead of missing its routes.
+ */
+function routesOf(stack: RouterLayer[], prefix = ''): HttpRoute[] {
+  return stack.flatMap((layer): HttpRoute[] => {
+    const route = layer.route;
+    if (route) {
+      const methods = Object.keys(route.methods).filter((method) => route.methods[method]);
+      return methods.map((method) => ({ method: method.toUpperCase(), path: `${prefix}${String(route.path)}` }));
+    }
+    const nested = (layer.handle as { stack?: unknown } | undefined)?.stack;
+    if (!Array.isArray(nested)) return [];
+    const mount = typeof layer.rawPath === 'string' ? layer.rawPath.replace(/\/$/, '') : '<unknown mount>';
+    return routesOf(nested as RouterLayer[], `${prefix}${mount}`);
+  });
 }
 
 /** Stops accepting, lets in-flight requests finish for a few seconds, then cuts streams. */

@@ -1,7 +1,7 @@
-import { TELEMETRY_TOPIC } from '@citus/contracts';
+import { MAX_MQTT_PAYLOAD_BYTES, TELEMETRY_TOPIC } from '@citus/contracts';
 
-/** AWS IoT's largest message payload: 128 KB. */
-export const MAX_PAYLOAD_BYTES = 128 * 1024;
+/** AWS IoT's largest message payload: 128 KB (published in the AsyncAPI document too). */
+export const MAX_PAYLOAD_BYTES = MAX_MQTT_PAYLOAD_BYTES;
 
 /**
  * The least-privilege device policy, as AWS IoT policy variables would express it with

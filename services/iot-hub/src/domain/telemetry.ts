@@ -1,3 +1,4 @@
+import type { DeadLetter as DeadLetterView } from '@citus/contracts';
 import type { TelemetryPayload } from '@citus/contracts';
 
 export interface TelemetryRecord {
@@ -45,7 +46,7 @@ export interface TelemetryRepository {
   /** A thing's messages (all its streams) in a time range, scoped to the workspace. */
   query(workspaceId: string, thingName: string, range: TelemetryRange): StoredItem[];
   countDeadLetters(workspaceId: string, thingName: string): number;
-  recentDeadLetters(workspaceId: string, thingName: string, limit: number): Array<{ topic: string; reason: string; receivedAt: number }>;
+  recentDeadLetters(workspaceId: string, thingName: string, limit: number): DeadLetterView[];
 }
 
 const EARLIEST = Date.UTC(2000, 0, 1);

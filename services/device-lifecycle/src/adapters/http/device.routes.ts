@@ -1,10 +1,7 @@
 import { Router, type RequestHandler } from 'express';
-import { z } from 'zod';
-import { ActivationRequest, DeclareDeviceRequest, UpdateDeviceRequest } from '@citus/contracts';
+import { ActivationRequest, DeclareDeviceRequest, DeviceId, UpdateDeviceRequest } from '@citus/contracts';
 import { parse, workspaceOf } from '@citus/kit';
 import type { DeviceService } from '../../app/device.service.js';
-
-const DeviceId = z.string().regex(/^dev_[0-9a-f]{24}$/, 'invalid device id');
 
 /** Devices (story 1), activation (story 2) and revocation under `/api/v1`. */
 export function deviceRoutes(devices: DeviceService, authenticate: RequestHandler, caPem: string): Router {

@@ -1,6 +1,6 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { TelemetryQuery, ThingName, type TelemetryPage } from '@citus/contracts';
+import { TelemetryQuery, TelemetryThingQuery, type DeadLetterSummary, type TelemetryPage } from '@citus/contracts';
 import { badRequest, type EventBus, notFound, parse, workspaceOf } from '@citus/kit';
 import type { ThingDirectory } from '../../domain/device-session.js';
 import type { TelemetryRange, TelemetryRepository } from '../../domain/telemetry.js';
@@ -31,7 +31,7 @@ export function telemetryRoutes(
   /** The thing named in the query, which must be one of the caller's workspace: another's is "not found". */
   const thingOf = (req: Request, query: unknown): { workspaceId: string; thingName: string } => {
     const workspace = workspaceOf(req, 'user');
-    const { thingName } = parse(z.object({ thingName: ThingName }), query);
+    const { thingName } = parse(TelemetryThingQuery, query);
     if (things.workspaceOfThing(thingName) !== workspace.id) throw notFound('thing');
     return { workspaceId: workspace.id, thingName };
   };
@@ -56,10 +56,11 @@ export function telemetryRoutes(
 
   router.get('/telemetry/dead-letters', (req, res) => {
     const { workspaceId, thingName } = thingOf(req, req.query);
-    res.json({
+    const summary: DeadLetterSummary = {
       count: repository.countDeadLetters(workspaceId, thingName),
       recent: repository.recentDeadLetters(workspaceId, thingName, 20),
-    });
+    };
+    res.json(summary);
   });
 
   // Server-sent events of newly stored messages. Browsers read it with fetch() so the token goes

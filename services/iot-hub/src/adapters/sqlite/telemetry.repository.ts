@@ -1,3 +1,4 @@
+import type { DeadLetter as DeadLetterView } from '@citus/contracts';
 import type { Migration, SqliteDatabase } from '@citus/sqlite';
 import type {
   DeadLetter,
@@ -116,7 +117,7 @@ export class SqliteTelemetryRepository implements TelemetryRepository {
   }
 
   recentDeadLetters(workspaceId: string, thingName: string, limit: number) {
-    return this.sql.recentDeadLetters.all(workspaceId, thingName, limit) as Array<{ topic: string; reason: string; receivedAt: number }>;
+    return this.sql.recentDeadLetters.all(workspaceId, thingName, limit) as DeadLetterView[];
   }
 
   /**

@@ -1,0 +1,111 @@
+import type { z } from 'zod';
+import { AsyncApiDocument, OpenApiDocument } from './api-document.schema.js';
+import type { ApiRoute } from './api-route.js';
+import { ActivationCodeRenewal } from './device-api.schema.js';
+import { DEVICE_ROUTES } from './device-api.routes.js';
+import {
+  ActivationRequest,
+  ActivationResponse,
+  DeclaredDevice,
+  DeclareDeviceRequest,
+  Device,
+  DeviceList,
+  UpdateDeviceRequest,
+} from './device.schema.js';
+import { ErrorEnvelope } from './error.schema.js';
+import { Health } from './health.schema.js';
+import { JsonWebKeySet, UserList, WorkspaceList } from './identity-api.schema.js';
+import { IDENTITY_ROUTES } from './identity-api.routes.js';
+import {
+  AddMemberRequest,
+  CreateUserRequest,
+  CreateWorkspaceRequest,
+  Me,
+  Membership,
+  TokenRequest,
+  TokenResponse,
+  User,
+  Workspace,
+} from './identity.schema.js';
+import { DeadLetterSummary, TelemetryStreamEvent } from './telemetry-api.schema.js';
+import { TELEMETRY_ROUTES } from './telemetry-api.routes.js';
+import { TelemetryPage } from './telemetry.schema.js';
+
+/** Health and the API's own descriptions. */
+export const PLATFORM_ROUTES: ApiRoute[] = [
+  {
+    operationId: 'getHealth',
+    method: 'get',
+    path: '/healthz',
+    summary: 'Whether every part of the platform is ready',
+    tag: 'platform',
+    access: 'public',
+    responses: {
+      200: { description: 'Every part is ready', schema: Health },
+      503: { description: 'Starting, stopping, or a part is not ready', schema: Health },
+    },
+    errors: [],
+  },
+  {
+    operationId: 'getOpenApiDocument',
+    method: 'get',
+    path: '/api/v1/openapi.json',
+    summary: 'This document: the REST API in OpenAPI 3.1',
+    tag: 'platform',
+    access: 'public',
+    responses: { 200: { description: 'An OpenAPI 3.1 document', schema: OpenApiDocument } },
+    errors: [],
+  },
+  {
+    operationId: 'getAsyncApiDocument',
+    method: 'get',
+    path: '/api/v1/asyncapi.json',
+    summary: 'The MQTT topics devices use, in AsyncAPI 3.0',
+    tag: 'platform',
+    access: 'public',
+    responses: { 200: { description: 'An AsyncAPI 3.0 document', schema: AsyncApiDocument } },
+    errors: [],
+  },
+];
+
+/** Every route the platform serves over HTTP: the drift test checks express serves exactly these. */
+export const API_ROUTES: readonly ApiRoute[] = [...PLATFORM_ROUTES, ...IDENTITY_ROUTES, ...DEVICE_ROUTES, ...TELEMETRY_ROUTES];
+
+/**
+ * The API's named schemas, each `#/components/schemas/{name}` in the OpenAPI document. Every
+ * request and response body of `API_ROUTES` is one of these.
+ */
+export const API_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
+  ErrorEnvelope,
+  Health,
+  OpenApiDocument,
+  AsyncApiDocument,
+  TokenRequest,
+  TokenResponse,
+  JsonWebKeySet,
+  Me,
+  User,
+  UserList,
+  CreateUserRequest,
+  Workspace,
+  WorkspaceList,
+  CreateWorkspaceRequest,
+  AddMemberRequest,
+  Membership,
+  DeclareDeviceRequest,
+  DeclaredDevice,
+  Device,
+  DeviceList,
+  UpdateDeviceRequest,
+  ActivationCodeRenewal,
+  ActivationRequest,
+  ActivationResponse,
+  TelemetryPage,
+  DeadLetterSummary,
+  TelemetryStreamEvent,
+};
+
+/** The route that serves `method` and an OpenAPI-form `path`, if any. */
+export function findApiRoute(method: string, path: string): ApiRoute | undefined {
+  return API_ROUTES.find((route) => route.method === method.toLowerCase() && route.path === path);
+}
