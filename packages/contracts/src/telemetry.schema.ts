@@ -7,6 +7,22 @@ const Timestamp = z.union([z.number().finite(), z.string().max(64)]);
  * A telemetry message, in the original's shape (value, unit, label, temperature, humidity); any
  * further fields are kept as they are.
  */
+/** Deeper JSON than this is refused: it would break serialisers and is never real telemetry. */
+export const MAX_PAYLOAD_DEPTH = 32;
+
+function depthOf(value: unknown): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (typeof node !== 'object' || node === null) continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > MAX_PAYLOAD_DEPTH) return deepest;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
 export const TelemetryPayload = z.looseObject({
   '@timestamp': Timestamp.optional(),
   timestamp: Timestamp.optional(),
@@ -15,7 +31,7 @@ export const TelemetryPayload = z.looseObject({
   label: z.string().max(120).optional(),
   temperature: z.number().finite().optional(),
   humidity: z.number().finite().optional(),
-});
+}).refine((payload) => depthOf(payload) <= MAX_PAYLOAD_DEPTH, { message: `nested deeper than ${MAX_PAYLOAD_DEPTH} levels` });
 export type TelemetryPayload = z.infer<typeof TelemetryPayload>;
 
 /** AWS IoT's largest MQTT message payload, which the built-in hub enforces too: 128 KB. */

@@ -1,6 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
-import { ROLE_RANK, type Role } from '@citus/contracts';
+import { ROLE_RANK, WorkspaceSlug, type Role } from '@citus/contracts';
 import { AppError, notFound } from './errors.js';
 
 /** Who a verified token speaks for. */
@@ -97,7 +97,9 @@ export function authenticate(verifier: TokenVerifier, resolver: AccessResolver):
     if (!match?.[1]) throw new AppError('unauthorized', 'a bearer token is required');
     const principal = await verifier.verify(match[1]);
     const named = req.headers[WORKSPACE_HEADER];
-    const access = await resolver.resolve(principal.subject, typeof named === 'string' ? named : undefined);
+    const slug = named === undefined ? undefined : WorkspaceSlug.safeParse(named);
+    if (slug && !slug.success) throw new AppError('bad_request', `invalid ${WORKSPACE_HEADER} header`);
+    const access = await resolver.resolve(principal.subject, slug?.data);
     if (!access) throw new AppError('unauthorized', 'unknown user');
     req.access = access;
     next();

@@ -28,8 +28,8 @@ describe('createLogger', () => {
     expect(log.text()).not.toContain(SECRET);
   });
 
-  // pino redaction paths match fixed depths: `*.password` is one level deep, and the
-  // authorization header only under `req.headers`. A secret logged one level further is kept.
+  // pino redaction paths match fixed depths, so the logger lists secrets at several depths; these
+  // are deeper than the request's own fields.
   it.each([
     ['an outgoing call\'s authorization header', { call: { headers: { authorization: `Bearer ${SECRET}` } } }],
     ['a password two levels deep', { body: { user: { password: SECRET } } }],

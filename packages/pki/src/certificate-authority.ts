@@ -41,9 +41,13 @@ export class EmbeddedCertificateAuthority {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const certFile = join(dir, CA_FILE);
     const keyFile = join(dir, CA_KEY_FILE);
-    // The certificate is written last, so with it present the pair is whole; without it nothing
-    // was ever signed by this CA and it is made afresh.
-    if (existsSync(certFile) && existsSync(keyFile)) {
+    // The certificate is written last, so with it present the pair is whole; a key alone means a
+    // first start died half way, before anything was signed, and the CA is made afresh. A
+    // certificate without its key cannot sign for the devices that trust it: that needs a person.
+    if (existsSync(certFile) && !existsSync(keyFile)) {
+      throw new Error(`${certFile} exists but its key ${keyFile} is missing: restore the key from a backup`);
+    }
+    if (existsSync(certFile)) {
       const key = await privateKeyFromPem(readFileSync(keyFile, 'utf8'));
       return new EmbeddedCertificateAuthority(new x509.X509Certificate(readFileSync(certFile, 'utf8')), key);
     }

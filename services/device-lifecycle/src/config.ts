@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { hostName } from '@citus/kit';
 
 export const DeviceLifecycleConfig = z.object({
   /** How long a declared device's activation code stays valid. */
   CITUS_ACTIVATION_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(72),
   CITUS_DEVICE_CERT_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   /** The MQTT host name devices are told to connect to. */
-  CITUS_MQTT_ENDPOINT: z.string().min(1).default('localhost'),
+  CITUS_MQTT_ENDPOINT: hostName.default('localhost'),
 });
 export type DeviceLifecycleConfig = z.infer<typeof DeviceLifecycleConfig>;

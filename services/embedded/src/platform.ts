@@ -15,6 +15,7 @@ import {
   Shutdown,
   type Logger,
   type Service,
+  type ServiceContext,
 } from '@citus/kit';
 import { EmbeddedCertificateAuthority } from '@citus/pki';
 import { createService as createPortal, PortalConfig } from '@citus/portal';
@@ -75,8 +76,20 @@ export async function startPlatform(env: NodeJS.ProcessEnv = process.env, logger
     shutdown: new Shutdown(log),
     dataDir,
   };
-  const setHttpReady = base.health.register('http');
+  try {
+    return await launch(base, config);
+  } catch (error) {
+    // Whatever was opened before the failure (stores, listeners) is closed again.
+    await base.shutdown.run('start failed').catch(() => undefined);
+    throw error;
+  }
+}
 
+type Base = Omit<ServiceContext, 'authenticate'>;
+
+async function launch(base: Base, config: ReturnType<typeof loadConfig>): Promise<Platform> {
+  const { logger: log, dataDir } = base;
+  const setHttpReady = base.health.register('http');
   const ca = await EmbeddedCertificateAuthority.loadOrCreate(join(dataDir, 'ca'));
   const portal = await createPortal({ ...base, config: config.portal });
   const ctx = { ...base, authenticate: portal.authenticate };

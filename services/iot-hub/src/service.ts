@@ -32,7 +32,8 @@ export function createService(ctx: IotHubContext): IotHubService {
   let broker: HubBroker | undefined;
   const setReady = ctx.health.register('mqtt');
 
-  // Registered first so it runs last: the store closes after the broker stopped and writes drained.
+  // Registered before the broker (added in start), so it runs after it: the store closes once the
+  // broker has stopped and the queued writes are committed.
   ctx.shutdown.add('telemetry store', () => {
     ingest.drain();
     db.close();
@@ -44,7 +45,7 @@ export function createService(ctx: IotHubContext): IotHubService {
     mqttPort: () => boundPort,
     apiRoutes: telemetryRoutes(repository, ctx.things, ctx.events, ctx.authenticate),
     async start() {
-      const hostnames = ['localhost', '127.0.0.1', ...ctx.config.CITUS_HUB_HOSTNAMES];
+      const hostnames = ['localhost', '127.0.0.1', ctx.config.CITUS_MQTT_ENDPOINT, ...ctx.config.CITUS_HUB_HOSTNAMES];
       const server = await ctx.ca.issueServerCertificate([...new Set(hostnames)]);
       broker = new HubBroker({
         tls: { ...server, caPem: ctx.ca.certificatePem },

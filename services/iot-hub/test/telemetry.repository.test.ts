@@ -34,7 +34,7 @@ describe('SqliteTelemetryRepository writes', () => {
   });
 
   // The displaced message was stored at its receive time, so its resend finds a different payload
-  // at the device timestamp and is stored once more: a resend is not idempotent in this case.
+  // at the device timestamp; it must still be recognised as a resend and not stored again.
   it('treats a resend of a displaced message as a duplicate as well', () => {
     const first = aRecord({ deviceEpoch: T0, document: { value: 1, '@timestamp': T0 } });
     const second = aRecord({ deviceEpoch: T0, receivedAt: T0 + 5, document: { value: 2, '@timestamp': T0 } });

@@ -81,9 +81,11 @@ export class IngestService {
     const byThing = new Map<string, { workspaceId: string; items: StoredItem[] }>();
     outcomes.forEach((outcome, index) => {
       const entry = entries[index] as Entry;
-      if (outcome.kind === 'dead-lettered' && 'deadLetter' in entry) {
+      if (outcome.kind === 'dead-lettered') {
         this.stats.deadLettered++;
-        this.logger.warn({ thingName: entry.deadLetter.thingName, topic: entry.deadLetter.topic, reason: entry.deadLetter.reason }, 'telemetry dead-lettered');
+        const { thingName, topic } = 'deadLetter' in entry ? entry.deadLetter : entry.record;
+        const reason = 'deadLetter' in entry ? entry.deadLetter.reason : 'no free epoch';
+        this.logger.warn({ thingName, topic, reason }, 'telemetry dead-lettered');
       } else if (outcome.kind === 'duplicate') {
         this.stats.duplicates++;
       } else if (outcome.kind === 'stored' && 'record' in entry) {

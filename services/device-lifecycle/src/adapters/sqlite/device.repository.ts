@@ -94,6 +94,7 @@ export class SqliteDeviceRepository implements DeviceRepository {
         `UPDATE certificates SET status = 'REVOKED', revoked_at = ? WHERE device_id = ? AND status = 'ACTIVE'
          RETURNING id`,
       ),
+      dropActivation: db.prepare('DELETE FROM activations WHERE device_id = ?'),
       markRevoked: db.prepare(
         "UPDATE devices SET status = 'revoked', updated_at = ? WHERE workspace_id = ? AND id = ?",
       ),
@@ -165,6 +166,8 @@ export class SqliteDeviceRepository implements DeviceRepository {
   revoke(workspaceId: string, id: string, at: string): string[] {
     return this.db.transaction(() => {
       const revoked = this.revokeCertificates(id, at);
+      // A pending code dies with the revocation: only a code issued after it may activate again.
+      this.sql.dropActivation.run(id);
       this.sql.markRevoked.run(at, workspaceId, id);
       return revoked;
     })();

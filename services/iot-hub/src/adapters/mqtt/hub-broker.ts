@@ -1,3 +1,5 @@
+import type { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import type { Logger } from '@citus/kit';
@@ -5,6 +7,7 @@ import { certificateIdFromFingerprint } from '@citus/pki';
 import type { IngestService } from '../../app/ingest.service.js';
 import { MAX_PAYLOAD_BYTES, mayPublish, maySubscribe } from '../../domain/device-policy.js';
 import type { CertificateDirectory, DeviceSession } from '../../domain/device-session.js';
+import { guardPacketSize } from './packet-size.guard.js';
 
 export interface HubBrokerOptions {
   tls: { certificatePem: string; privateKeyPem: string; caPem: string };
@@ -15,7 +18,12 @@ export interface HubBrokerOptions {
 
 // CONNACK return codes of MQTT 3.1.1 (3.2.2.3); aedes maps them to MQTT 5 reason codes.
 const IDENTIFIER_REJECTED = 2;
+const SERVER_UNAVAILABLE = 3;
 const NOT_AUTHORIZED = 5;
+
+/** Room for the topic, packet id and MQTT 5 properties around a largest payload. */
+const MAX_REMAINING_LENGTH = MAX_PAYLOAD_BYTES + 4 * 1024;
+const CONNECT_TIMEOUT_MS = 10_000;
 
 function refuse(returnCode: number, message: string): AuthenticateError {
   return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
@@ -29,26 +37,30 @@ export class HubBroker {
   private readonly sessions = new WeakMap<Client, DeviceSession>();
   /** The live client of each thing; a new connection with the same client id takes over. */
   private readonly clientsByThing = new Map<string, Client>();
+  /** The TLS socket behind each guarded connection, for the peer certificate. */
+  private readonly sockets = new WeakMap<Duplex, TLSSocket>();
   private broker: Aedes | undefined;
   private server: Server | undefined;
 
   constructor(private readonly options: HubBrokerOptions) {}
 
   async listen(port: number, host?: string): Promise<number> {
+    const log = this.options.logger;
+    // aedes runs hooks without a try/catch: a throw in one would end the process, so each is guarded.
     const broker = await Aedes.createBroker({
-      authenticate: (client, _username, _password, done) => this.authenticate(client, done),
-      authorizePublish: (client, packet, done) => this.authorizePublish(client, packet, done),
-      authorizeSubscribe: (client, subscription, done) => {
-        const session = client && this.sessions.get(client);
-        if (session && maySubscribe(session.thingName, subscription.topic)) return done(null, subscription);
-        this.options.logger.warn({ thingName: session?.thingName, topic: subscription.topic }, 'subscribe denied');
-        done(new Error('subscribe not authorised'));
-      },
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      authenticate: (client, _username, _password, done) =>
+        guarded(() => this.authenticate(client, done), () => done(refuse(SERVER_UNAVAILABLE, 'hub unavailable'), false)),
+      authorizePublish: (client, packet, done) =>
+        guarded(() => this.authorizePublish(client, packet, done), (error) => done(error)),
+      authorizeSubscribe: (client, subscription, done) =>
+        guarded(() => this.authorizeSubscribe(client, subscription, done), (error) => done(error)),
     });
     broker.on('clientDisconnect', (client) => this.forget(client));
-    broker.on('clientError', (client, error) =>
-      this.options.logger.debug({ clientId: client.id, err: error.message }, 'client error'),
-    );
+    broker.on('clientError', (client, error) => log.debug({ clientId: client.id, err: error.message }, 'client error'));
+    broker.on('connectionError', (_client, error) => log.debug({ err: error.message }, 'connection error'));
+    // aedes emits errors of its queue and will timer on itself; its types leave the event out.
+    (broker as unknown as EventEmitter).on('error', (error: unknown) => log.error({ err: error }, 'broker error'));
     const server = createServer(
       {
         key: this.options.tls.privateKeyPem,
@@ -58,14 +70,24 @@ export class HubBroker {
         rejectUnauthorized: true,
         minVersion: 'TLSv1.2',
       },
-      broker.handle,
+      (socket) => {
+        const conn = guardPacketSize(socket, MAX_REMAINING_LENGTH, (error) =>
+          log.warn({ err: error.message, remote: socket.remoteAddress }, 'oversize MQTT packet refused'),
+        );
+        this.sockets.set(conn, socket);
+        broker.handle(conn);
+      },
     );
-    server.on('tlsClientError', (error) => this.options.logger.debug({ err: error.message }, 'tls handshake refused'));
+    server.on('tlsClientError', (error) => log.debug({ err: error.message }, 'tls handshake refused'));
     this.broker = broker;
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, host, () => resolve());
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        server.on('error', (error) => log.error({ err: error }, 'MQTT listener error'));
+        resolve();
+      });
     });
     const address = server.address();
     return typeof address === 'object' && address ? address.port : port;
@@ -76,6 +98,9 @@ export class HubBroker {
     const client = this.clientsByThing.get(thingName);
     if (!client || this.sessions.get(client)?.certificateId !== certificateId) return false;
     this.options.logger.info({ thingName, certificateId }, 'certificate revoked: closing session');
+    // Forgotten first, so nothing it sends on the way out (its will message) is accepted.
+    this.forget(client);
+    this.sessions.delete(client);
     client.close();
     return true;
   }
@@ -93,6 +118,17 @@ export class HubBroker {
     await stopped;
   }
 
+  private authorizeSubscribe<S extends { topic: string }>(
+    client: Client,
+    subscription: S,
+    done: (error: Error | null, subscription?: S | null) => void,
+  ): void {
+    const session = this.sessions.get(client);
+    if (session && maySubscribe(session.thingName, subscription.topic)) return done(null, subscription);
+    this.options.logger.warn({ thingName: session?.thingName, topic: subscription.topic }, 'subscribe denied');
+    done(new Error('subscribe not authorised'));
+  }
+
   private forget(client: Client): void {
     const session = this.sessions.get(client);
     if (session && this.clientsByThing.get(session.thingName) === client) this.clientsByThing.delete(session.thingName);
@@ -104,8 +140,7 @@ export class HubBroker {
    * `iot:Connect` on `client/${iot:Connection.Thing.ThingName}` requires on AWS IoT.
    */
   private authenticate(client: Client, done: (error: AuthenticateError | null, success: boolean | null) => void): void {
-    const socket = client.conn as TLSSocket;
-    const peer = typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate() : undefined;
+    const peer = this.sockets.get(client.conn as Duplex)?.getPeerCertificate();
     if (!peer?.fingerprint256) return done(refuse(NOT_AUTHORIZED, 'no client certificate'), false);
     const certificateId = certificateIdFromFingerprint(peer.fingerprint256);
     const attached = this.options.certificates.activeCertificate(certificateId);
@@ -131,7 +166,7 @@ export class HubBroker {
    */
   private authorizePublish(
     client: Client | null,
-    packet: { topic: string; payload: Buffer | string },
+    packet: { topic: string; payload: Buffer | string; retain: boolean },
     done: (error?: Error | null) => void,
   ): void {
     const session = client && this.sessions.get(client);
@@ -140,6 +175,9 @@ export class HubBroker {
       this.options.logger.warn({ thingName: session.thingName, topic: packet.topic }, 'publish denied');
       return done(new Error('publish not authorised'));
     }
+    // Telemetry is for the store, not for the broker's memory: no device may subscribe to it, so a
+    // retained copy per topic would only grow.
+    packet.retain = false;
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     if (payload.length > MAX_PAYLOAD_BYTES) {
       this.options.logger.warn({ thingName: session.thingName, bytes: payload.length }, 'payload too large');
@@ -152,5 +190,14 @@ export class HubBroker {
         done(error instanceof Error ? error : new Error(String(error)));
       },
     );
+  }
+}
+
+/** Runs a hook; a synchronous throw (a store error, say) refuses the request instead of crashing. */
+function guarded(hook: () => void, refuse: (error: Error) => void): void {
+  try {
+    hook();
+  } catch (error) {
+    refuse(error instanceof Error ? error : new Error(String(error)));
   }
 }

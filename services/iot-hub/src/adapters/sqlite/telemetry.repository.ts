@@ -41,8 +41,13 @@ export const TELEMETRY_MIGRATIONS: Migration[] = [
   },
 ];
 
-/** Receive-time epochs are bumped by 1 ms on a clash; past this many something is wrong. */
-const MAX_EPOCH_BUMPS = 10_000;
+/**
+ * Receive-time epochs are bumped by 1 ms on a clash. Past this many the device has filled the
+ * slots ahead with its own timestamps; the message is dead-lettered rather than failing the batch.
+ */
+const MAX_EPOCH_BUMPS = 1_000;
+/** Past this many topics, epochs older than now are dropped from the per-topic memory. */
+const LAST_EPOCH_PRUNE_AT = 10_000;
 
 export class SqliteTelemetryRepository implements TelemetryRepository {
   private readonly sql;
@@ -136,11 +141,23 @@ export class SqliteTelemetryRepository implements TelemetryRepository {
     }
     let epoch = Math.max(record.receivedAt, (this.lastEpoch.get(topic) ?? 0) + 1);
     for (let bumps = 0; !this.insert(record, epoch); bumps++) {
-      if (bumps >= MAX_EPOCH_BUMPS) throw new Error(`no free epoch for ${topic} near ${record.receivedAt}`);
+      if (bumps >= MAX_EPOCH_BUMPS) {
+        const reason = `no free epoch within ${MAX_EPOCH_BUMPS} ms of ${record.receivedAt}`;
+        const { thingName, workspaceId, receivedAt } = record;
+        this.sql.deadLetter.run({ topic, thingName, workspaceId, receivedAt, reason, payload: Buffer.from(record.payload) });
+        return { kind: 'dead-lettered' };
+      }
       epoch++;
     }
-    this.lastEpoch.set(topic, epoch);
+    this.rememberEpoch(topic, epoch, record.receivedAt);
     return { kind: 'stored', topic, epoch };
+  }
+
+  /** Only epochs ahead of the clock matter; the map is pruned of the rest when it grows large. */
+  private rememberEpoch(topic: string, epoch: number, now: number): void {
+    this.lastEpoch.set(topic, epoch);
+    if (this.lastEpoch.size < LAST_EPOCH_PRUNE_AT) return;
+    for (const [known, last] of this.lastEpoch) if (last < now) this.lastEpoch.delete(known);
   }
 
   private insert(record: TelemetryRecord, epoch: number): boolean {
