@@ -13,7 +13,7 @@ export type ApiAccess = 'public' | 'device' | 'user' | 'workspace-admin' | 'plat
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /** Error statuses a route may answer, each with the `ErrorEnvelope` body. */
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 429 | 503;
 
 export interface ApiResponseSpec {
   description: string;

@@ -19,12 +19,13 @@ export const IDENTITY_ROUTES: ApiRoute[] = [
     method: 'post',
     path: '/api/v1/auth/token',
     summary: 'Sign in with the embedded identity provider',
-    description: 'Answers 400 when the platform signs in through Auth0 instead.',
+    description:
+      'Answers 400 when the platform signs in through Auth0 instead, and 429 after 10 failed logins for the username or from the client address within 15 minutes.',
     tag: 'identity',
     access: 'public',
     body: TokenRequest,
     responses: { 200: { description: 'An access token (RS256/ES256 JWT)', schema: TokenResponse } },
-    errors: [400, 401, 413],
+    errors: [400, 401, 413, 429],
   },
   {
     operationId: 'getJwks',

@@ -28,6 +28,7 @@ const ERROR_RESPONSES: Record<ErrorStatus, { name: string; description: string }
   404: { name: 'NotFound', description: 'No such resource here (one of another workspace counts as none)' },
   409: { name: 'Conflict', description: "The resource's state forbids this" },
   413: { name: 'PayloadTooLarge', description: 'The request body is too large' },
+  429: { name: 'TooManyRequests', description: 'Too many attempts: try again later' },
   503: { name: 'Unavailable', description: 'A dependency, such as the identity provider, cannot be reached' },
 };
 

@@ -34,6 +34,8 @@ describe('device rules', () => {
       csr: csrPem,
     });
   };
+  const deadLetterCount = async (thingName: string) =>
+    (await api.get<{ count: number }>(`/api/v1/telemetry/dead-letters?thingName=${thingName}`)).body.count;
   const telemetryOf = async (thingName: string) =>
     (await api.get<TelemetryPage>(`/api/v1/telemetry?thingName=${thingName}&limit=1000`)).body.items;
 
@@ -158,12 +160,16 @@ describe('device rules', () => {
       ['a topic outside telemetry', () => 'commands/all'],
       ['a reserved topic', () => `$aws/things/${other.device.thingName}/shadow/update`],
     ])('is disconnected for publishing to %s, and nothing is stored', async (_label, topic) => {
+      const ownBefore = (await telemetryOf(device.device.thingName)).length;
+      const lettersBefore = await deadLetterCount(device.device.thingName);
       const client = await connectMqtt(platform, device);
       const closed = closedBy(client);
       client.publish(topic(), reading(), { qos: 1 });
       expect(await closed).toBeLessThan(2_000);
       client.end(true);
       expect(await telemetryOf(other.device.thingName)).toHaveLength(0);
+      expect(await telemetryOf(device.device.thingName)).toHaveLength(ownBefore);
+      expect(await deadLetterCount(device.device.thingName)).toBe(lettersBefore);
     });
 
     it('is disconnected for subscribing to another device\'s topic', async () => {

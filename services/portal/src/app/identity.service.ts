@@ -17,6 +17,7 @@ import {
   type TokenIssuer,
   type UserRecord,
 } from '../domain/identity.js';
+import { LoginThrottle } from '../domain/login-throttle.js';
 import { DUMMY_HASH, hashPassword, verifyPassword } from '../domain/password.js';
 
 const toUser = (user: UserRecord): User => ({
@@ -32,6 +33,7 @@ export class IdentityService implements AccessResolver {
     private readonly repository: IdentityRepository,
     /** Absent in Auth0 mode, where Auth0 issues the tokens. */
     private readonly issuer: TokenIssuer | undefined,
+    private readonly throttle = new LoginThrottle(),
   ) {}
 
   /**
@@ -54,12 +56,22 @@ export class IdentityService implements AccessResolver {
     return true;
   }
 
-  async issueToken(username: string, password: string): Promise<TokenResponse> {
+  /** `client` is the caller's address: failures are counted per username and per address. */
+  async issueToken(username: string, password: string, client = 'unknown'): Promise<TokenResponse> {
     if (!this.issuer) throw new AppError('bad_request', 'this platform signs in through Auth0');
+    const keys = [`user:${username}`, `client:${client}`];
+    const wait = this.throttle.retryAfter(keys);
+    if (wait > 0) {
+      throw new AppError('too_many_requests', `too many failed logins: try again in ${Math.ceil(wait / 1000)} s`);
+    }
     const user = this.repository.findUserByUsername(username);
     // Hash even for an unknown user, so timing does not tell which usernames exist.
     const valid = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
-    if (!user || !user.passwordHash || !valid) throw new AppError('unauthorized', 'wrong username or password');
+    if (!user || !user.passwordHash || !valid) {
+      this.throttle.recordFailure(keys);
+      throw new AppError('unauthorized', 'wrong username or password');
+    }
+    this.throttle.recordSuccess([`user:${username}`]);
     const { token, expiresIn } = await this.issuer.issue(user.subject);
     return { access_token: token, token_type: 'Bearer', expires_in: expiresIn };
   }

@@ -9,7 +9,7 @@ export function identityRoutes(identity: IdentityService, authenticate: RequestH
 
   router.post('/auth/token', async (req, res) => {
     const { username, password } = parse(TokenRequest, req.body);
-    res.set('cache-control', 'no-store').json(await identity.issueToken(username, password));
+    res.set('cache-control', 'no-store').json(await identity.issueToken(username, password, req.ip));
   });
 
   router.get('/me', authenticate, (req, res) => {

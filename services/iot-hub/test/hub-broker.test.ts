@@ -1,0 +1,82 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connectAsync, type MqttClient } from 'mqtt';
+import { createLogger, EventBus } from '@citus/kit';
+import { createKeyAndCsr, EmbeddedCertificateAuthority } from '@citus/pki';
+import { IngestService } from '../src/app/ingest.service.js';
+import { HubBroker } from '../src/adapters/mqtt/hub-broker.js';
+import type { TelemetryRepository } from '../src/domain/telemetry.js';
+import { telemetryStore, type TelemetryStore } from './support/telemetry-fixture.js';
+
+const THING = 'ack-sensor-1';
+const WORKSPACE = 'ws_ack';
+
+// The hub's promise to a device: a PUBACK means the message is committed. The store is real; a
+// switch makes its write fail, as a full disk would.
+describe('HubBroker acknowledgements', () => {
+  let dir: string;
+  let store: TelemetryStore;
+  let broker: HubBroker;
+  let port: number;
+  let credentials: { key: string; cert: string; ca: string };
+  let failWrites = false;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'citus-hub-'));
+    store = telemetryStore();
+    const ca = await EmbeddedCertificateAuthority.loadOrCreate(join(dir, 'ca'));
+    const { privateKeyPem, csrPem } = await createKeyAndCsr(THING);
+    const issued = await ca.signDeviceCsr(csrPem, THING);
+    credentials = { key: privateKeyPem, cert: issued.certificatePem, ca: ca.certificatePem };
+    const repository: TelemetryRepository = {
+      write: (entries) => {
+        if (failWrites) throw new Error('disk full');
+        return store.repository.write(entries);
+      },
+      query: (...args) => store.repository.query(...args),
+      countDeadLetters: (...args) => store.repository.countDeadLetters(...args),
+      recentDeadLetters: (...args) => store.repository.recentDeadLetters(...args),
+    };
+    const logger = createLogger({ level: 'silent' });
+    broker = new HubBroker({
+      tls: { ...(await ca.issueServerCertificate(['localhost', '127.0.0.1'])), caPem: ca.certificatePem },
+      certificates: { activeCertificate: (id) => (id === issued.certificateId ? { thingName: THING, workspaceId: WORKSPACE } : undefined) },
+      ingest: new IngestService(repository, new EventBus(logger), logger),
+      logger,
+    });
+    port = await broker.listen(0, '127.0.0.1');
+  });
+  afterAll(async () => {
+    await broker.close();
+    store.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const connectDevice = (): Promise<MqttClient> =>
+    connectAsync(`mqtts://127.0.0.1:${port}`, { clientId: THING, ...credentials, reconnectPeriod: 0, protocolVersion: 4 });
+
+  it('acknowledges a message only once it is in the store', async () => {
+    failWrites = false;
+    const client = await connectDevice();
+    await client.publishAsync(`telemetry/${THING}`, JSON.stringify({ value: 7 }), { qos: 1 });
+    expect(store.rows().map((row) => JSON.parse(row.payload).value)).toContain(7);
+    await client.endAsync();
+  });
+
+  it('never acknowledges a message whose write failed, and drops the connection', async () => {
+    failWrites = true;
+    const client = await connectDevice();
+    client.on('error', () => undefined);
+    let acknowledged = false;
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+    client.publish(`telemetry/${THING}`, JSON.stringify({ value: 8 }), { qos: 1 }, (error) => {
+      if (!error) acknowledged = true;
+    });
+    await closed;
+    client.end(true);
+    expect(acknowledged).toBe(false);
+    expect(store.rows().map((row) => JSON.parse(row.payload).value)).not.toContain(8);
+    failWrites = false;
+  });
+});
