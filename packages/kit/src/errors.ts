@@ -33,9 +33,3 @@ export const forbidden = (message = 'forbidden'): AppError => new AppError('forb
 export const conflict = (message: string): AppError => new AppError('conflict', message);
 export const badRequest = (message: string, details?: unknown): AppError =>
   new AppError('bad_request', message, details);
-
-/**
- * The outcome of an adapter call that may fail in an expected way. `retryable` tells the caller
- * whether the same call may succeed later (a busy store) or never will (bad data).
- */
-export type Outcome<T> = { ok: true; value: T } | { ok: false; retryable: boolean; reason: string };

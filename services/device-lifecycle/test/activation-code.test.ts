@@ -3,8 +3,8 @@ import {
   hashActivationCode,
   newActivationCode,
   normaliseActivationCode,
-} from '../src/domain/activation-code.js';
-import { newThingName } from '../src/domain/thing-name.js';
+} from '../src/domain/activation-code.rules.js';
+import { newThingName } from '../src/domain/thing-name.rules.js';
 
 describe('activation codes', () => {
   it('are four groups of four Crockford base32 characters, different each time', () => {

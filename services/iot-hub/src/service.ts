@@ -4,10 +4,10 @@ import type { EmbeddedCertificateAuthority } from '@citus/pki';
 import { openDatabase } from '@citus/sqlite';
 import { IngestService } from './app/ingest.service.js';
 import { telemetryRoutes } from './adapters/http/telemetry.routes.js';
-import { HubBroker } from './adapters/mqtt/hub-broker.js';
+import { HubBroker } from './adapters/mqtt/hub.broker.js';
 import { SqliteTelemetryRepository, TELEMETRY_MIGRATIONS } from './adapters/sqlite/telemetry.repository.js';
 import type { IotHubConfig } from './config.js';
-import type { CertificateDirectory, ThingDirectory } from './domain/device-session.js';
+import type { CertificateDirectory, ThingDirectory } from './domain/device-session.model.js';
 
 export interface IotHubContext extends ServiceContext {
   config: IotHubConfig;

@@ -1,5 +1,5 @@
 import { setImmediate as nextTick } from 'node:timers/promises';
-import { GroupCommit } from '../src/app/group-commit.js';
+import { GroupCommit } from '../src/app/group-commit.queue.js';
 
 /** A flush that records its batches and answers each item doubled. */
 function recordingFlush() {

@@ -5,8 +5,8 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { createLogger, EventBus } from '@citus/kit';
 import { createKeyAndCsr, EmbeddedCertificateAuthority } from '@citus/pki';
 import { IngestService } from '../src/app/ingest.service.js';
-import { HubBroker } from '../src/adapters/mqtt/hub-broker.js';
-import type { TelemetryRepository } from '../src/domain/telemetry.js';
+import { HubBroker } from '../src/adapters/mqtt/hub.broker.js';
+import type { TelemetryRepository } from '../src/domain/telemetry.model.js';
 import { telemetryStore, type TelemetryStore } from './support/telemetry-fixture.js';
 
 const THING = 'ack-sensor-1';

@@ -1,6 +1,6 @@
 import { createLogger, EventBus, type PlatformEvents } from '@citus/kit';
 import { IngestService } from '../src/app/ingest.service.js';
-import type { DeviceSession } from '../src/domain/device-session.js';
+import type { DeviceSession } from '../src/domain/device-session.model.js';
 import { T0, telemetryStore, THING, WORKSPACE, type TelemetryStore } from './support/telemetry-fixture.js';
 
 const session: DeviceSession = { thingName: THING, workspaceId: WORKSPACE, certificateId: 'c'.repeat(64) };

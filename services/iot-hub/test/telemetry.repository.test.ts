@@ -1,4 +1,4 @@
-import type { TelemetryRange } from '../src/domain/telemetry.js';
+import type { TelemetryRange } from '../src/domain/telemetry.model.js';
 import { aDeadLetter, aRecord, T0, telemetryStore, THING, WORKSPACE, type TelemetryStore } from './support/telemetry-fixture.js';
 
 const range = (overrides: Partial<TelemetryRange> = {}): TelemetryRange => ({ limit: 100, order: 'asc', ...overrides });

@@ -1,5 +1,5 @@
-import { mayPublish, maySubscribe } from '../src/domain/device-policy.js';
-import { deviceTimestamp } from '../src/domain/telemetry.js';
+import { mayPublish, maySubscribe } from '../src/domain/device.policy.js';
+import { deviceTimestamp } from '../src/domain/telemetry.model.js';
 
 const NOW = Date.UTC(2025, 5, 1, 12);
 const HOUR_MS = 3_600_000;

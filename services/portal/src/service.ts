@@ -15,7 +15,7 @@ import { IdentityService } from './app/identity.service.js';
 import { identityRoutes } from './adapters/http/identity.routes.js';
 import { webRoutes } from './adapters/http/web.routes.js';
 import { IDENTITY_MIGRATIONS, SqliteIdentityRepository } from './adapters/sqlite/identity.repository.js';
-import { EmbeddedTokenIssuer } from './adapters/token/embedded-token-issuer.js';
+import { EmbeddedTokenIssuer } from './adapters/token/embedded-token.issuer.js';
 import type { PortalConfig } from './config.js';
 
 export type PortalContext = Omit<ServiceContext, 'authenticate'> & { config: PortalConfig };

@@ -46,6 +46,54 @@ function positive(value: string | undefined, flag: string, fallback?: number): n
   return number;
 }
 
+type Values = ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+async function activateCommand(values: Values, dir: string): Promise<number> {
+  const state = await activate({
+    apiUrl: required(values.api, 'api'),
+    deviceId: required(values.device, 'device'),
+    activationCode: required(values.code, 'code'),
+    dir,
+    force: values.force,
+  });
+  console.log(`activated ${state.thingName}; key and certificate in ${dir}`);
+  console.log(`MQTT endpoint ${state.mqttEndpoint}:${state.mqttPort}. Next: citus-device run`);
+  return 0;
+}
+
+async function runCommand(values: Values, dir: string): Promise<number> {
+  const files = loadDevice(dir);
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+  process.once('SIGTERM', () => controller.abort());
+  const rate = positive(values.rate, 'rate', 1) as number;
+  // About one line every ten seconds, whatever the rate.
+  const every = Math.max(1, Math.round(rate * 10));
+  console.log(`publishing to telemetry/${files.state.thingName} at ${rate}/s (Ctrl-C to stop)`);
+  const sent = await runTelemetry(files, {
+    rate,
+    count: positive(values.count, 'count'),
+    stream: values.stream,
+    endpoint: values.endpoint,
+    port: positive(values.port, 'port'),
+    signal: controller.signal,
+    onPublished: (reading, n) => {
+      if (n % every === 1 || every === 1) {
+        console.log(`#${n} ${reading.value} ${reading.unit}, ${reading.temperature} °C, ${reading.humidity} %`);
+      }
+    },
+  });
+  console.log(`stopped after ${sent} readings, each acknowledged by the platform`);
+  return 0;
+}
+
+function statusCommand(dir: string): number {
+  const { state, certificatePem } = loadDevice(dir);
+  const certificate = new X509Certificate(certificatePem);
+  console.log(JSON.stringify({ ...state, certificateSubject: certificate.subject, certificateValidTo: certificate.validTo }, null, 2));
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
   const command = positionals[0];
@@ -55,47 +103,12 @@ async function main(argv: string[]): Promise<number> {
   }
   const dir = resolve(values.dir ?? process.env.CITUS_DEVICE_DIR ?? '.citus-device');
   switch (command) {
-    case 'activate': {
-      const state = await activate({
-        apiUrl: required(values.api, 'api'),
-        deviceId: required(values.device, 'device'),
-        activationCode: required(values.code, 'code'),
-        dir,
-        force: values.force,
-      });
-      console.log(`activated ${state.thingName}; key and certificate in ${dir}`);
-      console.log(`MQTT endpoint ${state.mqttEndpoint}:${state.mqttPort}. Next: citus-device run`);
-      return 0;
-    }
-    case 'run': {
-      const files = loadDevice(dir);
-      const controller = new AbortController();
-      process.once('SIGINT', () => controller.abort());
-      process.once('SIGTERM', () => controller.abort());
-      const rate = positive(values.rate, 'rate', 1) as number;
-      console.log(`publishing to telemetry/${files.state.thingName} at ${rate}/s (Ctrl-C to stop)`);
-      const sent = await runTelemetry(files, {
-        rate,
-        count: positive(values.count, 'count'),
-        stream: values.stream,
-        endpoint: values.endpoint,
-        port: positive(values.port, 'port'),
-        signal: controller.signal,
-        onPublished: (reading, n) => {
-          if (n % Math.max(1, Math.round(rate * 10)) === 1 || rate <= 1) {
-            console.log(`#${n} ${reading.value} ${reading.unit}, ${reading.temperature} °C, ${reading.humidity} %`);
-          }
-        },
-      });
-      console.log(`stopped after ${sent} readings, each acknowledged by the platform`);
-      return 0;
-    }
-    case 'status': {
-      const { state, certificatePem } = loadDevice(dir);
-      const certificate = new X509Certificate(certificatePem);
-      console.log(JSON.stringify({ ...state, certificateSubject: certificate.subject, certificateValidTo: certificate.validTo }, null, 2));
-      return 0;
-    }
+    case 'activate':
+      return activateCommand(values, dir);
+    case 'run':
+      return runCommand(values, dir);
+    case 'status':
+      return statusCommand(dir);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }

@@ -7,7 +7,7 @@ import type {
   UpdateDeviceRequest,
 } from '@citus/contracts';
 import { AppError, type EventBus, newId, notFound } from '@citus/kit';
-import { activationCodeMatches, hashActivationCode, newActivationCode } from '../domain/activation-code.js';
+import { activationCodeMatches, hashActivationCode, newActivationCode } from '../domain/activation-code.rules.js';
 import {
   MAX_ACTIVATION_ATTEMPTS,
   type CertificateAuthority,
@@ -15,8 +15,8 @@ import {
   type DeviceRecord,
   type DeviceRepository,
   InvalidCsrError,
-} from '../domain/device.js';
-import { newThingName } from '../domain/thing-name.js';
+} from '../domain/device.model.js';
+import { newThingName } from '../domain/thing-name.rules.js';
 
 export interface DeviceServiceOptions {
   activationTtlMs: number;

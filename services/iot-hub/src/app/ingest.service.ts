@@ -1,6 +1,6 @@
 import { TelemetryPayload } from '@citus/contracts';
 import type { EventBus, Logger } from '@citus/kit';
-import type { DeviceSession } from '../domain/device-session.js';
+import type { DeviceSession } from '../domain/device-session.model.js';
 import {
   deviceTimestamp,
   type DeadLetter,
@@ -8,8 +8,8 @@ import {
   type TelemetryRecord,
   type TelemetryRepository,
   type WriteOutcome,
-} from '../domain/telemetry.js';
-import { GroupCommit } from './group-commit.js';
+} from '../domain/telemetry.model.js';
+import { GroupCommit } from './group-commit.queue.js';
 
 type Entry = { record: TelemetryRecord } | { deadLetter: DeadLetter };
 

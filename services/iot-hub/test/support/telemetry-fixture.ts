@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, type SqliteDatabase } from '@citus/sqlite';
 import { SqliteTelemetryRepository, TELEMETRY_MIGRATIONS } from '../../src/adapters/sqlite/telemetry.repository.js';
-import type { DeadLetter, TelemetryRecord } from '../../src/domain/telemetry.js';
+import type { DeadLetter, TelemetryRecord } from '../../src/domain/telemetry.model.js';
 
 export const WORKSPACE = 'ws_home';
 export const THING = 'kitchen-1';

@@ -16,9 +16,9 @@ import {
   type IdentityRepository,
   type TokenIssuer,
   type UserRecord,
-} from '../domain/identity.js';
-import { LoginThrottle } from '../domain/login-throttle.js';
-import { DUMMY_HASH, hashPassword, verifyPassword } from '../domain/password.js';
+} from '../domain/identity.model.js';
+import { LoginThrottle } from '../domain/login.throttle.js';
+import { DUMMY_HASH, hashPassword, verifyPassword } from '../domain/password.hasher.js';
 
 const toUser = (user: UserRecord): User => ({
   id: user.id,

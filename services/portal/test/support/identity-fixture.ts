@@ -6,7 +6,7 @@ import type { AccessContext } from '@citus/kit';
 import type { Role } from '@citus/contracts';
 import { IdentityService } from '../../src/app/identity.service.js';
 import { IDENTITY_MIGRATIONS, SqliteIdentityRepository } from '../../src/adapters/sqlite/identity.repository.js';
-import { EmbeddedTokenIssuer } from '../../src/adapters/token/embedded-token-issuer.js';
+import { EmbeddedTokenIssuer } from '../../src/adapters/token/embedded-token.issuer.js';
 
 export const ISSUER = 'urn:citus:test';
 export const AUDIENCE = 'citus-api';

@@ -1,5 +1,5 @@
 import { CsrError, type EmbeddedCertificateAuthority } from '@citus/pki';
-import { type CertificateAuthority, InvalidCsrError } from '../../domain/device.js';
+import { type CertificateAuthority, InvalidCsrError } from '../../domain/device.model.js';
 
 /** The device-lifecycle's CA port over the embedded CA. */
 export class EmbeddedCaAdapter implements CertificateAuthority {

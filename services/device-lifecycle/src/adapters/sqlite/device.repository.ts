@@ -5,7 +5,7 @@ import type {
   DeviceMetadataPatch,
   DeviceRecord,
   DeviceRepository,
-} from '../../domain/device.js';
+} from '../../domain/device.model.js';
 
 export const DEVICE_MIGRATIONS: Migration[] = [
   {

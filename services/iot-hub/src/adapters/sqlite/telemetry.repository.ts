@@ -7,7 +7,7 @@ import type {
   TelemetryRecord,
   TelemetryRepository,
   WriteOutcome,
-} from '../../domain/telemetry.js';
+} from '../../domain/telemetry.model.js';
 
 export const TELEMETRY_MIGRATIONS: Migration[] = [
   {

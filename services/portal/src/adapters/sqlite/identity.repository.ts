@@ -1,6 +1,6 @@
 import type { Role } from '@citus/contracts';
 import type { Migration, SqliteDatabase } from '@citus/sqlite';
-import type { IdentityRepository, MembershipRecord, UserRecord, WorkspaceRecord } from '../../domain/identity.js';
+import type { IdentityRepository, MembershipRecord, UserRecord, WorkspaceRecord } from '../../domain/identity.model.js';
 
 export const IDENTITY_MIGRATIONS: Migration[] = [
   {

@@ -5,8 +5,8 @@ import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import type { Logger } from '@citus/kit';
 import { certificateIdFromFingerprint } from '@citus/pki';
 import type { IngestService } from '../../app/ingest.service.js';
-import { MAX_PAYLOAD_BYTES, mayPublish, maySubscribe } from '../../domain/device-policy.js';
-import type { CertificateDirectory, DeviceSession } from '../../domain/device-session.js';
+import { MAX_PAYLOAD_BYTES, mayPublish, maySubscribe } from '../../domain/device.policy.js';
+import type { CertificateDirectory, DeviceSession } from '../../domain/device-session.model.js';
 import { guardPacketSize } from './packet-size.guard.js';
 
 export interface HubBrokerOptions {

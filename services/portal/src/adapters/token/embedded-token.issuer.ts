@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type JSONWebKeySet, type JWK } from 'jose';
-import type { TokenIssuer } from '../../domain/identity.js';
+import type { TokenIssuer } from '../../domain/identity.model.js';
 
 export interface EmbeddedTokenIssuerOptions {
   issuer: string;
