@@ -1,5 +1,4 @@
 import type { EventEmitter } from 'node:events';
-import type { Duplex } from 'node:stream';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import type { Logger } from '@citus/kit';
@@ -37,8 +36,6 @@ export class HubBroker {
   private readonly sessions = new WeakMap<Client, DeviceSession>();
   /** The live client of each thing; a new connection with the same client id takes over. */
   private readonly clientsByThing = new Map<string, Client>();
-  /** The TLS socket behind each guarded connection, for the peer certificate. */
-  private readonly sockets = new WeakMap<Duplex, TLSSocket>();
   private broker: Aedes | undefined;
   private server: Server | undefined;
 
@@ -71,11 +68,8 @@ export class HubBroker {
         minVersion: 'TLSv1.2',
       },
       (socket) => {
-        const conn = guardPacketSize(socket, MAX_REMAINING_LENGTH, (error) =>
-          log.warn({ err: error.message, remote: socket.remoteAddress }, 'oversize MQTT packet refused'),
-        );
-        this.sockets.set(conn, socket);
-        broker.handle(conn);
+        guardPacketSize(socket, MAX_REMAINING_LENGTH, (reason) => log.warn({ reason, remote: socket.remoteAddress }, 'MQTT packet refused'));
+        broker.handle(socket);
       },
     );
     server.on('tlsClientError', (error) => log.debug({ err: error.message }, 'tls handshake refused'));
@@ -140,7 +134,7 @@ export class HubBroker {
    * `iot:Connect` on `client/${iot:Connection.Thing.ThingName}` requires on AWS IoT.
    */
   private authenticate(client: Client, done: (error: AuthenticateError | null, success: boolean | null) => void): void {
-    const peer = this.sockets.get(client.conn as Duplex)?.getPeerCertificate();
+    const peer = (client.conn as TLSSocket).getPeerCertificate();
     if (!peer?.fingerprint256) return done(refuse(NOT_AUTHORIZED, 'no client certificate'), false);
     const certificateId = certificateIdFromFingerprint(peer.fingerprint256);
     const attached = this.options.certificates.activeCertificate(certificateId);

@@ -1,29 +1,20 @@
-import { Duplex, Transform, type TransformCallback } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 
-export class PacketTooLargeError extends Error {
-  constructor(readonly announced: number) {
-    super(`MQTT packet of ${announced} bytes announced, over the limit`);
-    this.name = 'PacketTooLargeError';
-  }
-}
-
 /**
- * Reads each MQTT packet's fixed header as the bytes go by and fails as soon as a packet announces
- * a remaining length over the limit, so an oversize packet is refused before it is buffered.
+ * Follows the MQTT packet boundaries in a byte stream and reports the first packet whose fixed
+ * header announces a remaining length over the limit, before its body is read.
  * [MQTT-2.2.3] The remaining length is a variable byte integer of at most four bytes.
  */
-export class PacketSizeLimiter extends Transform {
+export class PacketSizeMeter {
   private bodyLeft = 0;
   private headerBytes = 0;
   private length = 0;
   private multiplier = 1;
 
-  constructor(private readonly maxRemainingLength: number) {
-    super();
-  }
+  constructor(private readonly maxRemainingLength: number) {}
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+  /** A reason to refuse the connection, or undefined while every packet is within the limit. */
+  feed(chunk: Buffer): string | undefined {
     let index = 0;
     while (index < chunk.length) {
       if (this.bodyLeft > 0) {
@@ -41,27 +32,36 @@ export class PacketSizeLimiter extends Transform {
       this.length += (byte & 0x7f) * this.multiplier;
       this.multiplier *= 128;
       if (byte & 0x80) {
-        if (this.headerBytes === 5) return callback(new Error('malformed MQTT remaining length'));
+        if (this.headerBytes === 5) return 'malformed MQTT remaining length';
         continue;
       }
-      if (this.length > this.maxRemainingLength) return callback(new PacketTooLargeError(this.length));
+      if (this.length > this.maxRemainingLength) return `MQTT packet of ${this.length} bytes announced, over the limit`;
       this.bodyLeft = this.length;
       this.headerBytes = 0;
     }
-    callback(null, chunk);
+    return undefined;
   }
 }
 
 /**
- * The connection aedes sees: reads pass through the limiter, writes go straight to the socket.
- * An oversize packet destroys the TLS socket at once.
+ * Meters every chunk aedes reads from the socket (it reads with `read()`, in paused mode) and
+ * destroys the socket at the first oversize header, so an oversize packet is never buffered
+ * beyond the socket's own high-water mark. Wrapping `read` costs nothing per byte beyond the
+ * header scan; a stream in between would add a hop to every chunk.
  */
-export function guardPacketSize(socket: TLSSocket, maxRemainingLength: number, onRefused: (error: Error) => void): Duplex {
-  const limiter = new PacketSizeLimiter(maxRemainingLength);
-  limiter.on('error', (error) => {
-    onRefused(error);
-    socket.destroy();
-  });
-  socket.pipe(limiter);
-  return Duplex.from({ readable: limiter, writable: socket });
+export function guardPacketSize(socket: TLSSocket, maxRemainingLength: number, onRefused: (reason: string) => void): void {
+  const meter = new PacketSizeMeter(maxRemainingLength);
+  const read = socket.read.bind(socket);
+  socket.read = (size?: number) => {
+    const chunk: unknown = read(size);
+    if (Buffer.isBuffer(chunk)) {
+      const refused = meter.feed(chunk);
+      if (refused) {
+        onRefused(refused);
+        socket.destroy();
+        return null;
+      }
+    }
+    return chunk;
+  };
 }
