@@ -2,6 +2,8 @@
 // A plain ES module with no build step. The page's CSP forbids inline code, so every handler is
 // bound here, and data only ever reaches the page as text nodes.
 
+import { readEvents, sleep } from './event-stream.js';
+
 const TOKEN_KEY = 'citus.token';
 const MAX_READINGS = 50;
 const RETRY_MS = 3000;
@@ -221,12 +223,6 @@ function stopFollowing() {
   readings.clear();
 }
 
-const sleep = (ms, signal) =>
-  new Promise((done) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', () => (clearTimeout(timer), done()), { once: true });
-  });
-
 /** Follows a thing's telemetry until stopped, reconnecting after network failures. */
 async function follow(thingName) {
   stopFollowing();
@@ -249,7 +245,7 @@ async function follow(thingName) {
   }
 }
 
-/** Server-sent events read with fetch(), so the token travels in a header, never in the URL. */
+/** Opens the stream, loads the latest readings, then adds each stored message as it comes. */
 async function readStream(thingName, signal) {
   const headers = { accept: 'text/event-stream', authorization: `Bearer ${token()}` };
   const response = await fetch(`/api/v1/telemetry/stream?${new URLSearchParams({ thingName })}`, { headers, signal });
@@ -259,28 +255,9 @@ async function readStream(thingName, signal) {
   if (signal.aborted) return;
   addReadings(history.items);
   setLive('live');
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buffer += decoder.decode(value, { stream: true });
-    for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-      onEvent(buffer.slice(0, end));
-      buffer = buffer.slice(end + 2);
-    }
-  }
-}
-
-function onEvent(block) {
-  let event = 'message';
-  const data = [];
-  for (const line of block.split('\n').map((text) => text.replace(/\r$/, ''))) {
-    if (line.startsWith('event:')) event = line.slice(6).trim();
-    else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-  }
-  if (event === 'telemetry' && data.length > 0) addReadings(JSON.parse(data.join('\n')), true);
+  await readEvents(response, (event, data) => {
+    if (event === 'telemetry') addReadings(JSON.parse(data), true);
+  });
 }
 
 async function onNewCode() {
