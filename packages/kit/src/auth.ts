@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { ROLE_RANK, WorkspaceSlug, type Role } from '@citus/contracts';
-import { AppError, notFound } from './errors.js';
+import { AppError, badRequest, forbidden, notFound } from './errors.js';
 
 /** Who a verified token speaks for. */
 export interface Principal {
@@ -98,7 +98,7 @@ export function authenticate(verifier: TokenVerifier, resolver: AccessResolver):
     const principal = await verifier.verify(match[1]);
     const named = req.headers[WORKSPACE_HEADER];
     const slug = named === undefined ? undefined : WorkspaceSlug.safeParse(named);
-    if (slug && !slug.success) throw new AppError('bad_request', `invalid ${WORKSPACE_HEADER} header`);
+    if (slug && !slug.success) throw badRequest(`invalid ${WORKSPACE_HEADER} header`);
     const access = await resolver.resolve(principal.subject, slug?.data);
     if (!access) throw new AppError('unauthorized', 'unknown user');
     req.access = access;
@@ -115,7 +115,7 @@ export function accessOf(req: Request): AccessContext {
 export function workspaceOf(req: Request, role: Role = 'user'): WorkspaceAccess {
   const { workspace } = accessOf(req);
   if (!workspace) throw notFound('workspace');
-  if (ROLE_RANK[workspace.role] < ROLE_RANK[role]) throw new AppError('forbidden', `requires the ${role} role`);
+  if (ROLE_RANK[workspace.role] < ROLE_RANK[role]) throw forbidden(`requires the ${role} role`);
   return workspace;
 }
 
@@ -127,6 +127,6 @@ export const requireRole =
   };
 
 export const requirePlatformAdmin: RequestHandler = (req, _res, next) => {
-  if (!accessOf(req).platformAdmin) throw new AppError('forbidden', 'requires the platform admin role');
+  if (!accessOf(req).platformAdmin) throw forbidden('requires the platform admin role');
   next();
 };

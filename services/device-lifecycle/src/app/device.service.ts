@@ -6,7 +6,7 @@ import type {
   Device,
   UpdateDeviceRequest,
 } from '@citus/contracts';
-import { AppError, type EventBus, newId, notFound } from '@citus/kit';
+import { badRequest, conflict, type EventBus, forbidden, newId, notFound } from '@citus/kit';
 import { activationCodeMatches, hashActivationCode, newActivationCode } from '../domain/activation-code.rules.js';
 import {
   MAX_ACTIVATION_ATTEMPTS,
@@ -26,7 +26,7 @@ export interface DeviceServiceOptions {
   now?: () => Date;
 }
 
-const invalidCode = () => new AppError('forbidden', 'invalid or already used activation code');
+const invalidCode = () => forbidden('invalid or already used activation code');
 
 /** Story 1 and 2: declaring devices, activating them with a CSR, revoking them. */
 export class DeviceService {
@@ -87,7 +87,7 @@ export class DeviceService {
   /** A fresh code for a device that is not active (new, locked out, expired or revoked). */
   renewActivationCode(workspaceId: string, id: string): { activationCode: string; activationExpiresAt: string } {
     const device = this.get(workspaceId, id);
-    if (device.status === 'active') throw new AppError('conflict', 'device is active: revoke it first');
+    if (device.status === 'active') throw conflict('device is active: revoke it first');
     const { code, activation } = this.newActivation(device.id);
     this.devices.putActivation(activation);
     return { activationCode: code, activationExpiresAt: activation.expiresAt };
@@ -105,21 +105,21 @@ export class DeviceService {
     const { device, activation } = found;
     if (!activation) throw invalidCode();
     if (activation.failedAttempts >= MAX_ACTIVATION_ATTEMPTS) {
-      throw new AppError('forbidden', 'activation is locked after too many wrong codes: ask for a new code');
+      throw forbidden('activation is locked after too many wrong codes: ask for a new code');
     }
     if (!activationCodeMatches(request.activationCode, activation.codeHash)) {
       this.devices.recordFailedAttempt(deviceId);
       throw invalidCode();
     }
     if (Date.parse(activation.expiresAt) <= this.now().getTime()) {
-      throw new AppError('forbidden', 'activation code expired: ask for a new code');
+      throw forbidden('activation code expired: ask for a new code');
     }
 
     let issued;
     try {
       issued = await this.ca.signDeviceCsr(request.csr, device.thingName);
     } catch (error) {
-      if (error instanceof InvalidCsrError) throw new AppError('bad_request', error.message);
+      if (error instanceof InvalidCsrError) throw badRequest(error.message);
       throw error;
     }
     const at = this.now().toISOString();

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { AccessContext, AccessResolver } from '@citus/kit';
-import { AppError, conflict, newId, notFound } from '@citus/kit';
+import { AppError, badRequest, conflict, forbidden, newId, notFound } from '@citus/kit';
 import type {
   AddMemberRequest,
   CreateUserRequest,
@@ -58,7 +58,7 @@ export class IdentityService implements AccessResolver {
 
   /** `client` is the caller's address: failures are counted per username and per address. */
   async issueToken(username: string, password: string, client = 'unknown'): Promise<TokenResponse> {
-    if (!this.issuer) throw new AppError('bad_request', 'this platform signs in through Auth0');
+    if (!this.issuer) throw badRequest('this platform signs in through Auth0');
     const keys = [`user:${username}`, `client:${client}`];
     const wait = this.throttle.retryAfter(keys);
     if (wait > 0) {
@@ -78,8 +78,8 @@ export class IdentityService implements AccessResolver {
 
   async createUser(request: CreateUserRequest): Promise<User> {
     if (this.repository.findUserByUsername(request.username)) throw conflict('username already taken');
-    if (this.issuer && !request.password) throw new AppError('bad_request', 'a password is required');
-    if (!this.issuer && !request.externalId) throw new AppError('bad_request', 'externalId (the Auth0 user id) is required');
+    if (this.issuer && !request.password) throw badRequest('a password is required');
+    if (!this.issuer && !request.externalId) throw badRequest('externalId (the Auth0 user id) is required');
     const id = newId('usr');
     const user: UserRecord = {
       id,
@@ -120,7 +120,7 @@ export class IdentityService implements AccessResolver {
     const workspace = this.repository.findWorkspaceBySlug(slug);
     const own = this.repository.membershipsOf(access.userId).find((m) => m.workspaceSlug === slug);
     if (!workspace || (!own && !access.platformAdmin)) throw notFound('workspace');
-    if (!access.platformAdmin && own?.role !== 'admin') throw new AppError('forbidden', 'requires the admin role');
+    if (!access.platformAdmin && own?.role !== 'admin') throw forbidden('requires the admin role');
     if (!this.repository.findUserById(request.userId)) throw notFound('user');
     this.repository.putMembership({ workspaceId: workspace.id, userId: request.userId, role: request.role });
     return { workspaceId: workspace.id, workspaceSlug: workspace.slug, userId: request.userId, role: request.role };

@@ -1,5 +1,5 @@
 import type { DeadLetter as DeadLetterView } from '@citus/contracts';
-import type { Migration, SqliteDatabase } from '@citus/sqlite';
+import type { Migration, SqliteDatabase, SqliteStatement } from '@citus/sqlite';
 import type {
   DeadLetter,
   StoredItem,
@@ -53,6 +53,7 @@ export class SqliteTelemetryRepository implements TelemetryRepository {
   private readonly sql;
   /** The last receive-time epoch given per topic, so a burst within one ms gets ms+1, ms+2, ... */
   private readonly lastEpoch = new Map<string, number>();
+  private readonly queries = new Map<string, SqliteStatement>();
 
   constructor(private readonly db: SqliteDatabase) {
     this.sql = {
@@ -100,12 +101,12 @@ export class SqliteTelemetryRepository implements TelemetryRepository {
     if (range.to !== undefined) clauses.push('epoch <= @to');
     if (range.after) clauses.push(asc ? '(epoch, topic) > (@afterEpoch, @afterTopic)' : '(epoch, topic) < (@afterEpoch, @afterTopic)');
     const direction = asc ? 'ASC' : 'DESC';
-    const rows = this.db
-      .prepare(
-        `SELECT topic, epoch, payload FROM telemetry WHERE ${clauses.join(' AND ')}
-         ORDER BY epoch ${direction}, topic ${direction} LIMIT @limit`,
-      )
-      .all({
+    const sql = `SELECT topic, epoch, payload FROM telemetry WHERE ${clauses.join(' AND ')}
+         ORDER BY epoch ${direction}, topic ${direction} LIMIT @limit`;
+    // At most eight shapes of this query exist (range ends, cursor, order): each is prepared once.
+    let statement = this.queries.get(sql);
+    if (!statement) this.queries.set(sql, (statement = this.db.prepare(sql)));
+    const rows = statement.all({
         workspaceId,
         thingName,
         from: range.from,
