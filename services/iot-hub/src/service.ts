@@ -3,11 +3,13 @@ import type { Service, ServiceContext } from '@citus/kit';
 import type { EmbeddedCertificateAuthority } from '@citus/pki';
 import { openDatabase } from '@citus/sqlite';
 import { IngestService } from './app/ingest.service.js';
+import { ReservedTopicRouter } from './app/reserved-topic.router.js';
 import { telemetryRoutes } from './adapters/http/telemetry.routes.js';
 import { HubBroker } from './adapters/mqtt/hub.broker.js';
 import { SqliteTelemetryRepository, TELEMETRY_MIGRATIONS } from './adapters/sqlite/telemetry.repository.js';
 import type { IotHubConfig } from './config.js';
 import type { CertificateDirectory, ThingDirectory } from './domain/device-session.model.js';
+import type { MessagePublisher } from './domain/message-publisher.port.js';
 
 export interface IotHubContext extends ServiceContext {
   config: IotHubConfig;
@@ -31,6 +33,10 @@ export function createService(ctx: IotHubContext): IotHubService {
   let boundPort = ctx.config.MQTT_TLS_PORT;
   let broker: HubBroker | undefined;
   const setReady = ctx.health.register('mqtt');
+  /** Sends through the broker once it listens; what the hub says before that reaches no one anyway. */
+  const publisher: MessagePublisher = { publish: (message) => broker?.publish(message) ?? Promise.resolve() };
+  const reserved = new ReservedTopicRouter();
+  void publisher;
 
   // Registered before the broker (added in start), so it runs after it: the store closes once the
   // broker has stopped and the queued writes are committed.
@@ -51,6 +57,7 @@ export function createService(ctx: IotHubContext): IotHubService {
         tls: { ...server, caPem: ctx.ca.certificatePem },
         certificates: ctx.certificates,
         ingest,
+        reserved,
         logger,
       });
       ctx.events.on('certificate.revoked', ({ thingName, certificateId }) => broker?.disconnectCertificate(thingName, certificateId));

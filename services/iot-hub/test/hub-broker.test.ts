@@ -5,6 +5,7 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { createLogger, EventBus } from '@citus/kit';
 import { createKeyAndCsr, EmbeddedCertificateAuthority } from '@citus/pki';
 import { IngestService } from '../src/app/ingest.service.js';
+import { ReservedTopicRouter } from '../src/app/reserved-topic.router.js';
 import { HubBroker } from '../src/adapters/mqtt/hub.broker.js';
 import type { TelemetryRepository } from '../src/domain/telemetry.model.js';
 import { telemetryStore, type TelemetryStore } from './support/telemetry-fixture.js';
@@ -43,6 +44,7 @@ describe('HubBroker acknowledgements', () => {
       tls: { ...(await ca.issueServerCertificate(['localhost', '127.0.0.1'])), caPem: ca.certificatePem },
       certificates: { activeCertificate: (id) => (id === issued.certificateId ? { thingName: THING, workspaceId: WORKSPACE } : undefined) },
       ingest: new IngestService(repository, new EventBus(logger), logger),
+      reserved: new ReservedTopicRouter(),
       logger,
     });
     port = await broker.listen(0, '127.0.0.1');

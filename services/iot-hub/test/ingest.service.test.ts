@@ -3,7 +3,7 @@ import { IngestService } from '../src/app/ingest.service.js';
 import type { DeviceSession } from '../src/domain/device-session.model.js';
 import { T0, telemetryStore, THING, WORKSPACE, type TelemetryStore } from './support/telemetry-fixture.js';
 
-const session: DeviceSession = { thingName: THING, workspaceId: WORKSPACE, certificateId: 'c'.repeat(64) };
+const session: DeviceSession = { clientId: THING, thingName: THING, workspaceId: WORKSPACE, certificateId: 'c'.repeat(64) };
 const TOPIC = `telemetry/${THING}`;
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
 
@@ -68,7 +68,7 @@ describe('IngestService', () => {
   });
 
   it('writes messages of one tick together and announces them once per thing', async () => {
-    const other: DeviceSession = { ...session, thingName: 'pantry-2' };
+    const other: DeviceSession = { ...session, clientId: 'pantry-2', thingName: 'pantry-2' };
     const outcomes = await Promise.all([
       ingest.ingest(session, TOPIC, json({ value: 1 })),
       ingest.ingest(session, `${TOPIC}/power`, json({ value: 2 })),

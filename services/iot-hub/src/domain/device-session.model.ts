@@ -1,14 +1,34 @@
-/** Who is on the other end of an authenticated MQTT connection. */
+/** Who is on the other end of an authenticated MQTT connection made with a device certificate. */
 export interface DeviceSession {
+  /** The MQTT client id; for a device it is its thing name. */
+  clientId: string;
   thingName: string;
   workspaceId: string;
   certificateId: string;
+}
+
+/**
+ * Who sent a request on a reserved topic. A device has its `thingName`; a claim certificate's
+ * connection (fleet provisioning) has `claim` instead. The broker's policy check has already
+ * decided that the requester may use the topic; handlers take the thing from the topic itself.
+ */
+export interface Requester {
+  clientId: string;
+  workspaceId: string;
+  certificateId?: string;
+  thingName?: string;
+  claim?: { templateName: string };
 }
 
 /** Port: the certificates the hub accepts, owned by the device lifecycle. */
 export interface CertificateDirectory {
   /** The thing an active, unexpired certificate is attached to; undefined for any other certificate. */
   activeCertificate(certificateId: string): { thingName: string; workspaceId: string } | undefined;
+  /**
+   * An active claim certificate (fleet provisioning by claim): it may connect only to create a
+   * device certificate and register a thing from its template.
+   */
+  claimCertificate?(certificateId: string): { workspaceId: string; templateName: string } | undefined;
 }
 
 /** Port: which workspace a thing belongs to, owned by the device lifecycle. */

@@ -4,14 +4,19 @@ import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import type { Logger } from '@citus/kit';
 import { certificateIdFromFingerprint } from '@citus/pki';
 import type { IngestService } from '../../app/ingest.service.js';
+import type { ReservedTopicRouter } from '../../app/reserved-topic.router.js';
 import { MAX_PAYLOAD_BYTES, mayPublish, maySubscribe } from '../../domain/device.policy.js';
 import type { CertificateDirectory, DeviceSession } from '../../domain/device-session.model.js';
+import type { MessagePublisher, OutboundMessage } from '../../domain/message-publisher.port.js';
+import { topicMatches } from '../../domain/topic-filter.js';
 import { guardPacketSize } from './packet-size.guard.js';
 
 export interface HubBrokerOptions {
   tls: { certificatePem: string; privateKeyPem: string; caPem: string };
   certificates: CertificateDirectory;
   ingest: IngestService;
+  /** Answers requests on AWS IoT's reserved topics (`$aws/...`). */
+  reserved: ReservedTopicRouter;
   logger: Logger;
 }
 
@@ -32,7 +37,7 @@ function refuse(returnCode: number, message: string): AuthenticateError {
  * The built-in hub's MQTT side: aedes behind a TLS server that demands a client certificate from
  * the platform CA. Auth is aedes's hooks; each denial disconnects the client, as AWS IoT does.
  */
-export class HubBroker {
+export class HubBroker implements MessagePublisher {
   private readonly sessions = new WeakMap<Client, DeviceSession>();
   /** The live client of each thing; a new connection with the same client id takes over. */
   private readonly clientsByThing = new Map<string, Client>();
@@ -87,6 +92,28 @@ export class HubBroker {
     return typeof address === 'object' && address ? address.port : port;
   }
 
+  /**
+   * Sends a message of the hub's own to every subscriber, and to the requester even when it did not
+   * subscribe (or to the requester alone), as AWS IoT answers reserved-topic requests.
+   */
+  async publish(message: OutboundMessage): Promise<void> {
+    const broker = this.broker;
+    if (!broker) return;
+    const packet = {
+      cmd: 'publish' as const,
+      topic: message.topic,
+      payload: Buffer.from(JSON.stringify(message.payload)),
+      qos: message.qos ?? 1,
+      retain: false,
+      dup: false,
+    };
+    const requester = message.requester === undefined ? undefined : this.clientsByThing.get(message.requester);
+    const direct = requester && (message.requesterOnly || !subscribes(requester, message.topic));
+    if (direct) await new Promise<void>((resolve) => requester.publish(packet, () => resolve()));
+    if (message.requesterOnly) return;
+    await new Promise<void>((resolve, reject) => broker.publish(packet, (error) => (error ? reject(error) : resolve())));
+  }
+
   /** Closes the live sessions of a revoked certificate at once. */
   disconnectCertificate(thingName: string, certificateId: string): boolean {
     const client = this.clientsByThing.get(thingName);
@@ -110,6 +137,37 @@ export class HubBroker {
     const broker = this.broker;
     if (broker) await new Promise<void>((resolve) => broker.close(() => resolve()));
     await stopped;
+  }
+
+  /**
+   * A request on a reserved topic: its handler answers on the reply topics (rejections included)
+   * before the PUBACK. A topic no handler serves is refused like any other denied publish.
+   */
+  private answerReserved(
+    session: DeviceSession,
+    packet: { topic: string; payload: Buffer | string; retain: boolean },
+    payloadBytes: number,
+    done: (error?: Error | null) => void,
+  ): void {
+    const route = this.options.reserved.match(packet.topic);
+    if (!route) {
+      this.options.logger.warn({ thingName: session.thingName, topic: packet.topic }, 'publish denied: no such reserved topic');
+      return done(new Error('publish not authorised'));
+    }
+    if (payloadBytes > MAX_PAYLOAD_BYTES) {
+      this.options.logger.warn({ thingName: session.thingName, bytes: payloadBytes }, 'payload too large');
+      return done(new Error('payload larger than 128 KB'));
+    }
+    // [MQTT-3.3.1-5] would keep a retained request for every later subscriber; a request is answered once.
+    packet.retain = false;
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    route.handler.handle({ session, topic: packet.topic, params: route.params, payload }).then(
+      () => done(null),
+      (error: unknown) => {
+        this.options.logger.error({ err: error, thingName: session.thingName, topic: packet.topic }, 'reserved topic request failed');
+        done(null);
+      },
+    );
   }
 
   private authorizeSubscribe<S extends { topic: string }>(
@@ -147,7 +205,7 @@ export class HubBroker {
       log.warn({ thingName: attached.thingName }, 'connect refused: client id is not the thing name');
       return done(refuse(IDENTIFIER_REJECTED, 'client id must be the thing name'), false);
     }
-    this.sessions.set(client, { thingName: attached.thingName, workspaceId: attached.workspaceId, certificateId });
+    this.sessions.set(client, { clientId: client.id, thingName: attached.thingName, workspaceId: attached.workspaceId, certificateId });
     this.clientsByThing.set(attached.thingName, client);
     log.info({ thingName: attached.thingName }, 'device connected');
     done(null, true);
@@ -169,11 +227,13 @@ export class HubBroker {
       this.options.logger.warn({ thingName: session.thingName, topic: packet.topic }, 'publish denied');
       return done(new Error('publish not authorised'));
     }
+    const payloadBytes = typeof packet.payload === 'string' ? Buffer.byteLength(packet.payload) : packet.payload.length;
+    if (packet.topic.startsWith('$aws/')) return this.answerReserved(session, packet, payloadBytes, done);
     // Telemetry is for the store, not for the broker's memory: no device may subscribe to it, so a
     // retained copy per topic would only grow.
     packet.retain = false;
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-    if (payload.length > MAX_PAYLOAD_BYTES) {
+    if (payloadBytes > MAX_PAYLOAD_BYTES) {
       this.options.logger.warn({ thingName: session.thingName, bytes: payload.length }, 'payload too large');
       return done(new Error('payload larger than 128 KB'));
     }
@@ -185,6 +245,12 @@ export class HubBroker {
       },
     );
   }
+}
+
+/** Whether one of the client's subscriptions matches the topic. */
+function subscribes(client: Client, topic: string): boolean {
+  const subscriptions = (client as Client & { subscriptions?: Record<string, unknown> }).subscriptions ?? {};
+  return Object.keys(subscriptions).some((filter) => topicMatches(filter, topic));
 }
 
 /** Runs a hook; a synchronous throw (a store error, say) refuses the request instead of crashing. */

@@ -1,0 +1,17 @@
+/**
+ * Whether an MQTT topic filter matches a topic name ([MQTT-4.7]): `+` is one level, a last `#` is
+ * any number of levels including none, and a filter starting with a wildcard does not match a
+ * topic starting with `$` ([MQTT-4.7.2-1]).
+ */
+export function topicMatches(filter: string, topic: string): boolean {
+  if (topic.startsWith('$') && (filter.startsWith('+') || filter.startsWith('#'))) return false;
+  const filterLevels = filter.split('/');
+  const topicLevels = topic.split('/');
+  for (let index = 0; index < filterLevels.length; index += 1) {
+    const level = filterLevels[index];
+    if (level === '#') return index === filterLevels.length - 1;
+    if (index >= topicLevels.length) return false;
+    if (level !== '+' && level !== topicLevels[index]) return false;
+  }
+  return filterLevels.length === topicLevels.length;
+}
