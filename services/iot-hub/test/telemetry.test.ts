@@ -53,7 +53,7 @@ describe('deviceTimestamp', () => {
 });
 
 describe('device policy', () => {
-  it.each(['telemetry/kitchen-1', 'telemetry/kitchen-1/power'])('lets kitchen-1 publish to %s', (topic) => {
+  it.each(['telemetry/kitchen-1', 'telemetry/kitchen-1/power', '$aws/things/kitchen-1/shadow/update', '$aws/things/kitchen-1/jobs/get'])('lets kitchen-1 publish to %s', (topic) => {
     expect(mayPublish('kitchen-1', topic)).toBe(true);
   });
 
@@ -65,14 +65,20 @@ describe('device policy', () => {
     'telemetry/kitchen-1/#',
     'telemetry/+',
     'telemetry/kitchen-1/',
-    '$aws/things/kitchen-1/shadow/update',
+    '$aws/things/kitchen-10/shadow/update',
+    '$aws/things/other/jobs/get',
+    '$aws/things/kitchen-1/other',
     'kitchen-1',
     'Telemetry/kitchen-1',
   ])('refuses kitchen-1 publishing to %s', (topic) => {
     expect(mayPublish('kitchen-1', topic)).toBe(false);
   });
 
-  it('lets no device subscribe yet', () => {
+  it('lets a device subscribe only to its own shadow and jobs topics', () => {
+    expect(maySubscribe('kitchen-1', '$aws/things/kitchen-1/shadow/update/accepted')).toBe(true);
+    expect(maySubscribe('kitchen-1', '$aws/things/kitchen-1/jobs/notify-next')).toBe(true);
+    expect(maySubscribe('kitchen-1', '$aws/things/kitchen-10/shadow/update/accepted')).toBe(false);
+    expect(maySubscribe('kitchen-1', '$aws/things/+/shadow/update/accepted')).toBe(false);
     expect(maySubscribe('kitchen-1', 'telemetry/kitchen-1')).toBe(false);
     expect(maySubscribe('kitchen-1', '#')).toBe(false);
   });
