@@ -3,11 +3,14 @@ import type { Service, ServiceContext } from '@citus/kit';
 import type { EmbeddedCertificateAuthority } from '@citus/pki';
 import { openDatabase } from '@citus/sqlite';
 import { IngestService } from './app/ingest.service.js';
+import { PresenceService } from './app/presence.service.js';
 import { ReservedTopicRouter } from './app/reserved-topic.router.js';
 import { telemetryRoutes } from './adapters/http/telemetry.routes.js';
 import { HubBroker } from './adapters/mqtt/hub.broker.js';
+import { CONNECTIVITY_MIGRATIONS, SqliteConnectivityRepository } from './adapters/sqlite/connectivity.repository.js';
 import { SqliteTelemetryRepository, TELEMETRY_MIGRATIONS } from './adapters/sqlite/telemetry.repository.js';
 import type { IotHubConfig } from './config.js';
+import { builtInAccess } from './domain/device.policy.js';
 import type { CertificateDirectory, ThingDirectory } from './domain/device-session.model.js';
 import type { MessagePublisher } from './domain/message-publisher.port.js';
 
@@ -20,6 +23,8 @@ export interface IotHubContext extends ServiceContext {
 
 export interface IotHubService extends Service {
   ingest: IngestService;
+  /** Presence: each client's connectivity, for the device registry. */
+  presence: PresenceService;
   /** The MQTT port actually bound (differs from the config when it asks for port 0). */
   mqttPort(): number;
 }
@@ -36,6 +41,10 @@ export function createService(ctx: IotHubContext): IotHubService {
   /** Sends through the broker once it listens; what the hub says before that reaches no one anyway. */
   const publisher: MessagePublisher = { publish: (message) => broker?.publish(message) ?? Promise.resolve() };
   const reserved = new ReservedTopicRouter();
+  // Connectivity is advisory (the next connect or disconnect rewrites it), so it is not fsynced on
+  // every change: 10,000 devices reconnecting must not queue 10,000 fsyncs.
+  const presenceDb = openDatabase(join(ctx.dataDir, 'presence.db'), { module: 'presence', migrations: CONNECTIVITY_MIGRATIONS, synchronous: 'normal' });
+  const presence = new PresenceService(new SqliteConnectivityRepository(presenceDb), publisher, logger);
   void publisher;
 
   // Registered before the broker (added in start), so it runs after it: the store closes once the
@@ -43,11 +52,13 @@ export function createService(ctx: IotHubContext): IotHubService {
   ctx.shutdown.add('telemetry store', () => {
     ingest.drain();
     db.close();
+    presenceDb.close();
   });
 
   return {
     name: 'iot-hub',
     ingest,
+    presence,
     mqttPort: () => boundPort,
     apiRoutes: telemetryRoutes(repository, ctx.things, ctx.events, ctx.authenticate),
     async start() {
@@ -56,8 +67,11 @@ export function createService(ctx: IotHubContext): IotHubService {
       broker = new HubBroker({
         tls: { ...server, caPem: ctx.ca.certificatePem },
         certificates: ctx.certificates,
+        things: ctx.things,
+        access: builtInAccess,
         ingest,
         reserved,
+        presence,
         logger,
       });
       ctx.events.on('certificate.revoked', ({ thingName, certificateId }) => broker?.disconnectCertificate(thingName, certificateId));

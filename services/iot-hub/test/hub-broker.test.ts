@@ -7,6 +7,7 @@ import { createKeyAndCsr, EmbeddedCertificateAuthority } from '@citus/pki';
 import { IngestService } from '../src/app/ingest.service.js';
 import { ReservedTopicRouter } from '../src/app/reserved-topic.router.js';
 import { HubBroker } from '../src/adapters/mqtt/hub.broker.js';
+import { builtInAccess } from '../src/domain/device.policy.js';
 import type { TelemetryRepository } from '../src/domain/telemetry.model.js';
 import { telemetryStore, type TelemetryStore } from './support/telemetry-fixture.js';
 
@@ -44,6 +45,8 @@ describe('HubBroker acknowledgements', () => {
       tls: { ...(await ca.issueServerCertificate(['localhost', '127.0.0.1'])), caPem: ca.certificatePem },
       certificates: { activeCertificate: (id) => (id === issued.certificateId ? { thingName: THING, workspaceId: WORKSPACE } : undefined) },
       ingest: new IngestService(repository, new EventBus(logger), logger),
+      things: { workspaceOfThing: (thingName) => (thingName === THING ? WORKSPACE : undefined) },
+      access: builtInAccess,
       reserved: new ReservedTopicRouter(),
       logger,
     });

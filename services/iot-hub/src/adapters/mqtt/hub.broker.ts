@@ -1,22 +1,30 @@
+import { randomUUID } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
-import { Aedes, type AuthenticateError, type Client } from 'aedes';
+import { Aedes, type AedesOptions, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
 import type { Logger } from '@citus/kit';
 import { certificateIdFromFingerprint } from '@citus/pki';
 import type { IngestService } from '../../app/ingest.service.js';
+import type { PresenceService } from '../../app/presence.service.js';
 import type { ReservedTopicRouter } from '../../app/reserved-topic.router.js';
-import { MAX_PAYLOAD_BYTES, mayPublish, maySubscribe } from '../../domain/device.policy.js';
-import type { CertificateDirectory, DeviceSession } from '../../domain/device-session.model.js';
+import type { AccessDecider } from '../../domain/access.port.js';
+import { MAX_PAYLOAD_BYTES } from '../../domain/device.policy.js';
+import type { CertificateDirectory, Requester, ThingDirectory } from '../../domain/device-session.model.js';
 import type { MessagePublisher, OutboundMessage } from '../../domain/message-publisher.port.js';
-import { topicMatches } from '../../domain/topic-filter.js';
+import type { DisconnectReason } from '../../domain/presence.model.js';
 import { guardPacketSize } from './packet-size.guard.js';
+import { HubSessions, type HubSession } from './hub-sessions.js';
+import { routePublish, type PublishRouting } from './publish.route.js';
 
 export interface HubBrokerOptions {
   tls: { certificatePem: string; privateKeyPem: string; caPem: string };
   certificates: CertificateDirectory;
+  things: ThingDirectory;
+  access: AccessDecider;
   ingest: IngestService;
   /** Answers requests on AWS IoT's reserved topics (`$aws/...`). */
   reserved: ReservedTopicRouter;
+  presence?: PresenceService;
   logger: Logger;
 }
 
@@ -29,40 +37,28 @@ const NOT_AUTHORIZED = 5;
 const MAX_REMAINING_LENGTH = MAX_PAYLOAD_BYTES + 4 * 1024;
 const CONNECT_TIMEOUT_MS = 10_000;
 
+type ForwardedPacket = Parameters<NonNullable<AedesOptions['authorizeForward']>>[1];
+
 function refuse(returnCode: number, message: string): AuthenticateError {
   return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
 }
 
 /**
  * The built-in hub's MQTT side: aedes behind a TLS server that demands a client certificate from
- * the platform CA. Auth is aedes's hooks; each denial disconnects the client, as AWS IoT does.
+ * the platform CA. Auth is aedes's hooks, each asking the `AccessDecider` as AWS IoT asks a
+ * policy; a denied publish or subscribe disconnects the client (MQTT 3.1.1), as AWS IoT does.
  */
 export class HubBroker implements MessagePublisher {
-  private readonly sessions = new WeakMap<Client, DeviceSession>();
-  /** The live client of each thing; a new connection with the same client id takes over. */
-  private readonly clientsByThing = new Map<string, Client>();
+  private readonly sessions = new HubSessions();
   private broker: Aedes | undefined;
   private server: Server | undefined;
+  private closing = false;
 
   constructor(private readonly options: HubBrokerOptions) {}
 
   async listen(port: number, host?: string): Promise<number> {
+    const broker = await this.createBroker();
     const log = this.options.logger;
-    // aedes runs hooks without a try/catch: a throw in one would end the process, so each is guarded.
-    const broker = await Aedes.createBroker({
-      connectTimeout: CONNECT_TIMEOUT_MS,
-      authenticate: (client, _username, _password, done) =>
-        guarded(() => this.authenticate(client, done), () => done(refuse(SERVER_UNAVAILABLE, 'hub unavailable'), false)),
-      authorizePublish: (client, packet, done) =>
-        guarded(() => this.authorizePublish(client, packet, done), (error) => done(error)),
-      authorizeSubscribe: (client, subscription, done) =>
-        guarded(() => this.authorizeSubscribe(client, subscription, done), (error) => done(error)),
-    });
-    broker.on('clientDisconnect', (client) => this.forget(client));
-    broker.on('clientError', (client, error) => log.debug({ clientId: client.id, err: error.message }, 'client error'));
-    broker.on('connectionError', (_client, error) => log.debug({ err: error.message }, 'connection error'));
-    // aedes emits errors of its queue and will timer on itself; its types leave the event out.
-    (broker as unknown as EventEmitter).on('error', (error: unknown) => log.error({ err: error }, 'broker error'));
     const server = createServer(
       {
         key: this.options.tls.privateKeyPem,
@@ -78,7 +74,6 @@ export class HubBroker implements MessagePublisher {
       },
     );
     server.on('tlsClientError', (error) => log.debug({ err: error.message }, 'tls handshake refused'));
-    this.broker = broker;
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -107,21 +102,22 @@ export class HubBroker implements MessagePublisher {
       retain: false,
       dup: false,
     };
-    const requester = message.requester === undefined ? undefined : this.clientsByThing.get(message.requester);
-    const direct = requester && (message.requesterOnly || !subscribes(requester, message.topic));
-    if (direct) await new Promise<void>((resolve) => requester.publish(packet, () => resolve()));
+    const requester = message.requester === undefined ? undefined : this.sessions.client(message.requester);
+    if (requester && (message.requesterOnly || !this.sessions.subscribes(requester, message.topic))) {
+      await new Promise<void>((resolve) => requester.publish(packet, () => resolve()));
+    }
     if (message.requesterOnly) return;
     await new Promise<void>((resolve, reject) => broker.publish(packet, (error) => (error ? reject(error) : resolve())));
   }
 
-  /** Closes the live sessions of a revoked certificate at once. */
-  disconnectCertificate(thingName: string, certificateId: string): boolean {
-    const client = this.clientsByThing.get(thingName);
+  /** Closes the live session of a revoked certificate at once. */
+  disconnectCertificate(clientId: string, certificateId: string): boolean {
+    const client = this.sessions.client(clientId);
     if (!client || this.sessions.get(client)?.certificateId !== certificateId) return false;
-    this.options.logger.info({ thingName, certificateId }, 'certificate revoked: closing session');
-    // Forgotten first, so nothing it sends on the way out (its will message) is accepted.
-    this.forget(client);
-    this.sessions.delete(client);
+    this.options.logger.info({ clientId, certificateId }, 'certificate revoked: closing session');
+    // Revoked first, so nothing it sends on the way out (its will message) is accepted.
+    this.sessions.revoke(client);
+    this.endSession(client, 'AUTH_ERROR');
     client.close();
     return true;
   }
@@ -132,6 +128,7 @@ export class HubBroker implements MessagePublisher {
    * by `ingest.drain()`, which runs after this.
    */
   async close(): Promise<void> {
+    this.closing = true;
     const server = this.server;
     const stopped = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
     const broker = this.broker;
@@ -139,33 +136,104 @@ export class HubBroker implements MessagePublisher {
     await stopped;
   }
 
+  private async createBroker(): Promise<Aedes> {
+    const log = this.options.logger;
+    // aedes runs hooks without a try/catch: a throw in one would end the process, so each is guarded.
+    const broker = await Aedes.createBroker({
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      authenticate: (client, _username, _password, done) =>
+        guarded(() => this.authenticate(client, done), () => done(refuse(SERVER_UNAVAILABLE, 'hub unavailable'), false)),
+      authorizePublish: (client, packet, done) =>
+        guarded(() => this.authorizePublish(client, packet, done), (error) => done(error)),
+      authorizeSubscribe: (client, subscription, done) =>
+        guarded(() => this.authorizeSubscribe(client, subscription, done), (error) => done(error)),
+      authorizeForward: (client, packet) => this.authorizeForward(client, packet),
+    });
+    broker.on('clientReady', (client) => this.startSession(client));
+    broker.on('clientDisconnect', (client) => this.endSession(client, client.closed && this.closing ? 'SERVER_INITIATED_DISCONNECT' : undefined));
+    broker.on('keepaliveTimeout', (client) => this.sessions.setReason(client, 'MQTT_KEEP_ALIVE_TIMEOUT'));
+    broker.on('clientError', (client, error) => log.debug({ clientId: client.id, err: error.message }, 'client error'));
+    broker.on('connectionError', (_client, error) => log.debug({ err: error.message }, 'connection error'));
+    // aedes emits errors of its queue and will timer on itself; its types leave the event out.
+    (broker as unknown as EventEmitter).on('error', (error: unknown) => log.error({ err: error }, 'broker error'));
+    this.broker = broker;
+    return broker;
+  }
+
   /**
-   * A request on a reserved topic: its handler answers on the reply topics (rejections included)
-   * before the PUBACK. A topic no handler serves is refused like any other denied publish.
+   * The certificate was already checked against the platform CA in the TLS handshake. Here it
+   * must be an active device certificate (or a claim certificate), and the policy must allow
+   * `iot:Connect` with this client id — for a device, its thing name — and publishing its will.
    */
-  private answerReserved(
-    session: DeviceSession,
-    packet: { topic: string; payload: Buffer | string; retain: boolean },
-    payloadBytes: number,
-    done: (error?: Error | null) => void,
-  ): void {
-    const route = this.options.reserved.match(packet.topic);
-    if (!route) {
-      this.options.logger.warn({ thingName: session.thingName, topic: packet.topic }, 'publish denied: no such reserved topic');
-      return done(new Error('publish not authorised'));
+  private authenticate(client: Client, done: (error: AuthenticateError | null, success: boolean | null) => void): void {
+    const socket = client.conn as TLSSocket;
+    const peer = socket.getPeerCertificate();
+    if (!peer?.fingerprint256) return done(refuse(NOT_AUTHORIZED, 'no client certificate'), false);
+    const certificateId = certificateIdFromFingerprint(peer.fingerprint256);
+    const log = this.options.logger.child({ clientId: client.id, certificateId });
+    const requester = this.requesterOf(client.id, certificateId);
+    if (!requester) {
+      log.warn('connect refused: certificate not active');
+      return done(refuse(NOT_AUTHORIZED, 'certificate not active'), false);
     }
-    if (payloadBytes > MAX_PAYLOAD_BYTES) {
-      this.options.logger.warn({ thingName: session.thingName, bytes: payloadBytes }, 'payload too large');
-      return done(new Error('payload larger than 128 KB'));
+    if (!this.options.access.allows(requester, 'iot:Connect', client.id)) {
+      log.warn({ thingName: requester.thingName }, 'connect refused: client id not allowed');
+      return done(refuse(IDENTIFIER_REJECTED, 'client id not allowed for this certificate'), false);
     }
-    // [MQTT-3.3.1-5] would keep a retained request for every later subscriber; a request is answered once.
-    packet.retain = false;
-    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-    route.handler.handle({ session, topic: packet.topic, params: route.params, payload }).then(
+    const will = (client as Client & { _will?: { topic: string } })._will;
+    if (will && !this.options.access.allows(requester, 'iot:Publish', will.topic)) {
+      log.warn({ topic: will.topic }, 'connect refused: will topic not allowed');
+      return done(refuse(NOT_AUTHORIZED, 'will topic not allowed'), false);
+    }
+    const previous = this.sessions.client(client.id);
+    if (previous) this.sessions.setReason(previous, 'DUPLICATE_CLIENTID');
+    this.sessions.open(client, { ...requester, certificateId, sessionIdentifier: randomUUID(), ipAddress: socket.remoteAddress ?? '' });
+    log.info({ thingName: requester.thingName, claim: requester.claim?.templateName }, 'client connected');
+    done(null, true);
+  }
+
+  private requesterOf(clientId: string, certificateId: string): Requester | undefined {
+    const device = this.options.certificates.activeCertificate(certificateId);
+    if (device) return { clientId, certificateId, workspaceId: device.workspaceId, thingName: device.thingName };
+    const claim = this.options.certificates.claimCertificate?.(certificateId);
+    // A claim connection must not take over a device's session by borrowing its thing name.
+    if (!claim || this.options.things.workspaceOfThing(clientId) !== undefined) return undefined;
+    return { clientId, certificateId, workspaceId: claim.workspaceId, claim: { templateName: claim.templateName } };
+  }
+
+  private startSession(client: Client): void {
+    const session = this.sessions.get(client);
+    if (session && this.sessions.markReady(client)) this.options.presence?.connected({ requester: session, ...session });
+  }
+
+  private endSession(client: Client, fallback: DisconnectReason | undefined): void {
+    const ended = this.sessions.close(client);
+    if (!ended) return;
+    const clientInitiated = (client as Client & { _disconnected?: boolean })._disconnected === true;
+    const reason = ended.reason ?? fallback ?? (clientInitiated ? 'CLIENT_INITIATED_DISCONNECT' : 'CONNECTION_LOST');
+    this.options.presence?.disconnected({ requester: ended.session, ...ended.session }, reason);
+  }
+
+  /**
+   * Runs before aedes sends the PUBACK: a telemetry message is written here, so an acknowledged
+   * message is a stored one, and a reserved-topic request is answered here. A denied publish, an
+   * oversize payload or a failed write errors, which makes aedes close the connection without
+   * acknowledging (MQTT 3.1.1) or answer 0x87 (MQTT 5).
+   */
+  private authorizePublish(client: Client | null, packet: PublishPacket, done: (error?: Error | null) => void): void {
+    const session = client && this.sessions.get(client);
+    if (!client || !session) return done(new Error('publish from an unauthenticated client'));
+    const routing: PublishRouting = routePublish(session, packet, this.options);
+    if (routing.kind === 'refuse') {
+      this.sessions.setReason(client, routing.reason);
+      this.options.logger.warn({ clientId: session.clientId, topic: packet.topic, why: routing.message }, 'publish refused');
+      return done(new Error(routing.message));
+    }
+    routing.run().then(
       () => done(null),
       (error: unknown) => {
-        this.options.logger.error({ err: error, thingName: session.thingName, topic: packet.topic }, 'reserved topic request failed');
-        done(null);
+        this.options.logger.error({ err: error, clientId: session.clientId, topic: packet.topic }, 'publish failed');
+        done(error instanceof Error ? error : new Error(String(error)));
       },
     );
   }
@@ -176,82 +244,25 @@ export class HubBroker implements MessagePublisher {
     done: (error: Error | null, subscription?: S | null) => void,
   ): void {
     const session = this.sessions.get(client);
-    if (session && maySubscribe(session.thingName, subscription.topic)) return done(null, subscription);
-    this.options.logger.warn({ thingName: session?.thingName, topic: subscription.topic }, 'subscribe denied');
+    if (session && this.options.access.allows(session, 'iot:Subscribe', subscription.topic)) return done(null, subscription);
+    this.options.logger.warn({ clientId: client.id, topic: subscription.topic }, 'subscribe denied');
+    this.sessions.setReason(client, 'FORBIDDEN_ACCESS');
     done(new Error('subscribe not authorised'));
   }
 
-  private forget(client: Client): void {
-    const session = this.sessions.get(client);
-    if (session && this.clientsByThing.get(session.thingName) === client) this.clientsByThing.delete(session.thingName);
-  }
-
-  /**
-   * The certificate was already checked against the platform CA in the TLS handshake. Here it
-   * must be active and attached to a thing, and the client id must be that thing's name, as
-   * `iot:Connect` on `client/${iot:Connection.Thing.ThingName}` requires on AWS IoT.
-   */
-  private authenticate(client: Client, done: (error: AuthenticateError | null, success: boolean | null) => void): void {
-    const peer = (client.conn as TLSSocket).getPeerCertificate();
-    if (!peer?.fingerprint256) return done(refuse(NOT_AUTHORIZED, 'no client certificate'), false);
-    const certificateId = certificateIdFromFingerprint(peer.fingerprint256);
-    const attached = this.options.certificates.activeCertificate(certificateId);
-    const log = this.options.logger.child({ clientId: client.id, certificateId });
-    if (!attached) {
-      log.warn('connect refused: certificate not active');
-      return done(refuse(NOT_AUTHORIZED, 'certificate not active'), false);
+  /** `iot:Receive`: checked for every message on its way to a subscriber, retained ones included. */
+  private authorizeForward(client: Client, packet: ForwardedPacket): ForwardedPacket | null {
+    try {
+      const session = this.sessions.get(client);
+      return session && this.options.access.allows(session, 'iot:Receive', packet.topic) ? packet : null;
+    } catch (error) {
+      this.options.logger.error({ err: error, clientId: client.id }, 'receive check failed');
+      return null;
     }
-    if (client.id !== attached.thingName) {
-      log.warn({ thingName: attached.thingName }, 'connect refused: client id is not the thing name');
-      return done(refuse(IDENTIFIER_REJECTED, 'client id must be the thing name'), false);
-    }
-    this.sessions.set(client, { clientId: client.id, thingName: attached.thingName, workspaceId: attached.workspaceId, certificateId });
-    this.clientsByThing.set(attached.thingName, client);
-    log.info({ thingName: attached.thingName }, 'device connected');
-    done(null, true);
-  }
-
-  /**
-   * Runs before aedes sends the PUBACK: the durable write happens here, so an acknowledged
-   * message is a stored one. A denied publish, an oversize payload or a failed write errors,
-   * which makes aedes close the connection without acknowledging.
-   */
-  private authorizePublish(
-    client: Client | null,
-    packet: { topic: string; payload: Buffer | string; retain: boolean },
-    done: (error?: Error | null) => void,
-  ): void {
-    const session = client && this.sessions.get(client);
-    if (!session) return done(new Error('publish from an unauthenticated client'));
-    if (!mayPublish(session.thingName, packet.topic)) {
-      this.options.logger.warn({ thingName: session.thingName, topic: packet.topic }, 'publish denied');
-      return done(new Error('publish not authorised'));
-    }
-    const payloadBytes = typeof packet.payload === 'string' ? Buffer.byteLength(packet.payload) : packet.payload.length;
-    if (packet.topic.startsWith('$aws/')) return this.answerReserved(session, packet, payloadBytes, done);
-    // Telemetry is for the store, not for the broker's memory: no device may subscribe to it, so a
-    // retained copy per topic would only grow.
-    packet.retain = false;
-    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-    if (payloadBytes > MAX_PAYLOAD_BYTES) {
-      this.options.logger.warn({ thingName: session.thingName, bytes: payload.length }, 'payload too large');
-      return done(new Error('payload larger than 128 KB'));
-    }
-    this.options.ingest.ingest(session, packet.topic, payload).then(
-      () => done(null),
-      (error: unknown) => {
-        this.options.logger.error({ err: error, thingName: session.thingName }, 'telemetry write failed');
-        done(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
   }
 }
 
-/** Whether one of the client's subscriptions matches the topic. */
-function subscribes(client: Client, topic: string): boolean {
-  const subscriptions = (client as Client & { subscriptions?: Record<string, unknown> }).subscriptions ?? {};
-  return Object.keys(subscriptions).some((filter) => topicMatches(filter, topic));
-}
+export type { HubSession };
 
 /** Runs a hook; a synchronous throw (a store error, say) refuses the request instead of crashing. */
 function guarded(hook: () => void, refuse: (error: Error) => void): void {

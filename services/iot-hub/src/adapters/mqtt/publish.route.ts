@@ -1,0 +1,63 @@
+import type { PublishPacket } from 'aedes';
+import { TELEMETRY_TOPIC } from '@citus/contracts';
+import type { Logger } from '@citus/kit';
+import type { IngestService } from '../../app/ingest.service.js';
+import type { ReservedTopicRouter } from '../../app/reserved-topic.router.js';
+import type { AccessDecider } from '../../domain/access.port.js';
+import { MAX_PAYLOAD_BYTES } from '../../domain/device.policy.js';
+import type { DisconnectReason } from '../../domain/presence.model.js';
+import type { HubSession } from './hub-sessions.js';
+
+export type PublishRouting =
+  | { kind: 'refuse'; reason: DisconnectReason; message: string }
+  | { kind: 'accept'; run: () => Promise<void> };
+
+interface PublishDeps {
+  access: AccessDecider;
+  reserved: ReservedTopicRouter;
+  ingest: IngestService;
+  logger: Logger;
+}
+
+const refuse = (reason: DisconnectReason, message: string): PublishRouting => ({ kind: 'refuse', reason, message });
+const passThrough: PublishRouting = { kind: 'accept', run: () => Promise.resolve() };
+
+/**
+ * Where one accepted publish goes: a reserved-topic handler, the telemetry store, or plainly on to
+ * the subscribers allowed to receive it (retained messages and wills included).
+ */
+export function routePublish(session: HubSession, packet: PublishPacket, deps: PublishDeps): PublishRouting {
+  if (!deps.access.allows(session, 'iot:Publish', packet.topic)) return refuse('FORBIDDEN_ACCESS', 'publish not authorised');
+  const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+  if (payload.length > MAX_PAYLOAD_BYTES) return refuse('CLIENT_ERROR', 'payload larger than 128 KB');
+  if (packet.topic.startsWith('$')) return reservedRequest(session, packet, payload, deps);
+  if (TELEMETRY_TOPIC.test(packet.topic)) {
+    const { thingName } = session;
+    if (!thingName) return refuse('FORBIDDEN_ACCESS', 'only a device sends telemetry');
+    // Telemetry is for the store, not for the broker's memory: a retained copy per topic would only grow.
+    packet.retain = false;
+    return { kind: 'accept', run: () => deps.ingest.ingest({ ...session, thingName }, packet.topic, payload).then(() => undefined) };
+  }
+  return passThrough;
+}
+
+/**
+ * A request on a reserved topic: its handler answers on the reply topics (rejections included)
+ * before the PUBACK. A topic no handler serves is refused like any other denied publish; a fault
+ * of the hub while answering is logged and the request still acknowledged, as AWS IoT answers
+ * InternalError instead of dropping the connection.
+ */
+function reservedRequest(session: HubSession, packet: PublishPacket, payload: Buffer, deps: PublishDeps): PublishRouting {
+  const route = deps.reserved.match(packet.topic);
+  if (!route) return refuse('FORBIDDEN_ACCESS', 'no such reserved topic');
+  // [MQTT-3.3.1-5] would keep a retained request for every later subscriber; a request is answered once.
+  packet.retain = false;
+  const request = { session, topic: packet.topic, params: route.params, payload };
+  return {
+    kind: 'accept',
+    run: () =>
+      route.handler.handle(request).catch((error: unknown) => {
+        deps.logger.error({ err: error, clientId: session.clientId, topic: packet.topic }, 'reserved topic request failed');
+      }),
+  };
+}
