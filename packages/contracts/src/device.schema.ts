@@ -29,6 +29,29 @@ export type UpdateDeviceRequest = z.infer<typeof UpdateDeviceRequest>;
 export const DeviceStatus = z.enum(['declared', 'active', 'revoked']);
 export type DeviceStatus = z.infer<typeof DeviceStatus>;
 
+/** Why a device's last connection ended, in AWS IoT's lifecycle-event vocabulary. */
+export const DisconnectReason = z.enum([
+  'CLIENT_INITIATED_DISCONNECT',
+  'DUPLICATE_CLIENTID',
+  'MQTT_KEEP_ALIVE_TIMEOUT',
+  'CONNECTION_LOST',
+  'AUTH_ERROR',
+  'FORBIDDEN_ACCESS',
+  'CLIENT_ERROR',
+  'SERVER_INITIATED_DISCONNECT',
+]);
+export type DisconnectReason = z.infer<typeof DisconnectReason>;
+
+/** Whether the device is connected to the hub, as AWS IoT fleet indexing reports it. */
+export const DeviceConnectivity = z.object({
+  connected: z.boolean(),
+  /** Epoch ms of the last connect or disconnect; absent when the device never connected. */
+  timestamp: z.number().int().optional(),
+  /** Why the last connection ended; absent while connected. */
+  disconnectReason: DisconnectReason.optional(),
+});
+export type DeviceConnectivity = z.infer<typeof DeviceConnectivity>;
+
 export const Device = z.object({
   id: z.string(),
   thingName: ThingName,
@@ -42,6 +65,8 @@ export const Device = z.object({
   certificateId: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  /** Answered by the registry API on every read of a device. */
+  connectivity: DeviceConnectivity.optional(),
 });
 export type Device = z.infer<typeof Device>;
 

@@ -5,14 +5,16 @@ import type { Requester } from './device-session.model.js';
 /** AWS IoT's largest message payload: 128 KB (published in the AsyncAPI document too). */
 export const MAX_PAYLOAD_BYTES = MAX_MQTT_PAYLOAD_BYTES;
 
-/** The reserved topics of a thing's own shadows and jobs. */
+/** The thing's own shadow and jobs topics, and its own application topics under `things/{thingName}/`. */
 const ownReserved = (thingName: string, topic: string): boolean =>
-  topic.startsWith(`$aws/things/${thingName}/shadow/`) || topic.startsWith(`$aws/things/${thingName}/jobs/`);
+  topic.startsWith(`$aws/things/${thingName}/shadow/`) ||
+  topic.startsWith(`$aws/things/${thingName}/jobs/`) ||
+  topic.startsWith(`things/${thingName}/`);
 
 /**
  * The least-privilege device policy, as AWS IoT policy variables would express it with
  * `${iot:Connection.Thing.ThingName}`: a device may publish only to `telemetry/{its name}`,
- * `telemetry/{its name}/{stream}` and its own shadow and jobs topics.
+ * `telemetry/{its name}/{stream}`, its own shadow and jobs topics and `things/{its name}/...`.
  */
 export function mayPublish(thingName: string, topic: string): boolean {
   if (ownReserved(thingName, topic)) return true;
@@ -20,7 +22,7 @@ export function mayPublish(thingName: string, topic: string): boolean {
   return match?.[1] === thingName;
 }
 
-/** A device may subscribe only to its own shadow and jobs topics. */
+/** A device may subscribe only to its own shadow, jobs and application topics. */
 export function maySubscribe(thingName: string, topicFilter: string): boolean {
   return ownReserved(thingName, topicFilter);
 }

@@ -1,22 +1,13 @@
-/**
- * Why a connection ended, in AWS IoT's lifecycle-event vocabulary (`disconnectReason` of
- * `$aws/events/presence/disconnected/{clientId}`).
- */
-export type DisconnectReason =
-  | 'CLIENT_INITIATED_DISCONNECT'
-  | 'DUPLICATE_CLIENTID'
-  | 'MQTT_KEEP_ALIVE_TIMEOUT'
-  | 'CONNECTION_LOST'
-  | 'AUTH_ERROR'
-  | 'FORBIDDEN_ACCESS'
-  | 'CLIENT_ERROR'
-  | 'SERVER_INITIATED_DISCONNECT';
+import type { DisconnectReason } from '@citus/contracts';
+
+export type { DisconnectReason };
 
 /** A client's last known connectivity, as AWS IoT fleet indexing reports it. */
 export interface Connectivity {
   connected: boolean;
   /** Epoch ms of the last connect or disconnect. */
   timestamp: number;
+  /** Why the last connection ended (`disconnectReason` of `$aws/events/presence/disconnected/{clientId}`). */
   disconnectReason?: DisconnectReason;
 }
 

@@ -1,11 +1,22 @@
 import { Router, type RequestHandler } from 'express';
-import { ActivationRequest, DeclareDeviceRequest, DeviceId, UpdateDeviceRequest } from '@citus/contracts';
+import { ActivationRequest, DeclareDeviceRequest, type Device, DeviceId, UpdateDeviceRequest } from '@citus/contracts';
 import { parse, workspaceOf } from '@citus/kit';
 import type { DeviceService } from '../../app/device.service.js';
+import type { ConnectivityDirectory } from '../../domain/device.model.js';
 
 /** Devices (story 1), activation (story 2) and revocation under `/api/v1`. */
-export function deviceRoutes(devices: DeviceService, authenticate: RequestHandler, caPem: string): Router {
+export function deviceRoutes(
+  devices: DeviceService,
+  authenticate: RequestHandler,
+  caPem: string,
+  connectivity?: ConnectivityDirectory,
+): Router {
   const router = Router();
+  /** A device as the registry answers it: with whether it is connected now. */
+  const view = (device: Device): Device => ({
+    ...device,
+    connectivity: connectivity?.connectivityOf(device.thingName) ?? { connected: false },
+  });
 
   router.get('/ca.pem', (_req, res) => {
     res.type('application/x-pem-file').send(caPem);
@@ -26,16 +37,16 @@ export function deviceRoutes(devices: DeviceService, authenticate: RequestHandle
   });
 
   router.get('/devices', (req, res) => {
-    res.json({ items: devices.list(workspaceOf(req, 'user').id) });
+    res.json({ items: devices.list(workspaceOf(req, 'user').id).map(view) });
   });
 
   router.get('/devices/:id', (req, res) => {
-    res.json(devices.get(workspaceOf(req, 'user').id, parse(DeviceId, req.params.id)));
+    res.json(view(devices.get(workspaceOf(req, 'user').id, parse(DeviceId, req.params.id))));
   });
 
   router.patch('/devices/:id', (req, res) => {
     const workspace = workspaceOf(req, 'user');
-    res.json(devices.update(workspace.id, parse(DeviceId, req.params.id), parse(UpdateDeviceRequest, req.body)));
+    res.json(view(devices.update(workspace.id, parse(DeviceId, req.params.id), parse(UpdateDeviceRequest, req.body))));
   });
 
   router.delete('/devices/:id', (req, res) => {
