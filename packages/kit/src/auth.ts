@@ -89,19 +89,38 @@ declare global {
 
 export const WORKSPACE_HEADER = 'x-citus-workspace';
 
+/**
+ * Verifies a person's access token and resolves what they may do in the named workspace (or their
+ * default one). Throws `unauthorized` for a bad token or an unknown user, `bad_request` for an
+ * invalid workspace slug. Used by the HTTP middleware and by the hub for MQTT over WebSocket.
+ */
+export type BearerResolver = (token: string, workspaceSlug?: string) => Promise<AccessContext>;
+
+export function bearerResolver(verifier: TokenVerifier, resolver: AccessResolver): BearerResolver {
+  return async (token, workspaceSlug) => {
+    const principal = await verifier.verify(token);
+    const slug = workspaceSlug === undefined ? undefined : WorkspaceSlug.safeParse(workspaceSlug);
+    if (slug && !slug.success) throw badRequest('invalid workspace slug');
+    const access = await resolver.resolve(principal.subject, slug?.data);
+    if (!access) throw new AppError('unauthorized', 'unknown user');
+    return access;
+  };
+}
+
 /** Requires a valid bearer token from a known user; sets `req.access`. */
-export function authenticate(verifier: TokenVerifier, resolver: AccessResolver): RequestHandler {
+export function authenticate(resolve: BearerResolver): RequestHandler {
   return async (req, _res, next) => {
     const header = req.headers.authorization;
     const match = header?.match(/^Bearer ([A-Za-z0-9._~+/=-]+)$/i); // RFC 7235: the scheme is case-insensitive
     if (!match?.[1]) throw new AppError('unauthorized', 'a bearer token is required');
-    const principal = await verifier.verify(match[1]);
     const named = req.headers[WORKSPACE_HEADER];
-    const slug = named === undefined ? undefined : WorkspaceSlug.safeParse(named);
-    if (slug && !slug.success) throw badRequest(`invalid ${WORKSPACE_HEADER} header`);
-    const access = await resolver.resolve(principal.subject, slug?.data);
-    if (!access) throw new AppError('unauthorized', 'unknown user');
-    req.access = access;
+    if (Array.isArray(named)) throw badRequest(`invalid ${WORKSPACE_HEADER} header`);
+    try {
+      req.access = await resolve(match[1], named);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'bad_request') throw badRequest(`invalid ${WORKSPACE_HEADER} header`);
+      throw error;
+    }
     next();
   };
 }

@@ -4,6 +4,7 @@ import type { Role } from '@citus/contracts';
 import {
   accessOf,
   authenticate,
+  bearerResolver,
   createJwtVerifier,
   localKeys,
   remoteKeys,
@@ -66,7 +67,7 @@ const resolver: AccessResolver = {
 
 function protectedApp(verifier: TokenVerifier) {
   const app = createHttpApp({ logger: createLogger({ level: 'silent' }) });
-  const auth = authenticate(verifier, resolver);
+  const auth = authenticate(bearerResolver(verifier, resolver));
   app.get('/me', auth, (req, res) => {
     res.json(accessOf(req));
   });

@@ -4,6 +4,8 @@ import type { RequestHandler } from 'express';
 import {
   auth0Verifier,
   authenticate,
+  bearerResolver,
+  type BearerResolver,
   createJwtVerifier,
   localKeys,
   type Service,
@@ -23,6 +25,8 @@ export type PortalContext = Omit<ServiceContext, 'authenticate'> & { config: Por
 export interface PortalService extends Service {
   /** The one middleware every service uses to authenticate people. */
   authenticate: RequestHandler;
+  /** The same check for a token that arrives another way (MQTT over WebSocket). */
+  resolveBearer: BearerResolver;
 }
 
 /** Wires the portal: identity store, token issuer or Auth0, the shared verifier, routes and UI. */
@@ -58,10 +62,12 @@ export async function createService(ctx: PortalContext): Promise<PortalService> 
   );
   if (created) log.info({ file: config.CITUS_ADMIN_PASSWORD ? undefined : passwordFile }, 'platform admin "admin" created');
   log.info({ identityProvider: auth0 ? 'auth0' : 'embedded' }, 'identity ready');
-  const guard = authenticate(verifier, identity);
+  const resolveBearer = bearerResolver(verifier, identity);
+  const guard = authenticate(resolveBearer);
   return {
     name: 'portal',
     authenticate: guard,
+    resolveBearer,
     apiRoutes: identityRoutes(identity, guard),
     rootRoutes: webRoutes(issuer?.jwks),
   };
