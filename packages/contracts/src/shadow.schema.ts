@@ -19,7 +19,7 @@ export type ShadowName = z.infer<typeof ShadowName>;
 
 const utf8Bytes = (text: string): number => new TextEncoder().encode(text).length;
 
-export const ClientToken = z
+export const ShadowClientToken = z
   .string({ error: 'Invalid clientToken' })
   .refine((token) => utf8Bytes(token) <= MAX_CLIENT_TOKEN_BYTES, 'Invalid clientToken');
 
@@ -31,7 +31,7 @@ const RequestSection = (node: 'Desired' | 'Reported') =>
   z.record(z.string(), z.unknown(), { error: `${node} node must be an object` }).nullable().optional();
 
 /** `P/get` and `P/delete`: an empty payload or `{clientToken}`; other keys (the SDK adds `thingName`) are ignored. */
-export const ShadowRequest = z.object({ clientToken: ClientToken.optional() }, { error: 'Invalid JSON' });
+export const ShadowRequest = z.object({ clientToken: ShadowClientToken.optional() }, { error: 'Invalid JSON' });
 export type ShadowRequest = z.infer<typeof ShadowRequest>;
 
 /** `P/update`, and the body of `POST /api/v1/things/{thingName}/shadow`. */
@@ -48,7 +48,7 @@ export const ShadowUpdateRequest = z.object(
     ),
     /** Applied only if it equals the shadow's current version; otherwise 409. */
     version: z.number({ error: 'Invalid version' }).int('Invalid version').nonnegative('Invalid version').optional(),
-    clientToken: ClientToken.optional(),
+    clientToken: ShadowClientToken.optional(),
   },
   { error: 'Invalid JSON' },
 );

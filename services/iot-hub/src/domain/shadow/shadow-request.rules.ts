@@ -1,5 +1,5 @@
 import {
-  ClientToken,
+  ShadowClientToken,
   MAX_SHADOW_DEPTH,
   MAX_SHADOW_STATE_BYTES,
   ShadowName,
@@ -39,7 +39,7 @@ export function readInput(input: ShadowInput): Checked<unknown> {
 /** The request's `clientToken` if it is a valid one: it is echoed in rejections too. */
 export function clientTokenOf(request: unknown): string | undefined {
   if (!isObject(request)) return undefined;
-  const parsed = ClientToken.safeParse(request.clientToken);
+  const parsed = ShadowClientToken.safeParse(request.clientToken);
   return parsed.success ? parsed.data : undefined;
 }
 
