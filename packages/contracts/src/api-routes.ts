@@ -30,6 +30,8 @@ import {
 import { DeadLetterSummary, TelemetryStreamEvent } from './telemetry-api.schema.js';
 import { TELEMETRY_ROUTES } from './telemetry-api.routes.js';
 import { TelemetryPage } from './telemetry.schema.js';
+import { POLICY_ROUTES } from './policy-api.routes.js';
+import { CreatePolicyRequest, Policy, PolicyDocument, PolicyList, UpdatePolicyRequest } from './policy.schema.js';
 
 /** Health and the API's own descriptions. */
 export const PLATFORM_ROUTES: ApiRoute[] = [
@@ -69,7 +71,7 @@ export const PLATFORM_ROUTES: ApiRoute[] = [
 ];
 
 /** Every route the platform serves over HTTP: the drift test checks express serves exactly these. */
-export const API_ROUTES: readonly ApiRoute[] = [...PLATFORM_ROUTES, ...IDENTITY_ROUTES, ...DEVICE_ROUTES, ...TELEMETRY_ROUTES];
+export const API_ROUTES: readonly ApiRoute[] = [...PLATFORM_ROUTES, ...IDENTITY_ROUTES, ...DEVICE_ROUTES, ...TELEMETRY_ROUTES, ...POLICY_ROUTES];
 
 /**
  * The API's named schemas, each `#/components/schemas/{name}` in the OpenAPI document. Every
@@ -103,6 +105,11 @@ export const API_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   TelemetryPage,
   DeadLetterSummary,
   TelemetryStreamEvent,
+  PolicyDocument,
+  CreatePolicyRequest,
+  UpdatePolicyRequest,
+  Policy,
+  PolicyList,
 };
 
 /** The route that serves `method` and an OpenAPI-form `path`, if any. */

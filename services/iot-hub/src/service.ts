@@ -1,13 +1,17 @@
 import { join } from 'node:path';
 import type { Service, ServiceContext } from '@citus/kit';
 import type { EmbeddedCertificateAuthority } from '@citus/pki';
+import { Router } from 'express';
 import { openDatabase } from '@citus/sqlite';
 import { IngestService } from './app/ingest.service.js';
+import { PolicyService } from './app/policy.service.js';
 import { PresenceService } from './app/presence.service.js';
 import { ReservedTopicRouter } from './app/reserved-topic.router.js';
+import { policyRoutes } from './adapters/http/policy.routes.js';
 import { telemetryRoutes } from './adapters/http/telemetry.routes.js';
 import { HubBroker } from './adapters/mqtt/hub.broker.js';
 import { CONNECTIVITY_MIGRATIONS, SqliteConnectivityRepository } from './adapters/sqlite/connectivity.repository.js';
+import { POLICY_MIGRATIONS, SqlitePolicyRepository } from './adapters/sqlite/policy.repository.js';
 import { SqliteTelemetryRepository, TELEMETRY_MIGRATIONS } from './adapters/sqlite/telemetry.repository.js';
 import type { IotHubConfig } from './config.js';
 import { builtInAccess } from './domain/device.policy.js';
@@ -25,6 +29,8 @@ export interface IotHubService extends Service {
   ingest: IngestService;
   /** Presence: each client's connectivity, for the device registry. */
   presence: PresenceService;
+  /** AWS IoT-style policies: the broker's access decisions (`allows`) and change notifications (`onChange`). */
+  policies: PolicyService;
   /** The MQTT port actually bound (differs from the config when it asks for port 0). */
   mqttPort(): number;
 }
@@ -46,6 +52,11 @@ export function createService(ctx: IotHubContext): IotHubService {
   const presenceDb = openDatabase(join(ctx.dataDir, 'presence.db'), { module: 'presence', migrations: CONNECTIVITY_MIGRATIONS, synchronous: 'normal' });
   const presence = new PresenceService(new SqliteConnectivityRepository(presenceDb), publisher, logger);
   void publisher;
+  const policyDb = openDatabase(join(ctx.dataDir, 'policies.db'), { module: 'policies', migrations: POLICY_MIGRATIONS });
+  const policies = new PolicyService(new SqlitePolicyRepository(policyDb), ctx.certificates, logger);
+  ctx.shutdown.add('policy store', () => {
+    policyDb.close();
+  });
 
   // Registered before the broker (added in start), so it runs after it: the store closes once the
   // broker has stopped and the queued writes are committed.
@@ -59,8 +70,12 @@ export function createService(ctx: IotHubContext): IotHubService {
     name: 'iot-hub',
     ingest,
     presence,
+    policies,
     mqttPort: () => boundPort,
-    apiRoutes: telemetryRoutes(repository, ctx.things, ctx.events, ctx.authenticate),
+    apiRoutes: Router().use(
+      telemetryRoutes(repository, ctx.things, ctx.events, ctx.authenticate),
+      policyRoutes(policies, ctx.authenticate),
+    ),
     async start() {
       const hostnames = ['localhost', '127.0.0.1', ctx.config.CITUS_MQTT_ENDPOINT, ...ctx.config.CITUS_HUB_HOSTNAMES];
       const server = await ctx.ca.issueServerCertificate([...new Set(hostnames)]);
