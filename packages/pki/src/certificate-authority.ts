@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 // keys.js comes first: it loads the Reflect polyfill that @peculiar/x509 needs.
-import { certificateId, generateKeyPair, privateKeyFromPem, privateKeyToPem, SIGNING } from './keys.js';
+import { certificateId, createKeyAndCsr, generateKeyPair, privateKeyFromPem, privateKeyToPem, SIGNING } from './keys.js';
 import * as x509 from '@peculiar/x509';
 
 const DAY_MS = 86_400_000;
@@ -91,6 +91,17 @@ export class EmbeddedCertificateAuthority {
       usage: x509.KeyUsageFlags.digitalSignature,
       extendedUsage: [x509.ExtendedKeyUsage.clientAuth],
     });
+  }
+
+  /**
+   * A new key pair and a client certificate for it, for the two cases where the platform, not the
+   * device, makes the key: fleet provisioning's claim certificates (shared by a batch of devices at
+   * manufacture) and AWS IoT's CreateKeysAndCertificate. The caller hands the key out once and
+   * never stores it.
+   */
+  async issueKeyAndCertificate(commonName: string, validityDays = 365): Promise<IssuedCertificate & { privateKeyPem: string }> {
+    const { privateKeyPem, csrPem } = await createKeyAndCsr(commonName);
+    return { ...(await this.signDeviceCsr(csrPem, commonName, validityDays)), privateKeyPem };
   }
 
   /** A TLS server certificate for the hub, with the given DNS names and IP addresses. */

@@ -1,4 +1,4 @@
-import type { DeviceStatus } from '@citus/contracts';
+import type { DeviceConnectivity, DeviceStatus } from '@citus/contracts';
 
 export interface DeviceRecord {
   id: string;
@@ -42,6 +42,11 @@ export type DeviceMetadataPatch = Partial<Pick<DeviceRecord, 'name' | 'type' | '
 /** Port: devices, their pending activations and their certificates. Every device read is workspace-scoped. */
 export interface DeviceRepository {
   insert(device: DeviceRecord, activation: ActivationRecord): void;
+  /**
+   * Stores a device that is active from the start with its active certificate, in one transaction
+   * (fleet provisioning). False, storing nothing, when the thing name or certificate is taken.
+   */
+  insertActivated(device: DeviceRecord, certificate: CertificateRecord): boolean;
   get(workspaceId: string, id: string): DeviceRecord | undefined;
   /** Unscoped, for the hub: the device a thing name belongs to. */
   findByThingName(thingName: string): DeviceRecord | undefined;
@@ -81,4 +86,9 @@ export class InvalidCsrError extends Error {
     super(message);
     this.name = 'InvalidCsrError';
   }
+}
+
+/** Port: whether a thing is connected now, as the hub's presence tracking knows it. */
+export interface ConnectivityDirectory {
+  connectivityOf(thingName: string): DeviceConnectivity | undefined;
 }

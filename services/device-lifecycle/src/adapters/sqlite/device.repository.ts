@@ -109,6 +109,20 @@ export class SqliteDeviceRepository implements DeviceRepository {
     })();
   }
 
+  insertActivated(device: DeviceRecord, certificate: CertificateRecord): boolean {
+    try {
+      this.db.transaction(() => {
+        this.sql.insertDevice.run(device);
+        this.sql.insertCertificate.run(certificate);
+      })();
+      return true;
+    } catch (error) {
+      // A unique thing name or certificate id already taken is an answer, not a fault.
+      if ((error as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT')) return false;
+      throw error;
+    }
+  }
+
   get(workspaceId: string, id: string): DeviceRecord | undefined {
     return this.sql.get.get(workspaceId, id) as DeviceRecord | undefined;
   }
