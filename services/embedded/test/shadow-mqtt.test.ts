@@ -1,5 +1,13 @@
 import type { MqttClient } from 'mqtt';
-import type { ShadowDocument, ShadowErrorResponse, ShadowUpdateAccepted, Workspace } from '@citus/contracts';
+import {
+  ShadowDeleteAccepted,
+  ShadowDelta,
+  ShadowDocument,
+  ShadowDocuments,
+  ShadowErrorResponse,
+  ShadowUpdateAccepted,
+  type Workspace,
+} from '@citus/contracts';
 import { closedBy, connectMqtt } from './support/devices.js';
 import { Api, ADMIN_PASSWORD, bootTestPlatform, declareAndActivate, type ActivatedDevice, type TestPlatform } from './support/test-platform.js';
 
@@ -64,11 +72,15 @@ describe('Device Shadow over MQTT (MQTT.js) and HTTP', () => {
       desired: { on: { timestamp: expect.any(Number) }, level: { timestamp: expect.any(Number) } },
       reported: { on: { timestamp: expect.any(Number) } },
     });
-    expect((await inbox.next(`${P}/update/delta`, from)).body).toMatchObject({ state: { on: true, level: 3 }, version: 1 });
-    expect((await inbox.next(`${P}/update/documents`, from)).body).toMatchObject({ current: { version: 1 } });
+    ShadowUpdateAccepted.parse(accepted.body);
+    const delta = (await inbox.next(`${P}/update/delta`, from)).body;
+    expect(ShadowDelta.parse(delta)).toMatchObject({ state: { on: true, level: 3 }, version: 1 });
+    const documents = (await inbox.next(`${P}/update/documents`, from)).body;
+    expect(ShadowDocuments.parse(documents)).toMatchObject({ current: { version: 1 } });
 
     const read = await api.get<ShadowDocument>(shadowUrl());
     expect(read.status).toBe(200);
+    ShadowDocument.parse(read.body);
     expect(read.body.state).toEqual({ desired: { on: true, level: 3 }, reported: { on: false }, delta: { on: true, level: 3 } });
     expect(read.body.version).toBe(1);
     expect(Math.abs(read.body.timestamp - Date.now() / 1000)).toBeLessThan(60);
@@ -99,7 +111,7 @@ describe('Device Shadow over MQTT (MQTT.js) and HTTP', () => {
     expect((await api.get<ShadowDocument>(shadowUrl('firmware'))).body.state).toEqual({ reported: { version: '1.0.0' } });
     const deleted = await api.delete<{ version: number; timestamp: number }>(shadowUrl('firmware'));
     expect(deleted.status).toBe(200);
-    expect(deleted.body).toEqual({ version: 1, timestamp: expect.any(Number) });
+    expect(ShadowDeleteAccepted.parse(deleted.body)).toEqual({ version: 1, timestamp: expect.any(Number) });
     const missing = await api.get<{ error: { message: string } }>(shadowUrl('firmware'));
     expect([missing.status, missing.body.error.message]).toEqual([404, "No shadow exists with name: 'firmware'"]);
     expect((await api.delete(shadowUrl('firmware'))).status).toBe(404);
@@ -189,6 +201,7 @@ describe('Device Shadow over MQTT (MQTT.js) and HTTP', () => {
           const from = inbox.messages.length;
           await client.publishAsync(`${prefix}/${operation}`, raw, { qos: 1 });
           const rejected = await inbox.next(`${prefix}/${operation}/rejected`, from);
+          ShadowErrorResponse.parse(rejected.body);
           expect(rejected.body).toEqual<ShadowErrorResponse>({ code: code as ShadowErrorResponse['code'], message, timestamp: expect.any(Number) });
         }
         await fanClient.publishAsync(`${F}/update`, JSON.stringify({ state: { reported: { alive: _case } }, clientToken: 'ok' }), { qos: 1 });
