@@ -33,6 +33,9 @@ import { TelemetryPage } from './telemetry.schema.js';
 import { POLICY_ROUTES } from './policy-api.routes.js';
 import { CreatePolicyRequest, Policy, PolicyDocument, PolicyList, UpdatePolicyRequest } from './policy.schema.js';
 
+import { SHADOW_ROUTES } from './shadow-api.routes.js';
+import { ShadowDeleteAccepted, ShadowDocument, ShadowUpdateAccepted, ShadowUpdateRequest } from './shadow.schema.js';
+
 /** Health and the API's own descriptions. */
 export const PLATFORM_ROUTES: ApiRoute[] = [
   {
@@ -71,7 +74,7 @@ export const PLATFORM_ROUTES: ApiRoute[] = [
 ];
 
 /** Every route the platform serves over HTTP: the drift test checks express serves exactly these. */
-export const API_ROUTES: readonly ApiRoute[] = [...PLATFORM_ROUTES, ...IDENTITY_ROUTES, ...DEVICE_ROUTES, ...TELEMETRY_ROUTES, ...POLICY_ROUTES];
+export const API_ROUTES: readonly ApiRoute[] = [...PLATFORM_ROUTES, ...IDENTITY_ROUTES, ...DEVICE_ROUTES, ...TELEMETRY_ROUTES, ...POLICY_ROUTES, ...SHADOW_ROUTES];
 
 /**
  * The API's named schemas, each `#/components/schemas/{name}` in the OpenAPI document. Every
@@ -105,6 +108,10 @@ export const API_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   TelemetryPage,
   DeadLetterSummary,
   TelemetryStreamEvent,
+  ShadowDocument,
+  ShadowUpdateRequest,
+  ShadowUpdateAccepted,
+  ShadowDeleteAccepted,
   PolicyDocument,
   CreatePolicyRequest,
   UpdatePolicyRequest,

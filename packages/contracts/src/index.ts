@@ -13,3 +13,5 @@ export * from './api-route.js';
 export * from './api-routes.js';
 export * from './openapi.js';
 export * from './asyncapi.js';
+export * from './shadow.schema.js';
+export * from './shadow-api.routes.js';

@@ -7,6 +7,10 @@ import { IngestService } from './app/ingest.service.js';
 import { PolicyService } from './app/policy.service.js';
 import { PresenceService } from './app/presence.service.js';
 import { ReservedTopicRouter } from './app/reserved-topic.router.js';
+import { ShadowService } from './app/shadow.service.js';
+import { shadowRoutes } from './adapters/http/shadow.routes.js';
+import { shadowHandlers } from './adapters/mqtt/shadow.handlers.js';
+import { SHADOW_MIGRATIONS, SqliteShadowRepository } from './adapters/sqlite/shadow.repository.js';
 import { policyRoutes } from './adapters/http/policy.routes.js';
 import { telemetryRoutes } from './adapters/http/telemetry.routes.js';
 import { HubBroker } from './adapters/mqtt/hub.broker.js';
@@ -51,7 +55,14 @@ export function createService(ctx: IotHubContext): IotHubService {
   // every change: 10,000 devices reconnecting must not queue 10,000 fsyncs.
   const presenceDb = openDatabase(join(ctx.dataDir, 'presence.db'), { module: 'presence', migrations: CONNECTIVITY_MIGRATIONS, synchronous: 'normal' });
   const presence = new PresenceService(new SqliteConnectivityRepository(presenceDb), publisher, logger);
-  void publisher;
+  const shadowDb = openDatabase(join(ctx.dataDir, 'shadows.db'), { module: 'shadows', migrations: SHADOW_MIGRATIONS });
+  const shadows = new ShadowService(new SqliteShadowRepository(shadowDb), publisher, logger.child({ component: 'shadow' }));
+  reserved.register(...shadowHandlers(shadows));
+  // Runs after the broker has stopped (registered before it): queued shadow writes are committed first.
+  ctx.shutdown.add('shadow store', () => {
+    shadows.drain();
+    shadowDb.close();
+  });
   const policyDb = openDatabase(join(ctx.dataDir, 'policies.db'), { module: 'policies', migrations: POLICY_MIGRATIONS });
   const policies = new PolicyService(new SqlitePolicyRepository(policyDb), ctx.certificates, logger);
   ctx.shutdown.add('policy store', () => {
@@ -75,6 +86,7 @@ export function createService(ctx: IotHubContext): IotHubService {
     apiRoutes: Router().use(
       telemetryRoutes(repository, ctx.things, ctx.events, ctx.authenticate),
       policyRoutes(policies, ctx.authenticate),
+      shadowRoutes(shadows, ctx.things, ctx.authenticate),
     ),
     async start() {
       const hostnames = ['localhost', '127.0.0.1', ctx.config.CITUS_MQTT_ENDPOINT, ...ctx.config.CITUS_HUB_HOSTNAMES];
