@@ -30,6 +30,8 @@ import {
 import { DeadLetterSummary, TelemetryStreamEvent } from './telemetry-api.schema.js';
 import { TELEMETRY_ROUTES } from './telemetry-api.routes.js';
 import { TelemetryPage } from './telemetry.schema.js';
+import { CancelJobRequest, CreateJobRequest, CreateJobResponse, Job, JobExecutionList, JobList } from './jobs-api.schema.js';
+import { JOBS_ROUTES } from './jobs-api.routes.js';
 import { POLICY_ROUTES } from './policy-api.routes.js';
 import { CreatePolicyRequest, Policy, PolicyDocument, PolicyList, UpdatePolicyRequest } from './policy.schema.js';
 
@@ -74,7 +76,7 @@ export const PLATFORM_ROUTES: ApiRoute[] = [
 ];
 
 /** Every route the platform serves over HTTP: the drift test checks express serves exactly these. */
-export const API_ROUTES: readonly ApiRoute[] = [...PLATFORM_ROUTES, ...IDENTITY_ROUTES, ...DEVICE_ROUTES, ...TELEMETRY_ROUTES, ...POLICY_ROUTES, ...SHADOW_ROUTES];
+export const API_ROUTES: readonly ApiRoute[] = [...PLATFORM_ROUTES, ...IDENTITY_ROUTES, ...DEVICE_ROUTES, ...TELEMETRY_ROUTES, ...POLICY_ROUTES, ...SHADOW_ROUTES, ...JOBS_ROUTES];
 
 /**
  * The API's named schemas, each `#/components/schemas/{name}` in the OpenAPI document. Every
@@ -108,6 +110,12 @@ export const API_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   TelemetryPage,
   DeadLetterSummary,
   TelemetryStreamEvent,
+  CreateJobRequest,
+  CreateJobResponse,
+  CancelJobRequest,
+  JobList,
+  Job,
+  JobExecutionList,
   ShadowDocument,
   ShadowUpdateRequest,
   ShadowUpdateAccepted,

@@ -15,3 +15,6 @@ export * from './openapi.js';
 export * from './asyncapi.js';
 export * from './shadow.schema.js';
 export * from './shadow-api.routes.js';
+export * from './jobs.schema.js';
+export * from './jobs-api.schema.js';
+export * from './jobs-api.routes.js';

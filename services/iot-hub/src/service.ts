@@ -13,6 +13,11 @@ import { shadowHandlers } from './adapters/mqtt/shadow.handlers.js';
 import { SHADOW_MIGRATIONS, SqliteShadowRepository } from './adapters/sqlite/shadow.repository.js';
 import { policyRoutes } from './adapters/http/policy.routes.js';
 import { telemetryRoutes } from './adapters/http/telemetry.routes.js';
+import { jobsRoutes } from './adapters/http/jobs.routes.js';
+import { jobsHandlers } from './adapters/mqtt/jobs.handlers.js';
+import { JOB_MIGRATIONS, SqliteJobRepository } from './adapters/sqlite/job.repository.js';
+import { JobControlService } from './app/job-control.service.js';
+import { JobsService } from './app/jobs.service.js';
 import { HubBroker } from './adapters/mqtt/hub.broker.js';
 import { CONNECTIVITY_MIGRATIONS, SqliteConnectivityRepository } from './adapters/sqlite/connectivity.repository.js';
 import { POLICY_MIGRATIONS, SqlitePolicyRepository } from './adapters/sqlite/policy.repository.js';
@@ -68,6 +73,16 @@ export function createService(ctx: IotHubContext): IotHubService {
   ctx.shutdown.add('policy store', () => {
     policyDb.close();
   });
+  const jobsDb = openDatabase(join(ctx.dataDir, 'jobs.db'), { module: 'jobs', migrations: JOB_MIGRATIONS });
+  const jobRepository = new SqliteJobRepository(jobsDb);
+  const jobs = new JobsService(jobRepository, publisher, logger.child({ component: 'jobs' }));
+  reserved.register(...jobsHandlers(jobs, publisher, logger));
+  // Runs after the broker has stopped (registered before it): the sweeper stops, queued job writes commit.
+  ctx.shutdown.add('job store', () => {
+    jobs.stop();
+    jobs.drain();
+    jobsDb.close();
+  });
 
   // Registered before the broker (added in start), so it runs after it: the store closes once the
   // broker has stopped and the queued writes are committed.
@@ -87,6 +102,7 @@ export function createService(ctx: IotHubContext): IotHubService {
       telemetryRoutes(repository, ctx.things, ctx.events, ctx.authenticate),
       policyRoutes(policies, ctx.authenticate),
       shadowRoutes(shadows, ctx.things, ctx.authenticate),
+      jobsRoutes(new JobControlService(jobRepository, jobs, ctx.things), ctx.authenticate),
     ),
     async start() {
       const hostnames = ['localhost', '127.0.0.1', ctx.config.CITUS_MQTT_ENDPOINT, ...ctx.config.CITUS_HUB_HOSTNAMES];
@@ -104,6 +120,7 @@ export function createService(ctx: IotHubContext): IotHubService {
       ctx.events.on('certificate.revoked', ({ thingName, certificateId }) => broker?.disconnectCertificate(thingName, certificateId));
       boundPort = await broker.listen(ctx.config.MQTT_TLS_PORT, ctx.config.MQTT_HOST);
       ctx.shutdown.add('mqtt broker', () => broker?.close());
+      jobs.start();
       setReady(true);
       logger.info({ port: boundPort }, 'MQTT over TLS listening');
     },
