@@ -28,8 +28,11 @@ export const ProvisioningParameterName = z
 export const ProvisioningParameters = z.record(z.string().max(2048), z.string().max(4096));
 export type ProvisioningParameters = z.infer<typeof ProvisioningParameters>;
 
-/** The certificate ownership token: the device's proof that it holds the new certificate. */
-export const CertificateOwnershipToken = z.string().min(1).max(1024);
+/**
+ * The certificate ownership token: the device's proof that it holds the new certificate. An empty
+ * or missing one is refused by RegisterThing itself, with AWS's InvalidCertificateOwnershipToken.
+ */
+export const CertificateOwnershipToken = z.string().max(1024).default('');
 
 /** Every rejection of the provisioning API, on the request topic's `/rejected` reply topic. */
 export const ProvisioningRejection = z.object({

@@ -156,6 +156,8 @@ export class ProvisioningService {
     const template = this.repository.getTemplate(claim.workspaceId, templateName);
     if (!template) return { rejected: rejection('ResourceNotFound', `provisioning template ${templateName} not found`) };
     if (!template.enabled) return { rejected: rejection('AccessDenied', `provisioning template ${templateName} is disabled`) };
+    // AWS IoT's own words for it (statusCode 400, InvalidCertificateOwnershipToken).
+    if (request.certificateOwnershipToken === '') return { rejected: rejection('InvalidCertificateOwnershipToken', 'Certificate ownership token cannot be empty.') };
     const tokenHash = hashOwnershipToken(request.certificateOwnershipToken);
     const pending = this.repository.findPendingByTokenHash(tokenHash);
     const problem = checkOwnershipToken(pending, claim, this.now());
