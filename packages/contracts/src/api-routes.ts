@@ -32,6 +32,14 @@ import { TELEMETRY_ROUTES } from './telemetry-api.routes.js';
 import { TelemetryPage } from './telemetry.schema.js';
 import { CancelJobRequest, CreateJobRequest, CreateJobResponse, Job, JobExecutionList, JobList } from './jobs-api.schema.js';
 import { JOBS_ROUTES } from './jobs-api.routes.js';
+import {
+  ClaimCertificate,
+  CreateProvisioningTemplateRequest,
+  IssuedClaimCertificate,
+  ProvisioningTemplate,
+  ProvisioningTemplateList,
+} from './provisioning-api.schema.js';
+import { PROVISIONING_ROUTES } from './provisioning-api.routes.js';
 import { POLICY_ROUTES } from './policy-api.routes.js';
 import { CreatePolicyRequest, Policy, PolicyDocument, PolicyList, UpdatePolicyRequest } from './policy.schema.js';
 
@@ -76,7 +84,7 @@ export const PLATFORM_ROUTES: ApiRoute[] = [
 ];
 
 /** Every route the platform serves over HTTP: the drift test checks express serves exactly these. */
-export const API_ROUTES: readonly ApiRoute[] = [...PLATFORM_ROUTES, ...IDENTITY_ROUTES, ...DEVICE_ROUTES, ...TELEMETRY_ROUTES, ...POLICY_ROUTES, ...SHADOW_ROUTES, ...JOBS_ROUTES];
+export const API_ROUTES: readonly ApiRoute[] = [...PLATFORM_ROUTES, ...IDENTITY_ROUTES, ...DEVICE_ROUTES, ...TELEMETRY_ROUTES, ...POLICY_ROUTES, ...PROVISIONING_ROUTES, ...SHADOW_ROUTES, ...JOBS_ROUTES];
 
 /**
  * The API's named schemas, each `#/components/schemas/{name}` in the OpenAPI document. Every
@@ -125,6 +133,11 @@ export const API_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   UpdatePolicyRequest,
   Policy,
   PolicyList,
+  CreateProvisioningTemplateRequest,
+  ProvisioningTemplate,
+  ProvisioningTemplateList,
+  IssuedClaimCertificate,
+  ClaimCertificate,
 };
 
 /** The route that serves `method` and an OpenAPI-form `path`, if any. */
