@@ -3,6 +3,7 @@ import type { Service, ServiceContext } from '@citus/kit';
 import type { EmbeddedCertificateAuthority } from '@citus/pki';
 import { openDatabase } from '@citus/sqlite';
 import { DeviceService } from './app/device.service.js';
+import { DeviceProvisioningService } from './app/device-provisioning.service.js';
 import { deviceRoutes } from './adapters/http/device.routes.js';
 import { EmbeddedCaAdapter } from './adapters/pki/embedded-ca.adapter.js';
 import { DEVICE_MIGRATIONS, SqliteDeviceRepository } from './adapters/sqlite/device.repository.js';
@@ -17,13 +18,16 @@ export interface DeviceLifecycleContext extends ServiceContext {
 
 export interface DeviceLifecycleService extends Service {
   devices: DeviceService;
+  /** Fleet provisioning's RegisterThing: activated devices made by the hub. */
+  provisioning: DeviceProvisioningService;
 }
 
 export function createService(ctx: DeviceLifecycleContext): DeviceLifecycleService {
   const db = openDatabase(join(ctx.dataDir, 'devices.db'), { module: 'device-lifecycle', migrations: DEVICE_MIGRATIONS });
   ctx.shutdown.add('device store', () => void db.close());
+  const repository = new SqliteDeviceRepository(db);
   const devices = new DeviceService(
-    new SqliteDeviceRepository(db),
+    repository,
     new EmbeddedCaAdapter(ctx.ca, ctx.config.CITUS_DEVICE_CERT_DAYS),
     ctx.events,
     {
@@ -35,6 +39,7 @@ export function createService(ctx: DeviceLifecycleContext): DeviceLifecycleServi
   return {
     name: 'device-lifecycle',
     devices,
+    provisioning: new DeviceProvisioningService(repository),
     apiRoutes: deviceRoutes(devices, ctx.authenticate, ctx.ca.certificatePem),
   };
 }

@@ -98,8 +98,12 @@ async function launch(base: Base, config: ReturnType<typeof loadConfig>): Promis
     ...ctx,
     config: config.hub,
     ca,
-    certificates: { activeCertificate: (id) => devices.devices.activeCertificate(id) },
+    certificates: {
+      activeCertificate: (id) => devices.devices.activeCertificate(id),
+      claimCertificate: (id) => hub.provisioning.claimCertificate(id),
+    },
     things: { workspaceOfThing: (thingName) => devices.devices.workspaceOfThing(thingName) },
+    registrar: { registerThing: (thing) => devices.provisioning.register(thing) },
   });
   const devices = createDeviceLifecycle({ ...ctx, config: config.devices, ca, mqttPort: () => hub.mqttPort() });
   const services: Service[] = [portal, devices, hub];

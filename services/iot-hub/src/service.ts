@@ -26,12 +26,17 @@ import type { IotHubConfig } from './config.js';
 import { builtInAccess } from './domain/device.policy.js';
 import type { CertificateDirectory, ThingDirectory } from './domain/device-session.model.js';
 import type { MessagePublisher } from './domain/message-publisher.port.js';
+import type { ThingRegistrar } from './domain/provisioning/thing-registrar.port.js';
+import type { ProvisioningService } from './app/provisioning.service.js';
+import { createProvisioningModule } from './provisioning.module.js';
 
 export interface IotHubContext extends ServiceContext {
   config: IotHubConfig;
   ca: EmbeddedCertificateAuthority;
   certificates: CertificateDirectory;
   things: ThingDirectory;
+  /** The device registry, where fleet provisioning's RegisterThing creates things. */
+  registrar: ThingRegistrar;
 }
 
 export interface IotHubService extends Service {
@@ -40,6 +45,8 @@ export interface IotHubService extends Service {
   presence: PresenceService;
   /** AWS IoT-style policies: the broker's access decisions (`allows`) and change notifications (`onChange`). */
   policies: PolicyService;
+  /** Fleet provisioning by claim; `claimCertificate` tells the broker whom a claim certificate belongs to. */
+  provisioning: ProvisioningService;
   /** The MQTT port actually bound (differs from the config when it asks for port 0). */
   mqttPort(): number;
 }
@@ -68,6 +75,9 @@ export function createService(ctx: IotHubContext): IotHubService {
     shadows.drain();
     shadowDb.close();
   });
+  const provisioning = createProvisioningModule({ ...ctx, publisher, logger });
+  reserved.register(...provisioning.handlers);
+  ctx.shutdown.add('provisioning store', () => provisioning.close());
   const policyDb = openDatabase(join(ctx.dataDir, 'policies.db'), { module: 'policies', migrations: POLICY_MIGRATIONS });
   const policies = new PolicyService(new SqlitePolicyRepository(policyDb), ctx.certificates, logger);
   ctx.shutdown.add('policy store', () => {
@@ -97,11 +107,13 @@ export function createService(ctx: IotHubContext): IotHubService {
     ingest,
     presence,
     policies,
+    provisioning: provisioning.service,
     mqttPort: () => boundPort,
     apiRoutes: Router().use(
       telemetryRoutes(repository, ctx.things, ctx.events, ctx.authenticate),
       policyRoutes(policies, ctx.authenticate),
       shadowRoutes(shadows, ctx.things, ctx.authenticate),
+      provisioning.routes,
       jobsRoutes(new JobControlService(jobRepository, jobs, ctx.things), ctx.authenticate),
     ),
     async start() {
