@@ -34,15 +34,20 @@ export function certificateIdFromFingerprint(fingerprint256: string): string {
 }
 
 /**
+ * A CSR for `keys` with subject `CN=<commonName>`, self-signed to prove possession of the private
+ * key. Many CSRs may share one key pair: a load test's simulated fleet does, since the thing name
+ * (the certificate's CN) must differ per device but a fresh key each would cost a key generation.
+ */
+export async function createCsr(commonName: string, keys: CryptoKeyPair): Promise<string> {
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: `CN=${commonName}`, keys, signingAlgorithm: SIGNING });
+  return csr.toString('pem');
+}
+
+/**
  * A device's side of activation: a fresh P-256 key pair that stays where it was made, and a CSR
  * that proves possession of it.
  */
 export async function createKeyAndCsr(commonName: string): Promise<{ privateKeyPem: string; csrPem: string }> {
   const keys = await generateKeyPair();
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
-    name: `CN=${commonName}`,
-    keys,
-    signingAlgorithm: SIGNING,
-  });
-  return { privateKeyPem: await privateKeyToPem(keys.privateKey), csrPem: csr.toString('pem') };
+  return { privateKeyPem: await privateKeyToPem(keys.privateKey), csrPem: await createCsr(commonName, keys) };
 }
