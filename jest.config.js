@@ -1,4 +1,4 @@
-// Unit and integration tests (real TLS, real SQLite files); browser tests have their own config.
+// Unit and integration tests (real TLS, real SQLite files); browser and system tests have their own configs.
 const workspaces = {
   contracts: 'packages/contracts',
   kit: 'packages/kit',
@@ -33,6 +33,6 @@ export const shared = {
 export default {
   ...shared,
   testMatch: ['<rootDir>/{packages,services}/*/test/**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '\\.browser\\.test\\.ts$'],
+  testPathIgnorePatterns: ['/node_modules/', '\\.browser\\.test\\.ts$', '\\.system\\.test\\.ts$'],
   testTimeout: 30_000,
 };
