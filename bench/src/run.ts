@@ -1,10 +1,13 @@
 // `pnpm bench <name>`: runs one benchmark, prints its figures and writes bench-results/<name>.json.
+import { HUB_USAGE } from './hub/hub-options.js';
+import { runHubBenchmark } from './hub/hub.bench.js';
 import { INGEST_USAGE } from './ingest/ingest-options.js';
 import { runIngestBenchmark } from './ingest/ingest.bench.js';
 import { UsageError } from './support/usage-error.js';
 
 const BENCHMARKS: Record<string, { run: (args: string[]) => Promise<void>; usage: string }> = {
   ingest: { run: runIngestBenchmark, usage: INGEST_USAGE },
+  hub: { run: runHubBenchmark, usage: HUB_USAGE },
 };
 
 function usage(): string {
@@ -21,8 +24,9 @@ if (!benchmark) {
 
 try {
   await benchmark.run(args);
-  // Sockets of finished children may still hold the loop for a moment; the work is done.
-  process.exit(0);
+  // Sockets of finished children may still hold the loop for a moment; the work is done. A failed
+  // correctness check has set the exit code.
+  process.exit(process.exitCode ?? 0);
 } catch (error) {
   if (error instanceof UsageError) {
     console.error(`${error.message}\n\n${usage()}`);

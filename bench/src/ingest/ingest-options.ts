@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { positiveInt } from '../support/cli-options.js';
 import { UsageError } from '../support/usage-error.js';
 
 export const TARGETS = ['platform', 'baseline'] as const;
@@ -23,13 +24,6 @@ export const INGEST_USAGE = `pnpm bench ingest [options]   (each option also rea
   --device-timestamps    send @timestamp in each payload      BENCH_DEVICE_TIMESTAMPS=1
   --targets <list>       platform,baseline                    BENCH_TARGETS      (both)
   --profile-dir <dir>    CPU-profile the child processes      BENCH_PROFILE_DIR`;
-
-function positiveInt(name: string, raw: string | undefined, fallback: number, max: number): number {
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > max) throw new UsageError(`${name} must be an integer from 1 to ${max}, not "${raw}"`);
-  return value;
-}
 
 function targetList(raw: string | undefined): TargetName[] {
   if (!raw) return [...TARGETS];

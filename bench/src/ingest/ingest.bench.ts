@@ -1,10 +1,11 @@
+import { provisionDevices } from '../support/platform-devices.js';
+import { startPlatformProcess } from '../support/platform-process.js';
 import { RestClient } from '../support/rest-client.js';
 import { startBaselineProcess } from './baseline-process.js';
 import { type IngestOptions, parseIngestOptions, type TargetName } from './ingest-options.js';
 import { buildReport, printSummary, writeReport, type TargetResult } from './ingest-report.js';
 import { LoadGenerator, type LoadPlan, type LoadResult } from './load-generator.js';
-import { countStored, provisionDevices } from './platform-devices.js';
-import { startPlatformProcess } from './platform-process.js';
+import { countStored } from './platform-devices.js';
 
 const log = (message: string): void => void process.stderr.write(`${message}\n`);
 
@@ -51,7 +52,7 @@ function checkDurability(acked: number, stored: number): void {
 
 async function runPlatform(options: IngestOptions): Promise<TargetResult> {
   log('platform: starting services/embedded/dist/main.js');
-  const platform = await startPlatformProcess(options.profileDir);
+  const platform = await startPlatformProcess({ profileDir: options.profileDir });
   try {
     const api = await RestClient.login(platform.baseUrl, 'admin', platform.adminPassword);
     log(`platform: declaring and activating ${options.devices} devices`);

@@ -1,15 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { mapLimit, sleep, withTimeout } from '../support/async.js';
+import type { DeviceCredentials } from '../support/platform-devices.js';
 import { LatencyRecorder } from './latency-recorder.js';
 import { telemetryPayload } from './telemetry-payload.js';
 
-/** What one simulated device needs to connect: its client id, and its key and certificate when the broker asks for them. */
-export interface DeviceCredentials {
-  clientId: string;
-  privateKeyPem?: string;
-  certificatePem?: string;
-}
 
 export interface LoadPlan {
   label: string;
