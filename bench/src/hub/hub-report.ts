@@ -69,6 +69,10 @@ export function printSummary(report: HubReport): void {
   if (shadow) {
     rows.push([`shadow updates/s (${shadow.devices} devices x ${shadow.window} in flight, ${shadow.seconds.toFixed(1)} s)`, int(shadow.updatesPerSec), ms(shadow.p50Ms), ms(shadow.p99Ms), `>= ${int(goals.shadowUpdatesPerSec)}`, verdict(goals.shadowMet)]);
   }
+  if (shadow) {
+    const platform = shadow.cpu.platformCorePercent === null ? 'n/a' : `${shadow.cpu.platformCorePercent.toFixed(0)} %`;
+    rows.push(['  CPU while measured: platform / load generator (% of a core)', `${platform} / ${shadow.cpu.benchCorePercent.toFixed(0)} %`, '', '', '', '']);
+  }
   if (jobs) {
     rows.push([`job executions/s (${jobs.devices} devices x ${jobs.jobs} jobs, ${jobs.seconds.toFixed(1)} s)`, int(jobs.executionsPerSec), ms(jobs.p50Ms), ms(jobs.p99Ms), '-', '-']);
   }

@@ -38,9 +38,9 @@ async function provision(platform: PlatformProcess, count: number): Promise<Prov
   return provisionDevices(api, count, { sharedKey: true, concurrency: 8, onProgress });
 }
 
-async function runShadow(api: RestClient, clients: Parameters<typeof closeFleet>[0], options: HubOptions): Promise<ShadowResult> {
+async function runShadow(api: RestClient, clients: Parameters<typeof closeFleet>[0], options: HubOptions, platformPid: number | undefined): Promise<ShadowResult> {
   log(`shadow: ${clients.length} devices, ${options.window} updates in flight each, ${options.warmupSeconds} s warm-up, ${options.durationSeconds} s measured`);
-  const load = new ShadowLoad(clients, options);
+  const load = new ShadowLoad(clients, { ...options, platformPid });
   const result = await load.run(log);
   log('shadow: checking every shadow version over GET /api/v1/things/{thingName}/shadow');
   await load.verify(api, result);
@@ -66,7 +66,7 @@ async function runLoad(platform: PlatformProcess, fleet: ProvisionedFleet, optio
   let shadow: ShadowResult | null = null;
   let jobs: JobsResult | null = null;
   try {
-    shadow = await runShadow(api, connected.clients, options);
+    shadow = await runShadow(api, connected.clients, options, platform.child.pid);
     errors.push(...shadow.errors.map((error) => `shadow: ${error}`));
     jobs = await runJobs(api, connected.clients, options);
     errors.push(...jobs.errors.map((error) => `jobs: ${error}`));

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { ShadowDocument, ShadowErrorResponse, ShadowUpdateAccepted, shadowTopicPrefix } from '@citus/contracts';
 import { LatencyRecorder } from '../ingest/latency-recorder.js';
 import { mapLimit, sleep, withTimeout } from '../support/async.js';
+import { cpuMeter } from '../support/process-cpu.js';
 import type { RestClient } from '../support/rest-client.js';
 import type { TlsMqttClient } from './tls-mqtt-client.js';
 
@@ -9,6 +10,8 @@ export interface ShadowPlan {
   warmupSeconds: number;
   durationSeconds: number;
   window: number;
+  /** The platform's pid, to read its CPU time over the measured window. */
+  platformPid?: number;
 }
 
 export interface ShadowResult {
@@ -26,6 +29,8 @@ export interface ShadowResult {
   rejected: number;
   /** Requests without a reply after the drain, or lost with a closed connection. */
   unanswered: number;
+  /** CPU of the platform process and of this load generator over the measured window, percent of one core. */
+  cpu: { platformCorePercent: number | null; benchCorePercent: number };
   /** Correctness failures: rejections, versions that did not advance, final versions that disagree. */
   errors: string[];
 }
@@ -88,8 +93,10 @@ export class ShadowLoad {
     await this.progress('warm-up', this.plan.warmupSeconds, log);
     this.measuring = true;
     const startedAt = performance.now();
+    const cpu = cpuMeter(this.plan.platformPid);
     await this.progress('measure', this.plan.durationSeconds, log);
     this.measuring = false;
+    const cpuUsed = cpu();
     const seconds = (performance.now() - startedAt) / 1000;
     this.running = false;
     await this.drain();
@@ -109,6 +116,7 @@ export class ShadowLoad {
       accepted: this.accepted,
       rejected: this.rejected,
       unanswered: this.outstanding + this.lost,
+      cpu: cpuUsed,
       errors: this.errors,
     };
   }
