@@ -1,4 +1,6 @@
 import { EventEmitter } from 'node:events';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { RequestHandler, Router } from 'express';
 import type { TelemetryItem } from '@citus/contracts';
 import type { HealthRegistry } from './health.js';
@@ -56,5 +58,7 @@ export interface Service {
   name: string;
   apiRoutes?: Router;
   rootRoutes?: Router;
+  /** Takes an HTTP upgrade request (a WebSocket) it serves; false to leave it to another service. */
+  handleUpgrade?(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   start?(): Promise<void>;
 }

@@ -8,12 +8,15 @@ import { deviceRoutes } from './adapters/http/device.routes.js';
 import { EmbeddedCaAdapter } from './adapters/pki/embedded-ca.adapter.js';
 import { DEVICE_MIGRATIONS, SqliteDeviceRepository } from './adapters/sqlite/device.repository.js';
 import type { DeviceLifecycleConfig } from './config.js';
+import type { ConnectivityDirectory } from './domain/device.model.js';
 
 export interface DeviceLifecycleContext extends ServiceContext {
   config: DeviceLifecycleConfig;
   ca: EmbeddedCertificateAuthority;
   /** The MQTT port devices are told to use, once the hub listens. */
   mqttPort: () => number;
+  /** Whether each thing is connected now: the hub's presence tracking. */
+  connectivity?: ConnectivityDirectory;
 }
 
 export interface DeviceLifecycleService extends Service {
@@ -40,6 +43,6 @@ export function createService(ctx: DeviceLifecycleContext): DeviceLifecycleServi
     name: 'device-lifecycle',
     devices,
     provisioning: new DeviceProvisioningService(repository),
-    apiRoutes: deviceRoutes(devices, ctx.authenticate, ctx.ca.certificatePem),
+    apiRoutes: deviceRoutes(devices, ctx.authenticate, ctx.ca.certificatePem, ctx.connectivity),
   };
 }

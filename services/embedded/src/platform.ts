@@ -104,8 +104,15 @@ async function launch(base: Base, config: ReturnType<typeof loadConfig>): Promis
     },
     things: { workspaceOfThing: (thingName) => devices.devices.workspaceOfThing(thingName) },
     registrar: { registerThing: (thing) => devices.provisioning.register(thing) },
+    resolveBearer: portal.resolveBearer,
   });
-  const devices = createDeviceLifecycle({ ...ctx, config: config.devices, ca, mqttPort: () => hub.mqttPort() });
+  const devices = createDeviceLifecycle({
+    ...ctx,
+    config: config.devices,
+    ca,
+    mqttPort: () => hub.mqttPort(),
+    connectivity: { connectivityOf: (thingName) => hub.presence.connectivityOf(thingName) },
+  });
   const services: Service[] = [portal, devices, hub];
 
   const app = createHttpApp({ logger: log });
@@ -128,6 +135,10 @@ async function launch(base: Base, config: ReturnType<typeof loadConfig>): Promis
 
   for (const service of services) await service.start?.();
   const server = createServer(app);
+  // WebSockets (MQTT at /mqtt): the service that serves the path takes the upgrade; none, no upgrade.
+  server.on('upgrade', (req, socket, head) => {
+    if (!services.some((service) => service.handleUpgrade?.(req, socket, head))) socket.destroy();
+  });
   await new Promise<void>((done, fail) => {
     server.once('error', fail);
     server.listen(config.embedded.PORT, config.embedded.HOST, done);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Service, ServiceContext } from '@citus/kit';
+import type { BearerResolver, Service, ServiceContext } from '@citus/kit';
 import type { EmbeddedCertificateAuthority } from '@citus/pki';
 import { Router } from 'express';
 import { openDatabase } from '@citus/sqlite';
@@ -19,11 +19,14 @@ import { JOB_MIGRATIONS, SqliteJobRepository } from './adapters/sqlite/job.repos
 import { JobControlService } from './app/job-control.service.js';
 import { JobsService } from './app/jobs.service.js';
 import { HubBroker } from './adapters/mqtt/hub.broker.js';
+import { mqttOverWebSocket } from './adapters/mqtt/websocket.listener.js';
 import { CONNECTIVITY_MIGRATIONS, SqliteConnectivityRepository } from './adapters/sqlite/connectivity.repository.js';
 import { POLICY_MIGRATIONS, SqlitePolicyRepository } from './adapters/sqlite/policy.repository.js';
 import { SqliteTelemetryRepository, TELEMETRY_MIGRATIONS } from './adapters/sqlite/telemetry.repository.js';
 import type { IotHubConfig } from './config.js';
-import { builtInAccess } from './domain/device.policy.js';
+import type { AccessDecider } from './domain/access.port.js';
+import { hubAccess } from './domain/workspace-boundary.access.js';
+import { workspaceUserAccess } from './domain/workspace-user.access.js';
 import type { CertificateDirectory, ThingDirectory } from './domain/device-session.model.js';
 import type { MessagePublisher } from './domain/message-publisher.port.js';
 import type { ThingRegistrar } from './domain/provisioning/thing-registrar.port.js';
@@ -37,6 +40,8 @@ export interface IotHubContext extends ServiceContext {
   things: ThingDirectory;
   /** The device registry, where fleet provisioning's RegisterThing creates things. */
   registrar: ThingRegistrar;
+  /** Checks people's access tokens on MQTT over WebSocket; without it, WebSocket connections are refused. */
+  resolveBearer?: BearerResolver;
 }
 
 export interface IotHubService extends Service {
@@ -75,11 +80,19 @@ export function createService(ctx: IotHubContext): IotHubService {
     shadows.drain();
     shadowDb.close();
   });
-  const provisioning = createProvisioningModule({ ...ctx, publisher, logger });
+  const provisioning = createProvisioningModule({
+    ...ctx,
+    publisher,
+    logger,
+    onClaimsRevoked: (certificateIds) => certificateIds.forEach((id) => broker?.disconnectCertificate(id)),
+  });
   reserved.register(...provisioning.handlers);
   ctx.shutdown.add('provisioning store', () => provisioning.close());
   const policyDb = openDatabase(join(ctx.dataDir, 'policies.db'), { module: 'policies', migrations: POLICY_MIGRATIONS });
   const policies = new PolicyService(new SqlitePolicyRepository(policyDb), ctx.certificates, logger);
+  // Devices and claim certificates answer to policy documents; people to their workspace.
+  const people = workspaceUserAccess(ctx.things);
+  const access: AccessDecider = hubAccess(ctx.things, people, policies);
   ctx.shutdown.add('policy store', () => {
     policyDb.close();
   });
@@ -109,6 +122,7 @@ export function createService(ctx: IotHubContext): IotHubService {
     policies,
     provisioning: provisioning.service,
     mqttPort: () => boundPort,
+    handleUpgrade: mqttOverWebSocket(() => broker),
     apiRoutes: Router().use(
       telemetryRoutes(repository, ctx.things, ctx.events, ctx.authenticate),
       policyRoutes(policies, ctx.authenticate),
@@ -123,13 +137,14 @@ export function createService(ctx: IotHubContext): IotHubService {
         tls: { ...server, caPem: ctx.ca.certificatePem },
         certificates: ctx.certificates,
         things: ctx.things,
-        access: builtInAccess,
+        access,
         ingest,
         reserved,
         presence,
+        people: ctx.resolveBearer,
         logger,
       });
-      ctx.events.on('certificate.revoked', ({ thingName, certificateId }) => broker?.disconnectCertificate(thingName, certificateId));
+      ctx.events.on('certificate.revoked', ({ certificateId }) => broker?.disconnectCertificate(certificateId));
       boundPort = await broker.listen(ctx.config.MQTT_TLS_PORT, ctx.config.MQTT_HOST);
       ctx.shutdown.add('mqtt broker', () => broker?.close());
       jobs.start();

@@ -56,14 +56,14 @@ export class PresenceService {
   }
 
   private announce(eventType: 'connected' | 'disconnected', facts: ConnectionFacts, versionNumber: number, extra: object): void {
-    const { clientId, certificateId } = facts.requester;
+    const { clientId, certificateId, user } = facts.requester;
     const payload = {
       clientId,
       timestamp: this.now(),
       eventType,
       ...extra,
       sessionIdentifier: facts.sessionIdentifier,
-      principalIdentifier: certificateId ?? clientId,
+      principalIdentifier: certificateId ?? user?.userId ?? clientId,
       ipAddress: facts.ipAddress,
       versionNumber,
     };

@@ -9,7 +9,7 @@ export interface DeviceSession {
 
 /**
  * Who sent a request on a reserved topic. A device has its `thingName`; a claim certificate's
- * connection (fleet provisioning) has `claim` instead. The broker's policy check has already
+ * connection (fleet provisioning) has `claim` instead; a signed-in person has `user`. The broker's policy check has already
  * decided that the requester may use the topic; handlers take the thing from the topic itself.
  */
 export interface Requester {
@@ -18,6 +18,8 @@ export interface Requester {
   certificateId?: string;
   thingName?: string;
   claim?: { templateName: string };
+  /** A person (or an app acting as one) on MQTT over WebSocket, signed in with an access token. */
+  user?: { userId: string };
 }
 
 /** Port: the certificates the hub accepts, owned by the device lifecycle. */

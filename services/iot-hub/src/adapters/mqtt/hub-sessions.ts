@@ -5,7 +5,6 @@ import { topicMatches } from '../../domain/topic-filter.js';
 
 /** An authenticated connection: who it is, and what presence events say about it. */
 export interface HubSession extends Requester {
-  certificateId: string;
   sessionIdentifier: string;
   ipAddress: string;
 }
@@ -29,6 +28,11 @@ export class HubSessions {
   /** The session of a live client; none once its certificate is revoked. */
   get(client: Client): HubSession | undefined {
     return this.revoked.has(client) ? undefined : this.sessions.get(client);
+  }
+
+  /** The live clients connected with a certificate (a claim certificate may serve many). */
+  clientsOfCertificate(certificateId: string): Client[] {
+    return [...this.byClientId.values()].filter((client) => this.sessions.get(client)?.certificateId === certificateId);
   }
 
   client(clientId: string): Client | undefined {

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import { Aedes, type AedesOptions, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
-import type { Logger } from '@citus/kit';
+import type { BearerResolver, Logger } from '@citus/kit';
 import { certificateIdFromFingerprint } from '@citus/pki';
 import type { IngestService } from '../../app/ingest.service.js';
 import type { PresenceService } from '../../app/presence.service.js';
@@ -25,12 +27,15 @@ export interface HubBrokerOptions {
   /** Answers requests on AWS IoT's reserved topics (`$aws/...`). */
   reserved: ReservedTopicRouter;
   presence?: PresenceService;
+  /** Checks the access token a person sends as the MQTT password on WebSocket connections. */
+  people?: BearerResolver;
   logger: Logger;
 }
 
 // CONNACK return codes of MQTT 3.1.1 (3.2.2.3); aedes maps them to MQTT 5 reason codes.
 const IDENTIFIER_REJECTED = 2;
 const SERVER_UNAVAILABLE = 3;
+const BAD_USERNAME_OR_PASSWORD = 4;
 const NOT_AUTHORIZED = 5;
 
 /** Room for the topic, packet id and MQTT 5 properties around a largest payload. */
@@ -88,6 +93,18 @@ export class HubBroker implements MessagePublisher {
   }
 
   /**
+   * MQTT over WebSocket (the HTTP server's `/mqtt`): the same broker, for people and apps signed in
+   * with an access token rather than a device certificate.
+   */
+  handleWebSocket(stream: Duplex, req: IncomingMessage): void {
+    const broker = this.broker;
+    if (!broker) return void stream.destroy();
+    const log = this.options.logger;
+    guardPacketSize(stream, MAX_REMAINING_LENGTH, (reason) => log.warn({ reason, remote: req.socket.remoteAddress }, 'MQTT packet refused'));
+    broker.handle(stream, req);
+  }
+
+  /**
    * Sends a message of the hub's own to every subscriber, and to the requester even when it did not
    * subscribe (or to the requester alone), as AWS IoT answers reserved-topic requests.
    */
@@ -110,16 +127,17 @@ export class HubBroker implements MessagePublisher {
     await new Promise<void>((resolve, reject) => broker.publish(packet, (error) => (error ? reject(error) : resolve())));
   }
 
-  /** Closes the live session of a revoked certificate at once. */
-  disconnectCertificate(clientId: string, certificateId: string): boolean {
-    const client = this.sessions.client(clientId);
-    if (!client || this.sessions.get(client)?.certificateId !== certificateId) return false;
-    this.options.logger.info({ clientId, certificateId }, 'certificate revoked: closing session');
-    // Revoked first, so nothing it sends on the way out (its will message) is accepted.
-    this.sessions.revoke(client);
-    this.endSession(client, 'AUTH_ERROR');
-    client.close();
-    return true;
+  /** Closes every live session of a revoked certificate at once; answers how many there were. */
+  disconnectCertificate(certificateId: string): number {
+    const clients = this.sessions.clientsOfCertificate(certificateId);
+    for (const client of clients) {
+      this.options.logger.info({ clientId: client.id, certificateId }, 'certificate revoked: closing session');
+      // Revoked first, so nothing it sends on the way out (its will message) is accepted.
+      this.sessions.revoke(client);
+      this.endSession(client, 'AUTH_ERROR');
+      client.close();
+    }
+    return clients.length;
   }
 
   /**
@@ -141,8 +159,8 @@ export class HubBroker implements MessagePublisher {
     // aedes runs hooks without a try/catch: a throw in one would end the process, so each is guarded.
     const broker = await Aedes.createBroker({
       connectTimeout: CONNECT_TIMEOUT_MS,
-      authenticate: (client, _username, _password, done) =>
-        guarded(() => this.authenticate(client, done), () => done(refuse(SERVER_UNAVAILABLE, 'hub unavailable'), false)),
+      authenticate: (client, username, password, done) =>
+        guarded(() => this.authenticate(client, username, password, done), () => done(refuse(SERVER_UNAVAILABLE, 'hub unavailable'), false)),
       authorizePublish: (client, packet, done) =>
         guarded(() => this.authorizePublish(client, packet, done), (error) => done(error)),
       authorizeSubscribe: (client, subscription, done) =>
@@ -165,8 +183,20 @@ export class HubBroker implements MessagePublisher {
    * must be an active device certificate (or a claim certificate), and the policy must allow
    * `iot:Connect` with this client id — for a device, its thing name — and publishing its will.
    */
-  private authenticate(client: Client, done: (error: AuthenticateError | null, success: boolean | null) => void): void {
+  private authenticate(
+    client: Client,
+    username: string | undefined,
+    password: Buffer | undefined,
+    done: (error: AuthenticateError | null, success: boolean | null) => void,
+  ): void {
     const socket = client.conn as TLSSocket;
+    if (typeof socket.getPeerCertificate !== 'function') {
+      this.authenticatePerson(client, username, password, done).catch((error: unknown) => {
+        this.options.logger.error({ err: error, clientId: client.id }, 'websocket authentication failed');
+        done(refuse(SERVER_UNAVAILABLE, 'hub unavailable'), false);
+      });
+      return;
+    }
     const peer = socket.getPeerCertificate();
     if (!peer?.fingerprint256) return done(refuse(NOT_AUTHORIZED, 'no client certificate'), false);
     const certificateId = certificateIdFromFingerprint(peer.fingerprint256);
@@ -189,6 +219,44 @@ export class HubBroker implements MessagePublisher {
     if (previous) this.sessions.setReason(previous, 'DUPLICATE_CLIENTID');
     this.sessions.open(client, { ...requester, certificateId, sessionIdentifier: randomUUID(), ipAddress: socket.remoteAddress ?? '' });
     log.info({ thingName: requester.thingName, claim: requester.claim?.templateName }, 'client connected');
+    done(null, true);
+  }
+
+  /**
+   * A WebSocket connection: the MQTT password is the person's access token and the username, when
+   * given, the slug of the workspace to act in (their default one otherwise). Tokens never travel
+   * in the URL, where proxies would log them.
+   */
+  private async authenticatePerson(
+    client: Client,
+    username: string | undefined,
+    password: Buffer | undefined,
+    done: (error: AuthenticateError | null, success: boolean | null) => void,
+  ): Promise<void> {
+    const log = this.options.logger.child({ clientId: client.id, transport: 'websocket' });
+    const people = this.options.people;
+    if (!people || !password?.length) return done(refuse(BAD_USERNAME_OR_PASSWORD, 'an access token is required as the password'), false);
+    let workspaceId: string | undefined;
+    let userId: string;
+    try {
+      const access = await people(password.toString('utf8'), username || undefined);
+      workspaceId = access.workspace?.id;
+      userId = access.userId;
+    } catch (error) {
+      log.warn({ err: error instanceof Error ? error.message : String(error) }, 'websocket connect refused: token not accepted');
+      return done(refuse(BAD_USERNAME_OR_PASSWORD, 'access token not accepted'), false);
+    }
+    if (!workspaceId) return done(refuse(NOT_AUTHORIZED, 'no workspace to act in'), false);
+    const requester: Requester = { clientId: client.id, workspaceId, user: { userId } };
+    if (!this.options.access.allows(requester, 'iot:Connect', client.id)) {
+      log.warn('websocket connect refused: client id not allowed');
+      return done(refuse(IDENTIFIER_REJECTED, 'client id not allowed (a thing name is reserved for its device)'), false);
+    }
+    const ipAddress = (client as Client & { req?: IncomingMessage }).req?.socket.remoteAddress ?? '';
+    const previous = this.sessions.client(client.id);
+    if (previous) this.sessions.setReason(previous, 'DUPLICATE_CLIENTID');
+    this.sessions.open(client, { ...requester, sessionIdentifier: randomUUID(), ipAddress });
+    log.info({ userId, workspaceId }, 'person connected over websocket');
     done(null, true);
   }
 

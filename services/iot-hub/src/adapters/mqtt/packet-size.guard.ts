@@ -1,4 +1,4 @@
-import type { TLSSocket } from 'node:tls';
+import type { Duplex } from 'node:stream';
 
 /**
  * Follows the MQTT packet boundaries in a byte stream and reports the first packet whose fixed
@@ -49,7 +49,7 @@ export class PacketSizeMeter {
  * beyond the socket's own high-water mark. Wrapping `read` costs nothing per byte beyond the
  * header scan; a stream in between would add a hop to every chunk.
  */
-export function guardPacketSize(socket: TLSSocket, maxRemainingLength: number, onRefused: (reason: string) => void): void {
+export function guardPacketSize(socket: Duplex, maxRemainingLength: number, onRefused: (reason: string) => void): void {
   const meter = new PacketSizeMeter(maxRemainingLength);
   const read = socket.read.bind(socket);
   socket.read = (size?: number) => {

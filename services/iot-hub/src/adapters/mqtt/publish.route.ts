@@ -31,12 +31,14 @@ export function routePublish(session: HubSession, packet: PublishPacket, deps: P
   const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
   if (payload.length > MAX_PAYLOAD_BYTES) return refuse('CLIENT_ERROR', 'payload larger than 128 KB');
   if (packet.topic.startsWith('$')) return reservedRequest(session, packet, payload, deps);
-  if (TELEMETRY_TOPIC.test(packet.topic)) {
-    const { thingName } = session;
-    if (!thingName) return refuse('FORBIDDEN_ACCESS', 'only a device sends telemetry');
+  if (packet.topic.startsWith('telemetry/')) {
+    // Only `telemetry/{thing}` and `telemetry/{thing}/{stream}` are stored; deeper is no telemetry topic.
+    if (!TELEMETRY_TOPIC.test(packet.topic)) return refuse('FORBIDDEN_ACCESS', 'not a telemetry topic');
+    const { thingName, certificateId } = session;
+    if (!thingName || !certificateId) return refuse('FORBIDDEN_ACCESS', 'only a device sends telemetry');
     // Telemetry is for the store, not for the broker's memory: a retained copy per topic would only grow.
     packet.retain = false;
-    return { kind: 'accept', run: () => deps.ingest.ingest({ ...session, thingName }, packet.topic, payload).then(() => undefined) };
+    return { kind: 'accept', run: () => deps.ingest.ingest({ ...session, thingName, certificateId }, packet.topic, payload).then(() => undefined) };
   }
   return passThrough;
 }
