@@ -12,6 +12,7 @@ export * from './api-document.schema.js';
 export * from './api-route.js';
 export * from './api-routes.js';
 export * from './openapi.js';
+export * from './presence.schema.js';
 export * from './asyncapi.js';
 export * from './provisioning.schema.js';
 export * from './provisioning-api.schema.js';

@@ -37,6 +37,10 @@ const TAGS = [
   { name: 'identity', description: 'Sign-in, users, workspaces and memberships' },
   { name: 'devices', description: 'Declaring, activating and revoking devices' },
   { name: 'telemetry', description: 'Reading what devices publish' },
+  { name: 'shadows', description: "Devices' shadows (desired and reported state), as AWS IoT Device Shadow" },
+  { name: 'jobs', description: 'Jobs for devices (the control plane of AWS IoT Jobs)' },
+  { name: 'policies', description: 'AWS IoT-style policies attached to device certificates' },
+  { name: 'provisioning', description: 'Fleet provisioning by claim: templates and claim certificates' },
 ];
 
 const usesBearer = (route: ApiRoute): boolean => route.access !== 'public' && route.access !== 'device';

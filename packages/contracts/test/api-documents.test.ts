@@ -142,14 +142,28 @@ describe('the AsyncAPI document', () => {
     expect(JSON.parse(JSON.stringify(document))).toEqual(document);
   });
 
-  it('describes the two telemetry topics, which the hub receives with QoS 1', () => {
-    expect(Object.values(json.channels).map((channel) => channel.address)).toEqual([
-      'telemetry/{thingName}',
-      'telemetry/{thingName}/{stream}',
-    ]);
+  it('describes every topic of the device API: telemetry, shadows, jobs, provisioning, presence, application topics', () => {
+    const addresses = Object.values(json.channels).map((channel) => channel.address as string);
+    expect(new Set(addresses).size).toBe(addresses.length);
+    expect(addresses.slice(0, 2)).toEqual(['telemetry/{thingName}', 'telemetry/{thingName}/{stream}']);
+    for (const address of [
+      '$aws/things/{thingName}/shadow/update',
+      '$aws/things/{thingName}/shadow/update/delta',
+      '$aws/things/{thingName}/shadow/name/{shadowName}/get/accepted',
+      '$aws/things/{thingName}/jobs/start-next',
+      '$aws/things/{thingName}/jobs/notify-next',
+      '$aws/certificates/create-from-csr/json/accepted',
+      '$aws/provisioning-templates/{templateName}/provision/json',
+      '$aws/events/presence/disconnected/{clientId}',
+      'things/{thingName}/{topic}',
+    ]) {
+      expect(addresses).toContain(address);
+    }
+    const receiveTelemetry = json.operations.receiveTelemetry as Json & { bindings: { mqtt: Json } };
+    expect(receiveTelemetry).toMatchObject({ action: 'receive' });
+    expect(receiveTelemetry.bindings.mqtt.qos).toBe(1);
+    expect(json.operations.sendShadowUpdateDelta).toMatchObject({ action: 'send' });
     for (const operation of Object.values(json.operations)) {
-      expect(operation).toMatchObject({ action: 'receive' });
-      expect(operation.bindings.mqtt.qos).toBe(1);
       const channel = (operation.channel as { $ref: string }).$ref;
       for (const message of operation.messages as Array<{ $ref: string }>) expect(message.$ref.startsWith(`${channel}/messages/`)).toBe(true);
     }
