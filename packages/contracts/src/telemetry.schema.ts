@@ -10,18 +10,24 @@ const Timestamp = z.union([z.number().finite(), z.string().max(64)]);
 /** Deeper JSON than this is refused: it would break serialisers and is never real telemetry. */
 export const MAX_PAYLOAD_DEPTH = 32;
 
-function depthOf(value: unknown): number {
+/**
+ * Levels of objects and arrays in a JSON value (`{"a": 1}` is 1, a plain value 0), counted without
+ * recursion so a hostile document cannot overflow the stack; stops counting once past `limit`.
+ */
+export function jsonDepth(value: unknown, limit: number): number {
   let deepest = 0;
   const stack: Array<[unknown, number]> = [[value, 1]];
   while (stack.length > 0) {
     const [node, depth] = stack.pop() as [unknown, number];
     if (typeof node !== 'object' || node === null) continue;
     deepest = Math.max(deepest, depth);
-    if (deepest > MAX_PAYLOAD_DEPTH) return deepest;
+    if (deepest > limit) return deepest;
     for (const child of Object.values(node)) stack.push([child, depth + 1]);
   }
   return deepest;
 }
+
+const depthOf = (value: unknown): number => jsonDepth(value, MAX_PAYLOAD_DEPTH);
 
 export const TelemetryPayload = z.looseObject({
   '@timestamp': Timestamp.optional(),

@@ -1,4 +1,5 @@
 import {
+  jsonDepth,
   ShadowClientToken,
   MAX_SHADOW_DEPTH,
   MAX_SHADOW_STATE_BYTES,
@@ -59,18 +60,7 @@ function checked<S extends z.ZodType>(schema: S, value: unknown): Checked<z.infe
 export const checkRequest = (value: unknown): Checked<ShadowRequest> => checked(ShadowRequest, value);
 
 /** Levels of objects and arrays in a value: `{"a": 1}` is 1, a plain value 0. */
-export function depthOf(value: unknown): number {
-  let deepest = 0;
-  const stack: Array<[unknown, number]> = [[value, 1]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop() as [unknown, number];
-    if (typeof node !== 'object' || node === null) continue;
-    deepest = Math.max(deepest, depth);
-    if (deepest > MAX_SHADOW_DEPTH) return deepest;
-    for (const child of Object.values(node)) stack.push([child, depth + 1]);
-  }
-  return deepest;
-}
+export const depthOf = (value: unknown): number => jsonDepth(value, MAX_SHADOW_DEPTH);
 
 /** The size AWS limits to 8 KB: the state as JSON, metadata excluded. */
 export const stateBytes = (state: ShadowSections | ShadowUpdateRequest['state']): number =>
