@@ -112,7 +112,11 @@ export function jobsHandlers(jobs: JobsService, publisher: MessagePublisher, log
     },
     {
       topic: `${J}/{rest+}`,
-      handle: (request) => replies.reject(request, { code: 'InvalidTopic', message: `${request.topic} is no Jobs API topic` }),
+      handle: (request) => {
+        // The token is echoed here too, so the SDK can match the rejection to its request.
+        const { clientToken } = parsePayload(GetPendingJobExecutionsRequest, request.payload);
+        return replies.reject(request, { code: 'InvalidTopic', message: `${request.topic} is no Jobs API topic` }, clientToken);
+      },
     },
   ];
 }
