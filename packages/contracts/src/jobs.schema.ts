@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { MqttTopicSpec } from './mqtt-topic.js';
+import { MAX_CLIENT_TOKEN_BYTES, utf8Bytes } from './shadow.schema.js';
 
 /**
  * AWS IoT Jobs, device side (AWS IoT Developer Guide, "Jobs device MQTT API"). Timestamps are
@@ -30,7 +31,10 @@ export const JobId = z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'invalid job id')
 export type JobId = z.infer<typeof JobId>;
 
 /** The SDK puts a UUID here and matches replies by it; AWS allows at most 64 bytes. */
-export const JobsClientToken = z.string().min(1).max(64);
+export const JobsClientToken = z
+  .string()
+  .min(1)
+  .refine((token) => utf8Bytes(token) <= MAX_CLIENT_TOKEN_BYTES, 'clientToken is longer than 64 bytes');
 
 /** AWS's limits on status details: keys `[a-zA-Z0-9:_-]{1,128}`, string values of 1-1024 characters. */
 export const StatusDetails = z.record(z.string().regex(/^[a-zA-Z0-9:_-]{1,128}$/, 'invalid status detail name'), z.string().min(1).max(1024));

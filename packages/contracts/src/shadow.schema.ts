@@ -17,7 +17,7 @@ export const MAX_CLIENT_TOKEN_BYTES = 64;
 export const ShadowName = z.string().regex(/^[a-zA-Z0-9:_-]{1,64}$/, 'invalid shadow name');
 export type ShadowName = z.infer<typeof ShadowName>;
 
-const utf8Bytes = (text: string): number => new TextEncoder().encode(text).length;
+export const utf8Bytes = (text: string): number => new TextEncoder().encode(text).length;
 
 export const ShadowClientToken = z
   .string({ error: 'Invalid clientToken' })
