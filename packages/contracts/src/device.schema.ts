@@ -39,6 +39,8 @@ export const DisconnectReason = z.enum([
   'FORBIDDEN_ACCESS',
   'CLIENT_ERROR',
   'SERVER_INITIATED_DISCONNECT',
+  /** A person's WebSocket session ended because the access token it was opened with expired. */
+  'WEBSOCKET_TTL_EXPIRATION',
 ]);
 export type DisconnectReason = z.infer<typeof DisconnectReason>;
 

@@ -6,6 +6,8 @@ import { AppError, badRequest, forbidden, notFound } from './errors.js';
 /** Who a verified token speaks for. */
 export interface Principal {
   subject: string;
+  /** When the token stops being valid (epoch ms), if it says. */
+  expiresAt?: number;
 }
 
 export interface TokenVerifier {
@@ -32,7 +34,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
           algorithms: ['ES256', 'RS256'],
         });
         if (!payload.sub) throw new AppError('unauthorized', 'token has no subject');
-        return { subject: payload.sub };
+        return payload.exp === undefined ? { subject: payload.sub } : { subject: payload.sub, expiresAt: payload.exp * 1000 };
       } catch (error) {
         if (error instanceof AppError) throw error;
         // The key set could not be had: not the caller's fault, and worth retrying.
@@ -70,6 +72,8 @@ export interface AccessContext {
   username: string;
   platformAdmin: boolean;
   workspace: WorkspaceAccess | null;
+  /** When the token this access rests on expires (epoch ms): long-lived sessions end then. */
+  expiresAt?: number;
 }
 
 /** Port: turns a verified subject into an access context. Owned here, implemented by the portal. */
@@ -103,7 +107,7 @@ export function bearerResolver(verifier: TokenVerifier, resolver: AccessResolver
     if (slug && !slug.success) throw badRequest('invalid workspace slug');
     const access = await resolver.resolve(principal.subject, slug?.data);
     if (!access) throw new AppError('unauthorized', 'unknown user');
-    return access;
+    return principal.expiresAt === undefined ? access : { ...access, expiresAt: principal.expiresAt };
   };
 }
 

@@ -56,6 +56,8 @@ function refuse(returnCode: number, message: string): AuthenticateError {
  */
 export class HubBroker implements MessagePublisher {
   private readonly sessions = new HubSessions();
+  /** Ends a person's WebSocket session when the access token it was opened with expires. */
+  private readonly expiries = new WeakMap<Client, NodeJS.Timeout>();
   private broker: Aedes | undefined;
   private server: Server | undefined;
   private closing = false;
@@ -243,10 +245,12 @@ export class HubBroker implements MessagePublisher {
     if (!people || !password?.length) return done(refuse(BAD_USERNAME_OR_PASSWORD, 'an access token is required as the password'), false);
     let workspaceId: string | undefined;
     let userId: string;
+    let expiresAt: number | undefined;
     try {
       const access = await people(password.toString('utf8'), username || undefined);
       workspaceId = access.workspace?.id;
       userId = access.userId;
+      expiresAt = access.expiresAt;
     } catch (error) {
       log.warn({ err: error instanceof Error ? error.message : String(error) }, 'websocket connect refused: token not accepted');
       return done(refuse(BAD_USERNAME_OR_PASSWORD, 'access token not accepted'), false);
@@ -261,8 +265,21 @@ export class HubBroker implements MessagePublisher {
     const previous = this.sessions.client(client.id);
     if (previous) this.sessions.setReason(previous, 'DUPLICATE_CLIENTID');
     this.sessions.open(client, { ...requester, sessionIdentifier: randomUUID(), ipAddress });
+    if (expiresAt !== undefined) this.endAt(client, expiresAt);
     log.info({ userId, workspaceId }, 'person connected over websocket');
     done(null, true);
+  }
+
+  private endAt(client: Client, expiresAt: number): void {
+    // setTimeout's longest delay is about 24.8 days; access tokens live hours.
+    const delay = Math.min(Math.max(expiresAt - Date.now(), 0), 2 ** 31 - 1);
+    const timer = setTimeout(() => {
+      this.options.logger.info({ clientId: client.id }, 'access token expired: closing websocket session');
+      this.sessions.setReason(client, 'WEBSOCKET_TTL_EXPIRATION');
+      client.close();
+    }, delay);
+    timer.unref();
+    this.expiries.set(client, timer);
   }
 
   private requesterOf(clientId: string, certificateId: string): Requester | undefined {
@@ -280,6 +297,7 @@ export class HubBroker implements MessagePublisher {
   }
 
   private endSession(client: Client, fallback: DisconnectReason | undefined): void {
+    clearTimeout(this.expiries.get(client));
     const ended = this.sessions.close(client);
     if (!ended) return;
     const clientInitiated = (client as Client & { _disconnected?: boolean })._disconnected === true;
