@@ -1,8 +1,9 @@
 import { connect as tlsConnect } from 'node:tls';
+import type { IConnackPacket } from 'mqtt';
 import { generate } from 'mqtt-packet';
 import { iot, mqtt5 } from 'aws-iot-device-sdk-v2';
 import type { Device } from '@citus/contracts';
-import { connectMqtt, closedBy } from './support/devices.js';
+import { connectMqtt, closedBy, openMqtt } from './support/devices.js';
 import { Api, ADMIN_PASSWORD, bootTestPlatform, declareAndActivate, type ActivatedDevice, type TestPlatform } from './support/test-platform.js';
 
 /** Resolves with the first message on `topic`, or rejects after `within` ms. */
@@ -90,6 +91,30 @@ describe('broker behaviour a device relies on', () => {
       client.stop();
       await stopped;
       client.close();
+    }
+  });
+
+  it("keeps an MQTT 5 session across a reconnect, its expiry capped at AWS IoT's hour", async () => {
+    const thing = device.device.thingName;
+    const delta = `$aws/things/${thing}/shadow/update/delta`;
+    const session = { protocolVersion: 5 as const, clean: false, properties: { sessionExpiryInterval: 86_400 } };
+    const first = openMqtt(platform, device, session);
+    const connack = await new Promise<IConnackPacket>((resolve, reject) => {
+      first.once('connect', resolve);
+      first.once('error', reject);
+    });
+    expect(connack.properties?.sessionExpiryInterval).toBe(3_600);
+    await first.subscribeAsync(delta, { qos: 1 });
+    await first.endAsync();
+    // Sent while the device is away: the session keeps it.
+    expect((await api.post(`/api/v1/things/${thing}/shadow`, { state: { desired: { fan: 'high' } } })).status).toBe(200);
+    // Listening before the CONNACK: the queued message may come in the same read as it.
+    const again = openMqtt(platform, device, session);
+    try {
+      const message = nextMessage(again, delta);
+      expect(JSON.parse((await message).payload)).toMatchObject({ state: { fan: 'high' } });
+    } finally {
+      await again.endAsync();
     }
   });
 

@@ -39,6 +39,14 @@ function mqttOptions(platform: TestPlatform, activated: DeviceCredentials, optio
   ];
 }
 
+/**
+ * A plain `mqtt` client connecting as the device, returned before its CONNACK: listeners attached
+ * at once see messages a persistent session delivers right after it.
+ */
+export function openMqtt(platform: TestPlatform, activated: DeviceCredentials, options: IClientOptions = {}): MqttClient {
+  return connect(...mqttOptions(platform, activated, options));
+}
+
 /** A plain `mqtt` client connected as the device. */
 export function connectMqtt(platform: TestPlatform, activated: DeviceCredentials, options: IClientOptions = {}): Promise<MqttClient> {
   return connectAsync(...mqttOptions(platform, activated, options));

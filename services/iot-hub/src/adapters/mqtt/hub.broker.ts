@@ -42,6 +42,10 @@ const NOT_AUTHORIZED = 5;
 /** Room for the topic, packet id and MQTT 5 properties around a largest payload. */
 const MAX_REMAINING_LENGTH = MAX_PAYLOAD_BYTES + 4 * 1024;
 const CONNECT_TIMEOUT_MS = 10_000;
+/** AWS IoT keeps a persistent session an hour after its connection ends (its default). */
+const SESSION_EXPIRY_LIMIT_SECONDS = 3_600;
+/** Sessions outliving their connection at once: a bound, so client ids cycled by one principal cannot pin memory. */
+const PENDING_SESSIONS_LIMIT = 100_000;
 
 type ForwardedPacket = Parameters<NonNullable<AedesOptions['authorizeForward']>>[1];
 
@@ -166,6 +170,10 @@ export class HubBroker implements MessagePublisher {
     // aedes runs hooks without a try/catch: a throw in one would end the process, so each is guarded.
     const broker = await Aedes.createBroker({
       connectTimeout: CONNECT_TIMEOUT_MS,
+      // MQTT 5's Session Expiry Interval, capped as AWS IoT caps it. MQTT 3.1.1 persistent sessions
+      // have no expiry in aedes: they last until a clean connect or a restart of the hub.
+      sessionExpiryIntervalLimit: SESSION_EXPIRY_LIMIT_SECONDS,
+      pendingSessionsLimit: PENDING_SESSIONS_LIMIT,
       authenticate: (client, username, password, done) =>
         guarded(() => this.authenticate(client, username, password, done), () => done(refuse(SERVER_UNAVAILABLE, 'hub unavailable'), false)),
       authorizePublish: (client, packet, done) =>
