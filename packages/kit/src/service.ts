@@ -10,6 +10,8 @@ import type { Shutdown } from './shutdown.js';
 /** Events the services of one process tell each other about. */
 export interface PlatformEvents {
   'certificate.revoked': { thingName: string; certificateId: string };
+  /** A thing left the device registry (after its certificates were revoked): what belongs to it goes too. */
+  'thing.deleted': { workspaceId: string; thingName: string };
   'telemetry.stored': { workspaceId: string; thingName: string; items: TelemetryItem[] };
   /** The process is shutting down: long-lived responses (event streams) should end now. */
   'platform.stopping': Record<string, never>;

@@ -70,7 +70,7 @@ describe('DeviceService registry', () => {
       expect(() => fx.service.revoke(OTHER_WORKSPACE, device.id)).toThrow(notFound);
       expect(fx.service.get(WORKSPACE, device.id).status).toBe('active');
       expect(certificateStatus(certificateId)).toBe('ACTIVE');
-      expect(fx.revoked).toEqual([]);
+      expect(fx.announced).toEqual([]);
     });
   });
 
@@ -82,6 +82,12 @@ describe('DeviceService registry', () => {
     expect(() => fx.service.get(WORKSPACE, device.id)).toThrow(expect.objectContaining({ code: 'not_found' }));
     expect(certificateStatus(certificateId)).toBe('REVOKED');
     expect(fx.revoked).toEqual([{ thingName: device.thingName, certificateId }]);
+    // The hub closes the sessions on the revocation, then cleans up after the thing.
+    expect(fx.announced).toEqual([
+      `certificate.revoked ${device.thingName} ${certificateId}`,
+      `thing.deleted ${WORKSPACE} ${device.thingName}`,
+      `thing.deleted ${WORKSPACE} ${pending.thingName}`,
+    ]);
     expect(fx.service.activeCertificate(certificateId)).toBeUndefined();
     expect(fx.db.prepare('SELECT count(*) FROM activations').pluck().get()).toBe(0);
   });
@@ -96,6 +102,6 @@ describe('DeviceService registry', () => {
   it('revokes a declared device without a certificate and announces nothing', () => {
     const declared = fx.service.declare(WORKSPACE, aDeclaration());
     expect(fx.service.revoke(WORKSPACE, declared.id).status).toBe('revoked');
-    expect(fx.revoked).toEqual([]);
+    expect(fx.announced).toEqual([]);
   });
 });

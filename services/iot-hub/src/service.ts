@@ -100,6 +100,14 @@ export function createService(ctx: IotHubContext): IotHubService {
   const jobRepository = new SqliteJobRepository(jobsDb);
   const jobs = new JobsService(jobRepository, publisher, logger.child({ component: 'jobs' }));
   reserved.register(...jobsHandlers(jobs, publisher, logger));
+  // A deleted thing takes its open job executions (REMOVED), shadows and connectivity with it. Its
+  // certificates were revoked just before, closing its sessions; their policy attachments stay.
+  ctx.events.on('thing.deleted', async ({ workspaceId, thingName }) => {
+    const shadowsGone = shadows.forgetThing(workspaceId, thingName);
+    presence.forgetThing(workspaceId, thingName);
+    const executionsRemoved = await jobs.removeThing(workspaceId, thingName);
+    logger.info({ thingName, shadowsGone, executionsRemoved }, 'thing deleted: its jobs, shadows and connectivity cleaned up');
+  });
   // Runs after the broker has stopped (registered before it): the sweeper stops, queued job writes commit.
   ctx.shutdown.add('job store', () => {
     jobs.stop();

@@ -138,6 +138,7 @@ describe('the shadow service', () => {
         batches.push(writes.length);
         repository.write(writes);
       },
+      deleteThing: (workspaceId, thingName) => repository.deleteThing(workspaceId, thingName),
     };
     service = serviceOver(counting);
     const things = Array.from({ length: 50 }, (_, index) => `lamp-${index}`);
@@ -155,6 +156,7 @@ describe('the shadow service', () => {
         if (failing) throw new Error('disk full');
         repository.write(writes);
       },
+      deleteThing: (workspaceId, thingName) => repository.deleteThing(workspaceId, thingName),
     });
     await service.update(LAMP, json({ state: { reported: { a: 1 } } }), 'lamp-1');
     failing = true;

@@ -81,7 +81,9 @@ export class DeviceService {
   delete(workspaceId: string, id: string): void {
     const device = this.get(workspaceId, id);
     const revoked = this.devices.delete(workspaceId, id, this.now().toISOString());
+    // Revoked first, so the hub has closed the thing's sessions before it cleans up after the thing.
     this.announceRevoked(device.thingName, revoked);
+    this.events.emit('thing.deleted', { workspaceId, thingName: device.thingName });
   }
 
   /** A fresh code for a device that is not active (new, locked out, expired or revoked). */

@@ -32,6 +32,8 @@ export interface DeviceFixture {
   ca: EmbeddedCertificateAuthority;
   /** Every `certificate.revoked` event emitted so far. */
   revoked: Array<PlatformEvents['certificate.revoked']>;
+  /** Every `certificate.revoked` and `thing.deleted` event, in the order emitted. */
+  announced: string[];
   /** Moves the service's clock on. */
   advance(ms: number): void;
   csr(): Promise<string>;
@@ -61,7 +63,12 @@ export async function deviceFixture(): Promise<DeviceFixture> {
   const ca = await testCa();
   const events = new EventBus(createLogger({ level: 'silent' }));
   const revoked: DeviceFixture['revoked'] = [];
-  events.on('certificate.revoked', (payload) => revoked.push(payload));
+  const announced: string[] = [];
+  events.on('certificate.revoked', (payload) => {
+    revoked.push(payload);
+    announced.push(`certificate.revoked ${payload.thingName} ${payload.certificateId}`);
+  });
+  events.on('thing.deleted', (payload) => void announced.push(`thing.deleted ${payload.workspaceId} ${payload.thingName}`));
   let now = START.getTime();
   const service = new DeviceService(new SqliteDeviceRepository(db), new EmbeddedCaAdapter(ca, 365), events, {
     activationTtlMs: ACTIVATION_TTL_MS,
@@ -74,6 +81,7 @@ export async function deviceFixture(): Promise<DeviceFixture> {
     db,
     ca,
     revoked,
+    announced,
     advance: (ms) => {
       now += ms;
     },

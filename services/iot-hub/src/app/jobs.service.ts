@@ -9,7 +9,7 @@ import type {
 } from '@citus/contracts';
 import { JobId } from '@citus/contracts';
 import type { Logger } from '@citus/kit';
-import { applyUpdate, isDue, isTerminal, nextPending, startNext, timeOut } from '../domain/jobs/job-execution.rules.js';
+import { applyUpdate, isDue, isTerminal, nextPending, removeExecution, startNext, timeOut } from '../domain/jobs/job-execution.rules.js';
 import { epochSeconds, executionEventMessage, executionView, jobEventMessage, pendingChangeMessages, summaryOf } from '../domain/jobs/job-messages.js';
 import type { ExecutionRecord, JobRecord, JobRepository } from '../domain/jobs/job.model.js';
 import { noSuchExecution, rejection, stateOf, type JobsRejection } from '../domain/jobs/jobs-rejection.js';
@@ -143,6 +143,32 @@ export class JobsService {
   async sweep(): Promise<number> {
     if (this.repository.dueExecutions(this.now(), 1).length === 0) return 0;
     const { count, messages } = await this.run(() => this.timeOutDue());
+    await this.publishAll(messages);
+    return count;
+  }
+
+  /**
+   * The thing was deleted: its QUEUED and IN_PROGRESS executions become REMOVED, each announced on
+   * `$aws/events/jobExecution/{jobId}/removed`, and a job left with no open execution completes.
+   * The thing itself is told nothing (no notify): it is gone, its sessions closed. Resolves with how
+   * many executions were removed.
+   */
+  async removeThing(workspaceId: string, thingName: string): Promise<number> {
+    const { count, messages } = await this.run(() => {
+      const now = this.now();
+      const removed = this.repository.pendingExecutions(workspaceId, thingName).map((execution) => removeExecution(execution, now));
+      const out: OutboundMessage[] = [];
+      for (const execution of removed) {
+        this.repository.saveExecution(execution);
+        const event = executionEventMessage(execution, randomUUID(), now);
+        if (event) out.push(event);
+      }
+      for (const jobId of new Set(removed.map((execution) => execution.jobId))) {
+        const job = this.repository.getJob(workspaceId, jobId);
+        if (job) out.push(...this.finishJobIfDone(job, now));
+      }
+      return { count: removed.length, messages: out };
+    });
     await this.publishAll(messages);
     return count;
   }

@@ -48,6 +48,14 @@ export class PresenceService {
     };
   }
 
+  /**
+   * A deleted thing's connectivity goes with it (its client id is its thing name). Its sessions were
+   * closed, and their disconnect recorded, when its certificates were revoked just before.
+   */
+  forgetThing(workspaceId: string, thingName: string): boolean {
+    return this.repository.delete(workspaceId, thingName);
+  }
+
   private record(facts: ConnectionFacts, connectivity: Connectivity): number {
     const { clientId, workspaceId } = facts.requester;
     const versionNumber = (this.repository.get(clientId)?.versionNumber ?? 0) + 1;

@@ -110,6 +110,18 @@ export class ShadowService {
     this.writer.drain();
   }
 
+  /**
+   * The thing was deleted: its shadows, classic and named, leave the store and the memory. Queued
+   * writes commit first, so none lands after the delete. Nothing is published: the thing is gone.
+   * A thing of the same name later starts again from version 1.
+   */
+  forgetThing(workspaceId: string, thingName: string): number {
+    this.writer.drain();
+    const prefix = idOf({ workspaceId, thingName, shadowName: '' });
+    for (const id of this.cache.keys()) if (id.startsWith(prefix)) this.cache.delete(id);
+    return this.repository.deleteThing(workspaceId, thingName);
+  }
+
   private readShadow(call: Call): Promise<Checked<ShadowDocument>> {
     // Read in the lane, so a get sees the updates sent before it, committed.
     return this.inLane(call, async () => {
@@ -251,10 +263,8 @@ export class ShadowService {
     const id = call.id;
     if (id === undefined) return step();
     const result = (this.lanes.get(id) ?? Promise.resolve()).then(step);
-    const tail = result.then(
-      () => undefined,
-      () => undefined,
-    );
+    const settled = () => undefined;
+    const tail = result.then(settled, settled);
     this.lanes.set(id, tail);
     void tail.then(() => {
       if (this.lanes.get(id) === tail) this.lanes.delete(id);

@@ -22,4 +22,6 @@ export interface ConnectivityRecord extends Connectivity {
 export interface ConnectivityRepository {
   get(clientId: string): ConnectivityRecord | undefined;
   save(record: ConnectivityRecord): void;
+  /** Removes a client's row, if it belongs to that workspace; false when there was none. */
+  delete(workspaceId: string, clientId: string): boolean;
 }

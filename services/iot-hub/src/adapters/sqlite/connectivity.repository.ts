@@ -28,9 +28,11 @@ interface Row {
 export class SqliteConnectivityRepository implements ConnectivityRepository {
   private readonly select: SqliteStatement;
   private readonly upsert: SqliteStatement;
+  private readonly remove: SqliteStatement;
 
   constructor(db: SqliteDatabase) {
     this.select = db.prepare('SELECT * FROM connectivity WHERE client_id = ?');
+    this.remove = db.prepare('DELETE FROM connectivity WHERE client_id = ? AND workspace_id = ?');
     this.upsert = db.prepare(`INSERT INTO connectivity (client_id, workspace_id, connected, timestamp, disconnect_reason, version_number)
       VALUES (@clientId, @workspaceId, @connected, @timestamp, @reason, @versionNumber)
       ON CONFLICT (client_id) DO UPDATE SET workspace_id = excluded.workspace_id, connected = excluded.connected,
@@ -59,5 +61,9 @@ export class SqliteConnectivityRepository implements ConnectivityRepository {
       reason: record.disconnectReason ?? null,
       versionNumber: record.versionNumber,
     });
+  }
+
+  delete(workspaceId: string, clientId: string): boolean {
+    return this.remove.run(clientId, workspaceId).changes === 1;
   }
 }

@@ -32,6 +32,7 @@ export class SqliteShadowRepository implements ShadowRepository {
   constructor(private readonly db: SqliteDatabase) {
     this.sql = {
       load: db.prepare('SELECT version, document FROM shadows WHERE workspace_id = ? AND thing_name = ? AND shadow_name = ?'),
+      deleteThing: db.prepare('DELETE FROM shadows WHERE workspace_id = ? AND thing_name = ?'),
       upsert: db.prepare(
         `INSERT INTO shadows (workspace_id, thing_name, shadow_name, version, document, updated_at)
          VALUES (@workspaceId, @thingName, @shadowName, @version, @document, @updatedAt)
@@ -45,6 +46,10 @@ export class SqliteShadowRepository implements ShadowRepository {
     const row = this.sql.load.get(key.workspaceId, key.thingName, key.shadowName) as ShadowRow | undefined;
     if (!row) return undefined;
     return row.document === null ? { version: row.version } : { version: row.version, content: JSON.parse(row.document) as ShadowContent };
+  }
+
+  deleteThing(workspaceId: string, thingName: string): number {
+    return this.sql.deleteThing.run(workspaceId, thingName).changes;
   }
 
   write(writes: ShadowWrite[]): void {

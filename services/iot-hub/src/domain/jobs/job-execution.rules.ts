@@ -118,6 +118,14 @@ export function timeOut(execution: ExecutionRecord, now: number): ExecutionRecor
   return { ...execution, status: 'TIMED_OUT', stepDeadline: undefined, inProgressDeadline: undefined, versionNumber: execution.versionNumber + 1, lastUpdatedAt: now };
 }
 
+/**
+ * The thing left the job's targets (here: it was deleted from the registry). AWS IoT Jobs marks such
+ * an execution REMOVED ("the thing was removed from the job's targets"), a terminal status.
+ */
+export function removeExecution(execution: ExecutionRecord, now: number): ExecutionRecord {
+  return { ...execution, status: 'REMOVED', stepDeadline: undefined, inProgressDeadline: undefined, versionNumber: execution.versionNumber + 1, lastUpdatedAt: now };
+}
+
 /** Whether a timer of this pending execution has run out by `now`. */
 export function isDue(execution: ExecutionRecord, now: number): boolean {
   if (!isPending(execution.status)) return false;

@@ -58,4 +58,6 @@ export interface ShadowRepository {
   load(key: ShadowKey): StoredShadow | undefined;
   /** Writes every entry in one transaction; a later entry for the same key wins. */
   write(writes: ShadowWrite[]): void;
+  /** Removes every shadow of a thing, classic and named, version counters too; answers how many. */
+  deleteThing(workspaceId: string, thingName: string): number;
 }
