@@ -3,39 +3,10 @@ import { JobsRejectedResponse } from '@citus/contracts';
 import { createConnection } from '@citus/device-agent';
 import { deviceFiles } from './support/devices.js';
 import { Api, ADMIN_PASSWORD, bootTestPlatform, declareAndActivate, type TestPlatform } from './support/test-platform.js';
+import { SdkReplies } from './support/sdk-replies.js';
 
-type Reply = Record<string, unknown>;
 const QOS = mqtt.QoS.AtLeastOnce;
 const { JobStatus } = iotjobs.model;
-
-/** What the SDK hands to each subscription, by name, and a way to wait for the reply to a request. */
-class Replies {
-  private readonly received = new Map<string, Reply[]>();
-
-  handler(name: string) {
-    return (error?: iotjobs.IotJobsError, response?: object): void => {
-      const list = this.received.get(name) ?? [];
-      list.push(error ? { sdkError: error.message } : ((response ?? {}) as Reply));
-      this.received.set(name, list);
-    };
-  }
-
-  count(name: string): number {
-    return this.received.get(name)?.length ?? 0;
-  }
-
-  /** The first reply on `name` with this clientToken, or the first after `after` replies. */
-  async next(name: string, clientToken?: string, after = 0): Promise<Reply> {
-    const deadline = Date.now() + 5_000;
-    for (;;) {
-      const list = (this.received.get(name) ?? []).slice(after);
-      const found = clientToken === undefined ? list[0] : list.find((reply) => reply.clientToken === clientToken);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no ${name} reply${clientToken ? ` for ${clientToken}` : ''}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  }
-}
 
 // Issue 3 point 7 for jobs: the official AWS IoT Device SDK v2's IotJobsClient, over an MQTT 3.1.1
 // mutual-TLS connection built as firmware for AWS IoT Core builds it, drives every jobs topic of the
@@ -47,7 +18,7 @@ describe('Jobs conformance with the AWS IoT Device SDK v2 (iotjobs)', () => {
   let connection: mqtt.MqttClientConnection;
   let jobs: iotjobs.IotJobsClient;
   let thingName: string;
-  const replies = new Replies();
+  const replies = new SdkReplies();
   let token = 0;
   const nextToken = () => `sdk-${++token}`;
 

@@ -6,39 +6,11 @@ import { createKeyAndCsr } from '@citus/pki';
 import { openDatabase } from '@citus/sqlite';
 import { closedBy, connectMqtt, refusal, SDK_REFUSED } from './support/devices.js';
 import { Api, ADMIN_PASSWORD, bootTestPlatform, type TestPlatform } from './support/test-platform.js';
+import { SdkReplies, type Reply } from './support/sdk-replies.js';
 
-type Reply = Record<string, unknown>;
 const QOS = mqtt.QoS.AtLeastOnce;
 const TEMPLATE = 'factory';
 const CLAIM_CLIENT = 'factory-line-1';
-
-/** What the SDK's identity client hands to each subscription, by name; the SDK keeps one request in flight. */
-class Replies {
-  private readonly received = new Map<string, Reply[]>();
-
-  handler(name: string) {
-    return (error?: iotidentity.IotIdentityError, response?: object): void => {
-      const list = this.received.get(name) ?? [];
-      list.push(error ? { sdkError: error.message } : ((response ?? {}) as Reply));
-      this.received.set(name, list);
-    };
-  }
-
-  count(name: string): number {
-    return this.received.get(name)?.length ?? 0;
-  }
-
-  /** The reply number `index` on `name` (0-based), waited for. */
-  async nth(name: string, index: number): Promise<Reply> {
-    const deadline = Date.now() + 5_000;
-    for (;;) {
-      const found = this.received.get(name)?.[index];
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no ${name} reply #${index}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  }
-}
 
 /** Credentials as firmware keeps them, for the SDK's connection builder. */
 function files(platform: TestPlatform, certificatePem: string, privateKeyPem: string, clientId: string): DeviceFiles {
@@ -74,7 +46,7 @@ describe('fleet provisioning conformance with the AWS IoT Device SDK v2 (iotiden
   let claim: IssuedClaimCertificate;
   let connection: mqtt.MqttClientConnection;
   let identity: iotidentity.IotIdentityClient;
-  const replies = new Replies();
+  const replies = new SdkReplies();
 
   /** Sends a request through the SDK and answers the next reply on `{operation}/accepted` or `/rejected`. */
   async function call(operation: 'keys' | 'csr' | 'register', send: () => Promise<unknown>): Promise<{ accepted?: Reply; rejected?: ProvisioningRejection }> {

@@ -2,37 +2,8 @@ import { iotshadow, mqtt } from 'aws-iot-device-sdk-v2';
 import { createConnection } from '@citus/device-agent';
 import { deviceFiles } from './support/devices.js';
 import { Api, ADMIN_PASSWORD, bootTestPlatform, declareAndActivate, type TestPlatform } from './support/test-platform.js';
+import { SdkReplies } from './support/sdk-replies.js';
 
-type Reply = Record<string, unknown>;
-
-/** What the SDK's shadow client hands to each subscription, by name, and a way to wait for it. */
-class Replies {
-  private readonly received = new Map<string, Reply[]>();
-
-  handler(name: string) {
-    return (error?: iotshadow.IotShadowError, response?: object): void => {
-      const list = this.received.get(name) ?? [];
-      list.push(error ? { sdkError: error.message } : ((response ?? {}) as Reply));
-      this.received.set(name, list);
-    };
-  }
-
-  count(name: string): number {
-    return this.received.get(name)?.length ?? 0;
-  }
-
-  /** The first reply on `name` with this clientToken (or after `after` replies when no token is given). */
-  async next(name: string, clientToken?: string, after = 0): Promise<Reply> {
-    const deadline = Date.now() + 5_000;
-    for (;;) {
-      const list = (this.received.get(name) ?? []).slice(after);
-      const found = clientToken === undefined ? list[0] : list.find((reply) => reply.clientToken === clientToken);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no ${name} reply${clientToken ? ` for ${clientToken}` : ''}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  }
-}
 
 const QOS = mqtt.QoS.AtLeastOnce;
 
@@ -44,7 +15,7 @@ describe('Device Shadow conformance with the AWS IoT Device SDK v2 (iotshadow)',
   let connection: mqtt.MqttClientConnection;
   let shadow: iotshadow.IotShadowClient;
   let thingName: string;
-  const replies = new Replies();
+  const replies = new SdkReplies();
   const NAMED = 'config';
 
   beforeAll(async () => {
