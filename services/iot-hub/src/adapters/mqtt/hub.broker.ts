@@ -6,16 +6,17 @@ import { constants as cryptoConstants } from 'node:crypto';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import { Aedes, type AedesOptions, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
 import type { BearerResolver, Logger } from '@citus/kit';
-import { certificateIdFromFingerprint } from '@citus/pki';
 import type { IngestService } from '../../app/ingest.service.js';
 import type { PresenceService } from '../../app/presence.service.js';
 import type { ReservedTopicRouter } from '../../app/reserved-topic.router.js';
 import type { AccessDecider } from '../../domain/access.port.js';
 import { MAX_PAYLOAD_BYTES } from '../../domain/device.policy.js';
-import type { CertificateDirectory, Requester, ThingDirectory } from '../../domain/device-session.model.js';
+import type { CertificateDirectory, ThingDirectory } from '../../domain/device-session.model.js';
 import type { MessagePublisher, OutboundMessage } from '../../domain/message-publisher.port.js';
 import type { DisconnectReason } from '../../domain/presence.model.js';
+import { authenticateDevice, authenticatePerson, refuse, SERVER_UNAVAILABLE, type ConnectOutcome } from './connect.auth.js';
 import { guardPacketSize } from './packet-size.guard.js';
+import { coalesceWrites } from './tls-writes.js';
 import { HubSessions, type HubSession } from './hub-sessions.js';
 import { routePublish, type PublishRouting } from './publish.route.js';
 
@@ -33,12 +34,6 @@ export interface HubBrokerOptions {
   logger: Logger;
 }
 
-// CONNACK return codes of MQTT 3.1.1 (3.2.2.3); aedes maps them to MQTT 5 reason codes.
-const IDENTIFIER_REJECTED = 2;
-const SERVER_UNAVAILABLE = 3;
-const BAD_USERNAME_OR_PASSWORD = 4;
-const NOT_AUTHORIZED = 5;
-
 /** Room for the topic, packet id and MQTT 5 properties around a largest payload. */
 const MAX_REMAINING_LENGTH = MAX_PAYLOAD_BYTES + 4 * 1024;
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -48,10 +43,6 @@ const SESSION_EXPIRY_LIMIT_SECONDS = 3_600;
 const PENDING_SESSIONS_LIMIT = 100_000;
 
 type ForwardedPacket = Parameters<NonNullable<AedesOptions['authorizeForward']>>[1];
-
-function refuse(returnCode: number, message: string): AuthenticateError {
-  return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
-}
 
 /**
  * The built-in hub's MQTT side: aedes behind a TLS server that demands a client certificate from
@@ -193,89 +184,27 @@ export class HubBroker implements MessagePublisher {
     return broker;
   }
 
-  /**
-   * The certificate was already checked against the platform CA in the TLS handshake. Here it
-   * must be an active device certificate (or a claim certificate), and the policy must allow
-   * `iot:Connect` with this client id — for a device, its thing name — and publishing its will.
-   */
+  /** Opens the session a CONNECT is allowed, or refuses it with the CONNACK code that says why. */
   private authenticate(
     client: Client,
     username: string | undefined,
     password: Buffer | undefined,
     done: (error: AuthenticateError | null, success: boolean | null) => void,
   ): void {
-    const socket = client.conn as TLSSocket;
-    if (typeof socket.getPeerCertificate !== 'function') {
-      this.authenticatePerson(client, username, password, done).catch((error: unknown) => {
-        this.options.logger.error({ err: error, clientId: client.id }, 'websocket authentication failed');
-        done(refuse(SERVER_UNAVAILABLE, 'hub unavailable'), false);
-      });
-      return;
-    }
-    const peer = socket.getPeerCertificate();
-    if (!peer?.fingerprint256) return done(refuse(NOT_AUTHORIZED, 'no client certificate'), false);
-    const certificateId = certificateIdFromFingerprint(peer.fingerprint256);
-    const log = this.options.logger.child({ clientId: client.id, certificateId });
-    const requester = this.requesterOf(client.id, certificateId);
-    if (!requester) {
-      log.warn('connect refused: certificate not active');
-      return done(refuse(NOT_AUTHORIZED, 'certificate not active'), false);
-    }
-    if (!this.options.access.allows(requester, 'iot:Connect', client.id)) {
-      log.warn({ thingName: requester.thingName }, 'connect refused: client id not allowed');
-      return done(refuse(IDENTIFIER_REJECTED, 'client id not allowed for this certificate'), false);
-    }
-    const will = (client as Client & { _will?: { topic: string } })._will;
-    if (will && !this.options.access.allows(requester, 'iot:Publish', will.topic)) {
-      log.warn({ topic: will.topic }, 'connect refused: will topic not allowed');
-      return done(refuse(NOT_AUTHORIZED, 'will topic not allowed'), false);
-    }
-    const previous = this.sessions.client(client.id);
-    if (previous) this.sessions.setReason(previous, 'DUPLICATE_CLIENTID');
-    this.sessions.open(client, { ...requester, certificateId, sessionIdentifier: randomUUID(), ipAddress: socket.remoteAddress ?? '' });
-    log.info({ thingName: requester.thingName, claim: requester.claim?.templateName }, 'client connected');
-    done(null, true);
-  }
-
-  /**
-   * A WebSocket connection: the MQTT password is the person's access token and the username, when
-   * given, the slug of the workspace to act in (their default one otherwise). Tokens never travel
-   * in the URL, where proxies would log them.
-   */
-  private async authenticatePerson(
-    client: Client,
-    username: string | undefined,
-    password: Buffer | undefined,
-    done: (error: AuthenticateError | null, success: boolean | null) => void,
-  ): Promise<void> {
-    const log = this.options.logger.child({ clientId: client.id, transport: 'websocket' });
-    const people = this.options.people;
-    if (!people || !password?.length) return done(refuse(BAD_USERNAME_OR_PASSWORD, 'an access token is required as the password'), false);
-    let workspaceId: string | undefined;
-    let userId: string;
-    let expiresAt: number | undefined;
-    try {
-      const access = await people(password.toString('utf8'), username || undefined);
-      workspaceId = access.workspace?.id;
-      userId = access.userId;
-      expiresAt = access.expiresAt;
-    } catch (error) {
-      log.warn({ err: error instanceof Error ? error.message : String(error) }, 'websocket connect refused: token not accepted');
-      return done(refuse(BAD_USERNAME_OR_PASSWORD, 'access token not accepted'), false);
-    }
-    if (!workspaceId) return done(refuse(NOT_AUTHORIZED, 'no workspace to act in'), false);
-    const requester: Requester = { clientId: client.id, workspaceId, user: { userId } };
-    if (!this.options.access.allows(requester, 'iot:Connect', client.id)) {
-      log.warn('websocket connect refused: client id not allowed');
-      return done(refuse(IDENTIFIER_REJECTED, 'client id not allowed (a thing name is reserved for its device)'), false);
-    }
-    const ipAddress = (client as Client & { req?: IncomingMessage }).req?.socket.remoteAddress ?? '';
-    const previous = this.sessions.client(client.id);
-    if (previous) this.sessions.setReason(previous, 'DUPLICATE_CLIENTID');
-    this.sessions.open(client, { ...requester, sessionIdentifier: randomUUID(), ipAddress });
-    if (expiresAt !== undefined) this.endAt(client, expiresAt);
-    log.info({ userId, workspaceId }, 'person connected over websocket');
-    done(null, true);
+    const settle = (outcome: ConnectOutcome): void => {
+      if ('refusal' in outcome) return done(outcome.refusal, false);
+      const previous = this.sessions.client(client.id);
+      if (previous) this.sessions.setReason(previous, 'DUPLICATE_CLIENTID');
+      this.sessions.open(client, { ...outcome.requester, sessionIdentifier: randomUUID() });
+      if (outcome.expiresAt !== undefined) this.endAt(client, outcome.expiresAt);
+      done(null, true);
+    };
+    // A WebSocket stream has no peer certificate: a person with an access token.
+    if (typeof (client.conn as TLSSocket).getPeerCertificate === 'function') return settle(authenticateDevice(client, this.options));
+    authenticatePerson(client, username, password, this.options).then(settle, (error: unknown) => {
+      this.options.logger.error({ err: error, clientId: client.id }, 'websocket authentication failed');
+      done(refuse(SERVER_UNAVAILABLE, 'hub unavailable'), false);
+    });
   }
 
   private endAt(client: Client, expiresAt: number): void {
@@ -288,15 +217,6 @@ export class HubBroker implements MessagePublisher {
     }, delay);
     timer.unref();
     this.expiries.set(client, timer);
-  }
-
-  private requesterOf(clientId: string, certificateId: string): Requester | undefined {
-    const device = this.options.certificates.activeCertificate(certificateId);
-    if (device) return { clientId, certificateId, workspaceId: device.workspaceId, thingName: device.thingName };
-    const claim = this.options.certificates.claimCertificate?.(certificateId);
-    // A claim connection must not take over a device's session by borrowing its thing name.
-    if (!claim || this.options.things.workspaceOfThing(clientId) !== undefined) return undefined;
-    return { clientId, certificateId, workspaceId: claim.workspaceId, claim: { templateName: claim.templateName } };
   }
 
   private startSession(client: Client): void {
@@ -362,28 +282,6 @@ export class HubBroker implements MessagePublisher {
 }
 
 export type { HubSession };
-
-/**
- * aedes writes a PUBACK and the reply that follows it as separate writes, each its own TLS record
- * and system call. Corking the socket until the event loop turns once sends what one turn wrote
- * as one record (`pnpm bench hub` profiled a quarter of the hub's time in `writev`).
- */
-function coalesceWrites(socket: TLSSocket): void {
-  const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
-  let corked = false;
-  const uncork = () => {
-    corked = false;
-    if (!socket.destroyed) socket.uncork();
-  };
-  socket.write = ((...args: unknown[]) => {
-    if (!corked && !socket.destroyed) {
-      corked = true;
-      socket.cork();
-      setImmediate(uncork);
-    }
-    return write(...args);
-  }) as typeof socket.write;
-}
 
 /** Runs a hook; a synchronous throw (a store error, say) refuses the request instead of crashing. */
 function guarded(hook: () => void, refuse: (error: Error) => void): void {
