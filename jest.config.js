@@ -1,8 +1,9 @@
-// Unit and integration tests (real TLS, real SQLite files); browser and system tests have their own configs.
+// Unit and integration tests (real TLS, real SQLite files); browser, system and DynamoDB tests have their own configs.
 const workspaces = {
   contracts: 'packages/contracts',
   kit: 'packages/kit',
   sqlite: 'packages/sqlite',
+  dynamodb: 'packages/dynamodb',
   pki: 'packages/pki',
   'device-agent': 'packages/device-agent',
   portal: 'services/portal',
@@ -33,6 +34,6 @@ export const shared = {
 export default {
   ...shared,
   testMatch: ['<rootDir>/{packages,services}/*/test/**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '\\.browser\\.test\\.ts$', '\\.system\\.test\\.ts$'],
+  testPathIgnorePatterns: ['/node_modules/', '\\.browser\\.test\\.ts$', '\\.system\\.test\\.ts$', '\\.dynamodb\\.test\\.ts$'],
   testTimeout: 30_000,
 };

@@ -1,0 +1,4 @@
+export * from './client.js';
+export * from './tables.js';
+export * from './telemetry.tables.js';
+export * from './dynamodb-local.js';

@@ -1,0 +1,45 @@
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  ResourceInUseException,
+  ResourceNotFoundException,
+  waitUntilTableExists,
+  type CreateTableCommandInput,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+
+/** A table as its owner declares it; the name is completed with the installation's prefix. */
+export type TableDefinition = Omit<CreateTableCommandInput, 'TableName' | 'BillingMode' | 'ProvisionedThroughput'> & {
+  name: string;
+};
+
+export const tableName = (prefix: string, name: string): string => `${prefix}${name}`;
+
+/**
+ * Creates the tables that do not exist yet, on-demand (pay per request: no capacity to plan for a
+ * bursty device fleet), and waits until they are ACTIVE. Existing tables are left as they are:
+ * changing keys or indexes of a live table is a migration, not a start-up step.
+ */
+export async function ensureTables(client: DynamoDBClient, prefix: string, definitions: TableDefinition[]): Promise<void> {
+  for (const { name, ...definition } of definitions) {
+    const TableName = tableName(prefix, name);
+    if (await tableExists(client, TableName)) continue;
+    try {
+      await client.send(new CreateTableCommand({ ...definition, TableName, BillingMode: 'PAY_PER_REQUEST' }));
+    } catch (error) {
+      // Another instance starting at the same moment created it first.
+      if (!(error instanceof ResourceInUseException)) throw error;
+    }
+    await waitUntilTableExists({ client, maxWaitTime: 120, minDelay: 1 }, { TableName });
+  }
+}
+
+async function tableExists(client: DynamoDBClient, TableName: string): Promise<boolean> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName }));
+    return true;
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) return false;
+    throw error;
+  }
+}

@@ -1,0 +1,69 @@
+import type { TableDefinition } from './tables.js';
+
+/**
+ * The telemetry tables, shared here because more than the hub depends on their shape: the indexer
+ * reads the telemetry table's stream, and `infra/` declares the same tables for AWS.
+ */
+export const TELEMETRY_TABLE_NAMES = {
+  telemetry: 'telemetry',
+  displaced: 'telemetry-displaced',
+  deadLetters: 'telemetry-dead-letters',
+} as const;
+
+/** The index of a thing's series: all its topics in (epoch, topic) order. */
+export const TELEMETRY_BY_THING_INDEX = 'by-thing';
+
+export const TELEMETRY_TABLES: TableDefinition[] = [
+  {
+    // The original system's table: partition key `topic`, sort key `epoch` (ms).
+    name: TELEMETRY_TABLE_NAMES.telemetry,
+    AttributeDefinitions: [
+      { AttributeName: 'topic', AttributeType: 'S' },
+      { AttributeName: 'epoch', AttributeType: 'N' },
+      { AttributeName: 'thingKey', AttributeType: 'S' },
+      { AttributeName: 'seriesKey', AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: 'topic', KeyType: 'HASH' },
+      { AttributeName: 'epoch', KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        // `thingKey` is workspace + thing, so the index cannot even address another workspace's
+        // data; `seriesKey` is the zero-padded epoch then the topic, the series' (epoch, topic) order.
+        IndexName: TELEMETRY_BY_THING_INDEX,
+        KeySchema: [
+          { AttributeName: 'thingKey', KeyType: 'HASH' },
+          { AttributeName: 'seriesKey', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['payload'] },
+      },
+    ],
+    // The indexer consumes new items from the stream; the image carries everything it needs.
+    StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' },
+  },
+  {
+    // Resend markers of displaced messages: (topic, `deviceEpoch#sha256(payload)`) -> epoch.
+    name: TELEMETRY_TABLE_NAMES.displaced,
+    AttributeDefinitions: [
+      { AttributeName: 'topic', AttributeType: 'S' },
+      { AttributeName: 'resendKey', AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: 'topic', KeyType: 'HASH' },
+      { AttributeName: 'resendKey', KeyType: 'RANGE' },
+    ],
+  },
+  {
+    // Refused payloads per thing, newest last: `letterKey` is the zero-padded receive time + a tiebreak.
+    name: TELEMETRY_TABLE_NAMES.deadLetters,
+    AttributeDefinitions: [
+      { AttributeName: 'thingKey', AttributeType: 'S' },
+      { AttributeName: 'letterKey', AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: 'thingKey', KeyType: 'HASH' },
+      { AttributeName: 'letterKey', KeyType: 'RANGE' },
+    ],
+  },
+];
