@@ -15,7 +15,7 @@ function install(): void {
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
-      process.stderr.write(`\n${signal}: stopping the benchmark\n`);
+      process.stderr.write(`\n${signal}: stopping, with the child processes started here\n`);
       process.exit(130);
     });
   }
