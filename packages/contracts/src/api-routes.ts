@@ -29,6 +29,8 @@ import {
 } from './identity.schema.js';
 import { DeadLetterSummary, TelemetryStreamEvent } from './telemetry-api.schema.js';
 import { TELEMETRY_ROUTES } from './telemetry-api.routes.js';
+import { TELEMETRY_QUERY_ROUTES } from './telemetry-query.routes.js';
+import { TelemetryAggregates, TelemetryLatest } from './telemetry-query.schema.js';
 import { TelemetryPage } from './telemetry.schema.js';
 import { CancelJobRequest, CreateJobRequest, CreateJobResponse, Job, JobExecutionList, JobList } from './jobs-api.schema.js';
 import { JOBS_ROUTES } from './jobs-api.routes.js';
@@ -84,7 +86,7 @@ export const PLATFORM_ROUTES: ApiRoute[] = [
 ];
 
 /** Every route the platform serves over HTTP: the drift test checks express serves exactly these. */
-export const API_ROUTES: readonly ApiRoute[] = [...PLATFORM_ROUTES, ...IDENTITY_ROUTES, ...DEVICE_ROUTES, ...TELEMETRY_ROUTES, ...POLICY_ROUTES, ...PROVISIONING_ROUTES, ...SHADOW_ROUTES, ...JOBS_ROUTES];
+export const API_ROUTES: readonly ApiRoute[] = [...PLATFORM_ROUTES, ...IDENTITY_ROUTES, ...DEVICE_ROUTES, ...TELEMETRY_ROUTES, ...TELEMETRY_QUERY_ROUTES, ...POLICY_ROUTES, ...PROVISIONING_ROUTES, ...SHADOW_ROUTES, ...JOBS_ROUTES];
 
 /**
  * The API's named schemas, each `#/components/schemas/{name}` in the OpenAPI document. Every
@@ -118,6 +120,8 @@ export const API_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   TelemetryPage,
   DeadLetterSummary,
   TelemetryStreamEvent,
+  TelemetryAggregates,
+  TelemetryLatest,
   CreateJobRequest,
   CreateJobResponse,
   CancelJobRequest,

@@ -6,6 +6,8 @@ export * from './health.schema.js';
 export * from './identity-api.schema.js';
 export * from './device-api.schema.js';
 export * from './telemetry-api.schema.js';
+export * from './telemetry-query.schema.js';
+export * from './telemetry-query.routes.js';
 export * from './policy.schema.js';
 export * from './policy-api.routes.js';
 export * from './api-document.schema.js';

@@ -13,6 +13,8 @@ import { shadowHandlers } from './adapters/mqtt/shadow.handlers.js';
 import { SHADOW_MIGRATIONS, SqliteShadowRepository } from './adapters/sqlite/shadow.repository.js';
 import { policyRoutes } from './adapters/http/policy.routes.js';
 import { telemetryRoutes } from './adapters/http/telemetry.routes.js';
+import { telemetryQueryRoutes } from './adapters/http/telemetry-query.routes.js';
+import { SqliteTelemetryQueryRepository } from './adapters/sqlite/telemetry-query.repository.js';
 import { jobsRoutes } from './adapters/http/jobs.routes.js';
 import { jobsHandlers } from './adapters/mqtt/jobs.handlers.js';
 import { JOB_MIGRATIONS, SqliteJobRepository } from './adapters/sqlite/job.repository.js';
@@ -133,6 +135,7 @@ export function createService(ctx: IotHubContext): IotHubService {
     handleUpgrade: mqttOverWebSocket(() => broker),
     apiRoutes: Router().use(
       telemetryRoutes(repository, ctx.things, ctx.events, ctx.authenticate),
+      telemetryQueryRoutes(new SqliteTelemetryQueryRepository(db), ctx.things, ctx.authenticate),
       policyRoutes(policies, ctx.authenticate),
       shadowRoutes(shadows, ctx.things, ctx.authenticate),
       provisioning.routes,
