@@ -1,0 +1,4 @@
+export * from './device-policy.js';
+export * from './iot.errors.js';
+export * from './iot-control-plane.js';
+export * from './telemetry-rule.js';

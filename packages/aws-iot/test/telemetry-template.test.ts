@@ -1,0 +1,132 @@
+import { readFileSync } from 'node:fs';
+import { TELEMETRY_TABLES } from '@citus/dynamodb';
+import { parse } from 'yaml';
+import { DEFAULT_DEVICE_POLICY } from '../../../services/iot-hub/src/domain/policy/default-policies.js';
+import { renderPolicyDocument } from '../src/device-policy.js';
+import { TELEMETRY_TOPIC_FILTERS, telemetryRuleSql } from '../src/telemetry-rule.js';
+
+interface Resource {
+  Type: string;
+  Properties: Record<string, unknown>;
+}
+interface Template {
+  Parameters: Record<string, unknown>;
+  Resources: Record<string, Resource>;
+  Outputs: Record<string, { Value: unknown }>;
+}
+
+const template = parse(readFileSync(new URL('../../../infra/aws/telemetry.yaml', import.meta.url), 'utf8')) as Template;
+const resources = template.Resources;
+function props(name: string): Record<string, unknown> {
+  const resource = resources[name];
+  if (!resource) throw new Error(`the template declares no ${name}`);
+  return resource.Properties;
+}
+const ACCOUNT = { partition: 'aws', region: 'eu-west-1', accountId: '123456789012' };
+
+/** Resolves the pseudo parameters of an `Fn::Sub` string the way CloudFormation would. */
+function substitute(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(substitute);
+  if (value && typeof value === 'object' && 'Fn::Sub' in value) {
+    return (value['Fn::Sub'] as string)
+      .replaceAll('${AWS::Partition}', ACCOUNT.partition)
+      .replaceAll('${AWS::Region}', ACCOUNT.region)
+      .replaceAll('${AWS::AccountId}', ACCOUNT.accountId)
+      .replaceAll('${!', '${');
+  }
+  return value;
+}
+
+/** Every `Ref` and `Fn::GetAtt` target in a part of the template. */
+function references(node: unknown): string[] {
+  if (Array.isArray(node)) return node.flatMap(references);
+  if (!node || typeof node !== 'object') return [];
+  const found: string[] = [];
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'Ref') found.push(value as string);
+    else if (key === 'Fn::GetAtt') found.push((value as [string, string])[0]);
+    else found.push(...references(value));
+  }
+  return found;
+}
+
+describe('infra/aws/telemetry.yaml', () => {
+  it('declares the tables of @citus/dynamodb with the same names, keys, index and stream', () => {
+    const tables = Object.values(resources).filter((resource) => resource.Type === 'AWS::DynamoDB::Table');
+    expect(tables).toHaveLength(TELEMETRY_TABLES.length);
+    for (const { name, AttributeDefinitions, KeySchema, GlobalSecondaryIndexes, StreamSpecification } of TELEMETRY_TABLES) {
+      const table = tables.find((candidate) => (candidate.Properties.TableName as { 'Fn::Sub': string })['Fn::Sub'] === `\${TablePrefix}${name}`);
+      expect(table).toBeDefined();
+      expect(table?.Properties).toMatchObject({ BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions, KeySchema });
+      expect(table?.Properties.GlobalSecondaryIndexes).toEqual(GlobalSecondaryIndexes);
+      // CloudFormation's stream specification has no StreamEnabled: declaring it enables it.
+      expect(table?.Properties.StreamSpecification).toEqual(
+        StreamSpecification ? { StreamViewType: StreamSpecification.StreamViewType } : undefined,
+      );
+    }
+  });
+
+  it('keys the telemetry table by topic and epoch, streams new images and expires items by expiresAt', () => {
+    expect(props('TelemetryTable')).toMatchObject({
+      KeySchema: [
+        { AttributeName: 'topic', KeyType: 'HASH' },
+        { AttributeName: 'epoch', KeyType: 'RANGE' },
+      ],
+      StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+    expect(resources.TelemetryTable).toMatchObject({ DeletionPolicy: 'Retain' });
+  });
+
+  it('writes both telemetry topic forms into the telemetry table through the rule role', () => {
+    const rules = [props('TelemetryRule'), props('TelemetryStreamRule')].map((rule) => rule.TopicRulePayload);
+    expect(rules.map((rule) => (rule as { Sql: string }).Sql)).toEqual([
+      telemetryRuleSql(TELEMETRY_TOPIC_FILTERS.thing),
+      telemetryRuleSql(TELEMETRY_TOPIC_FILTERS.stream),
+    ]);
+    for (const rule of rules) {
+      expect(rule).toMatchObject({
+        AwsIotSqlVersion: '2016-03-23',
+        RuleDisabled: false,
+        Actions: [{ DynamoDBv2: { RoleArn: { 'Fn::GetAtt': ['TelemetryRuleRole', 'Arn'] }, PutItem: { TableName: { Ref: 'TelemetryTable' } } } }],
+        ErrorAction: { CloudwatchLogs: { LogGroupName: { Ref: 'TelemetryRuleErrorLogGroup' }, RoleArn: { 'Fn::GetAtt': ['TelemetryRuleRole', 'Arn'] } } },
+      });
+    }
+  });
+
+  it('lets the rule role, assumed only by AWS IoT for this account, put items into the telemetry table and nothing more', () => {
+    const role = props('TelemetryRuleRole') as {
+      AssumeRolePolicyDocument: { Statement: unknown[] };
+      Policies: Array<{ PolicyDocument: { Statement: Array<{ Action: unknown; Resource: unknown }> } }>;
+    };
+    expect(role.AssumeRolePolicyDocument.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'iot.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      },
+    ]);
+    const statements = role.Policies.flatMap((policy) => policy.PolicyDocument.Statement);
+    expect(statements.map(({ Action, Resource }) => ({ Action, Resource }))).toEqual([
+      { Action: 'dynamodb:PutItem', Resource: { 'Fn::GetAtt': ['TelemetryTable', 'Arn'] } },
+      { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': ['TelemetryRuleErrorLogGroup', 'Arn'] } },
+    ]);
+  });
+
+  it("holds the hub's default device policy, pinned to the stack's account and region", () => {
+    const document = props('DevicePolicy').PolicyDocument as { Version: string; Statement: Array<Record<string, unknown>> };
+    const resolved = { ...document, Statement: document.Statement.map((statement) => ({ ...statement, Resource: substitute(statement.Resource) })) };
+    expect(resolved).toEqual(renderPolicyDocument(DEFAULT_DEVICE_POLICY, ACCOUNT));
+    expect(resolved.Statement[0]?.Resource).toBe('arn:aws:iot:eu-west-1:123456789012:client/${iot:Connection.Thing.ThingName}');
+  });
+
+  it('refers only to resources and parameters it declares, and outputs what the services need', () => {
+    const declared = new Set([...Object.keys(resources), ...Object.keys(template.Parameters), 'AWS::AccountId']);
+    expect(references(template).filter((name) => !declared.has(name))).toEqual([]);
+    expect(Object.keys(template.Outputs)).toEqual(
+      expect.arrayContaining(['TelemetryTableName', 'TelemetryStreamArn', 'TelemetryRuleRoleArn', 'DevicePolicyName']),
+    );
+    expect(template.Outputs.TelemetryStreamArn?.Value).toEqual({ 'Fn::GetAtt': ['TelemetryTable', 'StreamArn'] });
+  });
+});
