@@ -4,6 +4,7 @@ const workspaces = {
   kit: 'packages/kit',
   sqlite: 'packages/sqlite',
   dynamodb: 'packages/dynamodb',
+  'aws-iot': 'packages/aws-iot',
   pki: 'packages/pki',
   'device-agent': 'packages/device-agent',
   portal: 'services/portal',
