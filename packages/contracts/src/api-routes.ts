@@ -43,6 +43,8 @@ import {
 } from './provisioning-api.schema.js';
 import { PROVISIONING_ROUTES } from './provisioning-api.routes.js';
 import { POLICY_ROUTES } from './policy-api.routes.js';
+import { RETENTION_ROUTES } from './retention.routes.js';
+import { RetentionSetting, RetentionUpdateRequest } from './retention.schema.js';
 import { CreatePolicyRequest, Policy, PolicyDocument, PolicyList, UpdatePolicyRequest } from './policy.schema.js';
 
 import { SHADOW_ROUTES } from './shadow-api.routes.js';
@@ -86,7 +88,7 @@ export const PLATFORM_ROUTES: ApiRoute[] = [
 ];
 
 /** Every route the platform serves over HTTP: the drift test checks express serves exactly these. */
-export const API_ROUTES: readonly ApiRoute[] = [...PLATFORM_ROUTES, ...IDENTITY_ROUTES, ...DEVICE_ROUTES, ...TELEMETRY_ROUTES, ...TELEMETRY_QUERY_ROUTES, ...POLICY_ROUTES, ...PROVISIONING_ROUTES, ...SHADOW_ROUTES, ...JOBS_ROUTES];
+export const API_ROUTES: readonly ApiRoute[] = [...PLATFORM_ROUTES, ...IDENTITY_ROUTES, ...DEVICE_ROUTES, ...TELEMETRY_ROUTES, ...RETENTION_ROUTES, ...TELEMETRY_QUERY_ROUTES, ...POLICY_ROUTES, ...PROVISIONING_ROUTES, ...SHADOW_ROUTES, ...JOBS_ROUTES];
 
 /**
  * The API's named schemas, each `#/components/schemas/{name}` in the OpenAPI document. Every
@@ -120,6 +122,8 @@ export const API_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   TelemetryPage,
   DeadLetterSummary,
   TelemetryStreamEvent,
+  RetentionUpdateRequest,
+  RetentionSetting,
   TelemetryAggregates,
   TelemetryLatest,
   CreateJobRequest,

@@ -24,3 +24,5 @@ export * from './shadow-api.routes.js';
 export * from './jobs.schema.js';
 export * from './jobs-api.schema.js';
 export * from './jobs-api.routes.js';
+export * from './retention.schema.js';
+export * from './retention.routes.js';

@@ -38,7 +38,12 @@ export function openDatabase(file: string, options: OpenOptions): SqliteDatabase
   return db;
 }
 
-function migrate(db: SqliteDatabase, module: string, migrations: Migration[]): void {
+/**
+ * Applies a module's pending migrations to an open database, one transaction each. `openDatabase`
+ * calls it for the module that owns the file; a module that keeps its tables in another's file
+ * (and must see that module's tables, e.g. to index them) calls it on that file's handle.
+ */
+export function migrate(db: SqliteDatabase, module: string, migrations: Migration[]): void {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     module TEXT NOT NULL, version INTEGER NOT NULL, applied_at TEXT NOT NULL,
     PRIMARY KEY (module, version))`);

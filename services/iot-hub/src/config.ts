@@ -30,6 +30,8 @@ export const IotHubConfig = z
       .max(200)
       .regex(/^[a-zA-Z0-9_.-]*$/, 'letters, digits, _ . - (DynamoDB table name characters)')
       .default(''),
+    /** How often expired telemetry and dead letters are deleted, for workspaces with a retention period. */
+    CITUS_RETENTION_SWEEP_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   })
   .superRefine((config, context) => {
     if (config.CITUS_TELEMETRY_STORE !== 'dynamodb') return;

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { BearerResolver, Service, ServiceContext } from '@citus/kit';
 import type { EmbeddedCertificateAuthority } from '@citus/pki';
 import { Router } from 'express';
-import { openDatabase } from '@citus/sqlite';
+import { migrate, openDatabase } from '@citus/sqlite';
 import { IngestService } from './app/ingest.service.js';
 import { PolicyService } from './app/policy.service.js';
 import { PresenceService } from './app/presence.service.js';
@@ -25,6 +25,9 @@ import { mqttOverWebSocket } from './adapters/mqtt/websocket.listener.js';
 import { CONNECTIVITY_MIGRATIONS, SqliteConnectivityRepository } from './adapters/sqlite/connectivity.repository.js';
 import { POLICY_MIGRATIONS, SqlitePolicyRepository } from './adapters/sqlite/policy.repository.js';
 import { SqliteTelemetryRepository, TELEMETRY_MIGRATIONS } from './adapters/sqlite/telemetry.repository.js';
+import { RETENTION_MIGRATIONS, SqliteRetentionRepository } from './adapters/sqlite/retention.repository.js';
+import { retentionRoutes } from './adapters/http/retention.routes.js';
+import { RetentionService } from './app/retention.service.js';
 import type { IotHubConfig } from './config.js';
 import type { AccessDecider } from './domain/access.port.js';
 import { hubAccess } from './domain/workspace-boundary.access.js';
@@ -63,6 +66,11 @@ export function createService(ctx: IotHubContext): IotHubService {
   const logger = ctx.logger.child({ module: 'iot-hub' });
   const db = openDatabase(join(ctx.dataDir, 'telemetry.db'), { module: 'iot-hub', migrations: TELEMETRY_MIGRATIONS });
   const repository = new SqliteTelemetryRepository(db);
+  // Retention deletes from the telemetry tables, so its own table and index live in the same file.
+  migrate(db, 'retention', RETENTION_MIGRATIONS);
+  const retention = new RetentionService(new SqliteRetentionRepository(db), logger.child({ component: 'retention' }), {
+    sweepSeconds: ctx.config.CITUS_RETENTION_SWEEP_SECONDS,
+  });
   const ingest = new IngestService(repository, ctx.events, logger);
   let boundPort = ctx.config.MQTT_TLS_PORT;
   let broker: HubBroker | undefined;
@@ -124,6 +132,8 @@ export function createService(ctx: IotHubContext): IotHubService {
     db.close();
     presenceDb.close();
   });
+  // Registered after the store, so it runs before it: no sweep chunk starts once the file closes.
+  ctx.shutdown.add('retention sweeper', () => retention.stop());
 
   return {
     name: 'iot-hub',
@@ -136,6 +146,7 @@ export function createService(ctx: IotHubContext): IotHubService {
     apiRoutes: Router().use(
       telemetryRoutes(repository, ctx.things, ctx.events, ctx.authenticate),
       telemetryQueryRoutes(new SqliteTelemetryQueryRepository(db), ctx.things, ctx.authenticate),
+      retentionRoutes(retention, ctx.authenticate),
       policyRoutes(policies, ctx.authenticate),
       shadowRoutes(shadows, ctx.things, ctx.authenticate),
       provisioning.routes,
@@ -159,6 +170,7 @@ export function createService(ctx: IotHubContext): IotHubService {
       boundPort = await broker.listen(ctx.config.MQTT_TLS_PORT, ctx.config.MQTT_HOST);
       ctx.shutdown.add('mqtt broker', () => broker?.close());
       jobs.start();
+      retention.start();
       setReady(true);
       logger.info({ port: boundPort }, 'MQTT over TLS listening');
     },
