@@ -10,6 +10,7 @@ const workspaces = {
   portal: 'services/portal',
   'device-lifecycle': 'services/device-lifecycle',
   'iot-hub': 'services/iot-hub',
+  indexer: 'services/indexer',
   embedded: 'services/embedded',
 };
 
