@@ -29,7 +29,8 @@ describe('the telemetry query API', () => {
     valve = await declareAndActivate(admin, 'Valve');
     const other = await declareAndActivate(elsewhere, 'Their pump');
     otherThing = other.device.thingName;
-    t0 = Math.floor((Date.now() - 60 * MINUTE) / (5 * MINUTE)) * 5 * MINUTE;
+    // Aligned to 10 minutes, so buckets of 1, 2 and 5 minutes all start at t0.
+    t0 = Math.floor((Date.now() - 60 * MINUTE) / (10 * MINUTE)) * 10 * MINUTE;
     const p = `telemetry/${pump.device.thingName}`;
     await publish(pump, [
       [p, { '@timestamp': t0 + 1_000, value: 3, env: { temp: 20 } }],
