@@ -171,6 +171,21 @@ describe('StreamsChangeFeed on DynamoDB Local', () => {
     expect(keysOf(handled)).toEqual(written);
   });
 
+  it('saves no checkpoint for a batch whose handle never succeeded: the next run gets it again', async () => {
+    const written = await putSeries(['boiler-1'], 5);
+    let attempts = 0;
+    const failing = start(async () => {
+      attempts++;
+      throw new Error('index unavailable');
+    });
+    await waitFor(() => attempts >= 2, 'a retried batch');
+    await failing.stop();
+    const batches: ChangeBatch[] = [];
+    start(async (batch) => void batches.push(batch));
+    await waitFor(() => keysOf(batches).length >= written.length, 'every record');
+    expect(keysOf(batches)).toEqual(written);
+  });
+
   it('stop() waits for the batch in hand and saves its checkpoint', async () => {
     await putSeries(['boiler-1'], 3);
     let release: () => void = () => undefined;
