@@ -31,6 +31,7 @@ export interface FeedSubscription {
  * Delivers every change at least once, in order within a partition, and saves the consumer's
  * position (through a `CheckpointStore`) only after `handle` resolved for a batch: a crash
  * replays, it never skips. A rejected `handle` is retried with back-off; the feed does not move on.
+ * `handle` may run for several partitions at once, but never twice at once for one partition.
  */
 export interface ChangeFeed {
   start(consumer: string, handle: (batch: ChangeBatch) => Promise<void>): FeedSubscription;
