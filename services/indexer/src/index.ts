@@ -4,3 +4,7 @@ export { StreamsChangeFeed, type StreamsChangeFeedOptions } from './adapters/dyn
 export { CHECKPOINT_TABLE, DynamoCheckpointStore, ensureCheckpointTable } from './adapters/dynamodb/checkpoint.store.js';
 export { CHECKPOINT_MIGRATIONS, CHECKPOINT_MODULE, SqliteCheckpointStore } from './adapters/sqlite/checkpoint.store.js';
 export { readableShards, type ShardInfo } from './domain/shard-order.rules.js';
+export { FtsSearchIndex } from './adapters/sqlite/fts.search-index.js';
+export { ElasticSearchIndex, type ElasticSearchIndexOptions } from './adapters/elasticsearch/elastic.search-index.js';
+export { SearchIndexError } from './adapters/elasticsearch/search-index.errors.js';
+export { toDocument, toDocuments } from './app/telemetry-documents.js';
