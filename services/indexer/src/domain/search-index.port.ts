@@ -1,4 +1,4 @@
-/** A telemetry message as the search index keeps it; `id` is `topic` + `epoch`, so a rewrite is idempotent. */
+/** A telemetry message as the search index keeps it; `id` is `topic` + `epoch`, unique within a workspace, so a rewrite is idempotent. */
 export interface TelemetryDocument {
   id: string;
   workspaceId: string;
