@@ -97,7 +97,11 @@ describe('the platform process', () => {
           () => undefined,
         ),
       );
-      await new Promise((resolve) => setTimeout(resolve, 30));
+      // Stop once the first acknowledgements are in, with most of the 2,000 still in flight: on a
+      // loaded machine a fixed short wait could stop before any write was acknowledged.
+      for (const deadline = Date.now() + 5_000; acknowledged === 0 && Date.now() < deadline; ) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
       await platform.stop();
       client.end(true);
       await Promise.race([Promise.all(sends), new Promise((resolve) => setTimeout(resolve, 500))]);
