@@ -26,3 +26,5 @@ export * from './jobs-api.schema.js';
 export * from './jobs-api.routes.js';
 export * from './retention.schema.js';
 export * from './retention.routes.js';
+export * from './search.schema.js';
+export * from './search.routes.js';

@@ -12,6 +12,8 @@ export interface PlatformEvents {
   'certificate.revoked': { thingName: string; certificateId: string };
   /** A thing left the device registry (after its certificates were revoked): what belongs to it goes too. */
   'thing.deleted': { workspaceId: string; thingName: string };
+  /** A device was declared, registered, updated or activated: what search shows of it may have changed. */
+  'device.changed': { workspaceId: string; thingName: string; name: string; type: string | null; location: string | null };
   'telemetry.stored': { workspaceId: string; thingName: string; items: TelemetryItem[] };
   /** The process is shutting down: long-lived responses (event streams) should end now. */
   'platform.stopping': Record<string, never>;

@@ -42,7 +42,7 @@ export function createService(ctx: DeviceLifecycleContext): DeviceLifecycleServi
   return {
     name: 'device-lifecycle',
     devices,
-    provisioning: new DeviceProvisioningService(repository),
+    provisioning: new DeviceProvisioningService(repository, ctx.events),
     apiRoutes: deviceRoutes(devices, ctx.authenticate, ctx.ca.certificatePem, ctx.connectivity),
   };
 }

@@ -14,14 +14,18 @@ describe('DeviceProvisioningService', () => {
 
   beforeEach(async () => {
     fixture = await deviceFixture();
-    provisioning = new DeviceProvisioningService(new SqliteDeviceRepository(fixture.db));
+    provisioning = new DeviceProvisioningService(new SqliteDeviceRepository(fixture.db), fixture.events);
   });
   afterEach(() => fixture.destroy());
   afterAll(() => removeTestCa());
 
   it('creates an active device whose certificate the hub accepts at once', async () => {
+    const changed: unknown[] = [];
+    fixture.events.on('device.changed', (event) => void changed.push(event));
     const thing = await signed('sensor-A1');
     const outcome = provisioning.register(thing);
+    // The search index learns of the new device from this event.
+    expect(changed).toEqual([{ workspaceId: 'ws_factory', thingName: 'sensor-A1', name: 'sensor-A1', type: null, location: null }]);
     expect(outcome).toEqual({ registered: true, deviceId: expect.stringMatching(/^dev_[0-9a-f]{24}$/) });
     expect(fixture.service.activeCertificate(thing.certificateId)).toEqual({ thingName: 'sensor-A1', workspaceId: 'ws_factory' });
     expect(fixture.service.list('ws_factory')).toEqual([

@@ -8,3 +8,5 @@ export { FtsSearchIndex } from './adapters/sqlite/fts.search-index.js';
 export { ElasticSearchIndex, type ElasticSearchIndexOptions } from './adapters/elasticsearch/elastic.search-index.js';
 export { SearchIndexError } from './adapters/elasticsearch/search-index.errors.js';
 export { toDocument, toDocuments } from './app/telemetry-documents.js';
+export { IndexerService, SEARCH_CONSUMER, type IndexerStats } from './app/indexer.service.js';
+export { IndexerConfig } from './config.js';

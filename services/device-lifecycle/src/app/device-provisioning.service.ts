@@ -1,5 +1,5 @@
 import { ThingName } from '@citus/contracts';
-import { newId } from '@citus/kit';
+import { type EventBus, newId } from '@citus/kit';
 import type { CertificateRecord, DeviceRecord, DeviceRepository } from '../domain/device.model.js';
 
 /** A certificate the hub signed during fleet provisioning, with the thing RegisterThing names. */
@@ -24,6 +24,7 @@ export class DeviceProvisioningService {
 
   constructor(
     private readonly devices: DeviceRepository,
+    private readonly events: EventBus,
     now?: () => Date,
   ) {
     this.now = now ?? (() => new Date());
@@ -61,6 +62,8 @@ export class DeviceProvisioningService {
     };
     // Two racing registrations of one name: the unique index decides, and the loser is told so.
     if (!this.devices.insertActivated(device, certificate)) return { registered: false, reason: 'thing-name-taken' };
+    const { workspaceId, thingName, name, type, location } = device;
+    this.events.emit('device.changed', { workspaceId, thingName, name, type, location });
     return { registered: true, deviceId: device.id };
   }
 }

@@ -59,6 +59,7 @@ export class DeviceService {
     };
     const { code, activation } = this.newActivation(device.id);
     this.devices.insert(device, activation);
+    this.announceChanged(device);
     return { ...device, activationCode: code, activationExpiresAt: activation.expiresAt };
   }
 
@@ -75,6 +76,7 @@ export class DeviceService {
   update(workspaceId: string, id: string, patch: UpdateDeviceRequest): Device {
     const device = this.devices.update(workspaceId, id, patch, this.now().toISOString());
     if (!device) throw notFound('device');
+    this.announceChanged(device);
     return device;
   }
 
@@ -137,6 +139,7 @@ export class DeviceService {
       revokedAt: null,
     };
     if (!this.devices.completeActivation(deviceId, activation.codeHash, certificate, at)) throw invalidCode();
+    this.announceChanged(device);
     return {
       thingName: device.thingName,
       certificateId: certificate.id,
@@ -172,6 +175,10 @@ export class DeviceService {
     const code = newActivationCode();
     const expiresAt = new Date(this.now().getTime() + this.options.activationTtlMs).toISOString();
     return { code, activation: { deviceId, codeHash: hashActivationCode(code), expiresAt, failedAttempts: 0 } };
+  }
+
+  private announceChanged({ workspaceId, thingName, name, type, location }: Pick<DeviceRecord, 'workspaceId' | 'thingName' | 'name' | 'type' | 'location'>): void {
+    this.events.emit('device.changed', { workspaceId, thingName, name, type, location });
   }
 
   private announceRevoked(thingName: string, certificateIds: string[]): void {

@@ -30,6 +30,8 @@ export interface DeviceFixture {
   service: DeviceService;
   db: SqliteDatabase;
   ca: EmbeddedCertificateAuthority;
+  /** The bus the services announce on; for services built beside the fixture's. */
+  events: EventBus;
   /** Every `certificate.revoked` event emitted so far. */
   revoked: Array<PlatformEvents['certificate.revoked']>;
   /** Every `certificate.revoked` and `thing.deleted` event, in the order emitted. */
@@ -80,6 +82,7 @@ export async function deviceFixture(): Promise<DeviceFixture> {
     service,
     db,
     ca,
+    events,
     revoked,
     announced,
     advance: (ms) => {
