@@ -8,5 +8,7 @@ export { FtsSearchIndex } from './adapters/sqlite/fts.search-index.js';
 export { ElasticSearchIndex, type ElasticSearchIndexOptions } from './adapters/elasticsearch/elastic.search-index.js';
 export { SearchIndexError } from './adapters/elasticsearch/search-index.errors.js';
 export { toDocument, toDocuments } from './app/telemetry-documents.js';
+export { SqliteChangeFeed, TELEMETRY_PARTITION, type SqliteChangeFeedOptions } from './adapters/sqlite/sqlite.change-feed.js';
 export { IndexerService, SEARCH_CONSUMER, type IndexerStats } from './app/indexer.service.js';
+export { createService, type IndexerContext, type IndexerModule } from './service.js';
 export { IndexerConfig } from './config.js';

@@ -39,6 +39,19 @@ export const TELEMETRY_MIGRATIONS: Migration[] = [
       );
       CREATE INDEX dead_letters_by_thing ON dead_letters (workspace_id, thing_name, id);`,
   },
+  {
+    version: 2,
+    sql: `
+      -- The embedded change feed (the indexer reads it): one row per stored record, written in the
+      -- record's transaction. AUTOINCREMENT so a seq is never reused, even once trimming has emptied
+      -- the table, since consumers checkpoint by seq. No index on at: trimming walks seq order.
+      CREATE TABLE telemetry_changes (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        topic TEXT NOT NULL,
+        epoch INTEGER NOT NULL,
+        at INTEGER NOT NULL
+      );`,
+  },
 ];
 
 /**
@@ -61,6 +74,7 @@ export class SqliteTelemetryRepository implements TelemetryRepository {
         `INSERT OR IGNORE INTO telemetry (topic, epoch, thing_name, workspace_id, payload, received_at, device_epoch)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
       ),
+      change: db.prepare('INSERT INTO telemetry_changes (topic, epoch, at) VALUES (?, ?, ?)'),
       payloadAt: db.prepare('SELECT payload FROM telemetry WHERE topic = ? AND epoch = ?').pluck(),
       displacedCopy: db
         .prepare(
@@ -161,17 +175,16 @@ export class SqliteTelemetryRepository implements TelemetryRepository {
     for (const [known, last] of this.lastEpoch) if (last < now) this.lastEpoch.delete(known);
   }
 
+  /**
+   * Runs inside `write`'s transaction, so a committed record always has its change row (and an
+   * acknowledged message both). Only an actual insert logs a change: duplicates and dead letters don't.
+   */
   private insert(record: TelemetryRecord, epoch: number): boolean {
-    return (
-      this.sql.insert.run(
-        record.topic,
-        epoch,
-        record.thingName,
-        record.workspaceId,
-        record.payload,
-        record.receivedAt,
-        record.deviceEpoch ?? null,
-      ).changes === 1
-    );
+    const { topic, receivedAt } = record;
+    const stored =
+      this.sql.insert.run(topic, epoch, record.thingName, record.workspaceId, record.payload, receivedAt, record.deviceEpoch ?? null)
+        .changes === 1;
+    if (stored) this.sql.change.run(topic, epoch, receivedAt);
+    return stored;
   }
 }
