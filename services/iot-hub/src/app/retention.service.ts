@@ -3,6 +3,8 @@ import type { RetentionSetting, RetentionSweep } from '@citus/contracts';
 import type { Logger } from '@citus/kit';
 
 const DAY_MS = 86_400_000;
+/** How long the change log keeps a change, whatever the workspace periods: DynamoDB Streams' 24 h. */
+export const CHANGE_RETENTION_MS = DAY_MS;
 
 export interface RetentionPeriod {
   workspaceId: string;
@@ -25,6 +27,8 @@ export interface RetentionRepository {
   setPeriod(workspaceId: string, days: number | null, now: number): void;
   deleteExpiredTelemetry(workspaceId: string, before: number, limit: number, resumeAt?: string): ExpiredChunk;
   deleteExpiredDeadLetters(workspaceId: string, before: number, limit: number): number;
+  /** Up to `limit` of the oldest change-log rows, those logged before `before`; returns how many. */
+  deleteOldChanges(before: number, limit: number): number;
 }
 
 export interface RetentionOptions {
@@ -82,12 +86,13 @@ export class RetentionService {
     this.timer = undefined;
   }
 
-  /** One sweep of every workspace that has a period. */
+  /** One sweep of every workspace that has a period, then of the change log. */
   async sweep(): Promise<void> {
     for (const period of this.repository.periods()) {
       if (this.stopped) return;
       await this.sweepWorkspace(period);
     }
+    await this.trimChanges();
   }
 
   private schedule(): void {
@@ -128,6 +133,22 @@ export class RetentionService {
       await yieldToEventLoop();
     }
     return { deleted };
+  }
+
+  /**
+   * The change log is trimmed here rather than by a sweeper of its own: it lives in the same file,
+   * and one sweeper keeps every retention delete on the same chunk-and-yield schedule as ingest.
+   */
+  private async trimChanges(): Promise<void> {
+    const before = this.now() - CHANGE_RETENTION_MS;
+    let deleted = 0;
+    for (let chunks = 0; chunks < this.maxChunks && !this.stopped; chunks++) {
+      const count = this.repository.deleteOldChanges(before, this.chunkSize);
+      deleted += count;
+      await yieldToEventLoop();
+      if (count < this.chunkSize) break;
+    }
+    if (deleted > 0) this.logger.debug({ before, deleted }, 'retention sweep trimmed the change log');
   }
 
   /** Dead letters have a budget of their own, so a long telemetry backlog cannot starve them. */

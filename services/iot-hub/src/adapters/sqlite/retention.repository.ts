@@ -48,6 +48,12 @@ export class SqliteRetentionRepository implements RetentionRepository {
            SELECT topic, epoch FROM telemetry WHERE workspace_id = ? AND thing_name = ? AND epoch < ?
            ORDER BY epoch LIMIT ?)`,
       ),
+      // Only the oldest `limit` rows by seq are looked at, so a sweep with nothing to trim reads no
+      // more than a chunk; receive times grow with seq, bar a clock stepped back, which delays a trim.
+      deleteChanges: db.prepare(
+        `DELETE FROM telemetry_changes WHERE seq IN (
+           SELECT seq FROM telemetry_changes ORDER BY seq LIMIT ?) AND at < ?`,
+      ),
       deleteDeadLetters: db.prepare(
         `DELETE FROM dead_letters WHERE id IN (
            SELECT id FROM dead_letters WHERE workspace_id = ? AND received_at < ? LIMIT ?)`,
@@ -85,6 +91,11 @@ export class SqliteRetentionRepository implements RetentionRepository {
       }
       return { deleted };
     })();
+  }
+
+  /** One transaction: of the `limit` oldest change-log rows, those logged before `before`. */
+  deleteOldChanges(before: number, limit: number): number {
+    return this.sql.deleteChanges.run(limit, before).changes;
   }
 
   /** One transaction: up to `limit` dead letters of the workspace received before `before`. */
