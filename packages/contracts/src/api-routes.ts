@@ -48,6 +48,8 @@ import { RetentionSetting, RetentionUpdateRequest } from './retention.schema.js'
 import { CreatePolicyRequest, Policy, PolicyDocument, PolicyList, UpdatePolicyRequest } from './policy.schema.js';
 
 import { SHADOW_ROUTES } from './shadow-api.routes.js';
+import { SEARCH_ROUTES } from './search.routes.js';
+import { SearchResults } from './search.schema.js';
 import { ShadowDeleteAccepted, ShadowDocument, ShadowUpdateAccepted, ShadowUpdateRequest } from './shadow.schema.js';
 
 /** Health and the API's own descriptions. */
@@ -88,7 +90,7 @@ export const PLATFORM_ROUTES: ApiRoute[] = [
 ];
 
 /** Every route the platform serves over HTTP: the drift test checks express serves exactly these. */
-export const API_ROUTES: readonly ApiRoute[] = [...PLATFORM_ROUTES, ...IDENTITY_ROUTES, ...DEVICE_ROUTES, ...TELEMETRY_ROUTES, ...RETENTION_ROUTES, ...TELEMETRY_QUERY_ROUTES, ...POLICY_ROUTES, ...PROVISIONING_ROUTES, ...SHADOW_ROUTES, ...JOBS_ROUTES];
+export const API_ROUTES: readonly ApiRoute[] = [...PLATFORM_ROUTES, ...IDENTITY_ROUTES, ...DEVICE_ROUTES, ...TELEMETRY_ROUTES, ...RETENTION_ROUTES, ...TELEMETRY_QUERY_ROUTES, ...POLICY_ROUTES, ...PROVISIONING_ROUTES, ...SHADOW_ROUTES, ...JOBS_ROUTES, ...SEARCH_ROUTES];
 
 /**
  * The API's named schemas, each `#/components/schemas/{name}` in the OpenAPI document. Every
@@ -146,6 +148,7 @@ export const API_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   ProvisioningTemplateList,
   IssuedClaimCertificate,
   ClaimCertificate,
+  SearchResults,
 };
 
 /** The route that serves `method` and an OpenAPI-form `path`, if any. */

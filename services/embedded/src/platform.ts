@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { buildAsyncApiDocument, buildOpenApiDocument } from '@citus/contracts';
 import { createService as createDeviceLifecycle, DeviceLifecycleConfig } from '@citus/device-lifecycle';
+import { createService as createIndexer, IndexerConfig } from '@citus/indexer';
 import { createService as createIotHub, IotHubConfig } from '@citus/iot-hub';
 import {
   ConfigError,
@@ -55,6 +56,7 @@ export function loadConfig(env: NodeJS.ProcessEnv) {
     portal: parse(() => parseConfig(PortalConfig, env)),
     devices: parse(() => parseConfig(DeviceLifecycleConfig, env)),
     hub: parse(() => parseConfig(IotHubConfig, env)),
+    indexer: parse(() => parseConfig(IndexerConfig, env)),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config as { [K in keyof typeof config]: NonNullable<(typeof config)[K]> };
@@ -113,7 +115,9 @@ async function launch(base: Base, config: ReturnType<typeof loadConfig>): Promis
     mqttPort: () => hub.mqttPort(),
     connectivity: { connectivityOf: (thingName) => hub.presence.connectivityOf(thingName) },
   });
-  const services: Service[] = [portal, devices, hub];
+  // After the hub: services start in this order, and the indexer reads the tables the hub creates.
+  const indexer = createIndexer({ ...ctx, config: config.indexer });
+  const services: Service[] = [portal, devices, hub, indexer];
 
   const app = createHttpApp({ logger: log });
   app.get('/healthz', (_req, res) => {

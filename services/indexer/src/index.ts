@@ -10,4 +10,5 @@ export { SearchIndexError } from './adapters/elasticsearch/search-index.errors.j
 export { toDocument, toDocuments } from './app/telemetry-documents.js';
 export { SqliteChangeFeed, TELEMETRY_PARTITION, type SqliteChangeFeedOptions } from './adapters/sqlite/sqlite.change-feed.js';
 export { IndexerService, SEARCH_CONSUMER, type IndexerStats } from './app/indexer.service.js';
+export { createService, type IndexerContext, type IndexerModule } from './service.js';
 export { IndexerConfig } from './config.js';
