@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Logger } from '@citus/kit';
 import type { SqliteDatabase, SqliteStatement } from '@citus/sqlite';
 import type { ChangeBatch, ChangeFeed, ChangeRecord, CheckpointStore, FeedSubscription } from '../../domain/change-feed.port.js';
@@ -96,10 +97,14 @@ class SqliteSubscription implements FeedSubscription {
         if ((await this.deliver(rows, last.seq)) === STOPPED) return;
         position = last.seq;
       }
-      // A full read means more may be waiting: read on at once.
       if (rows.length < this.options.batchSize) {
         this.newest = undefined;
         await this.signal.sleep(this.options.pollMs);
+      } else {
+        // A full read means more may be waiting: read on, but after pending I/O. The reads and a
+        // synchronous handle resolve without a macrotask, so a backlog would otherwise starve the
+        // hub's sockets in the same process (the embedded platform) until it was worked off.
+        await yieldToEventLoop();
       }
     }
   }
