@@ -157,6 +157,26 @@ describe('IndexerService with the FTS5 index on a real file', () => {
     expect(indexer.stats()).toMatchObject({ devicesUpserted: 2, devicesRemoved: 1 });
   });
 
+  it('writes a burst of registry changes in one index write, the last change of a thing winning', async () => {
+    let writes = 0;
+    const counting: SearchIndex = Object.assign(Object.create(index) as SearchIndex, {
+      upsertDevices: (documents: Parameters<SearchIndex['upsertDevices']>[0]) => {
+        writes += 1;
+        return index.upsertDevices(documents);
+      },
+    });
+    startIndexer(counting);
+    await indexer.devicesChanged([
+      aDevice({ thingName: 'pump-1', name: 'Pump one' }),
+      aDevice({ thingName: 'pump-2', name: 'Pump two' }),
+      aDevice({ thingName: 'pump-1', name: 'Pump renamed' }),
+    ]);
+    expect(writes).toBe(1);
+    const names = (await index.search(WORKSPACE, aQuery('pump', { kind: 'device' }))).items.map((hit) => (hit.kind === 'device' ? hit.device.name : ''));
+    expect(names.sort()).toEqual(['Pump renamed', 'Pump two']);
+    expect(indexer.stats().devicesUpserted).toBe(3);
+  });
+
   it('reports the feed lag while behind, and refuses a second start', async () => {
     const slow: SearchIndex = Object.assign(Object.create(index) as SearchIndex, {
       upsertTelemetry: async (documents: TelemetryDocument[]) => {

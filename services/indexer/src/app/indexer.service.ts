@@ -99,8 +99,14 @@ export class IndexerService {
   }
 
   async deviceChanged(device: DeviceDocument): Promise<void> {
-    await this.index.upsertDevices([device]);
-    this.totals.devicesUpserted += 1;
+    await this.devicesChanged([device]);
+  }
+
+  /** Several registry changes in one index write (one transaction, one fsync, when embedded). */
+  async devicesChanged(devices: DeviceDocument[]): Promise<void> {
+    if (devices.length === 0) return;
+    await this.index.upsertDevices(devices);
+    this.totals.devicesUpserted += devices.length;
   }
 
   async thingDeleted(workspaceId: string, thingName: string): Promise<void> {
