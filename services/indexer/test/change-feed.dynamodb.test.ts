@@ -1,15 +1,8 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamCommand, DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import {
-  createDynamoClients,
-  ensureTables,
-  startDynamoDbLocal,
-  TELEMETRY_TABLE_NAMES,
-  TELEMETRY_TABLES,
-  type DynamoClients,
-  type DynamoDbLocal,
-} from '@citus/dynamodb';
+import { ensureTables, TELEMETRY_TABLE_NAMES, TELEMETRY_TABLES, type DynamoClients } from '@citus/dynamodb';
+import { useDynamoDbLocal } from '../../../packages/dynamodb/test/support/dynamodb-local.fixture.js';
 import { DynamoCheckpointStore, ensureCheckpointTable } from '../src/adapters/dynamodb/checkpoint.store.js';
 import { StreamsChangeFeed } from '../src/adapters/dynamodb/streams.change-feed.js';
 import type { ChangeBatch, FeedSubscription } from '../src/domain/change-feed.port.js';
@@ -18,27 +11,21 @@ import type { ChangeBatch, FeedSubscription } from '../src/domain/change-feed.po
 // be forced there: the parent -> child rule is tested in shard-order.rules.test.ts.
 const WORKSPACE = 'ws_home';
 const T0 = Date.UTC(2025, 0, 1, 12);
-let local: DynamoDbLocal;
+const dynamo = useDynamoDbLocal();
 let clients: DynamoClients;
 let streams: DynamoDBStreamsClient;
-let tablesCreated = 0;
 let prefix: string;
 let subscriptions: FeedSubscription[] = [];
 
-beforeAll(async () => {
-  local = await startDynamoDbLocal();
-  clients = createDynamoClients({ region: 'eu-west-1', endpoint: local.endpoint });
-  streams = new DynamoDBStreamsClient({ region: 'eu-west-1', endpoint: local.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-}, 60_000);
-
-afterAll(async () => {
-  streams?.destroy();
-  clients?.destroy();
-  await local?.stop();
+beforeAll(() => {
+  clients = dynamo.clients();
+  streams = new DynamoDBStreamsClient({ region: 'eu-west-1', endpoint: dynamo.endpoint(), credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
 });
 
+afterAll(() => streams?.destroy());
+
 beforeEach(async () => {
-  prefix = `feed-${++tablesCreated}-`;
+  prefix = dynamo.nextPrefix('feed');
   await ensureTables(clients.client, prefix, TELEMETRY_TABLES);
   await ensureCheckpointTable(clients.client, prefix);
 });
