@@ -7,12 +7,14 @@ import { createKeyAndCsr, EmbeddedCertificateAuthority } from '@citus/pki';
 import { IngestService } from '../src/app/ingest.service.js';
 import { ReservedTopicRouter } from '../src/app/reserved-topic.router.js';
 import { HubBroker } from '../src/adapters/mqtt/hub.broker.js';
-import { builtInAccess } from '../src/domain/device.policy.js';
+import { DEFAULT_DEVICE_POLICY } from '../src/domain/policy/default-policies.js';
+import { compilePolicies } from '../src/domain/policy/policy.evaluator.js';
 import type { TelemetryRepository } from '../src/domain/telemetry.model.js';
 import { telemetryStore, type TelemetryStore } from './support/telemetry-fixture.js';
 
 const THING = 'ack-sensor-1';
 const WORKSPACE = 'ws_ack';
+const defaultPolicy = compilePolicies([DEFAULT_DEVICE_POLICY]);
 
 // The hub's promise to a device: a PUBACK means the message is committed. The store is real; a
 // switch makes its write fail, as a full disk would.
@@ -46,7 +48,7 @@ describe('HubBroker acknowledgements', () => {
       certificates: { activeCertificate: (id) => (id === issued.certificateId ? { thingName: THING, workspaceId: WORKSPACE } : undefined) },
       ingest: new IngestService(repository, new EventBus(logger), logger),
       things: { workspaceOfThing: (thingName) => (thingName === THING ? WORKSPACE : undefined) },
-      access: builtInAccess,
+      access: { allows: (who, action, resource) => defaultPolicy.allows(action, resource, who) },
       reserved: new ReservedTopicRouter(),
       logger,
     });
@@ -83,5 +85,16 @@ describe('HubBroker acknowledgements', () => {
     expect(acknowledged).toBe(false);
     expect(store.rows().map((row) => JSON.parse(row.payload).value)).not.toContain(8);
     failWrites = false;
+  });
+
+  // The default policy's `telemetry/${thing}/*` passes deeper topics; the telemetry topic check refuses them.
+  it.each([`telemetry/${THING}/power/extra`, `telemetry/${THING}/`])('refuses a publish to %s and stores nothing', async (topic) => {
+    const client = await connectDevice();
+    client.on('error', () => undefined);
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+    client.publish(topic, JSON.stringify({ value: 9 }), { qos: 1 });
+    await closed;
+    client.end(true);
+    expect(store.rows().map((row) => row.topic)).not.toContain(topic);
   });
 });
