@@ -1,6 +1,4 @@
-import { parseArgs } from 'node:util';
-import { positiveInt } from '../support/cli-options.js';
-import { UsageError } from '../support/usage-error.js';
+import { parseFlags, positiveInt } from '../support/cli-options.js';
 
 export interface HubOptions {
   /** Connected devices driving shadow updates and jobs. */
@@ -32,25 +30,16 @@ export const HUB_USAGE = `pnpm bench hub [options]   (each option also reads fro
 
 /** Flags win over environment variables, which win over the defaults. */
 export function parseHubOptions(args: string[], env: NodeJS.ProcessEnv = process.env): HubOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      options: {
-        devices: { type: 'string' },
-        'idle-devices': { type: 'string' },
-        duration: { type: 'string' },
-        warmup: { type: 'string' },
-        window: { type: 'string' },
-        jobs: { type: 'string' },
-        'client-processes': { type: 'string' },
-        'profile-dir': { type: 'string' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const values = parseFlags(args, {
+    devices: { type: 'string' },
+    'idle-devices': { type: 'string' },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    window: { type: 'string' },
+    jobs: { type: 'string' },
+    'client-processes': { type: 'string' },
+    'profile-dir': { type: 'string' },
+  });
   const devices = positiveInt('devices', values.devices ?? env.BENCH_DEVICES, 1000, 10_000);
   const idleDevices = positiveInt('idle-devices', values['idle-devices'] ?? env.BENCH_IDLE_DEVICES, 10_000, 50_000);
   return {

@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util';
-import { positiveInt } from '../support/cli-options.js';
+import { parseFlags, positiveInt } from '../support/cli-options.js';
 import { UsageError } from '../support/usage-error.js';
 
 export const TARGETS = ['platform', 'baseline'] as const;
@@ -35,23 +34,14 @@ function targetList(raw: string | undefined): TargetName[] {
 
 /** Flags win over environment variables, which win over the defaults. */
 export function parseIngestOptions(args: string[], env: NodeJS.ProcessEnv = process.env): IngestOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      options: {
-        devices: { type: 'string' },
-        duration: { type: 'string' },
-        window: { type: 'string' },
-        'device-timestamps': { type: 'boolean' },
-        targets: { type: 'string' },
-        'profile-dir': { type: 'string' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const values = parseFlags(args, {
+    devices: { type: 'string' },
+    duration: { type: 'string' },
+    window: { type: 'string' },
+    'device-timestamps': { type: 'boolean' },
+    targets: { type: 'string' },
+    'profile-dir': { type: 'string' },
+  });
   return {
     devices: positiveInt('devices', values.devices ?? env.BENCH_DEVICES, 50, 10_000),
     durationSeconds: positiveInt('duration', values.duration ?? env.BENCH_DURATION, 15, 3_600),
