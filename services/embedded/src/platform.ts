@@ -107,6 +107,7 @@ async function launch(base: Base, config: ReturnType<typeof loadConfig>): Promis
     things: { workspaceOfThing: (thingName) => devices.devices.workspaceOfThing(thingName) },
     registrar: { registerThing: (thing) => devices.provisioning.register(thing) },
     resolveBearer: portal.resolveBearer,
+    downstreamLag: () => indexer.indexer.lagMs(),
   });
   const devices = createDeviceLifecycle({
     ...ctx,

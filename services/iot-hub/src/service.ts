@@ -28,6 +28,8 @@ import { SqliteTelemetryRepository, TELEMETRY_MIGRATIONS } from './adapters/sqli
 import { RETENTION_MIGRATIONS, SqliteRetentionRepository } from './adapters/sqlite/retention.repository.js';
 import { retentionRoutes } from './adapters/http/retention.routes.js';
 import { RetentionService } from './app/retention.service.js';
+import { ThreadedTelemetryTable } from './adapters/worker/threaded.telemetry-table.js';
+import { lagHold } from './app/lag-hold.js';
 import type { IotHubConfig } from './config.js';
 import type { AccessDecider } from './domain/access.port.js';
 import { hubAccess } from './domain/workspace-boundary.access.js';
@@ -47,6 +49,12 @@ export interface IotHubContext extends ServiceContext {
   registrar: ThingRegistrar;
   /** Checks people's access tokens on MQTT over WebSocket; without it, WebSocket connections are refused. */
   resolveBearer?: BearerResolver;
+  /**
+   * How far behind the consumer of the telemetry change feed (the indexer) is, in ms: past a limit,
+   * ingest holds its batches a while, so devices see slower PUBACKs rather than an index that
+   * falls ever further behind.
+   */
+  downstreamLag?: () => number;
 }
 
 export interface IotHubService extends Service {
@@ -65,13 +73,14 @@ export interface IotHubService extends Service {
 export function createService(ctx: IotHubContext): IotHubService {
   const logger = ctx.logger.child({ module: 'iot-hub' });
   const db = openDatabase(join(ctx.dataDir, 'telemetry.db'), { module: 'iot-hub', migrations: TELEMETRY_MIGRATIONS });
-  const repository = new SqliteTelemetryRepository(db);
+  // The writer thread opens the file itself; this connection reads (and the retention sweep deletes).
+  const telemetry = new ThreadedTelemetryTable(join(ctx.dataDir, 'telemetry.db'), new SqliteTelemetryRepository(db), logger);
   // Retention deletes from the telemetry tables, so its own table and index live in the same file.
   migrate(db, 'retention', RETENTION_MIGRATIONS);
   const retention = new RetentionService(new SqliteRetentionRepository(db), logger.child({ component: 'retention' }), {
     sweepSeconds: ctx.config.CITUS_RETENTION_SWEEP_SECONDS,
   });
-  const ingest = new IngestService(repository, ctx.events, logger);
+  const ingest = new IngestService(telemetry, ctx.events, logger, { hold: ctx.downstreamLag && lagHold(ctx.downstreamLag, logger) });
   let boundPort = ctx.config.MQTT_TLS_PORT;
   let broker: HubBroker | undefined;
   const setReady = ctx.health.register('mqtt');
@@ -127,8 +136,9 @@ export function createService(ctx: IotHubContext): IotHubService {
 
   // Registered before the broker (added in start), so it runs after it: the store closes once the
   // broker has stopped and the queued writes are committed.
-  ctx.shutdown.add('telemetry store', () => {
-    ingest.drain();
+  ctx.shutdown.add('telemetry store', async () => {
+    await ingest.drain();
+    await telemetry.stop();
     db.close();
     presenceDb.close();
   });
@@ -144,7 +154,7 @@ export function createService(ctx: IotHubContext): IotHubService {
     mqttPort: () => boundPort,
     handleUpgrade: mqttOverWebSocket(() => broker),
     apiRoutes: Router().use(
-      telemetryRoutes(repository, ctx.things, ctx.events, ctx.authenticate),
+      telemetryRoutes(telemetry, ctx.things, ctx.events, ctx.authenticate),
       telemetryQueryRoutes(new SqliteTelemetryQueryRepository(db), ctx.things, ctx.authenticate),
       retentionRoutes(retention, ctx.authenticate),
       policyRoutes(policies, ctx.authenticate),
@@ -167,6 +177,7 @@ export function createService(ctx: IotHubContext): IotHubService {
         logger,
       });
       ctx.events.on('certificate.revoked', ({ certificateId }) => broker?.disconnectCertificate(certificateId));
+      await telemetry.start();
       boundPort = await broker.listen(ctx.config.MQTT_TLS_PORT, ctx.config.MQTT_HOST);
       ctx.shutdown.add('mqtt broker', () => broker?.close());
       jobs.start();

@@ -9,7 +9,7 @@ import { ReservedTopicRouter } from '../src/app/reserved-topic.router.js';
 import { HubBroker } from '../src/adapters/mqtt/hub.broker.js';
 import { DEFAULT_DEVICE_POLICY } from '../src/domain/policy/default-policies.js';
 import { compilePolicies } from '../src/domain/policy/policy.evaluator.js';
-import type { TelemetryRepository } from '../src/domain/telemetry.model.js';
+import type { TelemetryTable } from '../src/domain/telemetry-table.port.js';
 import { telemetryStore, type TelemetryStore } from './support/telemetry-fixture.js';
 
 const THING = 'ack-sensor-1';
@@ -33,20 +33,20 @@ describe('HubBroker acknowledgements', () => {
     const { privateKeyPem, csrPem } = await createKeyAndCsr(THING);
     const issued = await ca.signDeviceCsr(csrPem, THING);
     credentials = { key: privateKeyPem, cert: issued.certificatePem, ca: ca.certificatePem };
-    const repository: TelemetryRepository = {
-      write: (entries) => {
+    const table: TelemetryTable = {
+      write: async (entries) => {
         if (failWrites) throw new Error('disk full');
-        return store.repository.write(entries);
+        return store.table.write(entries);
       },
-      query: (...args) => store.repository.query(...args),
-      countDeadLetters: (...args) => store.repository.countDeadLetters(...args),
-      recentDeadLetters: (...args) => store.repository.recentDeadLetters(...args),
+      query: (...args) => store.table.query(...args),
+      countDeadLetters: (...args) => store.table.countDeadLetters(...args),
+      recentDeadLetters: (...args) => store.table.recentDeadLetters(...args),
     };
     const logger = createLogger({ level: 'silent' });
     broker = new HubBroker({
       tls: { ...(await ca.issueServerCertificate(['localhost', '127.0.0.1'])), caPem: ca.certificatePem },
       certificates: { activeCertificate: (id) => (id === issued.certificateId ? { thingName: THING, workspaceId: WORKSPACE } : undefined) },
-      ingest: new IngestService(repository, new EventBus(logger), logger),
+      ingest: new IngestService(table, new EventBus(logger), logger),
       things: { workspaceOfThing: (thingName) => (thingName === THING ? WORKSPACE : undefined) },
       access: { allows: (who, action, resource) => defaultPolicy.allows(action, resource, who) },
       reserved: new ReservedTopicRouter(),

@@ -19,7 +19,7 @@ describe('IngestService', () => {
     stored = [];
     events.on('telemetry.stored', (payload) => stored.push(payload));
     clock = T0;
-    ingest = new IngestService(store.repository, events, createLogger({ level: 'silent' }), () => clock);
+    ingest = new IngestService(store.table, events, createLogger({ level: 'silent' }), { now: () => clock });
   });
   afterEach(() => store.destroy());
 
@@ -103,7 +103,7 @@ describe('IngestService', () => {
 
   it('commits what is queued on drain', async () => {
     const pending = ingest.ingest(session, TOPIC, json({ value: 1 }));
-    ingest.drain();
+    await ingest.drain();
     expect(store.rows()).toHaveLength(1);
     await expect(pending).resolves.toMatchObject({ kind: 'stored' });
   });

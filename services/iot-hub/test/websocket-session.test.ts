@@ -42,7 +42,7 @@ describe('MQTT over WebSocket sessions', () => {
       certificates: { activeCertificate: () => undefined },
       things,
       access: workspaceUserAccess(things),
-      ingest: new IngestService(store.repository, new EventBus(logger), logger),
+      ingest: new IngestService(store.table, new EventBus(logger), logger),
       reserved: new ReservedTopicRouter(),
       presence,
       people: async (token): Promise<AccessContext> => {

@@ -1,17 +1,9 @@
 import { TelemetryPayload } from '@citus/contracts';
 import type { EventBus, Logger } from '@citus/kit';
 import type { DeviceSession } from '../domain/device-session.model.js';
-import {
-  deviceTimestamp,
-  type DeadLetter,
-  type StoredItem,
-  type TelemetryRecord,
-  type TelemetryRepository,
-  type WriteOutcome,
-} from '../domain/telemetry.model.js';
-import { GroupCommit } from './group-commit.queue.js';
-
-type Entry = { record: TelemetryRecord } | { deadLetter: DeadLetter };
+import type { TelemetryEntry as Entry, TelemetryTable } from '../domain/telemetry-table.port.js';
+import { deviceTimestamp, type StoredItem, type WriteOutcome } from '../domain/telemetry.model.js';
+import { PipelinedCommit } from './pipelined-commit.queue.js';
 
 export interface IngestStats {
   stored: number;
@@ -20,22 +12,34 @@ export interface IngestStats {
   failedWrites: number;
 }
 
+export interface IngestOptions {
+  now?: () => number;
+  /**
+   * Runs before each batch is written and may delay it: back-pressure from downstream (the
+   * indexer). Devices then wait longer for their PUBACKs; nothing is dropped.
+   */
+  hold?: () => Promise<void>;
+}
+
 /**
  * The telemetry rule of the built-in hub: validates each message against the contract, writes it
  * durably (or dead-letters it with the reason) and resolves only once the write is committed, so
- * the broker acknowledges nothing that could still be lost.
+ * the broker acknowledges nothing that could still be lost. One batch is written at a time and the
+ * next gathers meanwhile, so a store that falls behind slows the PUBACKs instead of losing messages.
  */
 export class IngestService {
-  private readonly writer: GroupCommit<Entry, WriteOutcome>;
+  private readonly writer: PipelinedCommit<Entry, WriteOutcome>;
+  private readonly now: () => number;
   readonly stats: IngestStats = { stored: 0, duplicates: 0, deadLettered: 0, failedWrites: 0 };
 
   constructor(
-    private readonly repository: TelemetryRepository,
+    private readonly table: TelemetryTable,
     private readonly events: EventBus,
     private readonly logger: Logger,
-    private readonly now: () => number = Date.now,
+    options: IngestOptions = {},
   ) {
-    this.writer = new GroupCommit((entries) => this.flush(entries));
+    this.now = options.now ?? Date.now;
+    this.writer = new PipelinedCommit((entries) => this.flush(entries), { hold: options.hold });
   }
 
   async ingest(session: DeviceSession, topic: string, payload: Buffer): Promise<WriteOutcome> {
@@ -49,9 +53,14 @@ export class IngestService {
     }
   }
 
+  /** Messages validated and waiting for the next batch (the one being written not counted). */
+  get queued(): number {
+    return this.writer.queued;
+  }
+
   /** Commits what is queued; called on shutdown before the store closes. */
-  drain(): void {
-    this.writer.drain();
+  drain(): Promise<void> {
+    return this.writer.drain();
   }
 
   private classify(session: DeviceSession, topic: string, payload: Buffer, receivedAt: number): Entry {
@@ -76,8 +85,8 @@ export class IngestService {
     };
   }
 
-  private flush(entries: Entry[]): WriteOutcome[] {
-    const outcomes = this.repository.write(entries);
+  private async flush(entries: Entry[]): Promise<WriteOutcome[]> {
+    const outcomes = await this.table.write(entries);
     const byThing = new Map<string, { workspaceId: string; items: StoredItem[] }>();
     outcomes.forEach((outcome, index) => {
       const entry = entries[index] as Entry;

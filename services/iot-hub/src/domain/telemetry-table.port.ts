@@ -13,8 +13,9 @@ export type TelemetryEntry = { record: TelemetryRecord } | { deadLetter: DeadLet
  * - without one, the receive time is used, moved on by 1 ms until free, so nothing is overwritten;
  * - queries see only the given workspace's data.
  *
- * The ingest path and the HTTP routes still use the synchronous `TelemetryRepository`; they move to
- * this port with the back-pressure work (issue 5, point 7).
+ * The ingest path and the telemetry routes use this port. The embedded adapter writes on a thread
+ * of its own (`ThreadedTelemetryTable`); the aggregate and latest-value queries are still SQLite's
+ * alone (`SqliteTelemetryQueryRepository`).
  */
 export interface TelemetryTable {
   /**

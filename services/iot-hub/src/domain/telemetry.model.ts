@@ -23,6 +23,9 @@ export interface DeadLetter {
   receivedAt: number;
 }
 
+/** What a store needs of an entry: the parsed `document` stays with the ingest path. */
+export type StorableEntry = { record: Omit<TelemetryRecord, 'document'> } | { deadLetter: DeadLetter };
+
 export type WriteOutcome = { kind: 'stored'; topic: string; epoch: number } | { kind: 'duplicate'; topic: string; epoch: number } | { kind: 'dead-lettered' };
 
 export interface StoredItem {
@@ -42,7 +45,7 @@ export interface TelemetryRange {
 /** Port: the telemetry table (partition key `topic`, sort key `epoch`) and its dead letters. */
 export interface TelemetryRepository {
   /** Writes telemetry and dead letters in one durable transaction, in order. */
-  write(entries: Array<{ record: TelemetryRecord } | { deadLetter: DeadLetter }>): WriteOutcome[];
+  write(entries: StorableEntry[]): WriteOutcome[];
   /** A thing's messages (all its streams) in a time range, scoped to the workspace. */
   query(workspaceId: string, thingName: string, range: TelemetryRange): StoredItem[];
   countDeadLetters(workspaceId: string, thingName: string): number;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, type SqliteDatabase } from '@citus/sqlite';
 import { SqliteTelemetryRepository, TELEMETRY_MIGRATIONS } from '../../src/adapters/sqlite/telemetry.repository.js';
+import { SqliteTelemetryTable } from '../../src/adapters/sqlite/telemetry.table.js';
 import type { DeadLetter, TelemetryRecord } from '../../src/domain/telemetry.model.js';
 
 export const WORKSPACE = 'ws_home';
@@ -38,7 +39,11 @@ export function aDeadLetter(overrides: Partial<DeadLetter> = {}): DeadLetter {
 
 export interface TelemetryStore {
   db: SqliteDatabase;
+  /** The SQLite file, for a writer on another connection (the writer thread). */
+  file: string;
   repository: SqliteTelemetryRepository;
+  /** The same repository behind the async port, as the ingest path and the routes use it. */
+  table: SqliteTelemetryTable;
   /** A second repository over the same file, as after a restart. */
   reopen(): SqliteTelemetryRepository;
   rows(): Array<{ topic: string; epoch: number; payload: string }>;
@@ -52,9 +57,12 @@ export function telemetryStore(): TelemetryStore {
   const open = () => openDatabase(file, { module: 'iot-hub', migrations: TELEMETRY_MIGRATIONS });
   const handles = [open()];
   const db = handles[0] as SqliteDatabase;
+  const repository = new SqliteTelemetryRepository(db);
   return {
     db,
-    repository: new SqliteTelemetryRepository(db),
+    file,
+    repository,
+    table: new SqliteTelemetryTable(repository),
     reopen() {
       const again = open();
       handles.push(again);

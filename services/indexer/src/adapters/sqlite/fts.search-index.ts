@@ -37,6 +37,12 @@ interface Position {
 /** Column weights for bm25, in `search_fts` order: a device name or a label says more than free text. */
 const WEIGHTS = '4.0, 2.0, 2.0, 1.0';
 
+/** A document not yet indexed (the usual case): its text needs no removal first. */
+const INSERT_NEW_DOCUMENT = `
+  INSERT OR IGNORE INTO search_documents (kind, doc_key, workspace_id, thing_name, topic, epoch, label, unit, value, name, type, location)
+  VALUES (@kind, @key, @workspaceId, @thingName, @topic, @epoch, @label, @unit, @value, @name, @type, @location)
+  RETURNING doc_rowid`;
+
 const UPSERT_DOCUMENT = `
   INSERT INTO search_documents (kind, doc_key, workspace_id, thing_name, topic, epoch, label, unit, value, name, type, location)
   VALUES (@kind, @key, @workspaceId, @thingName, @topic, @epoch, @label, @unit, @value, @name, @type, @location)
@@ -67,6 +73,7 @@ const SEARCH = `
  * ahead of the index.
  */
 export class FtsSearchIndex implements SearchIndex {
+  private readonly insertNewDocument: SqliteStatement;
   private readonly upsertDocument: SqliteStatement;
   private readonly deleteText: SqliteStatement;
   private readonly insertText: SqliteStatement;
@@ -75,6 +82,7 @@ export class FtsSearchIndex implements SearchIndex {
   private readonly searchStatement: SqliteStatement;
 
   private constructor(private readonly db: SqliteDatabase) {
+    this.insertNewDocument = db.prepare(INSERT_NEW_DOCUMENT).pluck();
     this.upsertDocument = db.prepare(UPSERT_DOCUMENT).pluck();
     this.deleteText = db.prepare('DELETE FROM search_fts WHERE rowid = ?');
     this.insertText = db.prepare('INSERT INTO search_fts (rowid, name, label, unit, text) VALUES (?, ?, ?, ?, ?)');
@@ -93,7 +101,7 @@ export class FtsSearchIndex implements SearchIndex {
   async upsertTelemetry(documents: TelemetryDocument[]): Promise<void> {
     this.db.transaction(() => {
       for (const doc of documents) {
-        const rowid = this.upsertDocument.get({
+        const columns = {
           ...EMPTY_COLUMNS,
           kind: 'telemetry',
           key: doc.id,
@@ -104,8 +112,12 @@ export class FtsSearchIndex implements SearchIndex {
           label: doc.label ?? null,
           unit: doc.unit ?? null,
           value: doc.value ?? null,
-        }) as number;
-        this.replaceText(rowid, [null, doc.label ?? null, doc.unit ?? null, doc.text]);
+        };
+        const text: [null, string | null, string | null, string] = [null, doc.label ?? null, doc.unit ?? null, doc.text];
+        // Records arrive once, except after a restart (at-least-once): only those replace a document.
+        const fresh = this.insertNewDocument.get(columns) as number | undefined;
+        if (fresh !== undefined) this.insertText.run(fresh, ...text);
+        else this.replaceText(this.upsertDocument.get(columns) as number, text);
       }
     })();
   }

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { TelemetryQuery, TelemetryThingQuery, type DeadLetterSummary, type TelemetryPage } from '@citus/contracts';
 import { badRequest, type EventBus, notFound, parse, workspaceOf } from '@citus/kit';
 import type { ThingDirectory } from '../../domain/device-session.model.js';
-import type { TelemetryRange, TelemetryRepository } from '../../domain/telemetry.model.js';
+import type { TelemetryTable } from '../../domain/telemetry-table.port.js';
+import type { TelemetryRange } from '../../domain/telemetry.model.js';
 
 const Cursor = z.object({ epoch: z.number().int(), topic: z.string() });
 
@@ -20,7 +21,7 @@ function decodeCursor(cursor: string): { epoch: number; topic: string } {
 
 /** Telemetry reads (story 7): a thing's series by time range, pages, a live stream, dead letters. */
 export function telemetryRoutes(
-  repository: TelemetryRepository,
+  table: TelemetryTable,
   things: ThingDirectory,
   events: EventBus,
   authenticate: RequestHandler,
@@ -35,18 +36,19 @@ export function telemetryRoutes(
     return { workspaceId: workspace.id, thingName };
   };
 
-  router.get('/telemetry', (req, res) => {
+  router.get('/telemetry', async (req, res) => {
     const query = parse(TelemetryQuery, req.query);
     const { workspaceId } = ownedThing(req, query.thingName);
-    res.json(readPage(repository, workspaceId, query));
+    res.json(await readPage(table, workspaceId, query));
   });
 
-  router.get('/telemetry/dead-letters', (req, res) => {
+  router.get('/telemetry/dead-letters', async (req, res) => {
     const { workspaceId, thingName } = ownedThing(req, parse(TelemetryThingQuery, req.query).thingName);
-    const summary: DeadLetterSummary = {
-      count: repository.countDeadLetters(workspaceId, thingName),
-      recent: repository.recentDeadLetters(workspaceId, thingName, 20),
-    };
+    const [count, recent] = await Promise.all([
+      table.countDeadLetters(workspaceId, thingName),
+      table.recentDeadLetters(workspaceId, thingName, 20),
+    ]);
+    const summary: DeadLetterSummary = { count, recent };
     res.json(summary);
   });
 
@@ -59,7 +61,7 @@ export function telemetryRoutes(
 }
 
 /** One page of a thing's series; one row more than asked tells whether a next page exists. */
-function readPage(repository: TelemetryRepository, workspaceId: string, query: TelemetryQuery): TelemetryPage {
+async function readPage(table: TelemetryTable, workspaceId: string, query: TelemetryQuery): Promise<TelemetryPage> {
   const range: TelemetryRange = {
     from: query.from,
     to: query.to,
@@ -67,7 +69,7 @@ function readPage(repository: TelemetryRepository, workspaceId: string, query: T
     order: query.order,
     after: query.cursor ? decodeCursor(query.cursor) : undefined,
   };
-  const rows = repository.query(workspaceId, query.thingName, range);
+  const rows = await table.query(workspaceId, query.thingName, range);
   const items = rows.slice(0, query.limit);
   const last = items.at(-1);
   const page: TelemetryPage = { items };

@@ -1,13 +1,15 @@
 import type { DeadLetter as DeadLetterView } from '@citus/contracts';
 import type { Migration, SqliteDatabase, SqliteStatement } from '@citus/sqlite';
 import type {
-  DeadLetter,
+  StorableEntry,
   StoredItem,
   TelemetryRange,
   TelemetryRecord,
   TelemetryRepository,
   WriteOutcome,
 } from '../../domain/telemetry.model.js';
+
+type StoredRecord = Omit<TelemetryRecord, 'document'>;
 
 export const TELEMETRY_MIGRATIONS: Migration[] = [
   {
@@ -96,7 +98,7 @@ export class SqliteTelemetryRepository implements TelemetryRepository {
     };
   }
 
-  write(entries: Array<{ record: TelemetryRecord } | { deadLetter: DeadLetter }>): WriteOutcome[] {
+  write(entries: StorableEntry[]): WriteOutcome[] {
     return this.db.transaction(() =>
       entries.map((entry): WriteOutcome => {
         if ('deadLetter' in entry) {
@@ -146,7 +148,7 @@ export class SqliteTelemetryRepository implements TelemetryRepository {
    * different message, which then displaces this one) the receive time is used, moved on by 1 ms
    * until the slot is free, so nothing is overwritten.
    */
-  private writeRecord(record: TelemetryRecord): WriteOutcome {
+  private writeRecord(record: StoredRecord): WriteOutcome {
     const { topic, deviceEpoch } = record;
     if (deviceEpoch !== undefined) {
       if (this.insert(record, deviceEpoch)) return { kind: 'stored', topic, epoch: deviceEpoch };
@@ -179,7 +181,7 @@ export class SqliteTelemetryRepository implements TelemetryRepository {
    * Runs inside `write`'s transaction, so a committed record always has its change row (and an
    * acknowledged message both). Only an actual insert logs a change: duplicates and dead letters don't.
    */
-  private insert(record: TelemetryRecord, epoch: number): boolean {
+  private insert(record: StoredRecord, epoch: number): boolean {
     const { topic, receivedAt } = record;
     const stored =
       this.sql.insert.run(topic, epoch, record.thingName, record.workspaceId, record.payload, receivedAt, record.deviceEpoch ?? null)
