@@ -5,6 +5,7 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { createLogger, EventBus } from '@citus/kit';
 import { createKeyAndCsr, EmbeddedCertificateAuthority } from '@citus/pki';
 import { IngestService } from '../src/app/ingest.service.js';
+import { lagHold } from '../src/app/lag-hold.js';
 import { ReservedTopicRouter } from '../src/app/reserved-topic.router.js';
 import { HubBroker } from '../src/adapters/mqtt/hub.broker.js';
 import { DEFAULT_DEVICE_POLICY } from '../src/domain/policy/default-policies.js';
@@ -25,6 +26,10 @@ describe('HubBroker acknowledgements', () => {
   let port: number;
   let credentials: { key: string; cert: string; ca: string };
   let failWrites = false;
+  /** While set, writes wait for it: a store that has fallen behind. */
+  let slowStore: Promise<void> | undefined;
+  /** The indexer's lag as the hub sees it. */
+  let indexerLag = 0;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'citus-hub-'));
@@ -35,6 +40,7 @@ describe('HubBroker acknowledgements', () => {
     credentials = { key: privateKeyPem, cert: issued.certificatePem, ca: ca.certificatePem };
     const table: TelemetryTable = {
       write: async (entries) => {
+        await slowStore;
         if (failWrites) throw new Error('disk full');
         return store.table.write(entries);
       },
@@ -46,7 +52,9 @@ describe('HubBroker acknowledgements', () => {
     broker = new HubBroker({
       tls: { ...(await ca.issueServerCertificate(['localhost', '127.0.0.1'])), caPem: ca.certificatePem },
       certificates: { activeCertificate: (id) => (id === issued.certificateId ? { thingName: THING, workspaceId: WORKSPACE } : undefined) },
-      ingest: new IngestService(table, new EventBus(logger), logger),
+      ingest: new IngestService(table, new EventBus(logger), logger, {
+        hold: lagHold(() => indexerLag, logger, { highWaterMs: 2_000, maxHoldMs: 10_000, pollMs: 10 }),
+      }),
       things: { workspaceOfThing: (thingName) => (thingName === THING ? WORKSPACE : undefined) },
       access: { allows: (who, action, resource) => defaultPolicy.allows(action, resource, who) },
       reserved: new ReservedTopicRouter(),
@@ -96,5 +104,54 @@ describe('HubBroker acknowledgements', () => {
     await closed;
     client.end(true);
     expect(store.rows().map((row) => row.topic)).not.toContain(topic);
+  });
+
+  describe('back-pressure: a store or an indexer that falls behind slows PUBACKs, and loses nothing', () => {
+    /** Publishes `count` QoS 1 messages at once; resolves with the values acknowledged, in PUBACK order. */
+    const publishAll = (client: MqttClient, first: number, count: number): Promise<number[]> => {
+      const acked: number[] = [];
+      return new Promise((resolve, reject) => {
+        for (let value = first; value < first + count; value++) {
+          client.publish(`telemetry/${THING}`, JSON.stringify({ value }), { qos: 1 }, (error) => {
+            if (error) return reject(error);
+            acked.push(value);
+            if (acked.length === count) resolve(acked);
+          });
+        }
+      });
+    };
+    const storedValues = () => new Set(store.rows().map((row) => JSON.parse(row.payload).value as number));
+
+    it('holds every PUBACK while the store is behind, then acknowledges each message once it is stored', async () => {
+      let catchUp: () => void = () => undefined;
+      slowStore = new Promise<void>((resolve) => (catchUp = resolve));
+      const client = await connectDevice();
+      const acked: number[] = [];
+      const publishing = publishAll(client, 1_000, 300).then((values) => acked.push(...values));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(acked).toEqual([]);
+      slowStore = undefined;
+      catchUp();
+      await publishing;
+      expect(acked).toHaveLength(300);
+      const stored = storedValues();
+      expect(acked.filter((value) => !stored.has(value))).toEqual([]);
+      await client.endAsync();
+    });
+
+    it('holds PUBACKs while the indexer lags past its high-water mark, and releases them when it catches up', async () => {
+      indexerLag = 60_000;
+      const client = await connectDevice();
+      const acked: number[] = [];
+      const publishing = publishAll(client, 2_000, 50).then((values) => acked.push(...values));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(acked).toEqual([]);
+      indexerLag = 0;
+      await publishing;
+      const stored = storedValues();
+      expect(acked.filter((value) => !stored.has(value))).toEqual([]);
+      expect(acked).toHaveLength(50);
+      await client.endAsync();
+    });
   });
 });
