@@ -3,6 +3,7 @@ import {
   DescribeTableCommand,
   ResourceInUseException,
   ResourceNotFoundException,
+  UpdateTimeToLiveCommand,
   waitUntilTableExists,
   type CreateTableCommandInput,
   type DynamoDBClient,
@@ -11,6 +12,8 @@ import {
 /** A table as its owner declares it; the name is completed with the installation's prefix. */
 export type TableDefinition = Omit<CreateTableCommandInput, 'TableName' | 'BillingMode' | 'ProvisionedThroughput'> & {
   name: string;
+  /** DynamoDB TTL: the attribute holding each item's expiry in epoch seconds. */
+  timeToLiveAttribute?: string;
 };
 
 export const tableName = (prefix: string, name: string): string => `${prefix}${name}`;
@@ -21,7 +24,7 @@ export const tableName = (prefix: string, name: string): string => `${prefix}${n
  * changing keys or indexes of a live table is a migration, not a start-up step.
  */
 export async function ensureTables(client: DynamoDBClient, prefix: string, definitions: TableDefinition[]): Promise<void> {
-  for (const { name, ...definition } of definitions) {
+  for (const { name, timeToLiveAttribute, ...definition } of definitions) {
     const TableName = tableName(prefix, name);
     if (await tableExists(client, TableName)) continue;
     try {
@@ -31,6 +34,11 @@ export async function ensureTables(client: DynamoDBClient, prefix: string, defin
       if (!(error instanceof ResourceInUseException)) throw error;
     }
     await waitUntilTableExists({ client, maxWaitTime: 120, minDelay: 1 }, { TableName });
+    if (timeToLiveAttribute) {
+      await client.send(
+        new UpdateTimeToLiveCommand({ TableName, TimeToLiveSpecification: { AttributeName: timeToLiveAttribute, Enabled: true } }),
+      );
+    }
   }
 }
 

@@ -10,6 +10,13 @@ export const TELEMETRY_TABLE_NAMES = {
   deadLetters: 'telemetry-dead-letters',
 } as const;
 
+/**
+ * DynamoDB's TTL attribute on every telemetry table: epoch seconds after which DynamoDB deletes the
+ * item (typically within days, so reads also filter expired items out). Set from the workspace's
+ * retention period at write time; a later change of the period applies to new items only.
+ */
+export const TTL_ATTRIBUTE = 'expiresAt';
+
 /** The index of a thing's series: all its topics in (epoch, topic) order. */
 export const TELEMETRY_BY_THING_INDEX = 'by-thing';
 
@@ -36,11 +43,12 @@ export const TELEMETRY_TABLES: TableDefinition[] = [
           { AttributeName: 'thingKey', KeyType: 'HASH' },
           { AttributeName: 'seriesKey', KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['payload'] },
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['payload', TTL_ATTRIBUTE] },
       },
     ],
     // The indexer consumes new items from the stream; the image carries everything it needs.
     StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' },
+    timeToLiveAttribute: TTL_ATTRIBUTE,
   },
   {
     // Resend markers of displaced messages: (topic, `deviceEpoch#sha256(payload)`) -> epoch.
@@ -53,6 +61,7 @@ export const TELEMETRY_TABLES: TableDefinition[] = [
       { AttributeName: 'topic', KeyType: 'HASH' },
       { AttributeName: 'resendKey', KeyType: 'RANGE' },
     ],
+    timeToLiveAttribute: TTL_ATTRIBUTE,
   },
   {
     // Refused payloads per thing, newest last: `letterKey` is the zero-padded receive time + a tiebreak.
@@ -65,5 +74,6 @@ export const TELEMETRY_TABLES: TableDefinition[] = [
       { AttributeName: 'thingKey', KeyType: 'HASH' },
       { AttributeName: 'letterKey', KeyType: 'RANGE' },
     ],
+    timeToLiveAttribute: TTL_ATTRIBUTE,
   },
 ];

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DeadLetter as DeadLetterView } from '@citus/contracts';
-import { TELEMETRY_BY_THING_INDEX, TELEMETRY_TABLE_NAMES, tableName } from '@citus/dynamodb';
+import { TELEMETRY_BY_THING_INDEX, TELEMETRY_TABLE_NAMES, TTL_ATTRIBUTE, tableName } from '@citus/dynamodb';
 import type { TelemetryEntry, TelemetryTable } from '../../domain/telemetry-table.port.js';
 import type { DeadLetter, StoredItem, TelemetryRange, TelemetryRecord, WriteOutcome } from '../../domain/telemetry.model.js';
 import { letterKey, resendKey, seriesBounds, seriesKey, thingKey } from './telemetry.keys.js';
@@ -10,6 +10,15 @@ import { letterKey, resendKey, seriesBounds, seriesKey, thingKey } from './telem
 /** As in the SQLite adapter: past this many 1 ms bumps the message is dead-lettered. */
 const MAX_EPOCH_BUMPS = 1_000;
 const LAST_EPOCH_PRUNE_AT = 10_000;
+
+export interface DynamoTelemetryOptions {
+  /**
+   * When an item of the workspace stored at `epochMs` expires, in epoch seconds (DynamoDB TTL's
+   * unit), or undefined to keep it: DynamoDB deletes expired items itself, in the background and
+   * without consuming write capacity, so retention never competes with ingest.
+   */
+  expiresAt?: (workspaceId: string, epochMs: number) => number | undefined;
+}
 
 /** A put at a slot: stored, or the slot is taken (by this payload or another). */
 type PutResult = { stored: true } | { stored: false; payload: string | undefined };
@@ -46,6 +55,7 @@ export class DynamoTelemetryTable implements TelemetryTable {
   constructor(
     private readonly documents: DynamoDBDocumentClient,
     tablePrefix = '',
+    private readonly options: DynamoTelemetryOptions = {},
   ) {
     this.tables = {
       telemetry: tableName(tablePrefix, TELEMETRY_TABLE_NAMES.telemetry),
@@ -77,17 +87,25 @@ export class DynamoTelemetryTable implements TelemetryTable {
           TableName: this.tables.telemetry,
           IndexName: TELEMETRY_BY_THING_INDEX,
           KeyConditionExpression: '#thing = :thing AND #series BETWEEN :lower AND :upper',
-          ExpressionAttributeNames: { '#thing': 'thingKey', '#series': 'seriesKey', '#topic': 'topic', '#epoch': 'epoch', '#payload': 'payload' },
+          ExpressionAttributeNames: {
+            '#thing': 'thingKey',
+            '#series': 'seriesKey',
+            '#topic': 'topic',
+            '#epoch': 'epoch',
+            '#payload': 'payload',
+            '#expires': TTL_ATTRIBUTE,
+          },
           ExpressionAttributeValues: { ':thing': thingKey(workspaceId, thingName), ':lower': bounds.lower, ':upper': bounds.upper },
-          ProjectionExpression: '#topic, #epoch, #payload, #series',
+          ProjectionExpression: '#topic, #epoch, #payload, #series, #expires',
           ScanIndexForward: range.order === 'asc',
           // One more than needed when the cursor's own item comes first.
           Limit: range.limit - items.length + (bounds.exclude ? 1 : 0),
           ExclusiveStartKey: startKey,
         }),
       );
+      const now = nowSeconds();
       for (const item of page.Items ?? []) {
-        if (item.seriesKey === bounds.exclude) continue;
+        if (item.seriesKey === bounds.exclude || expired(item, now)) continue;
         items.push({ topic: item.topic as string, epoch: item.epoch as number, payload: JSON.parse(item.payload as string) as Record<string, unknown> });
       }
       startKey = page.LastEvaluatedKey;
@@ -104,8 +122,7 @@ export class DynamoTelemetryTable implements TelemetryTable {
         new QueryCommand({
           TableName: this.tables.deadLetters,
           KeyConditionExpression: '#thing = :thing',
-          ExpressionAttributeNames: { '#thing': 'thingKey' },
-          ExpressionAttributeValues: { ':thing': thingKey(workspaceId, thingName) },
+          ...unexpired({ '#thing': 'thingKey' }, { ':thing': thingKey(workspaceId, thingName) }),
           Select: 'COUNT',
           ExclusiveStartKey: startKey,
         }),
@@ -122,8 +139,7 @@ export class DynamoTelemetryTable implements TelemetryTable {
       new QueryCommand({
         TableName: this.tables.deadLetters,
         KeyConditionExpression: '#thing = :thing',
-        ExpressionAttributeNames: { '#thing': 'thingKey', '#topic': 'topic', '#reason': 'reason', '#receivedAt': 'receivedAt' },
-        ExpressionAttributeValues: { ':thing': thingKey(workspaceId, thingName) },
+        ...unexpired({ '#thing': 'thingKey', '#topic': 'topic', '#reason': 'reason', '#receivedAt': 'receivedAt' }, { ':thing': thingKey(workspaceId, thingName) }),
         ProjectionExpression: '#topic, #reason, #receivedAt',
         ScanIndexForward: false,
         Limit: limit,
@@ -200,7 +216,13 @@ export class DynamoTelemetryTable implements TelemetryTable {
         new TransactWriteCommand({
           TransactItems: [
             { Put: { TableName: this.tables.telemetry, Item: this.item(record, epoch), ...absent } },
-            { Put: { TableName: this.tables.displaced, Item: { topic: record.topic, resendKey: marker, epoch }, ...absent } },
+            {
+              Put: {
+                TableName: this.tables.displaced,
+                Item: { topic: record.topic, resendKey: marker, epoch, [TTL_ATTRIBUTE]: this.expiry(record.workspaceId, epoch) },
+                ...absent,
+              },
+            },
           ],
         }),
       );
@@ -236,7 +258,13 @@ export class DynamoTelemetryTable implements TelemetryTable {
       payload: record.payload,
       receivedAt: record.receivedAt,
       deviceEpoch: record.deviceEpoch,
+      [TTL_ATTRIBUTE]: this.expiry(record.workspaceId, epoch),
     };
+  }
+
+  /** Undefined attributes are dropped by the document client, so items without expiry carry none. */
+  private expiry(workspaceId: string, epochMs: number): number | undefined {
+    return this.options.expiresAt?.(workspaceId, epochMs);
   }
 
   private async putDeadLetter(letter: DeadLetter): Promise<void> {
@@ -251,6 +279,7 @@ export class DynamoTelemetryTable implements TelemetryTable {
           reason: letter.reason,
           payload: new Uint8Array(letter.payload),
           receivedAt: letter.receivedAt,
+          [TTL_ATTRIBUTE]: this.expiry(letter.workspaceId, letter.receivedAt),
         },
       }),
     );
@@ -274,4 +303,18 @@ export class DynamoTelemetryTable implements TelemetryTable {
     if (this.lastEpoch.size < LAST_EPOCH_PRUNE_AT) return;
     for (const [known, last] of this.lastEpoch) if (last < now) this.lastEpoch.delete(known);
   }
+}
+
+const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+/** DynamoDB deletes expired items some time after they expire: until then, reads skip them. */
+const expired = (item: Record<string, unknown>, now: number): boolean => typeof item[TTL_ATTRIBUTE] === 'number' && item[TTL_ATTRIBUTE] <= now;
+
+/** A query's names and values, with the filter that leaves expired items out. */
+function unexpired(names: Record<string, string>, values: Record<string, unknown>) {
+  return {
+    FilterExpression: 'attribute_not_exists(#expires) OR #expires > :now',
+    ExpressionAttributeNames: { ...names, '#expires': TTL_ATTRIBUTE },
+    ExpressionAttributeValues: { ...values, ':now': nowSeconds() },
+  };
 }
