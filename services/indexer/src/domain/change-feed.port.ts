@@ -45,3 +45,9 @@ export interface CheckpointStore {
   markFinished(consumer: string, partition: string): Promise<void>;
   isFinished(consumer: string, partition: string): Promise<boolean>;
 }
+
+/** A change feed with the connections it was opened on, closed once its subscription has stopped. */
+export interface OpenedFeed {
+  feed: ChangeFeed;
+  close(): Promise<void> | void;
+}
