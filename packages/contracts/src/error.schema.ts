@@ -11,6 +11,8 @@ export const ErrorCode = z.enum([
   'too_many_requests',
   'unavailable',
   'internal',
+  /** A route this deployment's configuration does not serve (yet), e.g. with another store. */
+  'not_implemented',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

@@ -10,6 +10,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   too_many_requests: 429,
   unavailable: 503,
   internal: 500,
+  not_implemented: 501,
 };
 
 /** An expected failure, carrying one of the closed error codes. Domain code throws these. */
@@ -31,5 +32,6 @@ export class AppError extends Error {
 export const notFound = (what: string): AppError => new AppError('not_found', `${what} not found`);
 export const forbidden = (message = 'forbidden'): AppError => new AppError('forbidden', message);
 export const conflict = (message: string): AppError => new AppError('conflict', message);
+export const notImplemented = (message: string): AppError => new AppError('not_implemented', message);
 export const badRequest = (message: string, details?: unknown): AppError =>
   new AppError('bad_request', message, details);

@@ -13,8 +13,8 @@ export const IotHubConfig = z
     /** The host name devices are told to connect to; always in the server certificate. */
     CITUS_MQTT_ENDPOINT: hostName.default('localhost'),
     /**
-     * Where telemetry is stored: the embedded SQLite file or DynamoDB. Validated now; the ingest
-     * path and the reads switch to the selected store with the back-pressure work (issue 5).
+     * Where telemetry is stored: the embedded SQLite file or DynamoDB (`telemetry-store.module.ts`).
+     * Aggregates and latest values are served by the SQLite store only.
      */
     CITUS_TELEMETRY_STORE: z.enum(['sqlite', 'dynamodb']).default('sqlite'),
     /**

@@ -14,7 +14,6 @@ import { SHADOW_MIGRATIONS, SqliteShadowRepository } from './adapters/sqlite/sha
 import { policyRoutes } from './adapters/http/policy.routes.js';
 import { telemetryRoutes } from './adapters/http/telemetry.routes.js';
 import { telemetryQueryRoutes } from './adapters/http/telemetry-query.routes.js';
-import { SqliteTelemetryQueryRepository } from './adapters/sqlite/telemetry-query.repository.js';
 import { jobsRoutes } from './adapters/http/jobs.routes.js';
 import { jobsHandlers } from './adapters/mqtt/jobs.handlers.js';
 import { JOB_MIGRATIONS, SqliteJobRepository } from './adapters/sqlite/job.repository.js';
@@ -24,11 +23,11 @@ import { HubBroker } from './adapters/mqtt/hub.broker.js';
 import { mqttOverWebSocket } from './adapters/mqtt/websocket.listener.js';
 import { CONNECTIVITY_MIGRATIONS, SqliteConnectivityRepository } from './adapters/sqlite/connectivity.repository.js';
 import { POLICY_MIGRATIONS, SqlitePolicyRepository } from './adapters/sqlite/policy.repository.js';
-import { SqliteTelemetryRepository, TELEMETRY_MIGRATIONS } from './adapters/sqlite/telemetry.repository.js';
+import { TELEMETRY_MIGRATIONS } from './adapters/sqlite/telemetry.repository.js';
 import { RETENTION_MIGRATIONS, SqliteRetentionRepository } from './adapters/sqlite/retention.repository.js';
 import { retentionRoutes } from './adapters/http/retention.routes.js';
 import { RetentionService } from './app/retention.service.js';
-import { ThreadedTelemetryTable } from './adapters/worker/threaded.telemetry-table.js';
+import { createTelemetryStore } from './telemetry-store.module.js';
 import { lagHold } from './app/lag-hold.js';
 import type { IotHubConfig } from './config.js';
 import type { AccessDecider } from './domain/access.port.js';
@@ -73,13 +72,19 @@ export interface IotHubService extends Service {
 export function createService(ctx: IotHubContext): IotHubService {
   const logger = ctx.logger.child({ module: 'iot-hub' });
   const db = openDatabase(join(ctx.dataDir, 'telemetry.db'), { module: 'iot-hub', migrations: TELEMETRY_MIGRATIONS });
-  // The writer thread opens the file itself; this connection reads (and the retention sweep deletes).
-  const telemetry = new ThreadedTelemetryTable(join(ctx.dataDir, 'telemetry.db'), new SqliteTelemetryRepository(db), logger);
   // Retention deletes from the telemetry tables, so its own table and index live in the same file.
   migrate(db, 'retention', RETENTION_MIGRATIONS);
   const retention = new RetentionService(new SqliteRetentionRepository(db), logger.child({ component: 'retention' }), {
     sweepSeconds: ctx.config.CITUS_RETENTION_SWEEP_SECONDS,
   });
+  const store = createTelemetryStore({
+    config: ctx.config,
+    dataDir: ctx.dataDir,
+    db,
+    retentionDays: (workspaceId) => retention.setting(workspaceId).days,
+    logger,
+  });
+  const telemetry = store.table;
   const ingest = new IngestService(telemetry, ctx.events, logger, { hold: ctx.downstreamLag && lagHold(ctx.downstreamLag, logger) });
   let boundPort = ctx.config.MQTT_TLS_PORT;
   let broker: HubBroker | undefined;
@@ -138,7 +143,7 @@ export function createService(ctx: IotHubContext): IotHubService {
   // broker has stopped and the queued writes are committed.
   ctx.shutdown.add('telemetry store', async () => {
     await ingest.drain();
-    await telemetry.stop();
+    await store.stop();
     db.close();
     presenceDb.close();
   });
@@ -155,7 +160,7 @@ export function createService(ctx: IotHubContext): IotHubService {
     handleUpgrade: mqttOverWebSocket(() => broker),
     apiRoutes: Router().use(
       telemetryRoutes(telemetry, ctx.things, ctx.events, ctx.authenticate),
-      telemetryQueryRoutes(new SqliteTelemetryQueryRepository(db), ctx.things, ctx.authenticate),
+      telemetryQueryRoutes(store.queries, ctx.things, ctx.authenticate),
       retentionRoutes(retention, ctx.authenticate),
       policyRoutes(policies, ctx.authenticate),
       shadowRoutes(shadows, ctx.things, ctx.authenticate),
@@ -177,11 +182,11 @@ export function createService(ctx: IotHubContext): IotHubService {
         logger,
       });
       ctx.events.on('certificate.revoked', ({ certificateId }) => broker?.disconnectCertificate(certificateId));
-      await telemetry.start();
+      await store.start();
       boundPort = await broker.listen(ctx.config.MQTT_TLS_PORT, ctx.config.MQTT_HOST);
       ctx.shutdown.add('mqtt broker', () => broker?.close());
       jobs.start();
-      retention.start();
+      if (store.sweeps) retention.start();
       setReady(true);
       logger.info({ port: boundPort }, 'MQTT over TLS listening');
     },
