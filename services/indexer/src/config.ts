@@ -1,15 +1,28 @@
 import { z } from 'zod';
 
+const AWS_REGION_FORMAT = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+/** Elasticsearch's URL: http(s), and no credentials in it (URLs are logged, shown and copied). */
+const elasticsearchUrl = z
+  .url({ protocol: /^https?$/ })
+  .refine((value) => {
+    // Refinements run on a value the format check refused too; that one reports itself.
+    if (!URL.canParse(value)) return true;
+    const url = new URL(value);
+    return url.username === '' && url.password === '';
+  }, 'must not carry a user name or password: set ELASTICSEARCH_API_KEY instead');
+
 export const IndexerConfig = z
   .object({
     /**
      * Where the search index lives: the embedded SQLite FTS5 file (`search.db`) or Elasticsearch.
-     * Only `sqlite` is wired so far; the Elasticsearch adapter exists and is tested (mocked), and
-     * its wiring comes with the scale-out mode. Choosing it now is refused at boot rather than
-     * silently served from SQLite.
+     * With `sqlite` and the SQLite telemetry store the indexer runs on a worker thread; any other
+     * combination runs it on the main thread (its work is then mostly network I/O).
      */
     CITUS_SEARCH: z.enum(['sqlite', 'elasticsearch']).default('sqlite'),
-    ELASTICSEARCH_URL: z.url({ protocol: /^https?$/ }).optional(),
+    ELASTICSEARCH_URL: elasticsearchUrl.optional(),
+    /** An Elasticsearch API key (the base64 `encoded` form), sent as `Authorization: ApiKey`. Never logged. */
+    ELASTICSEARCH_API_KEY: z.string().min(1).optional(),
     /** Prepended to the index names (`<prefix>-telemetry`, `<prefix>-devices`); Elasticsearch index name characters. */
     CITUS_SEARCH_INDEX_PREFIX: z
       .string()
@@ -17,16 +30,37 @@ export const IndexerConfig = z
       .max(100)
       .regex(/^[a-z0-9][a-z0-9_-]*$/, 'lowercase letters, digits, _ and -, not starting with _ or -')
       .default('citus'),
+    /**
+     * Where the telemetry the indexer follows is stored, as for the hub (the same variable): the
+     * embedded change log in `telemetry.db`, or the DynamoDB telemetry table's stream.
+     */
+    CITUS_TELEMETRY_STORE: z.enum(['sqlite', 'dynamodb']).default('sqlite'),
+    /**
+     * The AWS region of DynamoDB; credentials come from the AWS SDK's default provider chain. Read
+     * only for DynamoDB: other tools set it too, and it must not stop the embedded mode.
+     */
+    AWS_REGION: z.string().optional(),
+    /** DynamoDB Local's URL (it accepts any credentials); unset for AWS. Serves DynamoDB Streams too. */
+    CITUS_DYNAMODB_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+    /** Prepended to the table names, so several installations can share one account and region. */
+    CITUS_DYNAMODB_TABLE_PREFIX: z
+      .string()
+      .max(200)
+      .regex(/^[a-zA-Z0-9_.-]*$/, 'letters, digits, _ . - (DynamoDB table name characters)')
+      .default(''),
   })
   .superRefine((config, context) => {
-    if (config.CITUS_SEARCH !== 'elasticsearch') return;
-    if (!config.ELASTICSEARCH_URL) {
+    if (config.CITUS_SEARCH === 'elasticsearch' && !config.ELASTICSEARCH_URL) {
       context.addIssue({ code: 'custom', path: ['ELASTICSEARCH_URL'], message: 'required when CITUS_SEARCH is elasticsearch' });
     }
-    context.addIssue({
-      code: 'custom',
-      path: ['CITUS_SEARCH'],
-      message: 'elasticsearch is not wired yet: only sqlite (the embedded FTS5 index) can be served for now',
-    });
+    if (config.CITUS_TELEMETRY_STORE !== 'dynamodb') return;
+    if (!config.AWS_REGION) {
+      context.addIssue({ code: 'custom', path: ['AWS_REGION'], message: 'required when CITUS_TELEMETRY_STORE is dynamodb' });
+    } else if (!AWS_REGION_FORMAT.test(config.AWS_REGION)) {
+      context.addIssue({ code: 'custom', path: ['AWS_REGION'], message: 'an AWS region such as eu-west-1' });
+    }
   });
 export type IndexerConfig = z.infer<typeof IndexerConfig>;
+
+/** The embedded combination: both ends in SQLite files, indexed on a worker thread. */
+export const isEmbedded = (config: IndexerConfig): boolean => config.CITUS_TELEMETRY_STORE === 'sqlite' && config.CITUS_SEARCH === 'sqlite';

@@ -1,4 +1,4 @@
-export type { ChangeBatch, ChangeFeed, ChangeRecord, CheckpointStore, FeedSubscription } from './domain/change-feed.port.js';
+export type { ChangeBatch, ChangeFeed, ChangeRecord, CheckpointStore, FeedSubscription, OpenedFeed } from './domain/change-feed.port.js';
 export type { DeviceDocument, SearchHit, SearchIndex, SearchPage, SearchQuery, TelemetryDocument } from './domain/search-index.port.js';
 export { StreamsChangeFeed, type StreamsChangeFeedOptions } from './adapters/dynamodb/streams.change-feed.js';
 export { CHECKPOINT_TABLE, DynamoCheckpointStore, ensureCheckpointTable } from './adapters/dynamodb/checkpoint.store.js';
@@ -11,4 +11,4 @@ export { toDocument, toDocuments } from './app/telemetry-documents.js';
 export { SqliteChangeFeed, TELEMETRY_PARTITION, type SqliteChangeFeedOptions } from './adapters/sqlite/sqlite.change-feed.js';
 export { IndexerService, SEARCH_CONSUMER, type IndexerStats } from './app/indexer.service.js';
 export { createService, type IndexerContext, type IndexerModule } from './service.js';
-export { IndexerConfig } from './config.js';
+export { IndexerConfig, isEmbedded } from './config.js';

@@ -1,6 +1,6 @@
 import { Router, type RequestHandler } from 'express';
 import { SearchRequest, type SearchResults } from '@citus/contracts';
-import { parse, workspaceOf } from '@citus/kit';
+import { AppError, parse, workspaceOf } from '@citus/kit';
 import type { SearchHit, SearchIndex } from '../../domain/search-index.port.js';
 
 /** `GET /search`: the caller's workspace only; the index scopes every query by it. */
@@ -9,20 +9,33 @@ export function searchRoutes(index: SearchIndex, authenticate: RequestHandler): 
   router.get('/search', authenticate, async (req, res) => {
     const query = parse(SearchRequest, req.query);
     const workspace = workspaceOf(req, 'user');
-    const page = await index.search(workspace.id, {
-      text: query.q,
-      kind: query.kind,
-      thingName: query.thingName,
-      from: query.from,
-      to: query.to,
-      limit: query.limit,
-      cursor: query.cursor,
-    });
+    const page = await index
+      .search(workspace.id, {
+        text: query.q,
+        kind: query.kind,
+        thingName: query.thingName,
+        from: query.from,
+        to: query.to,
+        limit: query.limit,
+        cursor: query.cursor,
+      })
+      .catch(unavailableWhenRetryable);
     const answer: SearchResults = { items: page.items.map(toApiHit) };
     if (page.next !== undefined) answer.next = page.next;
     res.json(answer);
   });
   return router;
+}
+
+/**
+ * An index failure that may pass (Elasticsearch unreachable or pushing back: a `SearchIndexError`
+ * read by shape) is the service being unavailable, not an unexpected error; anything else goes on.
+ */
+function unavailableWhenRetryable(error: unknown): never {
+  if (typeof error === 'object' && error !== null && (error as { retryable?: unknown }).retryable === true) {
+    throw new AppError('unavailable', 'the search index is unavailable; try again shortly');
+  }
+  throw error;
 }
 
 /** Only the documented fields: the workspace id and the free text stay inside. */
