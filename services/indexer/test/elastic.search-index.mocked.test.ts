@@ -1,9 +1,8 @@
-import { createRequire } from 'node:module';
-import { Client, type ClientOptions } from '@elastic/elasticsearch';
 import { AppError } from '@citus/kit';
 import { DEVICE_MAPPINGS, TELEMETRY_MAPPINGS } from '../src/adapters/elasticsearch/elastic.mappings.js';
 import { ElasticSearchIndex } from '../src/adapters/elasticsearch/elastic.search-index.js';
 import { SearchIndexError } from '../src/adapters/elasticsearch/search-index.errors.js';
+import { created, failure, mockElastic } from './support/elastic-mock.js';
 import { aDevice, aQuery, aTelemetryDocument, T0, THING, WORKSPACE } from './support/search-fixture.js';
 
 // MOCKED: no Elasticsearch cluster runs here, and @elastic/elasticsearch-mock answers canned
@@ -11,39 +10,12 @@ import { aDevice, aQuery, aTelemetryDocument, T0, THING, WORKSPACE } from './sup
 // cannot run against this adapter. These tests pin its requests (index names, mappings, bulk
 // bodies, the workspace-filtered query) and how it maps responses back to the port's values.
 
-interface Recorded {
-  method: string;
-  path: string;
-  querystring: Record<string, string>;
-  body: unknown;
-}
-
 function setup(options: { refresh?: boolean | 'wait_for' } = {}) {
-  const mock = new Mock();
-  const requests: Recorded[] = [];
-  const record = (answer: (params: Recorded) => Record<string, unknown> | string) => (params: unknown) => {
-    const request = params as Recorded;
-    requests.push({ method: request.method, path: request.path, querystring: request.querystring ?? {}, body: request.body });
-    return answer(request);
-  };
-  // The mock's typings name the client's CommonJS types, the adapter its ES module types: the same classes.
-  const Connection = mock.getConnection() as unknown as ClientOptions['Connection'];
-  const client = new Client({ node: 'http://localhost:9200', Connection, maxRetries: 0 });
+  const { mock, client, requests, record } = mockElastic();
   const index = new ElasticSearchIndex({ client, prefix: 'citus', ...options });
   return { mock, requests, record, index };
 }
 
-const created = { acknowledged: true };
-// Jest keeps ES modules and CommonJS modules in separate registries: the mock (CommonJS) only
-// recognises error answers built from the CommonJS copy of the client it requires itself.
-// The mock is itself CommonJS (`module.exports = Mocker`), which its typings declare as a default export.
-const require = createRequire(import.meta.url);
-const { errors } = require('@elastic/elasticsearch') as typeof import('@elastic/elasticsearch');
-const Mock = require('@elastic/elasticsearch-mock') as typeof import('@elastic/elasticsearch-mock').default;
-
-/** A response with an error status, as the mock serves it. */
-const failure = (statusCode: number, type = 'failure') =>
-  new errors.ResponseError({ body: { error: { type, reason: type }, status: statusCode }, statusCode } as never) as never;
 const bulkItem = (id: string, status = 201, error?: { type: string; reason: string }) => ({
   index: { _index: 'citus-telemetry', _id: id, status, ...(error === undefined ? {} : { error }) },
 });
