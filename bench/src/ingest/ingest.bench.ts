@@ -5,15 +5,20 @@ import { startBaselineProcess } from './baseline-process.js';
 import { type IngestOptions, parseIngestOptions, type TargetName } from './ingest-options.js';
 import { buildReport, printSummary, writeReport, type TargetResult } from './ingest-report.js';
 import { LoadGenerator, type LoadPlan, type LoadResult } from './load-generator.js';
+import { summarizeMemory } from './memory-trend.js';
+import { runPacedPhase, type PacedResult } from './paced-phase.js';
 import { countStored } from './platform-devices.js';
+import { RssSampler } from './rss-sampler.js';
 
 const log = (message: string): void => void process.stderr.write(`${message}\n`);
 
-async function measure(plan: LoadPlan): Promise<LoadResult> {
+/** `onStart` is called just before the first publish. */
+async function measure(plan: LoadPlan, onStart?: () => void): Promise<LoadResult> {
   log(`${plan.label}: connecting ${plan.devices.length} devices`);
   const generator = await LoadGenerator.connect(plan);
   try {
     log(`${plan.label}: publishing for ${plan.durationSeconds} s, ${plan.window} in flight per device`);
+    onStart?.();
     return await generator.run();
   } finally {
     await generator.close();
@@ -50,21 +55,39 @@ function checkDurability(acked: number, stored: number): void {
   process.exitCode = 1;
 }
 
-async function runPlatform(options: IngestOptions): Promise<TargetResult> {
+interface PlatformRun {
+  result: TargetResult;
+  paced: PacedResult | undefined;
+}
+
+/** The max-rate phase with the platform's RSS sampled each second, then the paced phase unless it is off. */
+async function runPlatform(options: IngestOptions): Promise<PlatformRun> {
   log('platform: starting services/embedded/dist/main.js');
   const platform = await startPlatformProcess({ profileDir: options.profileDir });
+  const pid = platform.child.pid;
+  let sampler: RssSampler | undefined;
   try {
     const api = await RestClient.login(platform.baseUrl, 'admin', platform.adminPassword);
     log(`platform: declaring and activating ${options.devices} devices`);
     const fleet = await provisionDevices(api, options.devices);
-    const load = await measure(planFor('platform', options, { mqttPort: platform.mqttPort, ...fleet }));
+    const target = { mqttPort: platform.mqttPort, ...fleet };
+    const plan: LoadPlan = { ...planFor('platform', options, target), progressNote: () => rssNote(sampler) };
+    const load = await measure(plan, () => (sampler = pid === undefined ? undefined : new RssSampler(pid)));
+    const memory = sampler ? summarizeMemory(sampler.stop(), options.durationSeconds) : null;
     log('platform: counting stored messages through GET /api/v1/telemetry');
     const stored = await countStored(api, fleet.devices.map((device) => device.clientId));
     checkDurability(load.acked, stored);
-    return toResult(load, stored);
+    const paced = options.pacedDurationSeconds > 0 ? await runPacedPhase(api, target, options, log) : undefined;
+    return { result: { ...toResult(load, stored), memory }, paced };
   } finally {
+    sampler?.stop();
     await platform.stop();
   }
+}
+
+function rssNote(sampler: RssSampler | undefined): string {
+  const latest = sampler?.latest;
+  return latest ? `  rss ${latest.rssMb.toFixed(0)} MiB` : '';
 }
 
 async function runBaseline(options: IngestOptions): Promise<TargetResult> {
@@ -79,17 +102,25 @@ async function runBaseline(options: IngestOptions): Promise<TargetResult> {
   }
 }
 
-const RUNNERS: Record<TargetName, (options: IngestOptions) => Promise<TargetResult>> = {
+const RUNNERS: Record<TargetName, (options: IngestOptions) => Promise<PlatformRun>> = {
   platform: runPlatform,
-  baseline: runBaseline,
+  baseline: async (options) => ({ result: await runBaseline(options), paced: undefined }),
 };
 
-/** `pnpm bench ingest`: the same device load against the platform and against a bare broker. */
+/**
+ * `pnpm bench ingest`: the same device load against the platform and against a bare broker, then
+ * the platform at a set rate, with the figures of issue 5 point 6 and their goals.
+ */
 export async function runIngestBenchmark(args: string[]): Promise<void> {
   const options = parseIngestOptions(args);
   const results: Partial<Record<TargetName, TargetResult>> = {};
-  for (const target of options.targets) results[target] = await RUNNERS[target](options);
-  const report = buildReport(options, results);
+  let paced: PacedResult | undefined;
+  for (const target of options.targets) {
+    const run = await RUNNERS[target](options);
+    results[target] = run.result;
+    paced ??= run.paced;
+  }
+  const report = buildReport(options, results, paced);
   printSummary(report);
   log(`wrote ${writeReport(report)}`);
 }

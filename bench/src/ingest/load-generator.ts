@@ -1,10 +1,12 @@
 import { performance } from 'node:perf_hooks';
-import { connectAsync, type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import { mapLimit, sleep, withTimeout } from '../support/async.js';
 import type { DeviceCredentials } from '../support/platform-devices.js';
+import { connectDevice } from './device-connection.js';
 import { LatencyRecorder } from './latency-recorder.js';
+import { Pacer, type PacingPlan } from './pacer.js';
+import { ProbeMarkers, type Probe } from './probe-queries.js';
 import { telemetryPayload } from './telemetry-payload.js';
-
 
 export interface LoadPlan {
   label: string;
@@ -14,6 +16,10 @@ export interface LoadPlan {
   durationSeconds: number;
   window: number;
   deviceTimestamps: boolean;
+  /** Publish at a fixed rate instead of as fast as PUBACKs come back; probes are handed over once acknowledged. */
+  pacing?: PacingPlan & { onProbe: (probe: Probe) => void };
+  /** More to say on each progress line (e.g. the platform's memory). */
+  progressNote?: () => string;
 }
 
 export interface LoadResult {
@@ -29,6 +35,7 @@ export interface LoadResult {
 
 interface Device {
   client: MqttClient;
+  clientId: string;
   topic: string;
   inflight: number;
   closed: boolean;
@@ -39,9 +46,10 @@ const CONNECT_CONCURRENCY = 10;
 const DRAIN_TIMEOUT_MS = 30_000;
 
 /**
- * Drives QoS 1 telemetry from many devices over TLS: each keeps `window` publishes in flight and
- * sends the next one as soon as a PUBACK comes back, for the planned time, then waits for the
- * acknowledgements still outstanding.
+ * Drives QoS 1 telemetry from many devices over TLS for the planned time, then waits for the
+ * acknowledgements still outstanding. At full speed each device keeps `window` publishes in flight
+ * and sends the next one as soon as a PUBACK comes back; paced, a `Pacer` sends at the planned rate
+ * with `window` as each device's limit.
  */
 export class LoadGenerator {
   private readonly latency = new LatencyRecorder();
@@ -52,6 +60,7 @@ export class LoadGenerator {
   private running = false;
   private lastAckAt = 0;
   private onDrained: (() => void) | undefined;
+  private readonly probeMarkers = new ProbeMarkers();
 
   private constructor(
     private readonly plan: LoadPlan,
@@ -60,16 +69,9 @@ export class LoadGenerator {
 
   static async connect(plan: LoadPlan): Promise<LoadGenerator> {
     const devices = await mapLimit(plan.devices, CONNECT_CONCURRENCY, async (credentials): Promise<Device> => {
-      const client = await connectAsync(`mqtts://127.0.0.1:${plan.mqttPort}`, {
-        clientId: credentials.clientId,
-        key: credentials.privateKeyPem,
-        cert: credentials.certificatePem,
-        ca: plan.caPem,
-        protocolVersion: 4,
-        reconnectPeriod: 0,
-        connectTimeout: 10_000,
-      });
-      return { client, topic: `telemetry/${credentials.clientId}`, inflight: 0, closed: false, lastEpoch: 0 };
+      const client = await connectDevice(plan.mqttPort, plan.caPem, credentials);
+      const { clientId } = credentials;
+      return { client, clientId, topic: `telemetry/${clientId}`, inflight: 0, closed: false, lastEpoch: 0 };
     });
     const generator = new LoadGenerator(plan, devices);
     for (const device of devices) device.client.on('close', () => generator.onClose(device));
@@ -79,8 +81,11 @@ export class LoadGenerator {
   async run(): Promise<LoadResult> {
     const startedAt = performance.now();
     this.running = true;
-    for (const device of this.devices) for (let i = 0; i < this.plan.window; i++) this.publish(device);
+    const pacer = this.plan.pacing && new Pacer(this.plan.pacing, this.plan.window, this.devices, (device, probe) => this.publish(device, probe));
+    if (pacer) pacer.start();
+    else for (const device of this.devices) for (let i = 0; i < this.plan.window; i++) this.publish(device);
     await this.reportProgress(startedAt);
+    pacer?.stop();
     this.running = false;
     await this.drain();
     const [p50Ms = Number.NaN, p99Ms = Number.NaN] = this.latency.percentiles(50, 99);
@@ -97,13 +102,18 @@ export class LoadGenerator {
     );
   }
 
-  private publish(device: Device): void {
+  private publish(device: Device, probe = false): void {
     device.inflight++;
     this.inflight++;
     this.published++;
-    const payload = telemetryPayload(device, this.plan.deviceTimestamps);
+    const fromEpoch = Date.now();
+    const marked = probe ? this.probeMarkers.next() : undefined;
+    const payload = telemetryPayload(device, this.plan.deviceTimestamps, marked?.label);
     const sentAt = performance.now();
-    device.client.publish(device.topic, payload, { qos: 1 }, (error) => this.onAck(device, sentAt, error));
+    device.client.publish(device.topic, payload, { qos: 1 }, (error) => {
+      this.onAck(device, sentAt, error);
+      if (marked && !error) this.plan.pacing?.onProbe({ thingName: device.clientId, ...marked, sentAt, fromEpoch });
+    });
   }
 
   private onAck(device: Device, sentAt: number, error: Error | undefined): void {
@@ -117,7 +127,7 @@ export class LoadGenerator {
       this.acked++;
       this.latency.record(this.lastAckAt - sentAt);
     }
-    if (this.running && !error) this.publish(device);
+    if (this.running && !error && !this.plan.pacing) this.publish(device);
     else if (this.inflight === 0) this.onDrained?.();
   }
 
@@ -148,7 +158,7 @@ export class LoadGenerator {
       previous = this.acked;
       process.stderr.write(
         `  ${this.plan.label.padEnd(8)} ${String(second).padStart(3)}s  acked ${this.acked.toLocaleString('en-US').padStart(9)}` +
-          `  ${rate.toLocaleString('en-US').padStart(7)} msg/s  in flight ${this.inflight}\n`,
+          `  ${rate.toLocaleString('en-US').padStart(7)} msg/s  in flight ${this.inflight}${this.plan.progressNote?.() ?? ''}\n`,
       );
     }
   }

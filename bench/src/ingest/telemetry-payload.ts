@@ -3,17 +3,19 @@ export interface TimestampState {
   lastEpoch: number;
 }
 
+const DEFAULT_LABEL = 'bench sensor';
+
 /**
  * A message in the original firmware's shape. Without `@timestamp` the hub uses the receive time;
  * with it, each device's timestamps strictly increase, since the same timestamp twice would mark
- * a resend.
+ * a resend. A probe message gets its own `label`, which both the series read and search return.
  */
-export function telemetryPayload(device: TimestampState, withTimestamp: boolean): string {
+export function telemetryPayload(device: TimestampState, withTimestamp: boolean, label = DEFAULT_LABEL): string {
   const temperature = 18 + Math.random() * 8;
   const message: Record<string, unknown> = {
     value: Math.round(temperature * 100) / 100,
     unit: 'C',
-    label: 'bench sensor',
+    label,
     temperature,
     humidity: 40 + Math.random() * 20,
   };
