@@ -1,6 +1,8 @@
 import { randomInt } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
+import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
+import { openDatabase } from '@citus/sqlite';
 import type { DeadLetterSummary, TelemetryPage } from '@citus/contracts';
 import { provisionDevices, type DeviceCredentials, type ProvisionedFleet } from '../../../bench/src/support/platform-devices.js';
 import { RestClient } from '../../../bench/src/support/rest-client.js';
@@ -80,7 +82,7 @@ function closed(client: MqttClient): Promise<void> {
 }
 
 /** Every stored message of the things, counted by the id in its payload, read through the REST API page by page. */
-async function storedIds(api: RestClient, thingNames: string[]): Promise<Map<string, number>> {
+async function storedIds(api: RestClient, thingNames: string[], keys?: Set<string>): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   for (const thingName of thingNames) {
     let cursor: string | undefined;
@@ -89,6 +91,7 @@ async function storedIds(api: RestClient, thingNames: string[]): Promise<Map<str
       for (const item of page.items) {
         const id = String(item.payload.messageId);
         counts.set(id, (counts.get(id) ?? 0) + 1);
+        keys?.add(`${item.topic}#${item.epoch}`);
       }
       cursor = page.next;
     } while (cursor);
@@ -192,5 +195,34 @@ describe(`crash durability: SIGKILL during QoS 1 ingest (seed ${SEED}, kills at 
     expect(fresh.filter((id) => stored.get(id) !== 1)).toEqual([]);
     expect(fresh.some((id) => ledger.sent.get(id)?.timestamped)).toBe(true);
     await expectEveryAckedMessageOnce();
+  }, 30_000);
+
+  // Issue 5 point 2: the indexer thread died with each SIGKILL, at a random point of its work; once
+  // it has caught up, the search index holds every stored record, once.
+  it('the search index, after the kills, holds every stored message once', async () => {
+    const stored = new Set<string>();
+    await storedIds(api, thingNames(), stored);
+    const index = openDatabase(join(platform.dataDir, 'search.db'), { module: 'crash-test-reader', migrations: [] });
+    try {
+      const indexed = () =>
+        index.prepare("SELECT doc_key AS key, count(*) AS copies FROM search_documents WHERE kind = 'telemetry' GROUP BY doc_key").all() as Array<{
+          key: string;
+          copies: number;
+        }>;
+      const deadline = Date.now() + 20_000;
+      while (indexed().length < stored.size && Date.now() < deadline) await delay(200);
+      const documents = indexed();
+      expect(documents.filter((document) => document.copies > 1)).toEqual([]);
+      expect(documents.filter((document) => !stored.has(document.key)).slice(0, 10)).toEqual([]);
+      const keys = new Set(documents.map((document) => document.key));
+      expect([...stored].filter((key) => !keys.has(key)).slice(0, 10)).toEqual([]);
+      expect(documents.length).toBe(stored.size);
+      // Each document's text is in the full-text table once: a second copy would be a second hit.
+      const textRows = index.prepare('SELECT count(*) FROM search_fts').pluck().get();
+      const allDocuments = index.prepare('SELECT count(*) FROM search_documents').pluck().get();
+      expect(textRows).toBe(allDocuments);
+    } finally {
+      index.close();
+    }
   }, 30_000);
 });
