@@ -9,6 +9,13 @@ import { telemetryTopicRules } from '../src/telemetry-rule.js';
 const ROLE = 'arn:aws:iam::123456789012:role/citus-telemetry-rule';
 const meta = { $metadata: {} };
 const rules = telemetryTopicRules({ tableName: 'prod-telemetry', roleArn: ROLE, errorLogGroupName: '/citus/telemetry-rule-errors' });
+// Written out in full: this is the text AWS IoT receives.
+const sqlFrom = (topicFilter: string): string =>
+  'SELECT topic() AS topic, timestamp() AS epoch, topic(2) AS thingName, ' +
+  `concat(get_registry_data('DescribeThing', topic(2), '${ROLE}').attributes.workspaceId, '#', topic(2)) AS thingKey, ` +
+  "concat('00', timestamp(), '#', topic()) AS seriesKey, " +
+  "concat('base64:', encode(*, 'base64')) AS payload " +
+  `FROM '${topicFilter}'`;
 
 function setUp() {
   const client = new IoTClient({ region: 'eu-west-1' });
@@ -22,10 +29,10 @@ function setUp() {
 }
 
 describe('telemetry topic rules (mocked AWS IoT control plane)', () => {
-  it('selects both telemetry topic forms, adding the table keys and the thing name', () => {
+  it("selects both telemetry topic forms into the adapter's item: keys, thing, workspace from the registry, payload", () => {
     expect(rules.map(({ ruleName, topicRulePayload }) => [ruleName, topicRulePayload.sql])).toEqual([
-      ['citus_telemetry', "SELECT *, topic() AS topic, timestamp() AS epoch, topic(2) AS thingName FROM 'telemetry/+'"],
-      ['citus_telemetry_streams', "SELECT *, topic() AS topic, timestamp() AS epoch, topic(2) AS thingName FROM 'telemetry/+/+'"],
+      ['citus_telemetry', sqlFrom('telemetry/+')],
+      ['citus_telemetry_streams', sqlFrom('telemetry/+/+')],
     ]);
     for (const { ruleName } of rules) expect(ruleName).toMatch(/^[a-zA-Z0-9_]{1,128}$/);
   });
@@ -37,7 +44,7 @@ describe('telemetry topic rules (mocked AWS IoT control plane)', () => {
     expect(iot.commandCalls(CreateTopicRuleCommand).map((call) => call.args[0].input)).toEqual([{
       ruleName: 'citus_telemetry',
       topicRulePayload: {
-        sql: "SELECT *, topic() AS topic, timestamp() AS epoch, topic(2) AS thingName FROM 'telemetry/+'",
+        sql: sqlFrom('telemetry/+'),
         awsIotSqlVersion: '2016-03-23',
         description: 'Citus telemetry on telemetry/+ into prod-telemetry',
         ruleDisabled: false,

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { TELEMETRY_TABLES } from '@citus/dynamodb';
 import { parse } from 'yaml';
+import { RULE_PAYLOAD_PREFIX as ADAPTER_PAYLOAD_PREFIX } from '../../../services/iot-hub/src/adapters/dynamodb/telemetry.payload.js';
 import { DEFAULT_DEVICE_POLICY } from '../../../services/iot-hub/src/domain/policy/default-policies.js';
 import { renderPolicyDocument } from '../src/device-policy.js';
-import { TELEMETRY_TOPIC_FILTERS, telemetryRuleSql } from '../src/telemetry-rule.js';
+import { RULE_PAYLOAD_PREFIX, TELEMETRY_TOPIC_FILTERS, telemetryRuleSql } from '../src/telemetry-rule.js';
 
 interface Resource {
   Type: string;
@@ -37,7 +38,7 @@ function substitute(value: unknown): unknown {
   return value;
 }
 
-/** Every `Ref` and `Fn::GetAtt` target in a part of the template. */
+/** Every `Ref`, `Fn::GetAtt` and `Fn::Sub` variable target in a part of the template (pseudo parameters aside). */
 function references(node: unknown): string[] {
   if (Array.isArray(node)) return node.flatMap(references);
   if (!node || typeof node !== 'object') return [];
@@ -45,9 +46,41 @@ function references(node: unknown): string[] {
   for (const [key, value] of Object.entries(node)) {
     if (key === 'Ref') found.push(value as string);
     else if (key === 'Fn::GetAtt') found.push((value as [string, string])[0]);
+    else if (key === 'Fn::Sub') found.push(...subVariables(value as string));
     else found.push(...references(value));
   }
   return found;
+}
+
+/** `${Name}` and `${Name.Attribute}` of an `Fn::Sub` string; `${!...}` is an escape, `${AWS::...}` a pseudo parameter. */
+const subVariables = (text: string): string[] =>
+  [...text.matchAll(/\$\{([^!}][^}]*)\}/g)].map((match) => (match[1] as string).split('.')[0] as string).filter((name) => !name.startsWith('AWS::'));
+
+const ROLE_IN_SQL = '${TelemetryRuleRole.Arn}';
+const ruleSql = (name: string): string => ((props(name).TopicRulePayload as { Sql: { 'Fn::Sub': string } }).Sql)['Fn::Sub'];
+
+/** The top-level `expression AS name` fields of a SELECT, split at the commas outside parentheses. */
+function selectedFields(sql: string): Map<string, string> {
+  const list = /^SELECT (.*) FROM '[^']*'$/.exec(sql)?.[1] ?? '';
+  const fields: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < list.length; i++) {
+    const char = list[i];
+    if (char === "'") quoted = !quoted;
+    else if (!quoted && char === '(') depth++;
+    else if (!quoted && char === ')') depth--;
+    else if (!quoted && depth === 0 && char === ',') {
+      fields.push(list.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  fields.push(list.slice(start).trim());
+  return new Map(fields.map((field) => {
+    const [, expression = field, name = ''] = /^(.*) AS (\w+)$/.exec(field) ?? [];
+    return [name, expression];
+  }));
 }
 
 describe('infra/aws/telemetry.yaml', () => {
@@ -80,9 +113,9 @@ describe('infra/aws/telemetry.yaml', () => {
 
   it('writes both telemetry topic forms into the telemetry table through the rule role', () => {
     const rules = [props('TelemetryRule'), props('TelemetryStreamRule')].map((rule) => rule.TopicRulePayload);
-    expect(rules.map((rule) => (rule as { Sql: string }).Sql)).toEqual([
-      telemetryRuleSql(TELEMETRY_TOPIC_FILTERS.thing),
-      telemetryRuleSql(TELEMETRY_TOPIC_FILTERS.stream),
+    expect([ruleSql('TelemetryRule'), ruleSql('TelemetryStreamRule')]).toEqual([
+      telemetryRuleSql(TELEMETRY_TOPIC_FILTERS.thing, ROLE_IN_SQL),
+      telemetryRuleSql(TELEMETRY_TOPIC_FILTERS.stream, ROLE_IN_SQL),
     ]);
     for (const rule of rules) {
       expect(rule).toMatchObject({
@@ -94,7 +127,29 @@ describe('infra/aws/telemetry.yaml', () => {
     }
   });
 
-  it('lets the rule role, assumed only by AWS IoT for this account, put items into the telemetry table and nothing more', () => {
+  it("selects the attributes the hub's DynamoDB adapter reads: the table's and index's keys and the payload", () => {
+    const [telemetry] = TELEMETRY_TABLES;
+    const keys = [...(telemetry?.KeySchema ?? []), ...(telemetry?.GlobalSecondaryIndexes ?? []).flatMap((index) => index.KeySchema ?? [])];
+    for (const name of ['TelemetryRule', 'TelemetryStreamRule']) {
+      const fields = selectedFields(ruleSql(name));
+      expect([...fields.keys()].sort()).toEqual(['epoch', 'payload', 'seriesKey', 'thingKey', 'thingName', 'topic']);
+      expect([...fields.keys()]).toEqual(expect.arrayContaining(keys.map((key) => key.AttributeName)));
+      expect(fields.get('topic')).toBe('topic()');
+      expect(fields.get('thingName')).toBe('topic(2)');
+      // workspaceId + '#' + thing name; the workspace is the thing attribute the control plane sets.
+      expect(fields.get('thingKey')).toBe(
+        `concat(get_registry_data('DescribeThing', topic(2), '${ROLE_IN_SQL}').attributes.workspaceId, '#', topic(2))`,
+      );
+      // AWS IoT refuses a rule that calls get_registry_data more than once.
+      expect(ruleSql(name).match(/get_registry_data\(/g)).toHaveLength(1);
+      // 15 digits: '00' and the 13 digits of the receive time in ms, then '#' and the topic.
+      expect(fields.get('seriesKey')).toBe("concat('00', timestamp(), '#', topic())");
+      expect(fields.get('payload')).toBe(`concat('${ADAPTER_PAYLOAD_PREFIX}', encode(*, 'base64'))`);
+    }
+    expect(RULE_PAYLOAD_PREFIX).toBe(ADAPTER_PAYLOAD_PREFIX);
+  });
+
+  it('lets the rule role, assumed only by AWS IoT for this account, put items into the telemetry table, read things and nothing more', () => {
     const role = props('TelemetryRuleRole') as {
       AssumeRolePolicyDocument: { Statement: unknown[] };
       Policies: Array<{ PolicyDocument: { Statement: Array<{ Action: unknown; Resource: unknown }> } }>;
@@ -110,6 +165,7 @@ describe('infra/aws/telemetry.yaml', () => {
     const statements = role.Policies.flatMap((policy) => policy.PolicyDocument.Statement);
     expect(statements.map(({ Action, Resource }) => ({ Action, Resource }))).toEqual([
       { Action: 'dynamodb:PutItem', Resource: { 'Fn::GetAtt': ['TelemetryTable', 'Arn'] } },
+      { Action: 'iot:DescribeThing', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:iot:${AWS::Region}:${AWS::AccountId}:thing/*' } },
       { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': ['TelemetryRuleErrorLogGroup', 'Arn'] } },
     ]);
   });

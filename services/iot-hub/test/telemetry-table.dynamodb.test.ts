@@ -1,11 +1,12 @@
 import { DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
-import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { ensureTables, TELEMETRY_TABLE_NAMES, TELEMETRY_TABLES, TTL_ATTRIBUTE } from '@citus/dynamodb';
+import { telemetryRuleAttributes } from '../../../packages/aws-iot/src/telemetry-rule.js';
 import { useDynamoDbLocal } from '../../../packages/dynamodb/test/support/dynamodb-local.fixture.js';
 import { DynamoTelemetryTable } from '../src/adapters/dynamodb/telemetry.table.js';
 import { thingKey } from '../src/adapters/dynamodb/telemetry.keys.js';
 import { telemetryTableContract } from './support/telemetry-table.contract.js';
-import { aDeadLetter, aRecord, THING, WORKSPACE } from './support/telemetry-fixture.js';
+import { aDeadLetter, aRecord, T0, THING, WORKSPACE } from './support/telemetry-fixture.js';
 
 // The scale-out adapter against DynamoDB Local (Java); each test gets its own tables by prefix.
 const dynamo = useDynamoDbLocal();
@@ -90,5 +91,103 @@ describe('DynamoTelemetryTable retention (DynamoDB TTL)', () => {
     expect(read.map((item) => item.payload.value)).toEqual(['kept']);
     await expect(table.countDeadLetters(WORKSPACE, THING)).resolves.toBe(0);
     await expect(table.recentDeadLetters(WORKSPACE, THING, 5)).resolves.toEqual([]);
+  });
+});
+
+describe('DynamoTelemetryTable reading what the AWS IoT telemetry rule writes', () => {
+  let prefix: string;
+  let table: DynamoTelemetryTable;
+
+  beforeEach(async () => {
+    prefix = dynamo.nextPrefix('rule');
+    const clients = dynamo.clients();
+    await ensureTables(clients.client, prefix, TELEMETRY_TABLES);
+    table = new DynamoTelemetryTable(clients.documents, prefix);
+  });
+
+  interface RuleMessage {
+    topic: string;
+    /** The bytes the device published. */
+    payload: string;
+    /** `timestamp()` in the rule: the receive time, ms. */
+    receivedAt: number;
+    /** The thing's `workspaceId` attribute in the AWS IoT registry, as get_registry_data answers it. */
+    workspaceId?: string;
+    /** The second `timestamp()` call of the SQL (for `seriesKey`), when it answers later than the first. */
+    seriesReceivedAt?: number;
+  }
+
+  /**
+   * The item the rule's DynamoDBv2 action puts, attribute for attribute: each field of its SELECT
+   * (telemetryRuleAttributes) becomes one, strings as S and `timestamp()` as N.
+   */
+  function ruleItem(message: RuleMessage): Record<string, unknown> {
+    const thingName = message.topic.split('/')[1] as string;
+    return {
+      topic: message.topic,
+      epoch: message.receivedAt,
+      thingName,
+      thingKey: `${message.workspaceId ?? WORKSPACE}#${thingName}`,
+      seriesKey: `00${message.seriesReceivedAt ?? message.receivedAt}#${message.topic}`,
+      payload: `base64:${Buffer.from(message.payload).toString('base64')}`,
+    };
+  }
+
+  const putAsRule = (message: RuleMessage) =>
+    dynamo.clients().documents.send(new PutCommand({ TableName: `${prefix}${TELEMETRY_TABLE_NAMES.telemetry}`, Item: ruleItem(message) }));
+
+  const MAIN = `telemetry/${THING}`;
+  const POWER = `telemetry/${THING}/power`;
+
+  it('builds the item from the same attributes the rule selects, with the 15-digit key for 13-digit receive times', () => {
+    const item = ruleItem({ topic: MAIN, payload: '{}', receivedAt: T0 });
+    expect(Object.keys(item).sort()).toEqual(telemetryRuleAttributes('role').map((field) => field.attribute).sort());
+    expect(String(T0)).toHaveLength(13);
+    expect(item.seriesKey).toBe(`${String(T0).padStart(15, '0')}#${MAIN}`);
+  });
+
+  it("reads rule-written items in (epoch, topic) order with the hub's, both ways and page by page", async () => {
+    await table.write([
+      { record: aRecord({ receivedAt: T0, document: { value: 1 } }) },
+      { record: aRecord({ receivedAt: T0 + 20, document: { value: 4 } }) },
+    ]);
+    await putAsRule({ topic: POWER, payload: '{"value":2,"unit":"W"}', receivedAt: T0 + 10 });
+    await putAsRule({ topic: MAIN, payload: ' {"value": 3, "label":"caf\u00e9 ☕"}\n', receivedAt: T0 + 10 });
+    const ascending = await table.query(WORKSPACE, THING, { limit: 10, order: 'asc' });
+    expect(ascending).toEqual([
+      { topic: MAIN, epoch: T0, payload: { value: 1 } },
+      { topic: MAIN, epoch: T0 + 10, payload: { value: 3, label: 'café ☕' } },
+      { topic: POWER, epoch: T0 + 10, payload: { value: 2, unit: 'W' } },
+      { topic: MAIN, epoch: T0 + 20, payload: { value: 4 } },
+    ]);
+    expect(await table.query(WORKSPACE, THING, { limit: 10, order: 'desc' })).toEqual([...ascending].reverse());
+    const pages: unknown[] = [];
+    let after: { epoch: number; topic: string } | undefined;
+    for (let page = 0; page < 5; page++) {
+      const [item] = await table.query(WORKSPACE, THING, { limit: 1, order: 'asc', after });
+      if (!item) break;
+      pages.push(item);
+      after = { epoch: item.epoch, topic: item.topic };
+    }
+    expect(pages).toEqual(ascending);
+  });
+
+  it("takes the epoch from the series key, so a cursor on a rule item whose two timestamp() calls differ never repeats it", async () => {
+    await putAsRule({ topic: MAIN, payload: '{"value":1}', receivedAt: T0, seriesReceivedAt: T0 + 1 });
+    await table.write([{ record: aRecord({ receivedAt: T0 + 5, document: { value: 2 } }) }]);
+    const [first] = await table.query(WORKSPACE, THING, { limit: 1, order: 'asc' });
+    expect(first).toEqual({ topic: MAIN, epoch: T0 + 1, payload: { value: 1 } });
+    const rest = await table.query(WORKSPACE, THING, { limit: 10, order: 'asc', after: { epoch: T0 + 1, topic: MAIN } });
+    expect(rest.map((item) => item.payload.value)).toEqual([2]);
+  });
+
+  it("keeps rule items in their thing's workspace, and leaves out what the hub would have dead-lettered", async () => {
+    await putAsRule({ topic: MAIN, payload: '{"value":1}', receivedAt: T0, workspaceId: 'ws_other' });
+    await putAsRule({ topic: MAIN, payload: 'not json', receivedAt: T0 + 1 });
+    await putAsRule({ topic: MAIN, payload: '[1,2]', receivedAt: T0 + 2 });
+    await putAsRule({ topic: MAIN, payload: '{"value":"high"}', receivedAt: T0 + 3 });
+    await putAsRule({ topic: MAIN, payload: '{"value":5}', receivedAt: T0 + 4 });
+    expect(await table.query(WORKSPACE, THING, { limit: 10, order: 'asc' })).toEqual([{ topic: MAIN, epoch: T0 + 4, payload: { value: 5 } }]);
+    expect(await table.query('ws_other', THING, { limit: 10, order: 'asc' })).toEqual([{ topic: MAIN, epoch: T0, payload: { value: 1 } }]);
   });
 });

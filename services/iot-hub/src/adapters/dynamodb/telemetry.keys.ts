@@ -16,6 +16,13 @@ export const thingKey = (workspaceId: string, thingName: string): string => `${w
 
 export const seriesKey = (epoch: number, topic: string): string => `${padded(epoch)}#${topic}`;
 
+/**
+ * The epoch a series key was made from. Reads take the epoch from here rather than from the item's
+ * `epoch`, so a cursor built from a returned item is always that item's key: the AWS IoT rule
+ * computes the two with separate `timestamp()` calls.
+ */
+export const epochOfSeriesKey = (key: string): number => Number(key.slice(0, EPOCH_DIGITS));
+
 /** Identifies a device-stamped message by its timestamp and content, for its displaced copy. */
 export const resendKey = (deviceEpoch: number, payload: string): string =>
   `${deviceEpoch}#${createHash('sha256').update(payload).digest('base64url')}`;

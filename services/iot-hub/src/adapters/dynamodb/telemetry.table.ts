@@ -5,7 +5,8 @@ import type { DeadLetter as DeadLetterView } from '@citus/contracts';
 import { TELEMETRY_BY_THING_INDEX, TELEMETRY_TABLE_NAMES, TTL_ATTRIBUTE, tableName } from '@citus/dynamodb';
 import type { TelemetryEntry, TelemetryTable } from '../../domain/telemetry-table.port.js';
 import type { DeadLetter, StoredItem, TelemetryRange, TelemetryRecord, WriteOutcome } from '../../domain/telemetry.model.js';
-import { letterKey, resendKey, seriesBounds, seriesKey, thingKey } from './telemetry.keys.js';
+import { epochOfSeriesKey, letterKey, resendKey, seriesBounds, seriesKey, thingKey } from './telemetry.keys.js';
+import { decodeStoredPayload } from './telemetry.payload.js';
 
 /** As in the SQLite adapter: past this many 1 ms bumps the message is dead-lettered. */
 const MAX_EPOCH_BUMPS = 1_000;
@@ -29,6 +30,8 @@ type PutResult = { stored: true } | { stored: false; payload: string | undefined
  * Payloads are stored as the JSON text received, not as a map: a resend is recognised by comparing
  * the exact text (as SQLite does), a map would not round-trip every JSON document (numbers beyond
  * DynamoDB's 38 digits, key order, formatting), and the dashboards search the index, not the table.
+ * In AWS mode the AWS IoT topic rule (@citus/aws-iot) writes items too, keyed alike but with the
+ * payload's bytes in base64 (see telemetry.payload.ts); reads decode both.
  *
  * Writes: BatchWriteItem cannot carry conditions, and without `attribute_not_exists` a resend or a
  * clash would overwrite. TransactWriteItems (up to 100 items) is atomic, but costs twice the write
@@ -91,12 +94,11 @@ export class DynamoTelemetryTable implements TelemetryTable {
             '#thing': 'thingKey',
             '#series': 'seriesKey',
             '#topic': 'topic',
-            '#epoch': 'epoch',
             '#payload': 'payload',
             '#expires': TTL_ATTRIBUTE,
           },
           ExpressionAttributeValues: { ':thing': thingKey(workspaceId, thingName), ':lower': bounds.lower, ':upper': bounds.upper },
-          ProjectionExpression: '#topic, #epoch, #payload, #series, #expires',
+          ProjectionExpression: '#topic, #payload, #series, #expires',
           ScanIndexForward: range.order === 'asc',
           // One more than needed when the cursor's own item comes first.
           Limit: range.limit - items.length + (bounds.exclude ? 1 : 0),
@@ -106,7 +108,8 @@ export class DynamoTelemetryTable implements TelemetryTable {
       const now = nowSeconds();
       for (const item of page.Items ?? []) {
         if (item.seriesKey === bounds.exclude || expired(item, now)) continue;
-        items.push({ topic: item.topic as string, epoch: item.epoch as number, payload: JSON.parse(item.payload as string) as Record<string, unknown> });
+        const payload = decodeStoredPayload(item.payload as string);
+        if (payload) items.push({ topic: item.topic as string, epoch: epochOfSeriesKey(item.seriesKey as string), payload });
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey && items.length < range.limit);
