@@ -1,4 +1,5 @@
 import type { TopicRulePayload } from '@aws-sdk/client-iot';
+import { RULE_PAYLOAD_PREFIX } from '@citus/dynamodb';
 
 /** The two telemetry topic forms: `telemetry/{thingName}` and `telemetry/{thingName}/{stream}`. */
 export const TELEMETRY_TOPIC_FILTERS = {
@@ -22,11 +23,7 @@ export interface TelemetryRuleOptions {
 
 export const DEFAULT_TELEMETRY_RULE_NAME = 'citus_telemetry';
 
-/**
- * Marks a payload the rule stored: the DynamoDB telemetry adapter decodes what follows as base64.
- * No JSON text starts with `b`, so a payload the hub stored (the JSON text received) never carries it.
- */
-export const RULE_PAYLOAD_PREFIX = 'base64:';
+export { RULE_PAYLOAD_PREFIX };
 
 /** One attribute of the item the rule writes: the DynamoDBv2 action makes each SELECT field one. */
 export interface RuleAttribute {

@@ -77,3 +77,30 @@ export const TELEMETRY_TABLES: TableDefinition[] = [
     timeToLiveAttribute: TTL_ATTRIBUTE,
   },
 ];
+
+/**
+ * How the AWS IoT telemetry rule stores a payload (`@citus/aws-iot`'s rule SQL): AWS IoT SQL cannot
+ * store a payload as its JSON text, only its bytes base64-encoded, after this prefix. No JSON text
+ * starts with `b`, so the hub's own payloads never carry it.
+ */
+export const RULE_PAYLOAD_PREFIX = 'base64:';
+
+/**
+ * The payload text of a stored telemetry item, and whether the rule stored it: the hub stores the
+ * JSON text of a payload it has already checked; the rule stores whatever a device published,
+ * unchecked, so its payloads must still pass the hub's ingest check before anyone reads them.
+ */
+export function storedPayloadText(stored: string): { text: string; checked: boolean } {
+  if (!stored.startsWith(RULE_PAYLOAD_PREFIX)) return { text: stored, checked: true };
+  return { text: Buffer.from(stored.slice(RULE_PAYLOAD_PREFIX.length), 'base64').toString('utf8'), checked: false };
+}
+
+/**
+ * The workspace part of a `thingKey` (`${workspaceId}#${thingName}`): items the rule writes carry
+ * no `workspaceId` attribute of their own (a rule may call `get_registry_data` once, for thingKey).
+ * Thing names cannot contain `#`, so the workspace is what precedes the last one.
+ */
+export function workspaceOfThingKey(thingKey: string): string | undefined {
+  const cut = thingKey.lastIndexOf('#');
+  return cut > 0 ? thingKey.slice(0, cut) : undefined;
+}
