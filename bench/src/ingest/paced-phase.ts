@@ -29,7 +29,7 @@ export interface PacedResult extends ProbeFigures {
 
 type Target = Pick<LoadPlan, 'mqttPort' | 'caPem' | 'devices'>;
 
-const PROBES_PER_SECOND = 20;
+const PROBES_PER_SECOND = 5;
 /** After publishing stops, how long a probe may still take to show before it counts as unseen. */
 const PROBE_WAIT_MS = 30_000;
 const BACKLOG_WAIT_MS = 900_000;

@@ -32,7 +32,7 @@ interface Pending {
 // Polling must not become load of its own: each pending check at most every 100 ms, and no more
 // than a few requests at a time against the platform under test.
 const POLL_INTERVAL_MS = 100;
-const MAX_CONCURRENT_POLLS = 4;
+const MAX_CONCURRENT_POLLS = 8;
 const TICK_MS = 10;
 
 /** Polls the series read and search for each probe until it shows, recording how long that took. */
