@@ -4,6 +4,7 @@ import type { EmbeddedCertificateAuthority } from '@citus/pki';
 import { openDatabase } from '@citus/sqlite';
 import { DeviceService } from './app/device.service.js';
 import { DeviceProvisioningService } from './app/device-provisioning.service.js';
+import { RegistryDirectory } from './app/registry.directory.js';
 import { deviceRoutes } from './adapters/http/device.routes.js';
 import { EmbeddedCaAdapter } from './adapters/pki/embedded-ca.adapter.js';
 import { DEVICE_MIGRATIONS, SqliteDeviceRepository } from './adapters/sqlite/device.repository.js';
@@ -29,8 +30,11 @@ export function createService(ctx: DeviceLifecycleContext): DeviceLifecycleServi
   const db = openDatabase(join(ctx.dataDir, 'devices.db'), { module: 'device-lifecycle', migrations: DEVICE_MIGRATIONS });
   ctx.shutdown.add('device store', () => void db.close());
   const repository = new SqliteDeviceRepository(db);
+  // Shared by both services: each records its own writes in it.
+  const directory = new RegistryDirectory();
   const devices = new DeviceService(
     repository,
+    directory,
     new EmbeddedCaAdapter(ctx.ca, ctx.config.CITUS_DEVICE_CERT_DAYS),
     ctx.events,
     {
@@ -42,7 +46,9 @@ export function createService(ctx: DeviceLifecycleContext): DeviceLifecycleServi
   return {
     name: 'device-lifecycle',
     devices,
-    provisioning: new DeviceProvisioningService(repository, ctx.events),
+    provisioning: new DeviceProvisioningService(repository, directory, ctx.events),
     apiRoutes: deviceRoutes(devices, ctx.authenticate, ctx.ca.certificatePem, ctx.connectivity),
+    // Before the hub starts (the platform starts services in order): it asks the directory at once.
+    start: () => devices.start(),
   };
 }

@@ -19,8 +19,8 @@ describe('DeviceService activation', () => {
       | { codeHash: string; expiresAt: string; failedAttempts: number }
       | undefined;
 
-  it('declares a device with a one-time code that is stored only as a hash', () => {
-    const declared = fx.service.declare(WORKSPACE, aDeclaration());
+  it('declares a device with a one-time code that is stored only as a hash', async () => {
+    const declared = await fx.service.declare(WORKSPACE, aDeclaration());
     expect(declared).toMatchObject({ status: 'declared', workspaceId: WORKSPACE, certificateId: null });
     expect(declared.thingName).toMatch(/^kitchen-sensor-[0-9a-f]{8}$/);
     expect(declared.activationCode).toMatch(CODE_FORMAT);
@@ -33,19 +33,19 @@ describe('DeviceService activation', () => {
   });
 
   it('activates with the right code and a CSR: a certificate for this thing, chained to the CA', async () => {
-    const device = fx.service.declare(WORKSPACE, aDeclaration());
+    const device = await fx.service.declare(WORKSPACE, aDeclaration());
     const activation = await fx.service.activate(device.id, { activationCode: device.activationCode, csr: await fx.csr() });
     expect(activation).toMatchObject({ thingName: device.thingName, caCertificatePem: fx.ca.certificatePem, mqttEndpoint: 'hub.example', mqttPort: 8883 });
     const cert = new X509Certificate(activation.certificatePem);
     expect(cert.subject).toBe(`CN=${device.thingName}`);
     expect(cert.checkIssued(new X509Certificate(fx.ca.certificatePem))).toBe(true);
-    expect(fx.service.get(WORKSPACE, device.id)).toMatchObject({ status: 'active', certificateId: activation.certificateId });
+    expect(await fx.service.get(WORKSPACE, device.id)).toMatchObject({ status: 'active', certificateId: activation.certificateId });
     expect(fx.service.activeCertificate(activation.certificateId)).toEqual({ thingName: device.thingName, workspaceId: WORKSPACE });
     expect(activationRow(device.id)).toBeUndefined();
   });
 
   it('refuses the same code a second time', async () => {
-    const device = fx.service.declare(WORKSPACE, aDeclaration());
+    const device = await fx.service.declare(WORKSPACE, aDeclaration());
     await fx.service.activate(device.id, { activationCode: device.activationCode, csr: await fx.csr() });
     await expect(fx.service.activate(device.id, { activationCode: device.activationCode, csr: await fx.csr() })).rejects.toMatchObject({
       code: 'forbidden',
@@ -53,7 +53,7 @@ describe('DeviceService activation', () => {
   });
 
   it('lets only one of two racing activations with the same code win', async () => {
-    const device = fx.service.declare(WORKSPACE, aDeclaration());
+    const device = await fx.service.declare(WORKSPACE, aDeclaration());
     const request = { activationCode: device.activationCode, csr: await fx.csr() };
     const results = await Promise.allSettled([fx.service.activate(device.id, request), fx.service.activate(device.id, request)]);
     expect(results.map((result) => result.status).sort()).toEqual(['fulfilled', 'rejected']);
@@ -61,7 +61,7 @@ describe('DeviceService activation', () => {
   });
 
   it('counts wrong codes and locks after 5: then even the right code is refused', async () => {
-    const device = fx.service.declare(WORKSPACE, aDeclaration());
+    const device = await fx.service.declare(WORKSPACE, aDeclaration());
     const csr = await fx.csr();
     for (let attempt = 1; attempt <= 5; attempt++) {
       await expect(fx.service.activate(device.id, { activationCode: wrongCodeFor(device.activationCode), csr })).rejects.toMatchObject({
@@ -73,11 +73,11 @@ describe('DeviceService activation', () => {
       code: 'forbidden',
       message: expect.stringContaining('locked'),
     });
-    expect(fx.service.get(WORKSPACE, device.id).status).toBe('declared');
+    expect((await fx.service.get(WORKSPACE, device.id)).status).toBe('declared');
   });
 
   it('still accepts the right code after 4 wrong ones', async () => {
-    const device = fx.service.declare(WORKSPACE, aDeclaration());
+    const device = await fx.service.declare(WORKSPACE, aDeclaration());
     const csr = await fx.csr();
     for (let attempt = 0; attempt < 4; attempt++) {
       await expect(fx.service.activate(device.id, { activationCode: 'WRONG-CODE', csr })).rejects.toMatchObject({ code: 'forbidden' });
@@ -88,7 +88,7 @@ describe('DeviceService activation', () => {
   });
 
   it('refuses an expired code', async () => {
-    const device = fx.service.declare(WORKSPACE, aDeclaration());
+    const device = await fx.service.declare(WORKSPACE, aDeclaration());
     fx.advance(ACTIVATION_TTL_MS);
     await expect(fx.service.activate(device.id, { activationCode: device.activationCode, csr: await fx.csr() })).rejects.toMatchObject({
       code: 'forbidden',
@@ -97,13 +97,13 @@ describe('DeviceService activation', () => {
   });
 
   it('accepts a code just before it expires', async () => {
-    const device = fx.service.declare(WORKSPACE, aDeclaration());
+    const device = await fx.service.declare(WORKSPACE, aDeclaration());
     fx.advance(ACTIVATION_TTL_MS - 1);
     await expect(fx.service.activate(device.id, { activationCode: device.activationCode, csr: await fx.csr() })).resolves.toBeDefined();
   });
 
   it('does not consume the code on a bad CSR', async () => {
-    const device = fx.service.declare(WORKSPACE, aDeclaration());
+    const device = await fx.service.declare(WORKSPACE, aDeclaration());
     const garbage = '-----BEGIN CERTIFICATE REQUEST-----\nbm90IGEgY3Ny\n-----END CERTIFICATE REQUEST-----';
     await expect(fx.service.activate(device.id, { activationCode: device.activationCode, csr: garbage })).rejects.toMatchObject({
       code: 'bad_request',
@@ -118,7 +118,7 @@ describe('DeviceService activation', () => {
     ['with spaces', (code: string) => code.replaceAll('-', ' ')],
     ['with O for 0 and l for 1', (code: string) => code.replaceAll('0', 'O').replaceAll('1', 'l')],
   ])('matches the code typed %s', async (_how, retype) => {
-    const device = fx.service.declare(WORKSPACE, aDeclaration());
+    const device = await fx.service.declare(WORKSPACE, aDeclaration());
     const activationCode = retype(device.activationCode);
     await expect(fx.service.activate(device.id, { activationCode, csr: await fx.csr() })).resolves.toMatchObject({ thingName: device.thingName });
   });
@@ -130,27 +130,27 @@ describe('DeviceService activation', () => {
   });
 
   it('renews a locked-out code: the lock is reset, the old code is dead, the new one works', async () => {
-    const device = fx.service.declare(WORKSPACE, aDeclaration());
+    const device = await fx.service.declare(WORKSPACE, aDeclaration());
     const csr = await fx.csr();
     for (let attempt = 0; attempt < 5; attempt++) {
       await fx.service.activate(device.id, { activationCode: 'WRONG', csr }).catch(() => undefined);
     }
-    const renewed = fx.service.renewActivationCode(WORKSPACE, device.id);
+    const renewed = await fx.service.renewActivationCode(WORKSPACE, device.id);
     expect(activationRow(device.id)?.failedAttempts).toBe(0);
     await expect(fx.service.activate(device.id, { activationCode: device.activationCode, csr })).rejects.toMatchObject({ code: 'forbidden' });
     await expect(fx.service.activate(device.id, { activationCode: renewed.activationCode, csr })).resolves.toBeDefined();
   });
 
   it('does not renew the code of an active device', async () => {
-    const device = fx.service.declare(WORKSPACE, aDeclaration());
+    const device = await fx.service.declare(WORKSPACE, aDeclaration());
     await fx.service.activate(device.id, { activationCode: device.activationCode, csr: await fx.csr() });
-    expect(() => fx.service.renewActivationCode(WORKSPACE, device.id)).toThrow(expect.objectContaining({ code: 'conflict' }));
+    await expect(fx.service.renewActivationCode(WORKSPACE, device.id)).rejects.toMatchObject({ code: 'conflict' });
   });
 
   it('revokes: the certificate is REVOKED, the event is emitted, the hub no longer accepts it', async () => {
-    const device = fx.service.declare(WORKSPACE, aDeclaration());
+    const device = await fx.service.declare(WORKSPACE, aDeclaration());
     const { certificateId } = await fx.service.activate(device.id, { activationCode: device.activationCode, csr: await fx.csr() });
-    expect(fx.service.revoke(WORKSPACE, device.id).status).toBe('revoked');
+    expect((await fx.service.revoke(WORKSPACE, device.id)).status).toBe('revoked');
     const row = fx.db.prepare('SELECT status, revoked_at AS revokedAt FROM certificates WHERE id = ?').get(certificateId);
     expect(row).toEqual({ status: 'REVOKED', revokedAt: expect.any(String) });
     expect(fx.revoked).toEqual([{ thingName: device.thingName, certificateId }]);
@@ -158,10 +158,10 @@ describe('DeviceService activation', () => {
   });
 
   it('re-activates a revoked device with a new code and a new certificate', async () => {
-    const device = fx.service.declare(WORKSPACE, aDeclaration());
+    const device = await fx.service.declare(WORKSPACE, aDeclaration());
     const first = await fx.service.activate(device.id, { activationCode: device.activationCode, csr: await fx.csr() });
-    fx.service.revoke(WORKSPACE, device.id);
-    const { activationCode } = fx.service.renewActivationCode(WORKSPACE, device.id);
+    await fx.service.revoke(WORKSPACE, device.id);
+    const { activationCode } = await fx.service.renewActivationCode(WORKSPACE, device.id);
     const second = await fx.service.activate(device.id, { activationCode, csr: await fx.csr() });
     expect(second.certificateId).not.toBe(first.certificateId);
     expect(fx.service.activeCertificate(first.certificateId)).toBeUndefined();
@@ -169,7 +169,7 @@ describe('DeviceService activation', () => {
   });
 
   it('stops accepting a certificate once it has expired', async () => {
-    const device = fx.service.declare(WORKSPACE, aDeclaration());
+    const device = await fx.service.declare(WORKSPACE, aDeclaration());
     const { certificateId } = await fx.service.activate(device.id, { activationCode: device.activationCode, csr: await fx.csr() });
     fx.advance(366 * DAY_MS);
     expect(fx.service.activeCertificate(certificateId)).toBeUndefined();

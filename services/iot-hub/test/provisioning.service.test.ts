@@ -28,7 +28,7 @@ describe('ProvisioningService', () => {
     expect(dump).not.toContain(created.privateKey.split('\n')[1]);
     expect(dump).not.toContain(created.certificateOwnershipToken);
 
-    const registered = accepted(service.registerThing(claim, 'sensors', { certificateOwnershipToken: created.certificateOwnershipToken, parameters: { SerialNumber: 'A1' } }));
+    const registered = accepted(await service.registerThing(claim, 'sensors', { certificateOwnershipToken: created.certificateOwnershipToken, parameters: { SerialNumber: 'A1' } }));
     expect(registered).toEqual({ thingName: 'sensor-A1', deviceConfiguration: { site: 'lab', serial: 'A1' } });
     expect(registrar.things.get('sensor-A1')).toMatchObject({ workspaceId: WORKSPACE, certificateId: created.certificateId, certificatePem: created.certificatePem });
   });
@@ -54,12 +54,12 @@ describe('ProvisioningService', () => {
     const first = accepted(await service.createKeysAndCertificate(claim));
     const second = accepted(await service.createKeysAndCertificate(claim));
     clock.now += OWNERSHIP_TOKEN_TTL_MS - 1;
-    accepted(service.registerThing(claim, 'sensors', { certificateOwnershipToken: first.certificateOwnershipToken, parameters: { SerialNumber: 'A1' } }));
-    expect(service.registerThing(claim, 'sensors', { certificateOwnershipToken: first.certificateOwnershipToken, parameters: { SerialNumber: 'A2' } })).toEqual({
+    accepted(await service.registerThing(claim, 'sensors', { certificateOwnershipToken: first.certificateOwnershipToken, parameters: { SerialNumber: 'A1' } }));
+    expect(await service.registerThing(claim, 'sensors', { certificateOwnershipToken: first.certificateOwnershipToken, parameters: { SerialNumber: 'A2' } })).toEqual({
       rejected: { statusCode: 400, errorCode: 'InvalidCertificateOwnershipToken', errorMessage: 'the certificate ownership token has already been used' },
     });
     clock.now += 1;
-    expect(service.registerThing(claim, 'sensors', { certificateOwnershipToken: second.certificateOwnershipToken, parameters: { SerialNumber: 'A3' } })).toMatchObject({
+    expect(await service.registerThing(claim, 'sensors', { certificateOwnershipToken: second.certificateOwnershipToken, parameters: { SerialNumber: 'A3' } })).toMatchObject({
       rejected: { errorCode: 'InvalidCertificateOwnershipToken', errorMessage: expect.stringContaining('expired') },
     });
     expect(fixture.registrar.things.has('sensor-A3')).toBe(false);
@@ -71,7 +71,7 @@ describe('ProvisioningService', () => {
     const elsewhere = { ...claim, workspaceId: 'ws_other' };
     service.createTemplate('ws_other', { name: 'sensors', thingNamePrefix: '', thingNameParameter: 'SerialNumber', parameters: {}, deviceConfiguration: {}, enabled: true });
     for (const [who, token] of [[claim, 'made-up'], [elsewhere, created.certificateOwnershipToken]] as const) {
-      expect(service.registerThing(who, 'sensors', { certificateOwnershipToken: token, parameters: { SerialNumber: 'B1' } })).toMatchObject({
+      expect(await service.registerThing(who, 'sensors', { certificateOwnershipToken: token, parameters: { SerialNumber: 'B1' } })).toMatchObject({
         rejected: { statusCode: 400, errorCode: 'InvalidCertificateOwnershipToken', errorMessage: expect.stringContaining('unknown') },
       });
     }
@@ -81,34 +81,34 @@ describe('ProvisioningService', () => {
     const { service, claim } = fixture;
     const token = accepted(await service.createKeysAndCertificate(claim)).certificateOwnershipToken;
     const request = { certificateOwnershipToken: token, parameters: { SerialNumber: 'C1' } };
-    expect(service.registerThing(claim, 'other', request)).toMatchObject({ rejected: { statusCode: 403, errorCode: 'AccessDenied' } });
-    expect(service.registerThing({ ...claim, templateName: 'gone' }, 'gone', request)).toMatchObject({ rejected: { statusCode: 404, errorCode: 'ResourceNotFound' } });
+    expect(await service.registerThing(claim, 'other', request)).toMatchObject({ rejected: { statusCode: 403, errorCode: 'AccessDenied' } });
+    expect(await service.registerThing({ ...claim, templateName: 'gone' }, 'gone', request)).toMatchObject({ rejected: { statusCode: 404, errorCode: 'ResourceNotFound' } });
     service.createTemplate(WORKSPACE, { name: 'off', thingNamePrefix: '', thingNameParameter: 'SerialNumber', parameters: {}, deviceConfiguration: {}, enabled: false });
-    expect(service.registerThing({ ...claim, templateName: 'off' }, 'off', request)).toMatchObject({ rejected: { statusCode: 403, errorCode: 'AccessDenied' } });
+    expect(await service.registerThing({ ...claim, templateName: 'off' }, 'off', request)).toMatchObject({ rejected: { statusCode: 403, errorCode: 'AccessDenied' } });
     // None of these burnt the token.
-    accepted(service.registerThing(claim, 'sensors', request));
+    accepted(await service.registerThing(claim, 'sensors', request));
   });
 
   it('rejects missing or invalid parameters without burning the token', async () => {
     const { service, claim } = fixture;
     const token = accepted(await service.createKeysAndCertificate(claim)).certificateOwnershipToken;
-    expect(service.registerThing(claim, 'sensors', { certificateOwnershipToken: token })).toEqual({
+    expect(await service.registerThing(claim, 'sensors', { certificateOwnershipToken: token })).toEqual({
       rejected: { statusCode: 400, errorCode: 'InvalidParameters', errorMessage: 'missing template parameter(s): SerialNumber' },
     });
-    expect(service.registerThing(claim, 'sensors', { certificateOwnershipToken: token, parameters: { SerialNumber: 'no spaces' } })).toMatchObject({
+    expect(await service.registerThing(claim, 'sensors', { certificateOwnershipToken: token, parameters: { SerialNumber: 'no spaces' } })).toMatchObject({
       rejected: { errorCode: 'InvalidParameters' },
     });
-    accepted(service.registerThing(claim, 'sensors', { certificateOwnershipToken: token, parameters: { SerialNumber: 'D1' } }));
+    accepted(await service.registerThing(claim, 'sensors', { certificateOwnershipToken: token, parameters: { SerialNumber: 'D1' } }));
   });
 
   it('rejects a thing name that is taken and gives the token back for another try', async () => {
     const { service, claim, registrar } = fixture;
     registrar.things.set('sensor-E1', {} as never);
     const token = accepted(await service.createKeysAndCertificate(claim)).certificateOwnershipToken;
-    expect(service.registerThing(claim, 'sensors', { certificateOwnershipToken: token, parameters: { SerialNumber: 'E1' } })).toEqual({
+    expect(await service.registerThing(claim, 'sensors', { certificateOwnershipToken: token, parameters: { SerialNumber: 'E1' } })).toEqual({
       rejected: { statusCode: 409, errorCode: 'ResourceAlreadyExists', errorMessage: 'a thing named sensor-E1 already exists' },
     });
-    expect(accepted(service.registerThing(claim, 'sensors', { certificateOwnershipToken: token, parameters: { SerialNumber: 'E2' } })).thingName).toBe('sensor-E2');
+    expect(accepted(await service.registerThing(claim, 'sensors', { certificateOwnershipToken: token, parameters: { SerialNumber: 'E2' } })).thingName).toBe('sensor-E2');
   });
 
   it('throttles a claim holding too many open certificates', async () => {

@@ -1,6 +1,7 @@
 import { ThingName } from '@citus/contracts';
 import { type EventBus, newId } from '@citus/kit';
 import type { CertificateRecord, DeviceRecord, DeviceRepository } from '../domain/device.model.js';
+import type { RegistryDirectory } from './registry.directory.js';
 
 /** A certificate the hub signed during fleet provisioning, with the thing RegisterThing names. */
 export interface ProvisionedThing {
@@ -24,16 +25,15 @@ export class DeviceProvisioningService {
 
   constructor(
     private readonly devices: DeviceRepository,
+    private readonly directory: RegistryDirectory,
     private readonly events: EventBus,
     now?: () => Date,
   ) {
     this.now = now ?? (() => new Date());
   }
 
-  register(thing: ProvisionedThing): ProvisioningOutcome {
+  async register(thing: ProvisionedThing): Promise<ProvisioningOutcome> {
     if (!ThingName.safeParse(thing.thingName).success) return { registered: false, reason: 'invalid-thing-name' };
-    // Thing names are unique across workspaces: the hub routes by them.
-    if (this.devices.findByThingName(thing.thingName)) return { registered: false, reason: 'thing-name-taken' };
     const at = this.now().toISOString();
     const device: DeviceRecord = {
       id: newId('dev'),
@@ -60,8 +60,11 @@ export class DeviceProvisioningService {
       createdAt: at,
       revokedAt: null,
     };
-    // Two racing registrations of one name: the unique index decides, and the loser is told so.
-    if (!this.devices.insertActivated(device, certificate)) return { registered: false, reason: 'thing-name-taken' };
+    // Thing names are unique across workspaces (the hub routes by them): the store decides, so of
+    // two racing registrations of one name the loser is told so.
+    if (!(await this.devices.insertActivated(device, certificate))) return { registered: false, reason: 'thing-name-taken' };
+    this.directory.addThing(device);
+    this.directory.addCertificate(certificate);
     const { workspaceId, thingName, name, type, location } = device;
     this.events.emit('device.changed', { workspaceId, thingName, name, type, location });
     return { registered: true, deviceId: device.id };

@@ -17,6 +17,7 @@ import {
   InvalidCsrError,
 } from '../domain/device.model.js';
 import { newThingName } from '../domain/thing-name.rules.js';
+import type { RegistryDirectory } from './registry.directory.js';
 
 export interface DeviceServiceOptions {
   activationTtlMs: number;
@@ -27,6 +28,8 @@ export interface DeviceServiceOptions {
 }
 
 const invalidCode = () => forbidden('invalid or already used activation code');
+/** Thing names end in 8 random hex digits: a second clash in a row is not chance. */
+const THING_NAME_ATTEMPTS = 3;
 
 /** Story 1 and 2: declaring devices, activating them with a CSR, revoking them. */
 export class DeviceService {
@@ -34,6 +37,7 @@ export class DeviceService {
 
   constructor(
     private readonly devices: DeviceRepository,
+    private readonly directory: RegistryDirectory,
     private readonly ca: CertificateAuthority,
     private readonly events: EventBus,
     private readonly options: DeviceServiceOptions,
@@ -41,59 +45,58 @@ export class DeviceService {
     this.now = options.now ?? (() => new Date());
   }
 
-  declare(workspaceId: string, request: DeclareDeviceRequest): DeclaredDevice {
-    const at = this.now().toISOString();
-    const device: DeviceRecord = {
-      id: newId('dev'),
-      workspaceId,
-      thingName: newThingName(request.name),
-      name: request.name,
-      type: request.type ?? null,
-      location: request.location ?? null,
-      latitude: request.latitude ?? null,
-      longitude: request.longitude ?? null,
-      status: 'declared',
-      certificateId: null,
-      createdAt: at,
-      updatedAt: at,
-    };
-    const { code, activation } = this.newActivation(device.id);
-    this.devices.insert(device, activation);
-    this.announceChanged(device);
-    return { ...device, activationCode: code, activationExpiresAt: activation.expiresAt };
+  /** Loads what the hub asks synchronously; before the hub starts. */
+  async start(): Promise<void> {
+    await this.directory.load(this.devices);
   }
 
-  list(workspaceId: string): Device[] {
+  async declare(workspaceId: string, request: DeclareDeviceRequest): Promise<DeclaredDevice> {
+    for (let attempt = 1; attempt <= THING_NAME_ATTEMPTS; attempt++) {
+      const device = this.newDevice(workspaceId, request);
+      const { code, activation } = this.newActivation(device.id);
+      // Thing names are unique across workspaces: a clash gets a fresh one.
+      if (!(await this.devices.insert(device, activation))) continue;
+      this.directory.addThing(device);
+      this.announceChanged(device);
+      return { ...device, activationCode: code, activationExpiresAt: activation.expiresAt };
+    }
+    throw conflict('no free thing name for this device name: try again');
+  }
+
+  list(workspaceId: string): Promise<Device[]> {
     return this.devices.list(workspaceId);
   }
 
-  get(workspaceId: string, id: string): Device {
-    const device = this.devices.get(workspaceId, id);
+  async get(workspaceId: string, id: string): Promise<Device> {
+    const device = await this.devices.get(workspaceId, id);
     if (!device) throw notFound('device');
     return device;
   }
 
-  update(workspaceId: string, id: string, patch: UpdateDeviceRequest): Device {
-    const device = this.devices.update(workspaceId, id, patch, this.now().toISOString());
+  async update(workspaceId: string, id: string, patch: UpdateDeviceRequest): Promise<Device> {
+    const device = await this.devices.update(workspaceId, id, patch, this.now().toISOString());
     if (!device) throw notFound('device');
     this.announceChanged(device);
     return device;
   }
 
-  delete(workspaceId: string, id: string): void {
-    const device = this.get(workspaceId, id);
-    const revoked = this.devices.delete(workspaceId, id, this.now().toISOString());
+  async delete(workspaceId: string, id: string): Promise<void> {
+    const device = await this.get(workspaceId, id);
+    const revoked = await this.devices.delete(workspaceId, id, this.now().toISOString());
+    this.directory.removeCertificates(revoked);
+    this.directory.removeThing(device.thingName);
     // Revoked first, so the hub has closed the thing's sessions before it cleans up after the thing.
     this.announceRevoked(device.thingName, revoked);
     this.events.emit('thing.deleted', { workspaceId, thingName: device.thingName });
   }
 
   /** A fresh code for a device that is not active (new, locked out, expired or revoked). */
-  renewActivationCode(workspaceId: string, id: string): { activationCode: string; activationExpiresAt: string } {
-    const device = this.get(workspaceId, id);
+  async renewActivationCode(workspaceId: string, id: string): Promise<{ activationCode: string; activationExpiresAt: string }> {
+    const device = await this.get(workspaceId, id);
     if (device.status === 'active') throw conflict('device is active: revoke it first');
     const { code, activation } = this.newActivation(device.id);
-    this.devices.putActivation(activation);
+    // Deleted since it was read.
+    if (!(await this.devices.putActivation(activation))) throw notFound('device');
     return { activationCode: code, activationExpiresAt: activation.expiresAt };
   }
 
@@ -104,7 +107,7 @@ export class DeviceService {
    * the code, and two racing requests cannot both succeed.
    */
   async activate(deviceId: string, request: ActivationRequest): Promise<ActivationResponse> {
-    const found = this.devices.findForActivation(deviceId);
+    const found = await this.devices.findForActivation(deviceId);
     if (!found) throw notFound('device');
     const { device, activation } = found;
     if (!activation) throw invalidCode();
@@ -112,7 +115,7 @@ export class DeviceService {
       throw forbidden('activation is locked after too many wrong codes: ask for a new code');
     }
     if (!activationCodeMatches(request.activationCode, activation.codeHash)) {
-      this.devices.recordFailedAttempt(deviceId);
+      await this.devices.recordFailedAttempt(deviceId);
       throw invalidCode();
     }
     if (Date.parse(activation.expiresAt) <= this.now().getTime()) {
@@ -138,7 +141,8 @@ export class DeviceService {
       createdAt: at,
       revokedAt: null,
     };
-    if (!this.devices.completeActivation(deviceId, activation.codeHash, certificate, at)) throw invalidCode();
+    if (!(await this.devices.completeActivation(deviceId, activation.codeHash, certificate, at))) throw invalidCode();
+    this.directory.addCertificate(certificate);
     this.announceChanged(device);
     return {
       thingName: device.thingName,
@@ -151,24 +155,40 @@ export class DeviceService {
   }
 
   /** Revokes the device's certificates; the hub closes its live sessions on the event. */
-  revoke(workspaceId: string, id: string): Device {
-    const device = this.get(workspaceId, id);
-    const revoked = this.devices.revoke(workspaceId, id, this.now().toISOString());
+  async revoke(workspaceId: string, id: string): Promise<Device> {
+    const device = await this.get(workspaceId, id);
+    const revoked = await this.devices.revoke(workspaceId, id, this.now().toISOString());
+    this.directory.removeCertificates(revoked);
     this.announceRevoked(device.thingName, revoked);
     return this.get(workspaceId, id);
   }
 
-  /** For the hub: the thing an active certificate is attached to, if it is active. */
+  /** For the hub, on every connect: the thing an active certificate is attached to, if it is active. */
   activeCertificate(certificateId: string): { thingName: string; workspaceId: string } | undefined {
-    const certificate = this.devices.findCertificate(certificateId);
-    if (!certificate || certificate.status !== 'ACTIVE') return undefined;
-    if (Date.parse(certificate.notAfter) <= this.now().getTime()) return undefined;
-    return { thingName: certificate.thingName, workspaceId: certificate.workspaceId };
+    return this.directory.activeCertificate(certificateId, this.now().getTime());
   }
 
-  /** For the hub: the workspace a thing belongs to. */
+  /** For the hub, on every publish: the workspace a thing belongs to. */
   workspaceOfThing(thingName: string): string | undefined {
-    return this.devices.findByThingName(thingName)?.workspaceId;
+    return this.directory.workspaceOfThing(thingName);
+  }
+
+  private newDevice(workspaceId: string, request: DeclareDeviceRequest): DeviceRecord {
+    const at = this.now().toISOString();
+    return {
+      id: newId('dev'),
+      workspaceId,
+      thingName: newThingName(request.name),
+      name: request.name,
+      type: request.type ?? null,
+      location: request.location ?? null,
+      latitude: request.latitude ?? null,
+      longitude: request.longitude ?? null,
+      status: 'declared',
+      certificateId: null,
+      createdAt: at,
+      updatedAt: at,
+    };
   }
 
   private newActivation(deviceId: string) {

@@ -39,36 +39,60 @@ export interface CertificateRecord {
 
 export type DeviceMetadataPatch = Partial<Pick<DeviceRecord, 'name' | 'type' | 'location' | 'latitude' | 'longitude'>>;
 
-/** Port: devices, their pending activations and their certificates. Every device read is workspace-scoped. */
+/** A thing and the workspace it belongs to: what the hub routes by. */
+export interface ThingEntry {
+  thingName: string;
+  workspaceId: string;
+}
+
+/** An active certificate as the hub checks it on every connect. */
+export interface ActiveCertificateEntry extends ThingEntry {
+  id: string;
+  notAfter: string;
+}
+
+/**
+ * Port: devices, their pending activations and their certificates. Every device read and write is
+ * workspace-scoped except the ones documented as unscoped: in another workspace a device is not
+ * found, and writing to it changes nothing. Thing names and certificate ids are unique across
+ * workspaces. Each method is atomic: a failure leaves nothing half-written.
+ */
 export interface DeviceRepository {
-  insert(device: DeviceRecord, activation: ActivationRecord): void;
+  /** Stores a declared device with its pending activation. False, storing nothing, when the thing name is taken. */
+  insert(device: DeviceRecord, activation: ActivationRecord): Promise<boolean>;
   /**
-   * Stores a device that is active from the start with its active certificate, in one transaction
-   * (fleet provisioning). False, storing nothing, when the thing name or certificate is taken.
+   * Stores a device that is active from the start with its active certificate (fleet
+   * provisioning). False, storing nothing, when the thing name or certificate id is taken.
    */
-  insertActivated(device: DeviceRecord, certificate: CertificateRecord): boolean;
-  get(workspaceId: string, id: string): DeviceRecord | undefined;
-  /** Unscoped, for the hub: the device a thing name belongs to. */
-  findByThingName(thingName: string): DeviceRecord | undefined;
-  list(workspaceId: string): DeviceRecord[];
-  update(workspaceId: string, id: string, patch: DeviceMetadataPatch, updatedAt: string): DeviceRecord | undefined;
-  /** Deletes the device, its pending activation, and revokes its certificates, in one transaction. */
-  delete(workspaceId: string, id: string, at: string): string[];
+  insertActivated(device: DeviceRecord, certificate: CertificateRecord): Promise<boolean>;
+  get(workspaceId: string, id: string): Promise<DeviceRecord | undefined>;
+  /** Unscoped: the device a thing name belongs to. */
+  findByThingName(thingName: string): Promise<DeviceRecord | undefined>;
+  /** Oldest first (createdAt, then id). */
+  list(workspaceId: string): Promise<DeviceRecord[]>;
+  update(workspaceId: string, id: string, patch: DeviceMetadataPatch, updatedAt: string): Promise<DeviceRecord | undefined>;
+  /** Deletes the device and its pending activation and revokes its certificates; returns their ids. */
+  delete(workspaceId: string, id: string, at: string): Promise<string[]>;
 
   /** Unscoped: a device activating has no workspace yet, only its id and code. */
-  findForActivation(id: string): { device: DeviceRecord; activation: ActivationRecord | undefined } | undefined;
-  putActivation(activation: ActivationRecord): void;
-  /** Counts a wrong code; returns the new count. */
-  recordFailedAttempt(deviceId: string): number;
+  findForActivation(id: string): Promise<{ device: DeviceRecord; activation: ActivationRecord | undefined } | undefined>;
+  /** Replaces the device's pending activation, resetting its failed attempts. False when the device is gone. */
+  putActivation(activation: ActivationRecord): Promise<boolean>;
+  /** Counts a wrong code; returns the new count (0 when there is no pending activation). */
+  recordFailedAttempt(deviceId: string): Promise<number>;
   /**
-   * Consumes the activation with this code hash and stores the certificate, activating the device,
-   * atomically. False when the code was consumed or changed meanwhile.
+   * Consumes the activation with this code hash, revokes the device's earlier certificates and
+   * stores the new one, activating the device. False, changing nothing, when the code was consumed
+   * or changed meanwhile.
    */
-  completeActivation(deviceId: string, codeHash: string, certificate: CertificateRecord, at: string): boolean;
+  completeActivation(deviceId: string, codeHash: string, certificate: CertificateRecord, at: string): Promise<boolean>;
 
-  /** Revokes every active certificate of the device; returns their ids. */
-  revoke(workspaceId: string, id: string, at: string): string[];
-  findCertificate(id: string): CertificateRecord | undefined;
+  /** Revokes every active certificate of the device and drops its pending code; returns the certificates' ids. */
+  revoke(workspaceId: string, id: string, at: string): Promise<string[]>;
+  /** Unscoped: the hub knows a certificate by its id only. */
+  findCertificate(id: string): Promise<CertificateRecord | undefined>;
+  /** Unscoped, read once at start: every thing, and every active certificate. */
+  directoryEntries(): Promise<{ things: ThingEntry[]; activeCertificates: ActiveCertificateEntry[] }>;
 }
 
 /** Port: signs device CSRs. */

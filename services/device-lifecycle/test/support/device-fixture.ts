@@ -6,6 +6,7 @@ import { createKeyAndCsr, EmbeddedCertificateAuthority } from '@citus/pki';
 import { openDatabase, type SqliteDatabase } from '@citus/sqlite';
 import type { DeclareDeviceRequest } from '@citus/contracts';
 import { DeviceService } from '../../src/app/device.service.js';
+import { RegistryDirectory } from '../../src/app/registry.directory.js';
 import { EmbeddedCaAdapter } from '../../src/adapters/pki/embedded-ca.adapter.js';
 import { DEVICE_MIGRATIONS, SqliteDeviceRepository } from '../../src/adapters/sqlite/device.repository.js';
 
@@ -29,6 +30,9 @@ export const aDeclaration = (overrides: Partial<DeclareDeviceRequest> = {}): Dec
 export interface DeviceFixture {
   service: DeviceService;
   db: SqliteDatabase;
+  repository: SqliteDeviceRepository;
+  /** The service's directory, for services built beside it (they record their writes in it). */
+  directory: RegistryDirectory;
   ca: EmbeddedCertificateAuthority;
   /** The bus the services announce on; for services built beside the fixture's. */
   events: EventBus;
@@ -38,6 +42,8 @@ export interface DeviceFixture {
   announced: string[];
   /** Moves the service's clock on. */
   advance(ms: number): void;
+  /** Another service over the same store, started as after a restart: its directory is loaded afresh. */
+  restarted(): Promise<DeviceService>;
   csr(): Promise<string>;
   destroy(): void;
 }
@@ -58,7 +64,7 @@ export function removeTestCa(): void {
   sharedCa = undefined;
 }
 
-/** The device service over a real SQLite file, the real embedded CA and a real event bus; the clock is the test's. */
+/** The device service, started, over a real SQLite file, the real embedded CA and a real event bus; the clock is the test's. */
 export async function deviceFixture(): Promise<DeviceFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'citus-devices-'));
   const db = openDatabase(join(dir, 'devices.db'), { module: 'device-lifecycle', migrations: DEVICE_MIGRATIONS });
@@ -72,15 +78,24 @@ export async function deviceFixture(): Promise<DeviceFixture> {
   });
   events.on('thing.deleted', (payload) => void announced.push(`thing.deleted ${payload.workspaceId} ${payload.thingName}`));
   let now = START.getTime();
-  const service = new DeviceService(new SqliteDeviceRepository(db), new EmbeddedCaAdapter(ca, 365), events, {
-    activationTtlMs: ACTIVATION_TTL_MS,
-    mqttEndpoint: 'hub.example',
-    mqttPort: () => 8883,
-    now: () => new Date(now),
-  });
+  const repository = new SqliteDeviceRepository(db);
+  const directory = new RegistryDirectory();
+  const start = async (directory: RegistryDirectory) => {
+    const started = new DeviceService(repository, directory, new EmbeddedCaAdapter(ca, 365), events, {
+      activationTtlMs: ACTIVATION_TTL_MS,
+      mqttEndpoint: 'hub.example',
+      mqttPort: () => 8883,
+      now: () => new Date(now),
+    });
+    await started.start();
+    return started;
+  };
+  const service = await start(directory);
   return {
     service,
     db,
+    repository,
+    directory,
     ca,
     events,
     revoked,
@@ -88,6 +103,7 @@ export async function deviceFixture(): Promise<DeviceFixture> {
     advance: (ms) => {
       now += ms;
     },
+    restarted: () => start(new RegistryDirectory()),
     csr: async () => (await createKeyAndCsr('whatever-the-device-asks')).csrPem,
     destroy() {
       db.close();

@@ -149,7 +149,7 @@ export class ProvisioningService {
    * RegisterThing. The token is consumed before the thing is made, so two racing requests cannot
    * both register; if the registry refuses the thing, the token is given back for another try.
    */
-  registerThing(claim: Claim, templateName: string, request: RegisterThingRequest): ProvisioningOutcome<RegisterThingResponse> {
+  async registerThing(claim: Claim, templateName: string, request: RegisterThingRequest): Promise<ProvisioningOutcome<RegisterThingResponse>> {
     if (templateName !== claim.templateName) {
       return { rejected: rejection('AccessDenied', `this claim certificate provisions only with template ${claim.templateName}`) };
     }
@@ -167,7 +167,7 @@ export class ProvisioningService {
     if (!this.repository.consumePending(tokenHash, this.now().toISOString())) {
       return { rejected: rejection('InvalidCertificateOwnershipToken', TOKEN_MESSAGES.used) };
     }
-    const result = this.registrar.registerThing({
+    const result = await this.registrar.registerThing({
       workspaceId: claim.workspaceId,
       thingName: registration.thingName,
       certificateId: pending.certificateId,

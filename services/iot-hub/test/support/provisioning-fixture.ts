@@ -17,7 +17,7 @@ export const T0 = Date.UTC(2025, 0, 1, 12);
 export class InMemoryRegistrar implements ThingRegistrar {
   readonly things = new Map<string, ThingRegistration>();
 
-  registerThing(registration: ThingRegistration) {
+  async registerThing(registration: ThingRegistration) {
     if (this.things.has(registration.thingName)) return { registered: false as const, reason: 'thing-name-taken' as const };
     this.things.set(registration.thingName, registration);
     return { registered: true as const };

@@ -31,36 +31,36 @@ export function deviceRoutes(
 
   router.use('/devices', authenticate);
 
-  router.post('/devices', (req, res) => {
+  router.post('/devices', async (req, res) => {
     const workspace = workspaceOf(req, 'user');
-    res.status(201).set('cache-control', 'no-store').json(devices.declare(workspace.id, parse(DeclareDeviceRequest, req.body)));
+    res.status(201).set('cache-control', 'no-store').json(await devices.declare(workspace.id, parse(DeclareDeviceRequest, req.body)));
   });
 
-  router.get('/devices', (req, res) => {
-    res.json({ items: devices.list(workspaceOf(req, 'user').id).map(view) });
+  router.get('/devices', async (req, res) => {
+    res.json({ items: (await devices.list(workspaceOf(req, 'user').id)).map(view) });
   });
 
-  router.get('/devices/:id', (req, res) => {
-    res.json(view(devices.get(workspaceOf(req, 'user').id, parse(DeviceId, req.params.id))));
+  router.get('/devices/:id', async (req, res) => {
+    res.json(view(await devices.get(workspaceOf(req, 'user').id, parse(DeviceId, req.params.id))));
   });
 
-  router.patch('/devices/:id', (req, res) => {
+  router.patch('/devices/:id', async (req, res) => {
     const workspace = workspaceOf(req, 'user');
-    res.json(view(devices.update(workspace.id, parse(DeviceId, req.params.id), parse(UpdateDeviceRequest, req.body))));
+    res.json(view(await devices.update(workspace.id, parse(DeviceId, req.params.id), parse(UpdateDeviceRequest, req.body))));
   });
 
-  router.delete('/devices/:id', (req, res) => {
-    devices.delete(workspaceOf(req, 'user').id, parse(DeviceId, req.params.id));
+  router.delete('/devices/:id', async (req, res) => {
+    await devices.delete(workspaceOf(req, 'user').id, parse(DeviceId, req.params.id));
     res.status(204).end();
   });
 
-  router.post('/devices/:id/activation-code', (req, res) => {
+  router.post('/devices/:id/activation-code', async (req, res) => {
     const workspace = workspaceOf(req, 'user');
-    res.set('cache-control', 'no-store').json(devices.renewActivationCode(workspace.id, parse(DeviceId, req.params.id)));
+    res.set('cache-control', 'no-store').json(await devices.renewActivationCode(workspace.id, parse(DeviceId, req.params.id)));
   });
 
-  router.post('/devices/:id/revoke', (req, res) => {
-    res.json(devices.revoke(workspaceOf(req, 'user').id, parse(DeviceId, req.params.id)));
+  router.post('/devices/:id/revoke', async (req, res) => {
+    res.json(await devices.revoke(workspaceOf(req, 'user').id, parse(DeviceId, req.params.id)));
   });
 
   return router;

@@ -1,10 +1,12 @@
 import type { Migration, SqliteDatabase } from '@citus/sqlite';
 import type {
   ActivationRecord,
+  ActiveCertificateEntry,
   CertificateRecord,
   DeviceMetadataPatch,
   DeviceRecord,
   DeviceRepository,
+  ThingEntry,
 } from '../../domain/device.model.js';
 
 export const DEVICE_MIGRATIONS: Migration[] = [
@@ -55,6 +57,13 @@ const CERTIFICATE_COLUMNS = `id, thing_name AS thingName, device_id AS deviceId,
   certificate_pem AS certificatePem, status, not_after AS notAfter, created_at AS createdAt, revoked_at AS revokedAt`;
 const PATCHABLE = ['name', 'type', 'location', 'latitude', 'longitude'] as const;
 
+/** A unique thing name or certificate id already taken, or a device gone: an answer, not a fault. */
+const isConstraint = (error: unknown) => (error as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT') === true;
+
+/**
+ * The embedded registry: `devices.db`. better-sqlite3 is synchronous, so each method does its work
+ * (one transaction) before it returns; the promise only carries the answer.
+ */
 export class SqliteDeviceRepository implements DeviceRepository {
   private readonly sql;
 
@@ -99,75 +108,76 @@ export class SqliteDeviceRepository implements DeviceRepository {
         "UPDATE devices SET status = 'revoked', updated_at = ? WHERE workspace_id = ? AND id = ?",
       ),
       certificate: db.prepare(`SELECT ${CERTIFICATE_COLUMNS} FROM certificates WHERE id = ?`),
+      things: db.prepare('SELECT thing_name AS thingName, workspace_id AS workspaceId FROM devices'),
+      activeCertificates: db.prepare(
+        `SELECT id, thing_name AS thingName, workspace_id AS workspaceId, not_after AS notAfter
+         FROM certificates WHERE status = 'ACTIVE'`,
+      ),
     };
   }
 
-  insert(device: DeviceRecord, activation: ActivationRecord): void {
-    this.db.transaction(() => {
+  async insert(device: DeviceRecord, activation: ActivationRecord): Promise<boolean> {
+    return this.refusingConstraints(() => {
       this.sql.insertDevice.run(device);
       this.sql.putActivation.run(activation);
-    })();
+    });
   }
 
-  insertActivated(device: DeviceRecord, certificate: CertificateRecord): boolean {
-    try {
-      this.db.transaction(() => {
-        this.sql.insertDevice.run(device);
-        this.sql.insertCertificate.run(certificate);
-      })();
-      return true;
-    } catch (error) {
-      // A unique thing name or certificate id already taken is an answer, not a fault.
-      if ((error as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT')) return false;
-      throw error;
-    }
+  async insertActivated(device: DeviceRecord, certificate: CertificateRecord): Promise<boolean> {
+    return this.refusingConstraints(() => {
+      this.sql.insertDevice.run(device);
+      this.sql.insertCertificate.run(certificate);
+    });
   }
 
-  get(workspaceId: string, id: string): DeviceRecord | undefined {
-    return this.sql.get.get(workspaceId, id) as DeviceRecord | undefined;
+  async get(workspaceId: string, id: string): Promise<DeviceRecord | undefined> {
+    return this.device(workspaceId, id);
   }
 
-  findByThingName(thingName: string): DeviceRecord | undefined {
+  async findByThingName(thingName: string): Promise<DeviceRecord | undefined> {
     return this.sql.byThingName.get(thingName) as DeviceRecord | undefined;
   }
 
-  list(workspaceId: string): DeviceRecord[] {
+  async list(workspaceId: string): Promise<DeviceRecord[]> {
     return this.sql.list.all(workspaceId) as DeviceRecord[];
   }
 
-  update(workspaceId: string, id: string, patch: DeviceMetadataPatch, updatedAt: string): DeviceRecord | undefined {
+  async update(workspaceId: string, id: string, patch: DeviceMetadataPatch, updatedAt: string): Promise<DeviceRecord | undefined> {
     // Column names come from a fixed list, never from the request: only values are bound.
     const columns = PATCHABLE.filter((column) => column in patch);
     const assignments = [...columns.map((column) => `${column} = @${column}`), 'updated_at = @updatedAt'].join(', ');
     const values: Record<string, unknown> = { workspaceId, id, updatedAt };
     for (const column of columns) values[column] = patch[column] ?? null;
     this.db.prepare(`UPDATE devices SET ${assignments} WHERE workspace_id = @workspaceId AND id = @id`).run(values);
-    return this.get(workspaceId, id);
+    return this.device(workspaceId, id);
   }
 
-  delete(workspaceId: string, id: string, at: string): string[] {
+  async delete(workspaceId: string, id: string, at: string): Promise<string[]> {
     return this.db.transaction(() => {
+      // Certificates carry no workspace check of their own: the device's scoping decides for them.
+      if (!this.device(workspaceId, id)) return [];
       const revoked = this.revokeCertificates(id, at);
       this.sql.deleteDevice.run(workspaceId, id);
       return revoked;
     })();
   }
 
-  findForActivation(id: string) {
+  async findForActivation(id: string): Promise<{ device: DeviceRecord; activation: ActivationRecord | undefined } | undefined> {
     const device = this.sql.byId.get(id) as DeviceRecord | undefined;
     if (!device) return undefined;
     return { device, activation: this.sql.activation.get(id) as ActivationRecord | undefined };
   }
 
-  putActivation(activation: ActivationRecord): void {
-    this.sql.putActivation.run(activation);
+  async putActivation(activation: ActivationRecord): Promise<boolean> {
+    // The activation's foreign key refuses a device deleted meanwhile.
+    return this.refusingConstraints(() => this.sql.putActivation.run(activation));
   }
 
-  recordFailedAttempt(deviceId: string): number {
+  async recordFailedAttempt(deviceId: string): Promise<number> {
     return (this.sql.failedAttempt.pluck().get(deviceId) as number | undefined) ?? 0;
   }
 
-  completeActivation(deviceId: string, codeHash: string, certificate: CertificateRecord, at: string): boolean {
+  async completeActivation(deviceId: string, codeHash: string, certificate: CertificateRecord, at: string): Promise<boolean> {
     return this.db.transaction(() => {
       if (this.sql.consumeActivation.run(deviceId, codeHash).changes !== 1) return false;
       this.revokeCertificates(deviceId, at);
@@ -177,8 +187,9 @@ export class SqliteDeviceRepository implements DeviceRepository {
     })();
   }
 
-  revoke(workspaceId: string, id: string, at: string): string[] {
+  async revoke(workspaceId: string, id: string, at: string): Promise<string[]> {
     return this.db.transaction(() => {
+      if (!this.device(workspaceId, id)) return [];
       const revoked = this.revokeCertificates(id, at);
       // A pending code dies with the revocation: only a code issued after it may activate again.
       this.sql.dropActivation.run(id);
@@ -187,11 +198,33 @@ export class SqliteDeviceRepository implements DeviceRepository {
     })();
   }
 
-  findCertificate(id: string): CertificateRecord | undefined {
+  async findCertificate(id: string): Promise<CertificateRecord | undefined> {
     return this.sql.certificate.get(id) as CertificateRecord | undefined;
+  }
+
+  async directoryEntries(): Promise<{ things: ThingEntry[]; activeCertificates: ActiveCertificateEntry[] }> {
+    return this.db.transaction(() => ({
+      things: this.sql.things.all() as ThingEntry[],
+      activeCertificates: this.sql.activeCertificates.all() as ActiveCertificateEntry[],
+    }))();
+  }
+
+  private device(workspaceId: string, id: string): DeviceRecord | undefined {
+    return this.sql.get.get(workspaceId, id) as DeviceRecord | undefined;
   }
 
   private revokeCertificates(deviceId: string, at: string): string[] {
     return this.sql.revokeCertificates.pluck().all(at, deviceId) as string[];
+  }
+
+  /** Runs the writes in one transaction; false, with nothing written, when a constraint refuses one. */
+  private refusingConstraints(writes: () => void): boolean {
+    try {
+      this.db.transaction(writes)();
+      return true;
+    } catch (error) {
+      if (isConstraint(error)) return false;
+      throw error;
+    }
   }
 }

@@ -13,8 +13,10 @@ export type ThingRegistrationResult =
 
 /**
  * Port: the device registry (owned by the device lifecycle) creates the thing as an activated
- * device with the certificate active and attached, so the hub accepts it from then on.
+ * device with the certificate active and attached, so the hub accepts it from then on. The answer
+ * comes once the registry has stored the thing (SQLite or DynamoDB), so RegisterThing is never
+ * accepted for a thing that was not stored.
  */
 export interface ThingRegistrar {
-  registerThing(registration: ThingRegistration): ThingRegistrationResult;
+  registerThing(registration: ThingRegistration): Promise<ThingRegistrationResult>;
 }
