@@ -42,6 +42,19 @@ export async function ensureTables(client: DynamoDBClient, prefix: string, defin
   }
 }
 
+/**
+ * Fails unless every table exists. For AWS, where tables are deployed with the infrastructure and
+ * a service's role should not be allowed to create them; `remedy` tells the operator what to do.
+ */
+export async function requireTables(client: DynamoDBClient, prefix: string, definitions: TableDefinition[], remedy: string): Promise<void> {
+  const missing: string[] = [];
+  for (const { name } of definitions) {
+    const TableName = tableName(prefix, name);
+    if (!(await tableExists(client, TableName))) missing.push(TableName);
+  }
+  if (missing.length > 0) throw new Error(`DynamoDB tables missing: ${missing.join(', ')}; ${remedy}`);
+}
+
 async function tableExists(client: DynamoDBClient, TableName: string): Promise<boolean> {
   try {
     await client.send(new DescribeTableCommand({ TableName }));

@@ -1,15 +1,13 @@
-import { join } from 'node:path';
 import type { Service, ServiceContext } from '@citus/kit';
 import type { EmbeddedCertificateAuthority } from '@citus/pki';
-import { openDatabase } from '@citus/sqlite';
 import { DeviceService } from './app/device.service.js';
 import { DeviceProvisioningService } from './app/device-provisioning.service.js';
 import { RegistryDirectory } from './app/registry.directory.js';
 import { deviceRoutes } from './adapters/http/device.routes.js';
 import { EmbeddedCaAdapter } from './adapters/pki/embedded-ca.adapter.js';
-import { DEVICE_MIGRATIONS, SqliteDeviceRepository } from './adapters/sqlite/device.repository.js';
 import type { DeviceLifecycleConfig } from './config.js';
 import type { ConnectivityDirectory } from './domain/device.model.js';
+import { createRegistryStore } from './registry-store.module.js';
 
 export interface DeviceLifecycleContext extends ServiceContext {
   config: DeviceLifecycleConfig;
@@ -27,13 +25,12 @@ export interface DeviceLifecycleService extends Service {
 }
 
 export function createService(ctx: DeviceLifecycleContext): DeviceLifecycleService {
-  const db = openDatabase(join(ctx.dataDir, 'devices.db'), { module: 'device-lifecycle', migrations: DEVICE_MIGRATIONS });
-  ctx.shutdown.add('device store', () => void db.close());
-  const repository = new SqliteDeviceRepository(db);
+  const store = createRegistryStore({ config: ctx.config, dataDir: ctx.dataDir, logger: ctx.logger.child({ module: 'device-lifecycle' }) });
+  ctx.shutdown.add('device store', () => store.stop());
   // Shared by both services: each records its own writes in it.
   const directory = new RegistryDirectory();
   const devices = new DeviceService(
-    repository,
+    store.repository,
     directory,
     new EmbeddedCaAdapter(ctx.ca, ctx.config.CITUS_DEVICE_CERT_DAYS),
     ctx.events,
@@ -46,9 +43,12 @@ export function createService(ctx: DeviceLifecycleContext): DeviceLifecycleServi
   return {
     name: 'device-lifecycle',
     devices,
-    provisioning: new DeviceProvisioningService(repository, directory, ctx.events),
+    provisioning: new DeviceProvisioningService(store.repository, directory, ctx.events),
     apiRoutes: deviceRoutes(devices, ctx.authenticate, ctx.ca.certificatePem, ctx.connectivity),
     // Before the hub starts (the platform starts services in order): it asks the directory at once.
-    start: () => devices.start(),
+    async start() {
+      await store.start();
+      await devices.start();
+    },
   };
 }

@@ -1,0 +1,43 @@
+import { ConfigError, parseConfig } from '@citus/kit';
+import { DeviceLifecycleConfig } from '../src/config.js';
+
+const problems = (env: NodeJS.ProcessEnv): string[] => {
+  try {
+    parseConfig(DeviceLifecycleConfig, env);
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+};
+
+describe('DeviceLifecycleConfig registry store', () => {
+  it('defaults to the embedded SQLite store with no AWS settings', () => {
+    expect(parseConfig(DeviceLifecycleConfig, {})).toMatchObject({ CITUS_REGISTRY_STORE: 'sqlite', CITUS_DYNAMODB_TABLE_PREFIX: '' });
+  });
+
+  it('takes DynamoDB with a region, an optional endpoint and a table prefix', () => {
+    const env = {
+      CITUS_REGISTRY_STORE: 'dynamodb',
+      AWS_REGION: 'eu-west-1',
+      CITUS_DYNAMODB_ENDPOINT: 'http://localhost:8000',
+      CITUS_DYNAMODB_TABLE_PREFIX: 'citus-prod.',
+    };
+    expect(parseConfig(DeviceLifecycleConfig, env)).toMatchObject(env);
+  });
+
+  it('needs a region for DynamoDB', () => {
+    expect(problems({ CITUS_REGISTRY_STORE: 'dynamodb' })).toEqual(['AWS_REGION: required when CITUS_REGISTRY_STORE is dynamodb']);
+    expect(problems({ CITUS_REGISTRY_STORE: 'dynamodb', AWS_REGION: 'Europe' })).toEqual(['AWS_REGION: an AWS region such as eu-west-1']);
+  });
+
+  it('ignores AWS_REGION, which other tools set too, unless DynamoDB is chosen', () => {
+    expect(problems({ AWS_REGION: 'whatever' })).toEqual([]);
+  });
+
+  it('refuses an unknown store, a bad endpoint and a bad prefix', () => {
+    expect(problems({ CITUS_REGISTRY_STORE: 'mongodb' })).toEqual([expect.stringMatching(/^CITUS_REGISTRY_STORE: /)]);
+    const found = problems({ CITUS_REGISTRY_STORE: 'dynamodb', AWS_REGION: 'eu-west-1', CITUS_DYNAMODB_ENDPOINT: 'ftp://x', CITUS_DYNAMODB_TABLE_PREFIX: 'a b' });
+    expect(found.map((problem) => problem.split(':')[0])).toEqual(['CITUS_DYNAMODB_ENDPOINT', 'CITUS_DYNAMODB_TABLE_PREFIX']);
+  });
+});
