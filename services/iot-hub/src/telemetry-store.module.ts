@@ -1,6 +1,5 @@
 import { join } from 'node:path';
-import { DescribeTableCommand, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
-import { createDynamoClients, ensureTables, TELEMETRY_TABLES, tableName } from '@citus/dynamodb';
+import { createDynamoClients, ensureTables, requireTables, TELEMETRY_TABLES } from '@citus/dynamodb';
 import { notImplemented, type Logger } from '@citus/kit';
 import type { SqliteDatabase } from '@citus/sqlite';
 import { DynamoTelemetryTable } from './adapters/dynamodb/telemetry.table.js';
@@ -75,27 +74,11 @@ function dynamoStore({ config, retentionDays, logger }: StoreOptions): Telemetry
     sweeps: false,
     async start() {
       if (config.CITUS_DYNAMODB_ENDPOINT) await ensureTables(clients.client, prefix, TELEMETRY_TABLES);
-      else await requireTables(clients.client, prefix);
+      else await requireTables(clients.client, prefix, TELEMETRY_TABLES, 'deploy infra/aws/telemetry.yaml (or set CITUS_DYNAMODB_ENDPOINT for DynamoDB Local)');
       logger.info({ region, endpoint: config.CITUS_DYNAMODB_ENDPOINT, prefix }, 'telemetry stored in DynamoDB');
     },
     async stop() {
       clients.destroy();
     },
   };
-}
-
-async function requireTables(client: ReturnType<typeof createDynamoClients>['client'], prefix: string): Promise<void> {
-  const missing: string[] = [];
-  for (const { name } of TELEMETRY_TABLES) {
-    const TableName = tableName(prefix, name);
-    try {
-      await client.send(new DescribeTableCommand({ TableName }));
-    } catch (error) {
-      if (!(error instanceof ResourceNotFoundException)) throw error;
-      missing.push(TableName);
-    }
-  }
-  if (missing.length > 0) {
-    throw new Error(`DynamoDB tables missing: ${missing.join(', ')}; deploy infra/aws/telemetry.yaml (or set CITUS_DYNAMODB_ENDPOINT for DynamoDB Local)`);
-  }
 }
