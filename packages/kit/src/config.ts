@@ -38,3 +38,34 @@ export const commaList = z
   .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean));
 
 export const hostNameList = commaList.pipe(z.array(hostName));
+
+const AWS_REGION_FORMAT = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+/**
+ * The DynamoDB connection every service with a DynamoDB store reads (the same variables, so one
+ * environment configures them all).
+ */
+export const dynamoDbFields = {
+  /**
+   * The AWS region of DynamoDB; credentials come from the AWS SDK's default provider chain. Read
+   * only for DynamoDB: other tools set it too, and it must not stop the embedded mode.
+   */
+  AWS_REGION: z.string().optional(),
+  /** DynamoDB Local's URL (it accepts any credentials, and serves DynamoDB Streams too); unset for AWS. */
+  CITUS_DYNAMODB_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  /** Prepended to the table names, so several installations can share one account and region. */
+  CITUS_DYNAMODB_TABLE_PREFIX: z
+    .string()
+    .max(200)
+    .regex(/^[a-zA-Z0-9_.-]*$/, 'letters, digits, _ . - (DynamoDB table name characters)')
+    .default(''),
+};
+
+/** For a schema's superRefine: AWS_REGION must be set, and look like a region, when `setting` chose DynamoDB. */
+export function requireAwsRegion(region: string | undefined, setting: string, context: z.RefinementCtx): void {
+  if (!region) {
+    context.addIssue({ code: 'custom', path: ['AWS_REGION'], message: `required when ${setting} is dynamodb` });
+  } else if (!AWS_REGION_FORMAT.test(region)) {
+    context.addIssue({ code: 'custom', path: ['AWS_REGION'], message: 'an AWS region such as eu-west-1' });
+  }
+}

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-
-const AWS_REGION_FORMAT = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+import { dynamoDbFields, requireAwsRegion } from '@citus/kit';
 
 /** Elasticsearch's URL: http(s), and no credentials in it (URLs are logged, shown and copied). */
 const elasticsearchUrl = z
@@ -35,30 +34,14 @@ export const IndexerConfig = z
      * embedded change log in `telemetry.db`, or the DynamoDB telemetry table's stream.
      */
     CITUS_TELEMETRY_STORE: z.enum(['sqlite', 'dynamodb']).default('sqlite'),
-    /**
-     * The AWS region of DynamoDB; credentials come from the AWS SDK's default provider chain. Read
-     * only for DynamoDB: other tools set it too, and it must not stop the embedded mode.
-     */
-    AWS_REGION: z.string().optional(),
-    /** DynamoDB Local's URL (it accepts any credentials); unset for AWS. Serves DynamoDB Streams too. */
-    CITUS_DYNAMODB_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
-    /** Prepended to the table names, so several installations can share one account and region. */
-    CITUS_DYNAMODB_TABLE_PREFIX: z
-      .string()
-      .max(200)
-      .regex(/^[a-zA-Z0-9_.-]*$/, 'letters, digits, _ . - (DynamoDB table name characters)')
-      .default(''),
+    ...dynamoDbFields,
   })
   .superRefine((config, context) => {
     if (config.CITUS_SEARCH === 'elasticsearch' && !config.ELASTICSEARCH_URL) {
       context.addIssue({ code: 'custom', path: ['ELASTICSEARCH_URL'], message: 'required when CITUS_SEARCH is elasticsearch' });
     }
     if (config.CITUS_TELEMETRY_STORE !== 'dynamodb') return;
-    if (!config.AWS_REGION) {
-      context.addIssue({ code: 'custom', path: ['AWS_REGION'], message: 'required when CITUS_TELEMETRY_STORE is dynamodb' });
-    } else if (!AWS_REGION_FORMAT.test(config.AWS_REGION)) {
-      context.addIssue({ code: 'custom', path: ['AWS_REGION'], message: 'an AWS region such as eu-west-1' });
-    }
+    requireAwsRegion(config.AWS_REGION, 'CITUS_TELEMETRY_STORE', context);
   });
 export type IndexerConfig = z.infer<typeof IndexerConfig>;
 

@@ -1,7 +1,5 @@
 import { z } from 'zod';
-import { hostName, hostNameList, port } from '@citus/kit';
-
-const AWS_REGION_FORMAT = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+import { dynamoDbFields, hostName, hostNameList, port, requireAwsRegion } from '@citus/kit';
 
 export const IotHubConfig = z
   .object({
@@ -17,28 +15,12 @@ export const IotHubConfig = z
      * Aggregates and latest values are served by the SQLite store only.
      */
     CITUS_TELEMETRY_STORE: z.enum(['sqlite', 'dynamodb']).default('sqlite'),
-    /**
-     * The AWS region of DynamoDB; credentials come from the AWS SDK's default provider chain. Read
-     * only for DynamoDB: other tools set it too, and it must not stop the embedded mode.
-     */
-    AWS_REGION: z.string().optional(),
-    /** DynamoDB Local's URL (it accepts any credentials); unset for AWS. */
-    CITUS_DYNAMODB_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
-    /** Prepended to the table names, so several installations can share one account and region. */
-    CITUS_DYNAMODB_TABLE_PREFIX: z
-      .string()
-      .max(200)
-      .regex(/^[a-zA-Z0-9_.-]*$/, 'letters, digits, _ . - (DynamoDB table name characters)')
-      .default(''),
+    ...dynamoDbFields,
     /** How often expired telemetry and dead letters are deleted, for workspaces with a retention period. */
     CITUS_RETENTION_SWEEP_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   })
   .superRefine((config, context) => {
     if (config.CITUS_TELEMETRY_STORE !== 'dynamodb') return;
-    if (!config.AWS_REGION) {
-      context.addIssue({ code: 'custom', path: ['AWS_REGION'], message: 'required when CITUS_TELEMETRY_STORE is dynamodb' });
-    } else if (!AWS_REGION_FORMAT.test(config.AWS_REGION)) {
-      context.addIssue({ code: 'custom', path: ['AWS_REGION'], message: 'an AWS region such as eu-west-1' });
-    }
+    requireAwsRegion(config.AWS_REGION, 'CITUS_TELEMETRY_STORE', context);
   });
 export type IotHubConfig = z.infer<typeof IotHubConfig>;
