@@ -23,7 +23,7 @@ export interface AggregateWindow {
   bucket: number;
 }
 
-/** Why a window cannot be aggregated; the route turns it into a 400. */
+/** Why a window cannot be aggregated (or its items read); the route turns it into a 400. */
 export type WindowProblem = { problem: string };
 
 /**
@@ -87,10 +87,18 @@ export interface LatestMessage {
  * because the windows it is given come from them.
  */
 export interface TelemetryQueries {
-  /** The non-empty buckets of a numeric field, oldest first; `topic` narrows to one stream. */
-  aggregate(scope: { workspaceId: string; thingName: string; topic?: string }, field: string, window: AggregateWindow): AggregateBucket[];
+  /**
+   * The non-empty buckets of a numeric field, oldest first; `topic` narrows to one stream. A store
+   * that aggregates by reading the items may find the window holds more than it will read in one
+   * request: that is a problem for the caller to narrow, like a window too long.
+   */
+  aggregate(
+    scope: { workspaceId: string; thingName: string; topic?: string },
+    field: string,
+    window: AggregateWindow,
+  ): Promise<AggregateBucket[] | WindowProblem>;
   /** The latest message of each topic of each thing, in thing then topic order. */
-  latest(workspaceId: string, thingNames: readonly string[]): LatestMessage[];
+  latest(workspaceId: string, thingNames: readonly string[]): Promise<LatestMessage[]>;
   /** Up to `limit` things of the workspace that have telemetry, in name order, after `after`. */
-  thingsWithTelemetry(workspaceId: string, limit: number, after?: string): string[];
+  thingsWithTelemetry(workspaceId: string, limit: number, after?: string): Promise<string[]>;
 }

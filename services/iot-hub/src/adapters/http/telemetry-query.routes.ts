@@ -27,32 +27,34 @@ export function telemetryQueryRoutes(
     return workspace.id;
   };
 
-  router.get('/telemetry/aggregates', authenticate, (req, res) => {
+  router.get('/telemetry/aggregates', authenticate, async (req, res) => {
     const query = parse(TelemetryAggregatesQuery, req.query);
     const workspaceId = ownedThings(req, [query.thingName]);
     const window = aggregateWindow(query, now());
     if ('problem' in window) throw badRequest(window.problem);
     const topic = query.stream === undefined ? undefined : telemetryTopic(query.thingName, query.stream);
+    const buckets = await queries.aggregate({ workspaceId, thingName: query.thingName, topic }, query.field, window);
+    if ('problem' in buckets) throw badRequest(buckets.problem);
     const answer: TelemetryAggregates = {
       thingName: query.thingName,
       field: query.field,
       ...(query.stream === undefined ? {} : { stream: query.stream }),
       ...window,
-      buckets: queries.aggregate({ workspaceId, thingName: query.thingName, topic }, query.field, window),
+      buckets,
     };
     res.json(answer);
   });
 
-  router.get('/telemetry/latest', authenticate, (req, res) => {
+  router.get('/telemetry/latest', authenticate, async (req, res) => {
     const query = parse(TelemetryLatestQuery, req.query);
     if (query.thingName !== undefined) {
       const workspaceId = ownedThings(req, query.thingName);
-      const answer: TelemetryLatest = { items: queries.latest(workspaceId, query.thingName) };
+      const answer: TelemetryLatest = { items: await queries.latest(workspaceId, query.thingName) };
       res.json(answer);
       return;
     }
     const workspaceId = workspaceOf(req, 'user').id;
-    res.json(latestPage(queries, things, workspaceId, query));
+    res.json(await latestPage(queries, things, workspaceId, query));
   });
 
   return router;
@@ -62,11 +64,16 @@ export function telemetryQueryRoutes(
  * A page of the workspace's things with telemetry. The telemetry of a deleted thing may outlive
  * it; such a thing is skipped, so a page may hold fewer than `limit` things and still have a next.
  */
-function latestPage(queries: TelemetryQueries, things: ThingDirectory, workspaceId: string, query: TelemetryLatestQuery): TelemetryLatest {
-  const names = queries.thingsWithTelemetry(workspaceId, query.limit + 1, query.cursor);
+async function latestPage(
+  queries: TelemetryQueries,
+  things: ThingDirectory,
+  workspaceId: string,
+  query: TelemetryLatestQuery,
+): Promise<TelemetryLatest> {
+  const names = await queries.thingsWithTelemetry(workspaceId, query.limit + 1, query.cursor);
   const page = names.slice(0, query.limit);
   const current = page.filter((thingName) => things.workspaceOfThing(thingName) === workspaceId);
-  const answer: TelemetryLatest = { items: queries.latest(workspaceId, current) };
+  const answer: TelemetryLatest = { items: await queries.latest(workspaceId, current) };
   if (names.length > query.limit) answer.next = page.at(-1);
   return answer;
 }

@@ -36,7 +36,8 @@ export function jsonPathOf(field: string): string {
  * Reads over the telemetry table for aggregates and latest values, on the telemetry repository's
  * database handle. Every statement walks an existing index: the primary key (topic, epoch) for one
  * stream and for latest values, `telemetry_by_thing` (workspace_id, thing_name, epoch, topic) for
- * a whole thing's range and for the list of things.
+ * a whole thing's range and for the list of things. The port is asynchronous for the scale-out
+ * store; here each answer is computed synchronously, on the calling thread.
  */
 export class SqliteTelemetryQueryRepository implements TelemetryQueries {
   private readonly sql: Record<'aggregateThing' | 'aggregateTopic' | 'nextTopic' | 'latestOfTopic' | 'nextThing', SqliteStatement>;
@@ -56,7 +57,7 @@ export class SqliteTelemetryQueryRepository implements TelemetryQueries {
     };
   }
 
-  aggregate(scope: { workspaceId: string; thingName: string; topic?: string }, field: string, window: AggregateWindow): AggregateBucket[] {
+  async aggregate(scope: { workspaceId: string; thingName: string; topic?: string }, field: string, window: AggregateWindow): Promise<AggregateBucket[]> {
     const statement = scope.topic === undefined ? this.sql.aggregateThing : this.sql.aggregateTopic;
     return statement.all({
       ...scope,
@@ -68,7 +69,7 @@ export class SqliteTelemetryQueryRepository implements TelemetryQueries {
     }) as AggregateBucket[];
   }
 
-  latest(workspaceId: string, thingNames: readonly string[]): LatestMessage[] {
+  async latest(workspaceId: string, thingNames: readonly string[]): Promise<LatestMessage[]> {
     return thingNames.flatMap((thingName) =>
       this.topicsOf(thingName).flatMap((topic) => {
         const row = this.sql.latestOfTopic.get(topic, workspaceId) as { epoch: number; payload: string } | undefined;
@@ -77,7 +78,7 @@ export class SqliteTelemetryQueryRepository implements TelemetryQueries {
     );
   }
 
-  thingsWithTelemetry(workspaceId: string, limit: number, after = ''): string[] {
+  async thingsWithTelemetry(workspaceId: string, limit: number, after = ''): Promise<string[]> {
     const names: string[] = [];
     for (let last = after; names.length < limit; ) {
       const next = this.sql.nextThing.get(workspaceId, last) as string | undefined;
