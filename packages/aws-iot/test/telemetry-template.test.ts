@@ -83,10 +83,10 @@ function selectedFields(sql: string): Map<string, string> {
 }
 
 describe('infra/aws/telemetry.yaml', () => {
-  it('declares the tables of @citus/dynamodb with the same names, keys, index and stream', () => {
+  it('declares the tables of @citus/dynamodb with the same names, keys, index, stream and TTL', () => {
     const tables = Object.values(resources).filter((resource) => resource.Type === 'AWS::DynamoDB::Table');
     expect(tables).toHaveLength(TELEMETRY_TABLES.length);
-    for (const { name, AttributeDefinitions, KeySchema, GlobalSecondaryIndexes, StreamSpecification } of TELEMETRY_TABLES) {
+    for (const { name, AttributeDefinitions, KeySchema, GlobalSecondaryIndexes, StreamSpecification, timeToLiveAttribute } of TELEMETRY_TABLES) {
       const table = tables.find((candidate) => (candidate.Properties.TableName as { 'Fn::Sub': string })['Fn::Sub'] === `\${TablePrefix}${name}`);
       expect(table).toBeDefined();
       expect(table?.Properties).toMatchObject({ BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions, KeySchema });
@@ -94,6 +94,9 @@ describe('infra/aws/telemetry.yaml', () => {
       // CloudFormation's stream specification has no StreamEnabled: declaring it enables it.
       expect(table?.Properties.StreamSpecification).toEqual(
         StreamSpecification ? { StreamViewType: StreamSpecification.StreamViewType } : undefined,
+      );
+      expect(table?.Properties.TimeToLiveSpecification).toEqual(
+        timeToLiveAttribute ? { AttributeName: timeToLiveAttribute, Enabled: true } : undefined,
       );
     }
   });
@@ -179,7 +182,7 @@ describe('infra/aws/telemetry.yaml', () => {
     const declared = new Set([...Object.keys(resources), ...Object.keys(template.Parameters), 'AWS::AccountId']);
     expect(references(template).filter((name) => !declared.has(name))).toEqual([]);
     expect(Object.keys(template.Outputs)).toEqual(
-      expect.arrayContaining(['TelemetryTableName', 'TelemetryStreamArn', 'TelemetryRuleRoleArn', 'DevicePolicyName']),
+      expect.arrayContaining(['TelemetryTableName', 'TelemetryStreamArn', 'TelemetryTopicsTableName', 'TelemetryRuleRoleArn', 'DevicePolicyName']),
     );
     expect(template.Outputs.TelemetryStreamArn?.Value).toEqual({ 'Fn::GetAtt': ['TelemetryTable', 'StreamArn'] });
   });

@@ -8,6 +8,7 @@ export const TELEMETRY_TABLE_NAMES = {
   telemetry: 'telemetry',
   displaced: 'telemetry-displaced',
   deadLetters: 'telemetry-dead-letters',
+  topics: 'telemetry-topics',
 } as const;
 
 /**
@@ -73,6 +74,23 @@ export const TELEMETRY_TABLES: TableDefinition[] = [
     KeySchema: [
       { AttributeName: 'thingKey', KeyType: 'HASH' },
       { AttributeName: 'letterKey', KeyType: 'RANGE' },
+    ],
+    timeToLiveAttribute: TTL_ATTRIBUTE,
+  },
+  {
+    // The topics of each workspace's things (`topicKey` = `${thingName}#${topic}`), which the
+    // telemetry table cannot list: latest values read a thing's topics here, then each topic's
+    // newest item. Thing names cannot contain `#` and every character they may hold sorts after
+    // it, so keys sort by thing name first. Registrations carry no expiry yet (TTL is on, as on the
+    // other tables): a thing stays listed after its telemetry has expired, with no latest values.
+    name: TELEMETRY_TABLE_NAMES.topics,
+    AttributeDefinitions: [
+      { AttributeName: 'workspaceId', AttributeType: 'S' },
+      { AttributeName: 'topicKey', AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: 'workspaceId', KeyType: 'HASH' },
+      { AttributeName: 'topicKey', KeyType: 'RANGE' },
     ],
     timeToLiveAttribute: TTL_ATTRIBUTE,
   },

@@ -1,5 +1,5 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { ErrorEnvelope, TelemetryPage } from '@citus/contracts';
+import type { TelemetryAggregates, TelemetryLatest, TelemetryPage } from '@citus/contracts';
 import { TELEMETRY_TABLE_NAMES, TTL_ATTRIBUTE } from '@citus/dynamodb';
 import { useDynamoDbLocal } from '../../../packages/dynamodb/test/support/dynamodb-local.fixture.js';
 import { connectMqtt, reading } from './support/devices.js';
@@ -8,6 +8,7 @@ import { Api, ADMIN_PASSWORD, bootTestPlatform, declareAndActivate, type Activat
 // The platform with CITUS_TELEMETRY_STORE=dynamodb against DynamoDB Local: devices publish over
 // mutual TLS as always; their telemetry lands in DynamoDB and is read back from there.
 const dynamo = useDynamoDbLocal();
+const MINUTE = 60_000;
 
 describe('the platform with its telemetry in DynamoDB', () => {
   let platform: TestPlatform;
@@ -58,10 +59,37 @@ describe('the platform with its telemetry in DynamoDB', () => {
     expect(stamped?.[TTL_ATTRIBUTE]).toBeLessThanOrEqual(before + 30 * 86_400 + 5);
   });
 
-  it('says plainly that aggregates and latest values are not served from DynamoDB (501)', async () => {
-    const aggregates = await api.get<ErrorEnvelope>(`/api/v1/telemetry/aggregates?thingName=${device.device.thingName}&field=value`);
-    expect(aggregates.status).toBe(501);
-    expect(aggregates.body.error).toMatchObject({ code: 'not_implemented', message: expect.stringMatching(/CITUS_TELEMETRY_STORE is dynamodb/) });
-    expect((await api.get(`/api/v1/telemetry/latest?thingName=${device.device.thingName}`)).status).toBe(501);
+  it('serves aggregates and latest values from DynamoDB too', async () => {
+    const thingName = device.device.thingName;
+    const topic = `telemetry/${thingName}`;
+    // A 10-minute boundary an hour ago, clear of the messages above (stored at their receive time).
+    const t0 = Math.floor((Date.now() - 60 * MINUTE) / (10 * MINUTE)) * 10 * MINUTE;
+    const newest = Date.now() + 1_000;
+    const client = await connectMqtt(platform, device);
+    const messages: Array<[string, Record<string, unknown>]> = [
+      [topic, { '@timestamp': t0 + 1_000, value: 3 }],
+      [`${topic}/power`, { '@timestamp': t0 + 2_000, value: 9, watts: 120 }],
+      [topic, { '@timestamp': t0 + MINUTE, value: 6 }],
+      [topic, { '@timestamp': newest, value: 7 }],
+    ];
+    for (const [to, payload] of messages) await client.publishAsync(to, JSON.stringify(payload), { qos: 1 });
+    await client.endAsync();
+    const range = `thingName=${thingName}&from=${t0}&to=${t0 + 2 * MINUTE - 1}&bucket=1m`;
+    const aggregates = await api.get<TelemetryAggregates>(`/api/v1/telemetry/aggregates?${range}&field=value`);
+    expect(aggregates.status).toBe(200);
+    expect(aggregates.body.buckets).toEqual([
+      { bucketStart: t0, min: 3, max: 9, avg: 6, count: 2, last: 9 },
+      { bucketStart: t0 + MINUTE, min: 6, max: 6, avg: 6, count: 1, last: 6 },
+    ]);
+    const power = await api.get<TelemetryAggregates>(`/api/v1/telemetry/aggregates?${range}&field=watts&stream=power`);
+    expect(power.body).toMatchObject({ stream: 'power', buckets: [{ bucketStart: t0, count: 1, last: 120 }] });
+    const expected = [
+      { thingName, topic, epoch: newest, payload: { '@timestamp': newest, value: 7 } },
+      { thingName, topic: `${topic}/power`, epoch: t0 + 2_000, payload: { '@timestamp': t0 + 2_000, value: 9, watts: 120 } },
+    ];
+    const named = await api.get<TelemetryLatest>(`/api/v1/telemetry/latest?thingName=${thingName}`);
+    expect(named.status).toBe(200);
+    expect(named.body).toEqual({ items: expected });
+    expect((await api.get<TelemetryLatest>('/api/v1/telemetry/latest')).body).toEqual({ items: expected });
   });
 });

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { createDynamoClients, ensureTables, requireTables, TELEMETRY_TABLES } from '@citus/dynamodb';
-import { notImplemented, type Logger } from '@citus/kit';
+import type { Logger } from '@citus/kit';
 import type { SqliteDatabase } from '@citus/sqlite';
+import { DynamoTelemetryQueries } from './adapters/dynamodb/telemetry-query.repository.js';
 import { DynamoTelemetryTable } from './adapters/dynamodb/telemetry.table.js';
 import { SqliteTelemetryQueryRepository } from './adapters/sqlite/telemetry-query.repository.js';
 import { SqliteTelemetryRepository } from './adapters/sqlite/telemetry.repository.js';
@@ -54,6 +55,7 @@ function embeddedStore({ dataDir, db, logger }: StoreOptions): TelemetryStore {
  * DynamoDB (`infra/aws/telemetry.yaml` declares the tables for AWS). Against DynamoDB Local
  * (`CITUS_DYNAMODB_ENDPOINT`) missing tables are created; against AWS they must exist, since the
  * hub's role should not be allowed to create tables. Retention is DynamoDB TTL, stamped per item.
+ * Aggregates and latest values are read from the same tables (DynamoTelemetryQueries).
  */
 function dynamoStore({ config, retentionDays, logger }: StoreOptions): TelemetryStore {
   const region = config.AWS_REGION as string;
@@ -65,12 +67,9 @@ function dynamoStore({ config, retentionDays, logger }: StoreOptions): Telemetry
       return days === null ? undefined : Math.floor(epochMs / 1000) + days * DAY_S;
     },
   });
-  const refuse = (): never => {
-    throw notImplemented('aggregates and latest values are served by the embedded store only; CITUS_TELEMETRY_STORE is dynamodb');
-  };
   return {
     table,
-    queries: { aggregate: refuse, latest: refuse, thingsWithTelemetry: refuse },
+    queries: new DynamoTelemetryQueries(clients.documents, prefix),
     sweeps: false,
     async start() {
       if (config.CITUS_DYNAMODB_ENDPOINT) await ensureTables(clients.client, prefix, TELEMETRY_TABLES);

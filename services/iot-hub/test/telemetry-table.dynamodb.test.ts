@@ -191,3 +191,69 @@ describe('DynamoTelemetryTable reading what the AWS IoT telemetry rule writes', 
     expect(await table.query('ws_other', THING, { limit: 10, order: 'asc' })).toEqual([{ topic: MAIN, epoch: T0, payload: { value: 1 } }]);
   });
 });
+
+describe('DynamoTelemetryTable registering the topics it stores', () => {
+  let prefix: string;
+  let puts: number;
+  let table: DynamoTelemetryTable;
+  type DynamoDBDocumentClient = ConstructorParameters<typeof DynamoTelemetryTable>[0];
+
+  /** The real client, counting the puts into the topics table. */
+  const counting = (documents: DynamoDBDocumentClient): DynamoDBDocumentClient =>
+    ({
+      send: (command: { input: { TableName?: string } }) => {
+        if (command instanceof PutCommand && command.input.TableName === `${prefix}${TELEMETRY_TABLE_NAMES.topics}`) puts++;
+        return documents.send(command as PutCommand);
+      },
+    }) as unknown as DynamoDBDocumentClient;
+
+  beforeEach(async () => {
+    prefix = dynamo.nextPrefix('topics');
+    puts = 0;
+    const clients = dynamo.clients();
+    await ensureTables(clients.client, prefix, TELEMETRY_TABLES);
+    table = new DynamoTelemetryTable(counting(clients.documents), prefix);
+  });
+
+  const registered = async () =>
+    ((await dynamo.clients().documents.send(new ScanCommand({ TableName: `${prefix}${TELEMETRY_TABLE_NAMES.topics}` }))).Items ?? [])
+      .map((item) => [item.workspaceId, item.topicKey])
+      .sort();
+
+  it('registers each topic under its workspace once per process, before the write resolves', async () => {
+    const power = `telemetry/${THING}/power`;
+    await table.write([
+      { record: aRecord({ document: { value: 1 } }) },
+      { record: aRecord({ document: { value: 2 } }) },
+      { record: aRecord({ topic: power, deviceEpoch: T0, document: { value: 3 } }) },
+      { record: aRecord({ workspaceId: 'ws_other', thingName: 'elsewhere', document: { value: 4 } }) },
+    ]);
+    await table.write([{ record: aRecord({ topic: power, deviceEpoch: T0, document: { value: 3 } }) }, { record: aRecord() }]);
+    expect(await registered()).toEqual([
+      [WORKSPACE, `${THING}#telemetry/${THING}`],
+      [WORKSPACE, `${THING}#${power}`],
+      ['ws_other', 'elsewhere#telemetry/elsewhere'],
+    ]);
+    expect(puts).toBe(3);
+    // Another process registers again: the same items.
+    await new DynamoTelemetryTable(dynamo.clients().documents, prefix).write([{ record: aRecord({ receivedAt: T0 + 100 }) }]);
+    expect(await registered()).toHaveLength(3);
+  });
+
+  it('does not register the topic of a dead letter', async () => {
+    await table.write([{ deadLetter: aDeadLetter() }]);
+    expect(await registered()).toEqual([]);
+  });
+
+  it('fails the write when the registration fails, and registers with the next message', async () => {
+    const missing = dynamo.nextPrefix('no-topics');
+    const clients = dynamo.clients();
+    await ensureTables(clients.client, missing, TELEMETRY_TABLES.filter((definition) => definition.name !== TELEMETRY_TABLE_NAMES.topics));
+    const withoutTopics = new DynamoTelemetryTable(clients.documents, missing);
+    await expect(withoutTopics.write([{ record: aRecord() }])).rejects.toThrow(/resource not found|non-existent table/i);
+    await ensureTables(clients.client, missing, TELEMETRY_TABLES);
+    await expect(withoutTopics.write([{ record: aRecord({ receivedAt: T0 + 1 }) }])).resolves.toEqual([{ kind: 'stored', topic: `telemetry/${THING}`, epoch: T0 + 1 }]);
+    const { Items = [] } = await clients.documents.send(new ScanCommand({ TableName: `${missing}${TELEMETRY_TABLE_NAMES.topics}` }));
+    expect(Items).toEqual([{ workspaceId: WORKSPACE, topicKey: `${THING}#telemetry/${THING}` }]);
+  });
+});

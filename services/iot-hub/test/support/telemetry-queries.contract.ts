@@ -97,6 +97,16 @@ export function telemetryQueriesContract(adapter: string, open: () => Promise<Te
       expect(bucket).toEqual({ bucketStart: T0 + 10 * MINUTE, min: 0, max: 9, avg: 5, count: 4, last: 6 });
     });
 
+    it('averages without losing a small value between large ones', async () => {
+      await put(T0 + 30 * MINUTE, { value: 1e16 });
+      await put(T0 + 30 * MINUTE + 1, { value: 1 });
+      await put(T0 + 30 * MINUTE + 2, { value: -1e16 });
+      const range = window(T0 + 30 * MINUTE, T0 + 31 * MINUTE - 1);
+      expect(await queries().aggregate(scope, 'value', range)).toEqual([
+        { bucketStart: T0 + 30 * MINUTE, min: -1e16, max: 1e16, avg: 1 / 3, count: 3, last: -1e16 },
+      ]);
+    });
+
     it('reads names with - @ : literally', async () => {
       await put(T0 + 20 * MINUTE, { 'co2-ppm': 410, '@meta': { 'a:b': 3 } });
       const range = window(T0 + 20 * MINUTE, T0 + 21 * MINUTE);

@@ -17,6 +17,20 @@ export const thingKey = (workspaceId: string, thingName: string): string => `${w
 export const seriesKey = (epoch: number, topic: string): string => `${padded(epoch)}#${topic}`;
 
 /**
+ * A topic of a thing in the `telemetry-topics` table, under its workspace: by thing, then topic. Every
+ * character a thing name may hold sorts after `#`, so the keys of `a` all come before those of `a-b`.
+ */
+export const topicKey = (thingName: string, topic: string): string => `${thingName}#${topic}`;
+
+/** The part of a topic key every key of the thing begins with. */
+export const topicKeyPrefix = (thingName: string): string => `${thingName}#`;
+
+/** Above every key of the thing (each goes on `#telemetry/`), below those of the things after it. */
+export const afterTopicKeysOf = (thingName: string): string => `${thingName}#\uffff`;
+
+export const thingOfTopicKey = (key: string): string => key.slice(0, key.indexOf('#'));
+
+/**
  * The epoch a series key was made from. Reads take the epoch from here rather than from the item's
  * `epoch`, so a cursor built from a returned item is always that item's key: the AWS IoT rule
  * computes the two with separate `timestamp()` calls.

@@ -7,6 +7,7 @@ import type { TelemetryEntry, TelemetryTable } from '../../domain/telemetry-tabl
 import type { DeadLetter, StoredItem, TelemetryRange, TelemetryRecord, WriteOutcome } from '../../domain/telemetry.model.js';
 import { epochOfSeriesKey, letterKey, resendKey, seriesBounds, seriesKey, thingKey } from './telemetry.keys.js';
 import { decodeStoredPayload } from './telemetry.payload.js';
+import { TelemetryTopicRegistry } from './telemetry-topics.registry.js';
 
 /** As in the SQLite adapter: past this many 1 ms bumps the message is dead-lettered. */
 const MAX_EPOCH_BUMPS = 1_000;
@@ -54,6 +55,7 @@ export class DynamoTelemetryTable implements TelemetryTable {
   private readonly topicTails = new Map<string, Promise<unknown>>();
   private readonly writer = randomBytes(4).toString('hex');
   private deadLetterSequence = 0;
+  private readonly topics: TelemetryTopicRegistry;
 
   constructor(
     private readonly documents: DynamoDBDocumentClient,
@@ -65,13 +67,14 @@ export class DynamoTelemetryTable implements TelemetryTable {
       displaced: tableName(tablePrefix, TELEMETRY_TABLE_NAMES.displaced),
       deadLetters: tableName(tablePrefix, TELEMETRY_TABLE_NAMES.deadLetters),
     };
+    this.topics = new TelemetryTopicRegistry(documents, tableName(tablePrefix, TELEMETRY_TABLE_NAMES.topics));
   }
 
   async write(entries: TelemetryEntry[]): Promise<WriteOutcome[]> {
     const writes = entries.map((entry): Promise<WriteOutcome> => {
       if ('deadLetter' in entry) return this.putDeadLetter(entry.deadLetter).then(() => ({ kind: 'dead-lettered' }));
       const { record } = entry;
-      return this.inTopicOrder(record.topic, () => this.writeRecord(record));
+      return this.inTopicOrder(record.topic, () => this.writeRecord(record)).then((outcome) => this.withTopicRegistered(record, outcome));
     });
     const settled = await Promise.allSettled(writes);
     const failed = settled.find((result) => result.status === 'rejected');
@@ -153,6 +156,15 @@ export class DynamoTelemetryTable implements TelemetryTable {
       reason: item.reason as string,
       receivedAt: item.receivedAt as number,
     }));
+  }
+
+  /**
+   * The topic of a stored message is registered (DynamoTelemetryQueries lists topics from there)
+   * before the message is acknowledged, so latest values never miss an acknowledged message's topic.
+   */
+  private async withTopicRegistered(record: TelemetryRecord, outcome: WriteOutcome): Promise<WriteOutcome> {
+    if (outcome.kind !== 'dead-lettered') await this.topics.register(record);
+    return outcome;
   }
 
   /**
