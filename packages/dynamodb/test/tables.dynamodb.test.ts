@@ -26,7 +26,7 @@ describe('ensureTables on DynamoDB Local', () => {
   it('creates the missing telemetry tables on demand, with the stream and the by-thing index', async () => {
     await ensureTables(clients.client, 'app-', TELEMETRY_TABLES);
     const { TableNames } = await clients.client.send(new ListTablesCommand({}));
-    expect(TableNames).toEqual(['app-telemetry', 'app-telemetry-dead-letters', 'app-telemetry-displaced']);
+    expect(TableNames).toEqual(['app-telemetry', 'app-telemetry-dead-letters', 'app-telemetry-displaced', 'app-telemetry-topics']);
     const { Table } = await clients.client.send(new DescribeTableCommand({ TableName: 'app-telemetry' }));
     expect(Table?.TableStatus).toBe('ACTIVE');
     expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');

@@ -14,8 +14,8 @@ export type TelemetryEntry = { record: TelemetryRecord } | { deadLetter: DeadLet
  * - queries see only the given workspace's data.
  *
  * The ingest path and the telemetry routes use this port. The embedded adapter writes on a thread
- * of its own (`ThreadedTelemetryTable`); the aggregate and latest-value queries are still SQLite's
- * alone (`SqliteTelemetryQueryRepository`).
+ * of its own (`ThreadedTelemetryTable`). Aggregates and latest values have their own port,
+ * `TelemetryQueries`, with an adapter per store.
  */
 export interface TelemetryTable {
   /**
