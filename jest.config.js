@@ -11,6 +11,7 @@ const workspaces = {
   'device-lifecycle': 'services/device-lifecycle',
   'iot-hub': 'services/iot-hub',
   indexer: 'services/indexer',
+  'app-registry': 'services/app-registry',
   embedded: 'services/embedded',
 };
 

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { buildAsyncApiDocument, buildOpenApiDocument } from '@citus/contracts';
+import { AppRegistryConfig, createService as createAppRegistry } from '@citus/app-registry';
 import { createService as createDeviceLifecycle, DeviceLifecycleConfig } from '@citus/device-lifecycle';
 import { createService as createIndexer, IndexerConfig } from '@citus/indexer';
 import { createService as createIotHub, IotHubConfig } from '@citus/iot-hub';
@@ -57,6 +58,7 @@ export function loadConfig(env: NodeJS.ProcessEnv) {
     devices: parse(() => parseConfig(DeviceLifecycleConfig, env)),
     hub: parse(() => parseConfig(IotHubConfig, env)),
     indexer: parse(() => parseConfig(IndexerConfig, env)),
+    apps: parse(() => parseConfig(AppRegistryConfig, env)),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config as { [K in keyof typeof config]: NonNullable<(typeof config)[K]> };
@@ -118,7 +120,8 @@ async function launch(base: Base, config: ReturnType<typeof loadConfig>): Promis
   });
   // After the hub: services start in this order, and the indexer reads the tables the hub creates.
   const indexer = createIndexer({ ...ctx, config: config.indexer });
-  const services: Service[] = [portal, devices, hub, indexer];
+  const apps = createAppRegistry({ ...ctx, config: config.apps });
+  const services: Service[] = [portal, devices, hub, indexer, apps];
 
   const app = createHttpApp({ logger: log });
   app.get('/healthz', (_req, res) => {

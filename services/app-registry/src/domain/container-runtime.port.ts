@@ -1,0 +1,81 @@
+/**
+ * Port: where app deployments run. Two adapters on `dockerode`: a single Docker engine and Docker
+ * Swarm services. The domain never knows which one it has.
+ *
+ * Networking: containers use the host's network and listen on the port the platform assigns
+ * (`PORT` in their environment, also `hostPort` here); the platform's reverse proxy reaches them on
+ * 127.0.0.1. So apps on this platform must listen on `$PORT`, as on most PaaS.
+ */
+export interface ContainerSpec {
+  /** Unique name of the container (Docker) or service (Swarm); also how every later call finds it. */
+  name: string;
+  /** An image the engine already has: nothing is pulled from a registry by a deploy. */
+  image: string;
+  /** Who and what it belongs to (workspace, app, version, deployment): every container carries them. */
+  labels: Record<string, string>;
+  /** Plain and secret values alike: secrets are resolved by the caller and never logged. */
+  env: Record<string, string>;
+  /** The port the app listens on, on 127.0.0.1 (passed as `PORT` too). */
+  hostPort: number;
+  resources: {
+    /** Hard memory limit in bytes. */
+    memoryBytes: number;
+    /** CPU limit in billionths of a CPU (Docker's NanoCpus). */
+    nanoCpus: number;
+  };
+  /** The root filesystem is mounted read-only (a tmpfs `/tmp` is given instead) when the manifest allows. */
+  readOnlyRootFilesystem: boolean;
+  /** A command run inside the container; non-zero exit means unhealthy. */
+  healthCheck?: { command: string[]; intervalSeconds: number; timeoutSeconds: number; retries: number };
+  /** Swarm only: how many tasks; the single engine runs exactly one. */
+  replicas?: number;
+}
+
+export type RuntimeState = 'running' | 'starting' | 'stopped' | 'failed' | 'missing';
+
+export interface RuntimeStatus {
+  state: RuntimeState;
+  /** Swarm: tasks wanted and running; a single engine reports 1/1 or 1/0. */
+  replicas: { desired: number; running: number };
+  /** What the engine said about a failure, for the developer. */
+  detail?: string;
+}
+
+export type RuntimeAvailability = { available: true; engine: string } | { available: false; reason: string };
+
+export interface LogOptions {
+  /** Keep the stream open and send new lines as they come. */
+  follow: boolean;
+  /** Only the last lines. */
+  tail?: number;
+}
+
+/** Raised for requests the engine refused or cannot serve; `code` tells the API which status fits. */
+export class RuntimeError extends Error {
+  constructor(
+    readonly code: 'unavailable' | 'not_found' | 'conflict' | 'unsupported' | 'failed',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RuntimeError';
+  }
+}
+
+export interface ContainerRuntime {
+  readonly kind: 'docker' | 'swarm';
+  /** Whether the engine answers; never throws. */
+  availability(): Promise<RuntimeAvailability>;
+  /** Creates and starts it. A name already in use is a `conflict`. */
+  deploy(spec: ContainerSpec): Promise<void>;
+  status(name: string): Promise<RuntimeStatus>;
+  /** Its stdout and stderr as text lines, in order. */
+  logs(name: string, options: LogOptions): AsyncIterable<string>;
+  restart(name: string): Promise<void>;
+  stop(name: string): Promise<void>;
+  /** Stops it if running and removes it; removing a missing one is not an error. */
+  remove(name: string): Promise<void>;
+  /** Swarm: sets the number of tasks. The single engine answers `unsupported`. */
+  scale(name: string, replicas: number): Promise<void>;
+  /** The names of the containers or services carrying all these labels. */
+  list(labels: Record<string, string>): Promise<string[]>;
+}
