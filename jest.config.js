@@ -1,4 +1,4 @@
-// Unit and integration tests (real TLS, real SQLite files); browser, system and DynamoDB tests have their own configs.
+// Unit and integration tests (real TLS, real SQLite files); browser, system, DynamoDB and Docker tests have their own configs.
 const workspaces = {
   contracts: 'packages/contracts',
   kit: 'packages/kit',
@@ -37,6 +37,6 @@ export const shared = {
 export default {
   ...shared,
   testMatch: ['<rootDir>/{packages,services}/*/test/**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '\\.browser\\.test\\.ts$', '\\.system\\.test\\.ts$', '\\.dynamodb\\.test\\.ts$'],
+  testPathIgnorePatterns: ['/node_modules/', '\\.browser\\.test\\.ts$', '\\.system\\.test\\.ts$', '\\.dynamodb\\.test\\.ts$', '\\.docker\\.test\\.ts$'],
   testTimeout: 30_000,
 };

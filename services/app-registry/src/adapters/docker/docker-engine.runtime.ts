@@ -1,0 +1,175 @@
+import type Dockerode from 'dockerode';
+import {
+  RuntimeError,
+  type ContainerRuntime,
+  type ContainerSpec,
+  type LogOptions,
+  type RuntimeAvailability,
+  type RuntimeStatus,
+} from '../../domain/container-runtime.port.js';
+import { engineCall, isNotFound, pingEngine, toRuntimeError, type DockerConnection } from './docker-connection.js';
+import { logLines } from './docker-logs.js';
+import {
+  containerEnv,
+  healthConfig,
+  labelFilter,
+  MAX_RESTARTS,
+  PIDS_LIMIT,
+  STOP_TIMEOUT_SECONDS,
+  TMP_TMPFS,
+} from './docker-security.js';
+
+/**
+ * What every app container gets: the host's network (the app listens on `$PORT`), hard memory and
+ * CPU limits, no privileges, no capabilities, no privilege escalation through setuid binaries, no
+ * bind mounts or volumes (so no Docker socket and no host path), and a bounded restart policy.
+ */
+export function containerCreateOptions(spec: ContainerSpec): Dockerode.ContainerCreateOptions {
+  return {
+    name: spec.name,
+    Image: spec.image,
+    Labels: spec.labels,
+    Env: containerEnv(spec),
+    Healthcheck: healthConfig(spec),
+    StopTimeout: STOP_TIMEOUT_SECONDS,
+    HostConfig: {
+      NetworkMode: 'host',
+      Memory: spec.resources.memoryBytes,
+      // Equal to Memory: no swap on top of the limit.
+      MemorySwap: spec.resources.memoryBytes,
+      NanoCpus: spec.resources.nanoCpus,
+      PidsLimit: PIDS_LIMIT,
+      // An init as PID 1 forwards SIGTERM (a bare PID 1 ignores it, so every stop would wait for
+      // SIGKILL) and reaps zombies.
+      Init: true,
+      ReadonlyRootfs: spec.readOnlyRootFilesystem,
+      Tmpfs: spec.readOnlyRootFilesystem ? { [TMP_TMPFS.target]: `${TMP_TMPFS.options},size=${TMP_TMPFS.bytes}` } : {},
+      Privileged: false,
+      Binds: [],
+      Mounts: [],
+      CapDrop: ['ALL'],
+      CapAdd: [],
+      SecurityOpt: ['no-new-privileges:true'],
+      RestartPolicy: { Name: 'on-failure', MaximumRetryCount: MAX_RESTARTS },
+    },
+  };
+}
+
+type ContainerState = Dockerode.ContainerInspectInfo['State'];
+
+function runningStatus(state: ContainerState): RuntimeStatus {
+  const health = state.Health;
+  if (health?.Status === 'starting') return { state: 'starting', replicas: { desired: 1, running: 1 } };
+  if (health?.Status === 'unhealthy') {
+    const last = health.Log?.at(-1)?.Output?.trim();
+    return { state: 'failed', replicas: { desired: 1, running: 1 }, detail: `unhealthy${last ? `: ${last}` : ''}` };
+  }
+  return { state: 'running', replicas: { desired: 1, running: 1 } };
+}
+
+/** Docker's container state and health, in the port's terms. */
+export function containerStatus(info: Dockerode.ContainerInspectInfo): RuntimeStatus {
+  const state = info.State;
+  const stopped = { desired: 1, running: 0 };
+  switch (state.Status) {
+    case 'running':
+      return runningStatus(state);
+    case 'created':
+      return { state: 'starting', replicas: stopped };
+    case 'restarting':
+      return { state: 'starting', replicas: stopped, detail: `restarting after exit code ${state.ExitCode}` };
+    case 'exited': {
+      if (state.OOMKilled) return { state: 'failed', replicas: stopped, detail: 'killed: out of memory' };
+      // The restart policy gave up: it crashed on every try. Below that, it was stopped.
+      if (state.ExitCode !== 0 && info.RestartCount >= MAX_RESTARTS) {
+        return { state: 'failed', replicas: stopped, detail: `exit code ${state.ExitCode} after ${info.RestartCount} restarts` };
+      }
+      return { state: 'stopped', replicas: stopped, detail: `exit code ${state.ExitCode}` };
+    }
+    case 'dead':
+      return { state: 'failed', replicas: stopped, detail: state.Error || 'dead' };
+    default:
+      return { state: 'stopped', replicas: stopped, detail: state.Status };
+  }
+}
+
+/** One container per deployment on a single Docker engine. */
+export class DockerEngineRuntime implements ContainerRuntime {
+  readonly kind = 'docker' as const;
+
+  constructor(private readonly connection: DockerConnection) {}
+
+  private get docker(): Dockerode {
+    return this.connection.docker;
+  }
+
+  availability(): Promise<RuntimeAvailability> {
+    return pingEngine(this.connection);
+  }
+
+  async deploy(spec: ContainerSpec): Promise<void> {
+    const container = await engineCall(this.connection, () => this.docker.createContainer(containerCreateOptions(spec)));
+    try {
+      await container.start();
+    } catch (error) {
+      // A container that never started would make the next deploy of this name a conflict.
+      await container.remove({ force: true }).catch(() => undefined);
+      throw toRuntimeError(error, this.connection.host);
+    }
+  }
+
+  async status(name: string): Promise<RuntimeStatus> {
+    try {
+      return containerStatus(await this.docker.getContainer(name).inspect());
+    } catch (error) {
+      if (isNotFound(error)) return { state: 'missing', replicas: { desired: 0, running: 0 } };
+      throw toRuntimeError(error, this.connection.host);
+    }
+  }
+
+  async *logs(name: string, options: LogOptions): AsyncIterable<string> {
+    const container = this.docker.getContainer(name);
+    const common = { stdout: true, stderr: true, tail: options.tail };
+    const source = await engineCall<NodeJS.ReadableStream | Buffer>(this.connection, () =>
+      options.follow ? container.logs({ ...common, follow: true }) : container.logs({ ...common, follow: false }),
+    );
+    yield* logLines(this.docker, source);
+  }
+
+  async restart(name: string): Promise<void> {
+    await engineCall(this.connection, () => this.docker.getContainer(name).restart({ t: STOP_TIMEOUT_SECONDS }));
+  }
+
+  async stop(name: string): Promise<void> {
+    try {
+      await this.docker.getContainer(name).stop({ t: STOP_TIMEOUT_SECONDS });
+    } catch (error) {
+      // 304: already stopped, which is what was asked.
+      if ((error as { statusCode?: number }).statusCode === 304) return;
+      throw toRuntimeError(error, this.connection.host);
+    }
+  }
+
+  async remove(name: string): Promise<void> {
+    try {
+      // v: anonymous volumes an image declares go with the container.
+      await this.docker.getContainer(name).remove({ force: true, v: true });
+    } catch (error) {
+      if (isNotFound(error)) return;
+      throw toRuntimeError(error, this.connection.host);
+    }
+  }
+
+  scale(name: string, replicas: number): Promise<void> {
+    return Promise.reject(
+      new RuntimeError('unsupported', `${name}: a single Docker engine runs one container per deployment, not ${replicas}; scaling needs CITUS_APP_RUNTIME=swarm`),
+    );
+  }
+
+  async list(labels: Record<string, string>): Promise<string[]> {
+    const containers = await engineCall(this.connection, () =>
+      this.docker.listContainers({ all: true, filters: { label: labelFilter(labels) } }),
+    );
+    return containers.map((c) => (c.Names[0] ?? c.Id).replace(/^\//, '')).sort();
+  }
+}
