@@ -50,6 +50,9 @@ import { CreatePolicyRequest, Policy, PolicyDocument, PolicyList, UpdatePolicyRe
 import { SHADOW_ROUTES } from './shadow-api.routes.js';
 import { SEARCH_ROUTES } from './search.routes.js';
 import { SearchResults } from './search.schema.js';
+import { APP_ROUTES } from './app-api.routes.js';
+import { App, AppAuditTrail, AppList, AppReviewQueue, AppVersion, MarketplacePage, RejectAppVersionRequest } from './app-api.schema.js';
+import { AppManifest } from './app.schema.js';
 import { ShadowDeleteAccepted, ShadowDocument, ShadowUpdateAccepted, ShadowUpdateRequest } from './shadow.schema.js';
 
 /** Health and the API's own descriptions. */
@@ -90,7 +93,7 @@ export const PLATFORM_ROUTES: ApiRoute[] = [
 ];
 
 /** Every route the platform serves over HTTP: the drift test checks express serves exactly these. */
-export const API_ROUTES: readonly ApiRoute[] = [...PLATFORM_ROUTES, ...IDENTITY_ROUTES, ...DEVICE_ROUTES, ...TELEMETRY_ROUTES, ...RETENTION_ROUTES, ...TELEMETRY_QUERY_ROUTES, ...POLICY_ROUTES, ...PROVISIONING_ROUTES, ...SHADOW_ROUTES, ...JOBS_ROUTES, ...SEARCH_ROUTES];
+export const API_ROUTES: readonly ApiRoute[] = [...PLATFORM_ROUTES, ...IDENTITY_ROUTES, ...DEVICE_ROUTES, ...TELEMETRY_ROUTES, ...RETENTION_ROUTES, ...TELEMETRY_QUERY_ROUTES, ...POLICY_ROUTES, ...PROVISIONING_ROUTES, ...SHADOW_ROUTES, ...JOBS_ROUTES, ...SEARCH_ROUTES, ...APP_ROUTES];
 
 /**
  * The API's named schemas, each `#/components/schemas/{name}` in the OpenAPI document. Every
@@ -149,6 +152,14 @@ export const API_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   IssuedClaimCertificate,
   ClaimCertificate,
   SearchResults,
+  AppManifest,
+  App,
+  AppList,
+  AppVersion,
+  RejectAppVersionRequest,
+  AppReviewQueue,
+  AppAuditTrail,
+  MarketplacePage,
 };
 
 /** The route that serves `method` and an OpenAPI-form `path`, if any. */

@@ -28,3 +28,6 @@ export * from './retention.schema.js';
 export * from './retention.routes.js';
 export * from './search.schema.js';
 export * from './search.routes.js';
+export * from './app.schema.js';
+export * from './app-api.schema.js';
+export * from './app-api.routes.js';

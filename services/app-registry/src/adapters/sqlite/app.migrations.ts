@@ -1,0 +1,53 @@
+import type { Migration } from '@citus/sqlite';
+
+/** `apps.db`: apps, their versions and the audit trail of every status change. */
+export const APP_MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE apps (
+        app_id TEXT PRIMARY KEY,
+        workspace_id TEXT NOT NULL,
+        workspace_slug TEXT NOT NULL,
+        name TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        created_by TEXT NOT NULL,
+        created_by_name TEXT NOT NULL,
+        listed_version TEXT,
+        UNIQUE (workspace_id, name)
+      );
+      CREATE INDEX apps_listed ON apps (name, app_id) WHERE listed_version IS NOT NULL;
+      CREATE TABLE app_versions (
+        workspace_id TEXT NOT NULL,
+        app_id TEXT NOT NULL REFERENCES apps (app_id),
+        version TEXT NOT NULL,
+        -- Creation order: semantic versions do not sort as text.
+        seq INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        manifest TEXT NOT NULL,
+        -- From the manifest, for the marketplace's search and filter.
+        description TEXT NOT NULL,
+        category TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        created_by TEXT NOT NULL,
+        created_by_name TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        rejection_reason TEXT,
+        PRIMARY KEY (app_id, version)
+      ) WITHOUT ROWID;
+      CREATE INDEX app_versions_pending ON app_versions (updated_at) WHERE status = 'pending_review';
+      CREATE TABLE app_audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        workspace_id TEXT NOT NULL,
+        app_id TEXT NOT NULL REFERENCES apps (app_id),
+        version TEXT NOT NULL,
+        from_status TEXT,
+        to_status TEXT NOT NULL,
+        actor_id TEXT NOT NULL,
+        actor_name TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        reason TEXT
+      );
+      CREATE INDEX app_audit_by_app ON app_audit (app_id, id);`,
+  },
+];
