@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ContainerSpec } from '../../src/domain/container-runtime.port.js';
 
 /**
@@ -13,6 +13,7 @@ export const TEST_IMAGE = 'citus-test/hello:1';
 export const TEST_PAGE = '<h1>hello from citus-test</h1>\n';
 
 const BUSYBOX = '/bin/busybox';
+const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
 const CMD = ['/bin/busybox', 'sh', '-c', 'exec /bin/busybox httpd -f -vv -p 127.0.0.1:$PORT -h /www'];
 
 /** A health check for the test image: fetches its page through its own port. */
@@ -44,25 +45,105 @@ function docker(args: string[], dockerHost: string): ReturnType<typeof spawnSync
   return spawnSync('docker', args, { env: { ...process.env, DOCKER_HOST: dockerHost }, encoding: 'utf8' });
 }
 
-/** Builds and imports the test image unless the engine has it already; answers its tag. */
-export function ensureTestImage(dockerHost = 'unix:///var/run/docker.sock'): string {
-  if (docker(['image', 'inspect', TEST_IMAGE], dockerHost).status === 0) return TEST_IMAGE;
-  requireStaticBusybox();
+interface RootfsFile {
+  path: string;
+  from?: string;
+  content?: string;
+}
+
+/** Imports a root filesystem of these files as `tag`, unless the engine has `tag` already. */
+function importRootfs(tag: string, files: RootfsFile[], cmd: string[], dockerHost: string, prepare: (work: string) => void = () => {}): string {
+  if (docker(['image', 'inspect', tag], dockerHost).status === 0) return tag;
   const work = mkdtempSync(join(tmpdir(), 'citus-test-image-'));
   try {
+    prepare(work);
     const rootfs = join(work, 'rootfs');
-    for (const dir of ['bin', 'www', 'tmp']) mkdirSync(join(rootfs, dir), { recursive: true });
-    copyFileSync(BUSYBOX, join(rootfs, 'bin/busybox'));
-    chmodSync(join(rootfs, 'bin/busybox'), 0o755);
-    writeFileSync(join(rootfs, 'www/index.html'), TEST_PAGE);
+    mkdirSync(join(rootfs, 'tmp'), { recursive: true });
+    for (const file of files) {
+      const target = join(rootfs, file.path);
+      mkdirSync(dirname(target), { recursive: true });
+      if (file.from) {
+        copyFileSync(file.from.replace('$WORK', work), target);
+        chmodSync(target, 0o755);
+      } else {
+        writeFileSync(target, file.content ?? '');
+      }
+    }
     const tarball = join(work, 'rootfs.tar');
     execFileSync('tar', ['--owner=0', '--group=0', '-cf', tarball, '-C', rootfs, '.']);
-    const imported = docker(['import', '--change', `CMD ${JSON.stringify(CMD)}`, tarball, TEST_IMAGE], dockerHost);
-    if (imported.status !== 0) throw new Error(`docker import ${TEST_IMAGE} failed: ${String(imported.stderr).trim()}`);
-    return TEST_IMAGE;
+    const imported = docker(['import', '--change', `CMD ${JSON.stringify(cmd)}`, tarball, tag], dockerHost);
+    if (imported.status !== 0) throw new Error(`docker import ${tag} failed: ${String(imported.stderr).trim()}`);
+    return tag;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** Builds and imports the test image unless the engine has it already; answers its tag. */
+export function ensureTestImage(dockerHost = DEFAULT_DOCKER_HOST): string {
+  const files = [
+    { path: 'bin/busybox', from: BUSYBOX },
+    { path: 'www/index.html', content: TEST_PAGE },
+  ];
+  return importRootfs(TEST_IMAGE, files, CMD, dockerHost, requireStaticBusybox);
+}
+
+/**
+ * Replicas of one deployment on one host share its port (host networking), which only a server
+ * binding with SO_REUSEPORT can do; busybox httpd does not, so the Swarm scale test runs this
+ * one, compiled statically here. It answers with a random id of its own, so a test can tell
+ * which replica served.
+ */
+export const REUSEPORT_IMAGE = 'citus-test/hello-reuseport:1';
+
+const REUSEPORT_SERVER = `#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+int main(void) {
+  const char *port = getenv("PORT");
+  int s = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+  struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port ? atoi(port) : 8080) };
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  setsockopt(s, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  if (bind(s, (struct sockaddr *)&a, sizeof a) || listen(s, 64)) { perror("bind"); return 1; }
+  /* Host networking shares the host's name, so each replica names itself at random. */
+  unsigned long long id = 0;
+  FILE *urandom = fopen("/dev/urandom", "r");
+  if (!urandom || fread(&id, sizeof id, 1, urandom) != 1) return 1;
+  char host[32], req[2048], body[128], res[256];
+  snprintf(host, sizeof host, "%016llx", id);
+  for (;;) {
+    int c = accept(s, 0, 0);
+    if (c < 0) continue;
+    ssize_t n = read(c, req, sizeof req - 1);
+    req[n > 0 ? n : 0] = 0;
+    req[strcspn(req, "\\r\\n")] = 0;
+    fprintf(stderr, "%s: %s\\n", host, req);
+    int bl = snprintf(body, sizeof body, "hello from %s\\n", host);
+    int rl = snprintf(res, sizeof res, "HTTP/1.0 200 OK\\r\\nContent-Length: %d\\r\\nConnection: close\\r\\n\\r\\n%s", bl, body);
+    if (write(c, res, rl) < 0) perror("write");
+    close(c);
+  }
+}
+`;
+
+export function ensureReuseportImage(dockerHost = DEFAULT_DOCKER_HOST): string {
+  const compile = (work: string) => {
+    requireStaticBusybox();
+    writeFileSync(join(work, 'server.c'), REUSEPORT_SERVER);
+    const cc = spawnSync('cc', ['-static', '-Os', '-o', join(work, 'server'), join(work, 'server.c')], { encoding: 'utf8' });
+    if (cc.error || cc.status !== 0) {
+      throw new Error(`the Swarm scale test compiles a static server: apt-get install gcc libc6-dev (${cc.error?.message ?? cc.stderr})`);
+    }
+  };
+  const files = [
+    { path: 'bin/busybox', from: BUSYBOX },
+    { path: 'bin/server', from: '$WORK/server' },
+  ];
+  return importRootfs(REUSEPORT_IMAGE, files, ['/bin/server'], dockerHost, compile);
 }
 
 /** A port nothing listens on now, for an app on the host's network. */
