@@ -18,6 +18,15 @@ export type TableDefinition = Omit<CreateTableCommandInput, 'TableName' | 'Billi
 
 export const tableName = (prefix: string, name: string): string => `${prefix}${name}`;
 
+/** The attribute definitions and key schema of a table keyed by a string partition key and, optionally, a string sort key. */
+export function stringKeys(partitionKey: string, sortKey?: string): Pick<TableDefinition, 'AttributeDefinitions' | 'KeySchema'> {
+  const keys = sortKey === undefined ? [partitionKey] : [partitionKey, sortKey];
+  return {
+    AttributeDefinitions: keys.map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
+    KeySchema: keys.map((AttributeName, index) => ({ AttributeName, KeyType: index === 0 ? 'HASH' : 'RANGE' })),
+  };
+}
+
 /**
  * Creates the tables that do not exist yet, on-demand (pay per request: no capacity to plan for a
  * bursty device fleet), and waits until they are ACTIVE. Existing tables are left as they are:

@@ -1,4 +1,4 @@
-import type { TableDefinition } from './tables.js';
+import { stringKeys, type TableDefinition } from './tables.js';
 
 /**
  * The telemetry tables, shared here because more than the hub depends on their shape: the indexer
@@ -54,27 +54,13 @@ export const TELEMETRY_TABLES: TableDefinition[] = [
   {
     // Resend markers of displaced messages: (topic, `deviceEpoch#sha256(payload)`) -> epoch.
     name: TELEMETRY_TABLE_NAMES.displaced,
-    AttributeDefinitions: [
-      { AttributeName: 'topic', AttributeType: 'S' },
-      { AttributeName: 'resendKey', AttributeType: 'S' },
-    ],
-    KeySchema: [
-      { AttributeName: 'topic', KeyType: 'HASH' },
-      { AttributeName: 'resendKey', KeyType: 'RANGE' },
-    ],
+    ...stringKeys('topic', 'resendKey'),
     timeToLiveAttribute: TTL_ATTRIBUTE,
   },
   {
     // Refused payloads per thing, newest last: `letterKey` is the zero-padded receive time + a tiebreak.
     name: TELEMETRY_TABLE_NAMES.deadLetters,
-    AttributeDefinitions: [
-      { AttributeName: 'thingKey', AttributeType: 'S' },
-      { AttributeName: 'letterKey', AttributeType: 'S' },
-    ],
-    KeySchema: [
-      { AttributeName: 'thingKey', KeyType: 'HASH' },
-      { AttributeName: 'letterKey', KeyType: 'RANGE' },
-    ],
+    ...stringKeys('thingKey', 'letterKey'),
     timeToLiveAttribute: TTL_ATTRIBUTE,
   },
   {
@@ -84,14 +70,7 @@ export const TELEMETRY_TABLES: TableDefinition[] = [
     // it, so keys sort by thing name first. Registrations carry no expiry yet (TTL is on, as on the
     // other tables): a thing stays listed after its telemetry has expired, with no latest values.
     name: TELEMETRY_TABLE_NAMES.topics,
-    AttributeDefinitions: [
-      { AttributeName: 'workspaceId', AttributeType: 'S' },
-      { AttributeName: 'topicKey', AttributeType: 'S' },
-    ],
-    KeySchema: [
-      { AttributeName: 'workspaceId', KeyType: 'HASH' },
-      { AttributeName: 'topicKey', KeyType: 'RANGE' },
-    ],
+    ...stringKeys('workspaceId', 'topicKey'),
     timeToLiveAttribute: TTL_ATTRIBUTE,
   },
 ];
