@@ -53,6 +53,8 @@ import { SearchResults } from './search.schema.js';
 import { APP_ROUTES } from './app-api.routes.js';
 import { App, AppAuditTrail, AppList, AppReviewQueue, AppVersion, MarketplacePage, RejectAppVersionRequest } from './app-api.schema.js';
 import { AppManifest } from './app.schema.js';
+import { APP_DEPLOYMENT_ROUTES } from './app-api-deployment.routes.js';
+import { CreateDeploymentRequest, Deployment, DeploymentList, ScaleDeploymentRequest } from './app-api-deployment.schema.js';
 import { ShadowDeleteAccepted, ShadowDocument, ShadowUpdateAccepted, ShadowUpdateRequest } from './shadow.schema.js';
 
 /** Health and the API's own descriptions. */
@@ -93,7 +95,7 @@ export const PLATFORM_ROUTES: ApiRoute[] = [
 ];
 
 /** Every route the platform serves over HTTP: the drift test checks express serves exactly these. */
-export const API_ROUTES: readonly ApiRoute[] = [...PLATFORM_ROUTES, ...IDENTITY_ROUTES, ...DEVICE_ROUTES, ...TELEMETRY_ROUTES, ...RETENTION_ROUTES, ...TELEMETRY_QUERY_ROUTES, ...POLICY_ROUTES, ...PROVISIONING_ROUTES, ...SHADOW_ROUTES, ...JOBS_ROUTES, ...SEARCH_ROUTES, ...APP_ROUTES];
+export const API_ROUTES: readonly ApiRoute[] = [...PLATFORM_ROUTES, ...IDENTITY_ROUTES, ...DEVICE_ROUTES, ...TELEMETRY_ROUTES, ...RETENTION_ROUTES, ...TELEMETRY_QUERY_ROUTES, ...POLICY_ROUTES, ...PROVISIONING_ROUTES, ...SHADOW_ROUTES, ...JOBS_ROUTES, ...SEARCH_ROUTES, ...APP_ROUTES, ...APP_DEPLOYMENT_ROUTES];
 
 /**
  * The API's named schemas, each `#/components/schemas/{name}` in the OpenAPI document. Every
@@ -160,6 +162,10 @@ export const API_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   AppReviewQueue,
   AppAuditTrail,
   MarketplacePage,
+  CreateDeploymentRequest,
+  Deployment,
+  DeploymentList,
+  ScaleDeploymentRequest,
 };
 
 /** The route that serves `method` and an OpenAPI-form `path`, if any. */

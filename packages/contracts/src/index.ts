@@ -31,3 +31,5 @@ export * from './search.routes.js';
 export * from './app.schema.js';
 export * from './app-api.schema.js';
 export * from './app-api.routes.js';
+export * from './app-api-deployment.schema.js';
+export * from './app-api-deployment.routes.js';

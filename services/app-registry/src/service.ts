@@ -1,37 +1,53 @@
 import { join } from 'node:path';
 import type { Service, ServiceContext } from '@citus/kit';
 import { openDatabase } from '@citus/sqlite';
-import { appRoutes } from './adapters/http/app.routes.js';
+import { appProxyRoutes } from './adapters/http/app-proxy.routes.js';
+import { apiRoutes } from './adapters/http/api.routes.js';
+import { LoopbackPortAllocator } from './adapters/net/loopback-port.allocator.js';
 import { APP_MIGRATIONS } from './adapters/sqlite/app.migrations.js';
 import { SqliteAppRepository } from './adapters/sqlite/app.repository.js';
+import { SqliteDeploymentRepository } from './adapters/sqlite/deployment.repository.js';
 import { AppCatalogService } from './app/app-catalog.service.js';
 import { AppReviewService } from './app/app-review.service.js';
+import { DeploymentService } from './app/deployment.service.js';
 import { MarketplaceService } from './app/marketplace.service.js';
 import type { AppRegistryConfig } from './config.js';
 import type { ContainerRuntime } from './domain/container-runtime.port.js';
+import { createContainerRuntime } from './runtime.factory.js';
 
 export interface AppRegistryContext extends ServiceContext {
   config: AppRegistryConfig;
-  /** Where deployments run; not used yet by the catalog and review (deployments come with it). */
+  /** Where deployments run; by default the one CITUS_APP_RUNTIME names on DOCKER_HOST. */
   runtime?: ContainerRuntime;
 }
 
 export interface AppRegistryService extends Service {
   /** Apps and their versions; `deployableVersion` tells deployments which versions may run. */
   catalog: AppCatalogService;
+  deployments: DeploymentService;
 }
 
 /** Container apps (stories 4, 5, 6 and 8): submit, review, deploy, publish, install. */
 export function createService(ctx: AppRegistryContext): AppRegistryService {
   const logger = ctx.logger.child({ module: 'app-registry' });
-  logger.debug({ runtime: ctx.config.CITUS_APP_RUNTIME }, 'app registry configured');
   const db = openDatabase(join(ctx.dataDir, 'apps.db'), { module: 'app-registry', migrations: APP_MIGRATIONS });
   ctx.shutdown.add('app store', async () => void db.close());
+  const runtime = ctx.runtime ?? createContainerRuntime(ctx.config);
   const repository = new SqliteAppRepository(db);
   const catalog = new AppCatalogService(repository);
+  const deployments = new DeploymentService(catalog, new SqliteDeploymentRepository(db), runtime, new LoopbackPortAllocator());
+  const useCases = { catalog, reviews: new AppReviewService(repository), marketplace: new MarketplaceService(repository), deployments };
   return {
     name: 'app-registry',
     catalog,
-    apiRoutes: appRoutes({ catalog, reviews: new AppReviewService(repository), marketplace: new MarketplaceService(repository) }, ctx.authenticate),
+    deployments,
+    apiRoutes: apiRoutes(useCases, ctx.authenticate, ctx.events, ctx.logger),
+    rootRoutes: appProxyRoutes(deployments, ctx.authenticate, ctx.logger),
+    async start() {
+      // The platform starts without an engine (issue 7 point 8): deploys answer 503 until one answers.
+      const engine = await runtime.availability();
+      if (engine.available) logger.info({ runtime: runtime.kind, engine: engine.engine }, 'container runtime ready');
+      else logger.warn({ runtime: runtime.kind, reason: engine.reason }, 'no container runtime: app deployments are unavailable');
+    },
   };
 }

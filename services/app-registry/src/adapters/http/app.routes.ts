@@ -1,4 +1,4 @@
-import { Router, type Request, type RequestHandler } from 'express';
+import { Router, type Request } from 'express';
 import { AppManifest, AppPathParams, AppVersionPathParams, MarketplaceQuery, RejectAppVersionRequest } from '@citus/contracts';
 import { accessOf, parse, requirePlatformAdmin, workspaceOf } from '@citus/kit';
 import type { AppCatalogService } from '../../app/app-catalog.service.js';
@@ -12,7 +12,7 @@ export interface AppUseCases {
   marketplace: MarketplaceService;
 }
 
-const actorOf = (req: Request): Actor => {
+export const actorOf = (req: Request): Actor => {
   const access = accessOf(req);
   return { userId: access.userId, username: access.username };
 };
@@ -21,11 +21,10 @@ const actorOf = (req: Request): Actor => {
  * Apps under `/api/v1` (stories 4, 5 and 8). Members read their workspace's apps; developers (and
  * admins) of it change them; platform admins review versions of every workspace; every signed-in
  * user browses the marketplace. Roles are checked before bodies, so a refused caller learns nothing
- * from validation.
+ * from validation. The caller is authenticated by the router that mounts this one.
  */
-export function appRoutes({ catalog, reviews, marketplace }: AppUseCases, authenticate: RequestHandler): Router {
+export function appRoutes({ catalog, reviews, marketplace }: AppUseCases): Router {
   const router = Router();
-  router.use(['/apps', '/reviews', '/marketplace'], authenticate);
 
   router.post('/apps', async (req, res) => {
     const workspace = workspaceOf(req, 'developer');

@@ -1,6 +1,6 @@
 import type { Migration } from '@citus/sqlite';
 
-/** `apps.db`: apps, their versions and the audit trail of every status change. */
+/** `apps.db`: apps, their versions, the audit trail of every status change, and deployments. */
 export const APP_MIGRATIONS: Migration[] = [
   {
     version: 1,
@@ -49,5 +49,31 @@ export const APP_MIGRATIONS: Migration[] = [
         reason TEXT
       );
       CREATE INDEX app_audit_by_app ON app_audit (app_id, id);`,
+  },
+  {
+    version: 2,
+    sql: `
+      CREATE TABLE deployments (
+        deployment_id TEXT PRIMARY KEY,
+        workspace_id TEXT NOT NULL,
+        workspace_slug TEXT NOT NULL,
+        app_id TEXT NOT NULL REFERENCES apps (app_id),
+        -- The {app} of /apps/{workspace}/{app}/: one deployment per app name in a workspace.
+        app_name TEXT NOT NULL,
+        version TEXT NOT NULL,
+        container_name TEXT NOT NULL UNIQUE,
+        host_port INTEGER NOT NULL UNIQUE,
+        route_prefix TEXT NOT NULL,
+        -- JSON objects of name -> value. secret_env holds the secrets' values in clear: the file is
+        -- the platform's own (mode 0600 in the data dir), and the engine needs them in clear to start
+        -- the container again. The API never returns them and nothing logs them.
+        env TEXT NOT NULL,
+        secret_env TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        created_by TEXT NOT NULL,
+        created_by_name TEXT NOT NULL,
+        UNIQUE (workspace_id, app_name)
+      );
+      CREATE INDEX deployments_by_app ON deployments (workspace_id, app_id, created_at);`,
   },
 ];

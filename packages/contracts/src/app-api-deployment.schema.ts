@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { WorkspaceSlug } from './identity.schema.js';
+import { AppActor } from './app-api.schema.js';
+import { AppId, AppName, AppVersionLabel, EnvName, MAX_APP_ENV_VARS, MAX_ENV_VALUE_CHARS } from './app.schema.js';
+
+/** Replicas a deployment may ask for: a Swarm service of an app, not a cluster's worth. */
+export const MAX_DEPLOYMENT_REPLICAS = 10;
+export const MAX_LOG_TAIL = 10_000;
+
+export const DeploymentId = z.string().regex(/^dep_[0-9a-f]{24}$/, 'a deployment id (dep_ and 24 hex digits)');
+export type DeploymentId = z.infer<typeof DeploymentId>;
+
+export const DeploymentPathParams = z.object({ deploymentId: DeploymentId });
+export type DeploymentPathParams = z.infer<typeof DeploymentPathParams>;
+
+/**
+ * `env` sets the values of the manifest's declared secrets (every one of them) and may override its
+ * plain values; no other name is accepted. The values are never returned.
+ */
+export const CreateDeploymentRequest = z
+  .object({
+    version: AppVersionLabel,
+    env: z
+      .record(z.string(), z.string().max(MAX_ENV_VALUE_CHARS, `at most ${MAX_ENV_VALUE_CHARS} characters`))
+      .refine((env) => Object.keys(env).length <= MAX_APP_ENV_VARS, `at most ${MAX_APP_ENV_VARS} variables`)
+      .default({}),
+  })
+  .strict()
+  .superRefine((request, context) => {
+    // Checked here rather than as the record's key schema, which would only say "Invalid key in record".
+    for (const name of Object.keys(request.env)) {
+      for (const issue of EnvName.safeParse(name).error?.issues ?? []) {
+        context.addIssue({ code: 'custom', message: `${name}: ${issue.message}`, path: ['env', name] });
+      }
+    }
+  });
+export type CreateDeploymentRequest = z.infer<typeof CreateDeploymentRequest>;
+
+/** The engine's view; `unknown` when the engine cannot be asked (see `detail`). */
+export const DeploymentStatus = z.enum(['starting', 'running', 'stopped', 'failed', 'missing', 'unknown']);
+export type DeploymentStatus = z.infer<typeof DeploymentStatus>;
+
+export const Deployment = z.object({
+  deploymentId: DeploymentId,
+  appId: AppId,
+  appName: AppName,
+  version: AppVersionLabel,
+  workspaceSlug: WorkspaceSlug,
+  /** Where members of the workspace reach it through the platform: `/apps/{workspace}/{app}/`. */
+  url: z.string(),
+  status: DeploymentStatus,
+  /** What the engine said about a failure, or why the status is unknown. */
+  detail: z.string().optional(),
+  replicas: z.object({ desired: z.number().int(), running: z.number().int() }).optional(),
+  /** Names of the variables this deployment sets (secrets and overrides); their values are never returned. */
+  variables: z.array(z.string()),
+  createdAt: z.string(),
+  createdBy: AppActor,
+});
+export type Deployment = z.infer<typeof Deployment>;
+
+export const DeploymentList = z.object({ items: z.array(Deployment) });
+export type DeploymentList = z.infer<typeof DeploymentList>;
+
+export const DeploymentListQuery = z.object({ appId: AppId.optional() });
+export type DeploymentListQuery = z.infer<typeof DeploymentListQuery>;
+
+export const ScaleDeploymentRequest = z
+  .object({ replicas: z.number().int().min(0).max(MAX_DEPLOYMENT_REPLICAS, `at most ${MAX_DEPLOYMENT_REPLICAS} replicas`) })
+  .strict();
+export type ScaleDeploymentRequest = z.infer<typeof ScaleDeploymentRequest>;
+
+const QueryFlag = z.enum(['true', 'false']).transform((flag) => flag === 'true');
+
+export const DeploymentLogsQuery = z.object({
+  /** Keep the response open and send new lines as they come, until the client goes. */
+  follow: QueryFlag.default(false),
+  /** Only the last lines (before following). */
+  tail: z.coerce.number().int().min(1).max(MAX_LOG_TAIL).default(200),
+});
+export type DeploymentLogsQuery = z.infer<typeof DeploymentLogsQuery>;

@@ -1,0 +1,44 @@
+import type { Actor } from './app.model.js';
+
+/** One app version running in a workspace, as the platform keeps it; its state is the engine's. */
+export interface DeploymentRecord {
+  deploymentId: string;
+  workspaceId: string;
+  workspaceSlug: string;
+  appId: string;
+  /** The `{app}` of `/apps/{workspace}/{app}/`: a workspace runs one deployment per app name. */
+  appName: string;
+  version: string;
+  /** The container's (or Swarm service's) name, which every runtime call uses. */
+  containerName: string;
+  /** On 127.0.0.1, held by this deployment until it is removed, stopped or not. */
+  hostPort: number;
+  /** The app's own path that `/apps/{workspace}/{app}/` leads to (from the manifest). */
+  routePrefix: string;
+  /** Overrides of the manifest's plain values. */
+  env: Record<string, string>;
+  /** Values of the manifest's declared secrets: never in a view, never in a log line. */
+  secrets: Record<string, string>;
+  createdAt: number;
+  createdBy: Actor;
+}
+
+export type DeploymentInsert = 'inserted' | 'app_taken' | 'port_taken';
+
+/** Port: where deployments are kept. Every read and write is scoped to a workspace. */
+export interface DeploymentRepository {
+  /** `app_taken` when the workspace runs a deployment of that app name; `port_taken` when another holds the port. */
+  insert(deployment: DeploymentRecord): Promise<DeploymentInsert>;
+  find(workspaceId: string, deploymentId: string): Promise<DeploymentRecord | undefined>;
+  /** The deployment `/apps/{workspace}/{appName}/` leads to. */
+  findByAppName(workspaceId: string, appName: string): Promise<DeploymentRecord | undefined>;
+  /** Oldest first; of one app when `appId` is given. */
+  list(workspaceId: string, appId?: string): Promise<DeploymentRecord[]>;
+  /** False when there was none. */
+  delete(workspaceId: string, deploymentId: string): Promise<boolean>;
+}
+
+/** Port: a TCP port on 127.0.0.1 that nothing listens on now. */
+export interface HostPortAllocator {
+  allocate(): Promise<number>;
+}
