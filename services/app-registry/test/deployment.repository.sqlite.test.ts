@@ -1,0 +1,66 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase, type SqliteDatabase } from '@citus/sqlite';
+import { APP_MIGRATIONS } from '../src/adapters/sqlite/app.migrations.js';
+import { SqliteAppRepository } from '../src/adapters/sqlite/app.repository.js';
+import { SqliteDeploymentRepository } from '../src/adapters/sqlite/deployment.repository.js';
+import type { DeploymentRecord } from '../src/domain/deployment.model.js';
+import { DEV, HOME, OTHER, anApp, aVersion } from './support/app-fixture.js';
+
+const deploymentId = (n: number): string => `dep_${n.toString(16).padStart(24, '0')}`;
+
+const aDeployment = (n: number, overrides: Partial<DeploymentRecord> = {}): DeploymentRecord => ({
+  deploymentId: deploymentId(n),
+  workspaceId: HOME.id,
+  workspaceSlug: HOME.slug,
+  appId: anApp().appId,
+  appName: 'pump-watch',
+  version: '1.0.0',
+  containerName: `citus-dep-${n}`,
+  hostPort: 40_000 + n,
+  routePrefix: '/',
+  env: { LOG_LEVEL: 'debug' },
+  secrets: { SLACK_TOKEN: 'xoxb-1' },
+  createdAt: 1_000 + n,
+  createdBy: DEV,
+  ...overrides,
+});
+
+// The deployments table of a real apps.db: one deployment per app name in a workspace, one per port, scoped reads.
+describe('SqliteDeploymentRepository', () => {
+  let dir: string;
+  let db: SqliteDatabase;
+  let repository: SqliteDeploymentRepository;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'citus-deployments-'));
+    db = openDatabase(join(dir, 'apps.db'), { module: 'app-registry', migrations: APP_MIGRATIONS });
+    await new SqliteAppRepository(db).insertApp(anApp(), aVersion(anApp()));
+    repository = new SqliteDeploymentRepository(db);
+  });
+  afterEach(() => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps a deployment with its variables and finds it by id and by app name, in its workspace only', async () => {
+    expect(await repository.insert(aDeployment(1))).toBe('inserted');
+    expect(await repository.find(HOME.id, deploymentId(1))).toEqual(aDeployment(1));
+    expect(await repository.findByAppName(HOME.id, 'pump-watch')).toEqual(aDeployment(1));
+    expect(await repository.find(OTHER.id, deploymentId(1))).toBeUndefined();
+    expect(await repository.findByAppName(OTHER.id, 'pump-watch')).toBeUndefined();
+    expect(await repository.list(OTHER.id)).toEqual([]);
+    expect(await repository.delete(OTHER.id, deploymentId(1))).toBe(false);
+    expect(await repository.delete(HOME.id, deploymentId(1))).toBe(true);
+    expect(await repository.list(HOME.id)).toEqual([]);
+  });
+
+  it('refuses a second deployment of an app name in a workspace, and a port another deployment holds', async () => {
+    expect(await repository.insert(aDeployment(1))).toBe('inserted');
+    expect(await repository.insert(aDeployment(2))).toBe('app_taken');
+    expect(await repository.insert(aDeployment(2, { workspaceId: OTHER.id, hostPort: 40_001 }))).toBe('port_taken');
+    expect(await repository.insert(aDeployment(2, { workspaceId: OTHER.id, workspaceSlug: OTHER.slug }))).toBe('inserted');
+    expect((await repository.list(HOME.id, anApp().appId)).map((d) => d.deploymentId)).toEqual([deploymentId(1)]);
+  });
+});
