@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
+import { freePort } from '@citus/kit';
 import { dirname, join } from 'node:path';
 
 export interface DynamoDbLocal {
@@ -34,17 +35,6 @@ export async function startDynamoDbLocal(): Promise<DynamoDbLocal> {
     throw error;
   }
   return { endpoint: `http://127.0.0.1:${port}`, port, stop: () => stop(child) };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 async function waitUntilListening(child: ChildProcess, port: number, output: () => string): Promise<void> {

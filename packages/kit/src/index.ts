@@ -7,3 +7,4 @@ export * from './logger.js';
 export * from './service.js';
 export * from './shutdown.js';
 export * from './ids.js';
+export * from './net.js';
