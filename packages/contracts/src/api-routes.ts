@@ -51,10 +51,11 @@ import { SHADOW_ROUTES } from './shadow-api.routes.js';
 import { SEARCH_ROUTES } from './search.routes.js';
 import { SearchResults } from './search.schema.js';
 import { APP_ROUTES } from './app-api.routes.js';
-import { App, AppAuditTrail, AppList, AppReviewQueue, AppVersion, MarketplacePage, RejectAppVersionRequest } from './app-api.schema.js';
+import { App, AppAuditTrail, AppList, AppPolicy, AppReviewQueue, AppVersion, MarketplacePage, RejectAppVersionRequest } from './app-api.schema.js';
 import { AppManifest } from './app.schema.js';
 import { APP_DEPLOYMENT_ROUTES } from './app-api-deployment.routes.js';
-import { CreateDeploymentRequest, Deployment, DeploymentList, ScaleDeploymentRequest } from './app-api-deployment.schema.js';
+import { CreateDeploymentRequest, Deployment, DeploymentList, ScaleDeploymentRequest, UpdateDeploymentRequest } from './app-api-deployment.schema.js';
+import { AppWebhook, DockerHubPushPayload, InstallAppRequest, WebhookDelivery } from './app-api-delivery.schema.js';
 import { ShadowDeleteAccepted, ShadowDocument, ShadowUpdateAccepted, ShadowUpdateRequest } from './shadow.schema.js';
 
 /** Health and the API's own descriptions. */
@@ -166,6 +167,12 @@ export const API_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   Deployment,
   DeploymentList,
   ScaleDeploymentRequest,
+  UpdateDeploymentRequest,
+  AppPolicy,
+  InstallAppRequest,
+  AppWebhook,
+  DockerHubPushPayload,
+  WebhookDelivery,
 };
 
 /** The route that serves `method` and an OpenAPI-form `path`, if any. */

@@ -1,5 +1,6 @@
 import type { ApiRoute } from './api-route.js';
 import { AppPathParams } from './app-api.schema.js';
+import { APP_DELIVERY_ROUTES } from './app-api-delivery.routes.js';
 import {
   CreateDeploymentRequest,
   Deployment,
@@ -8,6 +9,7 @@ import {
   DeploymentLogsQuery,
   DeploymentPathParams,
   ScaleDeploymentRequest,
+  UpdateDeploymentRequest,
 } from './app-api-deployment.schema.js';
 
 const deployments = { tag: 'apps', access: 'user', workspaceScoped: true } as const;
@@ -56,6 +58,17 @@ export const APP_DEPLOYMENT_ROUTES: ApiRoute[] = [
   },
   {
     ...byDeployment,
+    operationId: 'updateDeployment',
+    method: 'patch',
+    path: '/api/v1/deployments/{deploymentId}',
+    summary: "Change its settings: whether it follows the app's new versions (developer role)",
+    description: 'An installed app is always pinned to what its publisher lists: `follow: tag` answers 409 for it.',
+    body: UpdateDeploymentRequest,
+    responses: { 200: { description: 'The deployment', schema: Deployment } },
+    errors: [400, 401, 403, 404, 409, 413],
+  },
+  {
+    ...byDeployment,
     query: DeploymentLogsQuery,
     operationId: 'getDeploymentLogs',
     method: 'get',
@@ -101,4 +114,6 @@ export const APP_DEPLOYMENT_ROUTES: ApiRoute[] = [
     responses: { 204: { description: 'Removed' } },
     errors: [400, 401, 403, 404, 503],
   },
+  // Install and webhooks create deployments or redeploy them: listed with them.
+  ...APP_DELIVERY_ROUTES,
 ];

@@ -14,26 +14,33 @@ export const DeploymentPathParams = z.object({ deploymentId: DeploymentId });
 export type DeploymentPathParams = z.infer<typeof DeploymentPathParams>;
 
 /**
- * `env` sets the values of the manifest's declared secrets (every one of them) and may override its
- * plain values; no other name is accepted. The values are never returned.
+ * Values of a deployment's variables: every one of the manifest's declared secrets, and overrides
+ * of its plain values; no other name is accepted. The values are never returned.
  */
-export const CreateDeploymentRequest = z
-  .object({
-    version: AppVersionLabel,
-    env: z
-      .record(z.string(), z.string().max(MAX_ENV_VALUE_CHARS, `at most ${MAX_ENV_VALUE_CHARS} characters`))
-      .refine((env) => Object.keys(env).length <= MAX_APP_ENV_VARS, `at most ${MAX_APP_ENV_VARS} variables`)
-      .default({}),
-  })
-  .strict()
-  .superRefine((request, context) => {
+export const DeploymentEnv = z
+  .record(z.string(), z.string().max(MAX_ENV_VALUE_CHARS, `at most ${MAX_ENV_VALUE_CHARS} characters`))
+  .refine((env) => Object.keys(env).length <= MAX_APP_ENV_VARS, `at most ${MAX_APP_ENV_VARS} variables`)
+  .superRefine((env, context) => {
     // Checked here rather than as the record's key schema, which would only say "Invalid key in record".
-    for (const name of Object.keys(request.env)) {
+    for (const name of Object.keys(env)) {
       for (const issue of EnvName.safeParse(name).error?.issues ?? []) {
-        context.addIssue({ code: 'custom', message: `${name}: ${issue.message}`, path: ['env', name] });
+        context.addIssue({ code: 'custom', message: `${name}: ${issue.message}`, path: [name] });
       }
     }
   });
+export type DeploymentEnv = z.infer<typeof DeploymentEnv>;
+
+/**
+ * `tag`: the deployment follows the app's new versions (an image tag pushed to the app's webhook,
+ * or a newer version approved), redeployed with each once a platform admin (or the app's
+ * auto-approve policy) approved it. `pinned`: it runs its version until someone changes it.
+ */
+export const DeploymentFollow = z.enum(['tag', 'pinned']);
+export type DeploymentFollow = z.infer<typeof DeploymentFollow>;
+
+export const CreateDeploymentRequest = z
+  .object({ version: AppVersionLabel, env: DeploymentEnv.default({}), follow: DeploymentFollow.default('pinned') })
+  .strict();
 export type CreateDeploymentRequest = z.infer<typeof CreateDeploymentRequest>;
 
 /** The engine's view; `unknown` when the engine cannot be asked (see `detail`). */
@@ -54,6 +61,9 @@ export const Deployment = z.object({
   replicas: z.object({ desired: z.number().int(), running: z.number().int() }).optional(),
   /** Names of the variables this deployment sets (secrets and overrides); their values are never returned. */
   variables: z.array(z.string()),
+  follow: DeploymentFollow,
+  /** For an app installed from the marketplace: the workspace that publishes it. */
+  installedFrom: WorkspaceSlug.optional(),
   createdAt: z.string(),
   createdBy: AppActor,
 });
@@ -69,6 +79,9 @@ export const ScaleDeploymentRequest = z
   .object({ replicas: z.number().int().min(0).max(MAX_DEPLOYMENT_REPLICAS, `at most ${MAX_DEPLOYMENT_REPLICAS} replicas`) })
   .strict();
 export type ScaleDeploymentRequest = z.infer<typeof ScaleDeploymentRequest>;
+
+export const UpdateDeploymentRequest = z.object({ follow: DeploymentFollow }).strict();
+export type UpdateDeploymentRequest = z.infer<typeof UpdateDeploymentRequest>;
 
 const QueryFlag = z.enum(['true', 'false']).transform((flag) => flag === 'true');
 

@@ -49,8 +49,16 @@ export type AppSummary = z.infer<typeof AppSummary>;
 export const AppList = z.object({ items: z.array(AppSummary) });
 export type AppList = z.infer<typeof AppList>;
 
+/**
+ * How an app's new versions are reviewed. `autoApprove`: a version its webhook brings is approved
+ * at once (audited as `webhook`) instead of waiting in the review queue. Platform admins set it,
+ * since it lets a workspace's pushes skip their review.
+ */
+export const AppPolicy = z.object({ autoApprove: z.boolean() }).strict();
+export type AppPolicy = z.infer<typeof AppPolicy>;
+
 /** An app with every version, oldest first. */
-export const App = AppSummary.extend({ versions: z.array(AppVersion) });
+export const App = AppSummary.extend({ policy: AppPolicy, versions: z.array(AppVersion) });
 export type App = z.infer<typeof App>;
 
 /** A version waiting for a platform admin, with where it comes from. */

@@ -33,3 +33,5 @@ export * from './app-api.schema.js';
 export * from './app-api.routes.js';
 export * from './app-api-deployment.schema.js';
 export * from './app-api-deployment.routes.js';
+export * from './app-api-delivery.schema.js';
+export * from './app-api-delivery.routes.js';

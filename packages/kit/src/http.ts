@@ -8,6 +8,15 @@ import type { Logger } from './logger.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
+/**
+ * Webhook URLs `/hooks/{kind}/{id}/{secret}` carry their secret in the path, since senders such as
+ * Docker Hub can set no header: whatever follows the id is left out of the log.
+ */
+const HOOK_PATH = /^(\/hooks\/[^/]+\/[^/]+\/)[^?]+/i;
+
+/** The path to log: without the query string (secrets never belong there, but a client may put one there anyway) or a hook's secret. */
+export const loggedPath = (url: string): string => (url.split('?')[0] ?? '').replace(HOOK_PATH, '$1[redacted]');
+
 export interface HttpAppOptions {
   logger: Logger;
   /** Largest JSON body accepted. */
@@ -33,13 +42,11 @@ export function createHttpApp(options: HttpAppOptions): Express {
         return id;
       },
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
-      // The URL is logged without its query string: secrets never belong there, but if a client
-      // puts one there anyway it must not end up in the log.
       serializers: {
         req: (req: { id: string; method: string; url: string }) => ({
           id: req.id,
           method: req.method,
-          path: req.url.split('?')[0],
+          path: loggedPath(req.url),
         }),
       },
     }),

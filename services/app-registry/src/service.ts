@@ -1,14 +1,19 @@
 import { join } from 'node:path';
+import { Router } from 'express';
 import type { Service, ServiceContext } from '@citus/kit';
 import { openDatabase } from '@citus/sqlite';
 import { appProxyRoutes } from './adapters/http/app-proxy.routes.js';
 import { apiRoutes } from './adapters/http/api.routes.js';
+import { webhookRoutes } from './adapters/http/webhook.routes.js';
 import { LoopbackPortAllocator } from './adapters/net/loopback-port.allocator.js';
 import { APP_MIGRATIONS } from './adapters/sqlite/app.migrations.js';
 import { SqliteAppRepository } from './adapters/sqlite/app.repository.js';
+import { SqliteAppWebhookRepository } from './adapters/sqlite/app-webhook.repository.js';
 import { SqliteDeploymentRepository } from './adapters/sqlite/deployment.repository.js';
 import { AppCatalogService } from './app/app-catalog.service.js';
+import { AppInstallService } from './app/app-install.service.js';
 import { AppReviewService } from './app/app-review.service.js';
+import { ContinuousDeliveryService } from './app/continuous-delivery.service.js';
 import { DeploymentService } from './app/deployment.service.js';
 import { MarketplaceService } from './app/marketplace.service.js';
 import type { AppRegistryConfig } from './config.js';
@@ -35,14 +40,23 @@ export function createService(ctx: AppRegistryContext): AppRegistryService {
   const runtime = ctx.runtime ?? createContainerRuntime(ctx.config);
   const repository = new SqliteAppRepository(db);
   const catalog = new AppCatalogService(repository);
-  const deployments = new DeploymentService(catalog, new SqliteDeploymentRepository(db), runtime, new LoopbackPortAllocator());
-  const useCases = { catalog, reviews: new AppReviewService(repository), marketplace: new MarketplaceService(repository), deployments };
+  const deploymentRecords = new SqliteDeploymentRepository(db);
+  const deployments = new DeploymentService(catalog, deploymentRecords, runtime, new LoopbackPortAllocator());
+  const delivery = new ContinuousDeliveryService(repository, new SqliteAppWebhookRepository(db), deploymentRecords, deployments);
+  const reviews = new AppReviewService(repository, Date.now, async (approved) => {
+    const redeployments = await delivery.afterApproval(approved);
+    if (redeployments.length > 0) logger.info({ appId: approved.appId, version: approved.version, redeployments }, 'following deployments redeployed');
+  });
+  const installs = new AppInstallService(repository, deployments);
+  const useCases = { catalog, reviews, marketplace: new MarketplaceService(repository), deployments, installs, delivery };
+  const rootRoutes = Router();
+  rootRoutes.use(webhookRoutes(delivery, ctx.logger), appProxyRoutes(deployments, ctx.authenticate, ctx.logger));
   return {
     name: 'app-registry',
     catalog,
     deployments,
     apiRoutes: apiRoutes(useCases, ctx.authenticate, ctx.events, ctx.logger),
-    rootRoutes: appProxyRoutes(deployments, ctx.authenticate, ctx.logger),
+    rootRoutes,
     async start() {
       // The platform starts without an engine (issue 7 point 8): deploys answer 503 until one answers.
       const engine = await runtime.availability();

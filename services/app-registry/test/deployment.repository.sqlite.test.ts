@@ -24,6 +24,7 @@ const aDeployment = (n: number, overrides: Partial<DeploymentRecord> = {}): Depl
   secrets: { SLACK_TOKEN: 'xoxb-1' },
   createdAt: 1_000 + n,
   createdBy: DEV,
+  follow: 'pinned',
   ...overrides,
 });
 
@@ -62,5 +63,22 @@ describe('SqliteDeploymentRepository', () => {
     expect(await repository.insert(aDeployment(2, { workspaceId: OTHER.id, hostPort: 40_001 }))).toBe('port_taken');
     expect(await repository.insert(aDeployment(2, { workspaceId: OTHER.id, workspaceSlug: OTHER.slug }))).toBe('inserted');
     expect((await repository.list(HOME.id, anApp().appId)).map((d) => d.deploymentId)).toEqual([deploymentId(1)]);
+  });
+
+  it('keeps an install\'s publisher, changes follow in its workspace only, and moves a deployment to a free port only', async () => {
+    const installed = aDeployment(5, { installedFrom: { workspaceId: OTHER.id, workspaceSlug: OTHER.slug } });
+    expect(await repository.insert(installed)).toBe('inserted');
+    expect(await repository.find(HOME.id, deploymentId(5))).toEqual(installed);
+
+    expect(await repository.insert(aDeployment(6, { appName: 'other-app' }))).toBe('inserted');
+    expect(await repository.setFollow(OTHER.id, deploymentId(6), 'tag')).toBe(false);
+    expect(await repository.setFollow(HOME.id, deploymentId(6), 'tag')).toBe(true);
+    expect((await repository.find(HOME.id, deploymentId(6)))?.follow).toBe('tag');
+
+    const move = { version: '1.1.0', hostPort: 40_005, routePrefix: '/ui/' };
+    expect(await repository.move(HOME.id, deploymentId(6), move)).toBe('port_taken');
+    expect(await repository.move(OTHER.id, deploymentId(6), { ...move, hostPort: 41_000 })).toBe('missing');
+    expect(await repository.move(HOME.id, deploymentId(6), { ...move, hostPort: 40_006 })).toBe('moved');
+    expect(await repository.find(HOME.id, deploymentId(6))).toMatchObject({ ...move, hostPort: 40_006 });
   });
 });

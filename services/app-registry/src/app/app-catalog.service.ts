@@ -29,6 +29,7 @@ export class AppCatalogService {
       name: manifest.name,
       createdAt: at,
       createdBy: actor,
+      autoApprove: false,
     };
     const first = draft(app, manifest, actor, at);
     if (!(await this.repository.insertApp(app, first))) throw conflict(`this workspace has an app named ${manifest.name}`);

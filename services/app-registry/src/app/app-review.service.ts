@@ -1,4 +1,4 @@
-import type { AppReviewQueue, AppVersion } from '@citus/contracts';
+import type { AppPolicy, AppReviewQueue, AppVersion } from '@citus/contracts';
 import { notFound } from '@citus/kit';
 import type { Actor, AppRepository, AppVersionRecord } from '../domain/app.model.js';
 import { versionView } from './app.views.js';
@@ -16,6 +16,8 @@ export class AppReviewService {
   constructor(
     private readonly repository: AppRepository,
     private readonly now: () => number = Date.now,
+    /** Told of each approval before it is answered: deployments following the app are redeployed then. */
+    private readonly onApproved: (version: AppVersionRecord) => Promise<void> = async () => {},
   ) {}
 
   async queue(): Promise<AppReviewQueue> {
@@ -26,7 +28,15 @@ export class AppReviewService {
   }
 
   async approve(appId: string, version: string, reviewer: Actor): Promise<AppVersion> {
-    return versionView(await applyAction(this.repository, this.now(), await this.version(appId, version), 'approve', reviewer));
+    const approved = await applyAction(this.repository, this.now(), await this.version(appId, version), 'approve', reviewer);
+    await this.onApproved(approved);
+    return versionView(approved);
+  }
+
+  /** Whether the app's webhook versions skip review: a platform admin's call, as a review is. */
+  async setPolicy(appId: string, policy: AppPolicy): Promise<AppPolicy> {
+    if (!(await this.repository.setAutoApprove(appId, policy.autoApprove))) throw notFound('app');
+    return policy;
   }
 
   async reject(appId: string, version: string, reviewer: Actor, reason: string): Promise<AppVersion> {

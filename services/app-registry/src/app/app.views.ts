@@ -33,7 +33,11 @@ export function summaryView(app: AppListItem): AppSummary {
 export function appView(app: AppRecord, versions: readonly AppVersionRecord[]): App {
   const newest = versions.at(-1);
   if (!newest) throw new Error(`app ${app.appId} has no version`);
-  return { ...summaryView({ ...app, latest: { version: newest.version, status: newest.status } }), versions: versions.map(versionView) };
+  return {
+    ...summaryView({ ...app, latest: { version: newest.version, status: newest.status } }),
+    policy: { autoApprove: app.autoApprove },
+    versions: versions.map(versionView),
+  };
 }
 
 export function auditView(entry: AuditRecord): AppAuditEntry {

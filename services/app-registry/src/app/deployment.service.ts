@@ -1,6 +1,6 @@
-import type { CreateDeploymentRequest, Deployment, DeploymentList } from '@citus/contracts';
+import type { CreateDeploymentRequest, Deployment, DeploymentEnv, DeploymentFollow, DeploymentList, RedeployOutcome } from '@citus/contracts';
 import { AppError, conflict, newId, notFound } from '@citus/kit';
-import type { Actor } from '../domain/app.model.js';
+import type { Actor, AppVersionRecord } from '../domain/app.model.js';
 import { RuntimeError, type ContainerRuntime, type LogOptions, type RuntimeStatus } from '../domain/container-runtime.port.js';
 import type { DeploymentRecord, DeploymentRepository, HostPortAllocator } from '../domain/deployment.model.js';
 import type { AppCatalogService, WorkspaceRef } from './app-catalog.service.js';
@@ -33,19 +33,26 @@ export class DeploymentService {
 
   async deploy(workspace: WorkspaceRef, appId: string, actor: Actor, request: CreateDeploymentRequest): Promise<Deployment> {
     const version = await this.catalog.deployableVersion(workspace.id, appId, request.version);
+    return this.launch(workspace, version, actor, { env: request.env, follow: request.follow });
+  }
+
+  /** Stores and starts a deployment of `version`, which the caller checked may run in `workspace`. */
+  async launch(workspace: WorkspaceRef, version: AppVersionRecord, actor: Actor, options: LaunchOptions): Promise<Deployment> {
     const { manifest } = version;
     const deploymentId = newId('dep');
     const record: DeploymentRecord = {
       deploymentId,
       workspaceId: workspace.id,
       workspaceSlug: workspace.slug,
-      appId,
+      appId: version.appId,
       appName: manifest.name,
       version: version.version,
       containerName: containerNameOf(deploymentId),
       hostPort: 0,
       routePrefix: manifest.routePrefix,
-      ...deploymentVariables(manifest, request.env),
+      ...deploymentVariables(manifest, options.env),
+      follow: options.follow,
+      ...(options.installedFrom === undefined ? {} : { installedFrom: options.installedFrom }),
       createdAt: this.now(),
       createdBy: actor,
     };
@@ -75,6 +82,37 @@ export class DeploymentService {
     // Asked first so an engine that does not answer is a 503 before the response starts, not a broken stream.
     await runtimeCall(() => this.runtime.status(record.containerName));
     return this.runtime.logs(record.containerName, options);
+  }
+
+  /** An installed app follows only what its publisher lists, so it cannot follow new versions. */
+  async update(workspaceId: string, deploymentId: string, follow: DeploymentFollow): Promise<Deployment> {
+    const record = await this.find(workspaceId, deploymentId);
+    if (follow === 'tag' && record.installedFrom) {
+      throw conflict(`an installed app runs the version ${record.installedFrom.workspaceSlug} publishes: it cannot follow new versions`);
+    }
+    if (!(await this.repository.setFollow(workspaceId, deploymentId, follow))) throw notFound('deployment');
+    return deploymentView({ ...record, follow }, await this.runtimeStatus(record));
+  }
+
+  /**
+   * Runs `to` in place of the deployment's version: its container is removed, then one of `to` is
+   * started on the same port if nothing took it meanwhile. If `to` cannot start, `from` (its old
+   * version) is started again, so a bad push leaves the app as it was. Never throws: the outcome says.
+   */
+  async replace(record: DeploymentRecord, from: AppVersionRecord | undefined, to: AppVersionRecord): Promise<RedeployOutcome> {
+    const outcome = { deploymentId: record.deploymentId, from: record.version, to: to.version };
+    try {
+      await runtimeCall(() => this.runtime.remove(record.containerName));
+      const moved = await this.moveTo(record, to);
+      try {
+        await this.runtime.deploy(containerSpecFor(moved, to.manifest));
+        return { ...outcome, outcome: 'redeployed' };
+      } catch (error) {
+        return { ...outcome, outcome: 'failed', detail: await this.rollBack(record, from, messageOf(deployError(error, to.manifest.image))) };
+      }
+    } catch (error) {
+      return { ...outcome, outcome: 'failed', detail: messageOf(error) };
+    }
   }
 
   async restart(workspaceId: string, deploymentId: string): Promise<Deployment> {
@@ -128,6 +166,34 @@ export class DeploymentService {
     throw new AppError('unavailable', `no free port on 127.0.0.1 after ${PORT_ATTEMPTS} tries`);
   }
 
+  /** Keeps the deployment's port if it is free, else finds another. */
+  private async moveTo(record: DeploymentRecord, to: AppVersionRecord): Promise<DeploymentRecord> {
+    let hostPort = (await this.ports.isFree?.(record.hostPort)) ? record.hostPort : await this.ports.allocate();
+    for (let attempt = 0; attempt < PORT_ATTEMPTS; attempt += 1) {
+      const move = { version: to.version, hostPort, routePrefix: to.manifest.routePrefix };
+      const moved = await this.repository.move(record.workspaceId, record.deploymentId, move);
+      if (moved === 'moved') return { ...record, ...move };
+      if (moved === 'missing') throw notFound('deployment');
+      hostPort = await this.ports.allocate();
+    }
+    throw new AppError('unavailable', `no free port on 127.0.0.1 after ${PORT_ATTEMPTS} tries`);
+  }
+
+  /** After `to` failed to start: the deployment gets its old version back; answers what happened. */
+  private async rollBack(record: DeploymentRecord, from: AppVersionRecord | undefined, failure: string): Promise<string> {
+    try {
+      await this.runtime.remove(record.containerName);
+      const { version, hostPort, routePrefix } = record;
+      if ((await this.repository.move(record.workspaceId, record.deploymentId, { version, hostPort, routePrefix })) !== 'moved' || !from) {
+        return `${failure}; version ${version} could not be restored`;
+      }
+      await this.runtime.deploy(containerSpecFor(record, from.manifest));
+      return `${failure}; running version ${version} again`;
+    } catch (error) {
+      return `${failure}; version ${record.version} could not be started again either: ${messageOf(toAppError(error))}`;
+    }
+  }
+
   /** A status for views: when the engine cannot be asked, `unknown` with the reason, not an error. */
   private async runtimeStatus(record: DeploymentRecord): Promise<RuntimeStatus | { state: 'unknown'; detail: string }> {
     try {
@@ -138,6 +204,14 @@ export class DeploymentService {
     }
   }
 }
+
+export interface LaunchOptions {
+  env: DeploymentEnv;
+  follow: DeploymentFollow;
+  installedFrom?: { workspaceId: string; workspaceSlug: string };
+}
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** An image the engine lacks is the deployment's problem to fix (it is never pulled), not a missing deployment. */
 function deployError(error: unknown, image: string): unknown {

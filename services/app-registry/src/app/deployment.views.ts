@@ -18,6 +18,8 @@ export function deploymentView(record: DeploymentRecord, status: RuntimeStatus |
     ...(status.detail === undefined ? {} : { detail: status.detail }),
     ...('replicas' in status ? { replicas: status.replicas } : {}),
     variables: [...Object.keys(record.env), ...Object.keys(record.secrets)].sort(),
+    follow: record.follow ?? 'pinned',
+    ...(record.installedFrom === undefined ? {} : { installedFrom: record.installedFrom.workspaceSlug }),
     createdAt: new Date(record.createdAt).toISOString(),
     createdBy: record.createdBy,
   };

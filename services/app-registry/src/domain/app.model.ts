@@ -12,6 +12,8 @@ export interface AppRecord {
   createdBy: Actor;
   /** The published version the marketplace lists. */
   listedVersion?: string;
+  /** Versions the app's webhook brings are approved at once; platform admins set it. */
+  autoApprove: boolean;
 }
 
 export interface AppVersionRecord {
@@ -97,4 +99,8 @@ export interface AppRepository {
   pendingReviews(limit: number): Promise<VersionOfApp[]>;
   /** Listed versions of every workspace's apps. */
   marketplace(search: MarketplaceSearch): Promise<VersionOfApp[]>;
+  /** The app's listed version, whatever its workspace: for installs from the marketplace. */
+  findListed(appId: string): Promise<VersionOfApp | undefined>;
+  /** Whatever its workspace (platform admins set it); false when there is no such app. */
+  setAutoApprove(appId: string, autoApprove: boolean): Promise<boolean>;
 }

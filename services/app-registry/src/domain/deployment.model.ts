@@ -1,3 +1,4 @@
+import type { DeploymentFollow } from '@citus/contracts';
 import type { Actor } from './app.model.js';
 
 /** One app version running in a workspace, as the platform keeps it; its state is the engine's. */
@@ -19,8 +20,22 @@ export interface DeploymentRecord {
   env: Record<string, string>;
   /** Values of the manifest's declared secrets: never in a view, never in a log line. */
   secrets: Record<string, string>;
+  /**
+   * `tag`: redeployed with each newer approved version of its app; only its publisher's own
+   * deployments follow. Absent means `pinned` (the store always sets it; records built elsewhere may not).
+   */
+  follow?: DeploymentFollow;
+  /** An app installed from the marketplace: the workspace that publishes it. */
+  installedFrom?: { workspaceId: string; workspaceSlug: string };
   createdAt: number;
   createdBy: Actor;
+}
+
+/** What a redeploy changes. */
+export interface DeploymentMove {
+  version: string;
+  hostPort: number;
+  routePrefix: string;
 }
 
 export type DeploymentInsert = 'inserted' | 'app_taken' | 'port_taken';
@@ -36,9 +51,14 @@ export interface DeploymentRepository {
   list(workspaceId: string, appId?: string): Promise<DeploymentRecord[]>;
   /** False when there was none. */
   delete(workspaceId: string, deploymentId: string): Promise<boolean>;
+  setFollow(workspaceId: string, deploymentId: string, follow: DeploymentFollow): Promise<boolean>;
+  /** `port_taken` when another deployment holds the port; `missing` when the deployment is gone. */
+  move(workspaceId: string, deploymentId: string, move: DeploymentMove): Promise<'moved' | 'port_taken' | 'missing'>;
 }
 
 /** Port: a TCP port on 127.0.0.1 that nothing listens on now. */
 export interface HostPortAllocator {
   allocate(): Promise<number>;
+  /** Whether nothing listens on it now: a redeploy keeps its port when it is. Without it, a redeploy takes a new port. */
+  isFree?(port: number): Promise<boolean>;
 }

@@ -30,6 +30,7 @@ export const anApp = (overrides: Partial<AppRecord> = {}): AppRecord => ({
   name: 'pump-watch',
   createdAt: 1_000,
   createdBy: DEV,
+  autoApprove: false,
   ...overrides,
 });
 

@@ -7,6 +7,7 @@ import {
   DeploymentLogsQuery,
   DeploymentPathParams,
   ScaleDeploymentRequest,
+  UpdateDeploymentRequest,
 } from '@citus/contracts';
 import { parse, requestId, workspaceOf, type EventBus, type Logger } from '@citus/kit';
 import type { DeploymentService } from '../../app/deployment.service.js';
@@ -35,6 +36,12 @@ export function deploymentRoutes(deployments: DeploymentService, events: EventBu
   router.get('/deployments/:deploymentId', async (req, res) => {
     const workspace = workspaceOf(req, 'user');
     res.json(await deployments.get(workspace.id, byId(req)));
+  });
+
+  router.patch('/deployments/:deploymentId', async (req, res) => {
+    const workspace = workspaceOf(req, 'developer');
+    const deploymentId = byId(req);
+    res.json(await deployments.update(workspace.id, deploymentId, parse(UpdateDeploymentRequest, req.body).follow));
   });
 
   router.get('/deployments/:deploymentId/logs', async (req, res) => {

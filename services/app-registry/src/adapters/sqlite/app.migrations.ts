@@ -76,4 +76,23 @@ export const APP_MIGRATIONS: Migration[] = [
       );
       CREATE INDEX deployments_by_app ON deployments (workspace_id, app_id, created_at);`,
   },
+  {
+    version: 3,
+    sql: `
+      -- Set by platform admins only: 1 lets the app's webhook versions skip the review queue.
+      ALTER TABLE apps ADD COLUMN auto_approve INTEGER NOT NULL DEFAULT 0;
+      -- 'tag' or 'pinned'. An installed app's publisher (another workspace) is kept in source_*.
+      ALTER TABLE deployments ADD COLUMN follow TEXT NOT NULL DEFAULT 'pinned';
+      ALTER TABLE deployments ADD COLUMN source_workspace_id TEXT;
+      ALTER TABLE deployments ADD COLUMN source_workspace_slug TEXT;
+      -- One webhook per app; only a SHA-256 of its secret (32 random bytes) is kept.
+      CREATE TABLE app_webhooks (
+        hook_id TEXT PRIMARY KEY,
+        app_id TEXT NOT NULL UNIQUE REFERENCES apps (app_id),
+        workspace_id TEXT NOT NULL,
+        secret_sha256 BLOB NOT NULL,
+        created_at INTEGER NOT NULL,
+        created_by TEXT NOT NULL
+      );`,
+  },
 ];

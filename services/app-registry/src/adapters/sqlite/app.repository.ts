@@ -20,6 +20,7 @@ interface AppRow {
   created_by: string;
   created_by_name: string;
   listed_version: string | null;
+  auto_approve: number;
 }
 
 interface VersionRow {
@@ -46,7 +47,8 @@ interface AuditRow {
   reason: string | null;
 }
 
-const APP_COLUMNS = 'a.app_id, a.workspace_id, a.workspace_slug, a.name, a.created_at, a.created_by, a.created_by_name, a.listed_version';
+const APP_COLUMNS =
+  'a.app_id, a.workspace_id, a.workspace_slug, a.name, a.created_at, a.created_by, a.created_by_name, a.listed_version, a.auto_approve';
 const VERSION_COLUMNS =
   'v.workspace_id, v.app_id, v.version, v.status, v.manifest, v.created_at, v.created_by, v.created_by_name, v.updated_at, v.rejection_reason';
 /** Both tables' columns in one row, the version's under `v_` names. */
@@ -63,6 +65,7 @@ function toApp(row: AppRow): AppRecord {
     createdAt: row.created_at,
     createdBy: { userId: row.created_by, username: row.created_by_name },
     ...(row.listed_version === null ? {} : { listedVersion: row.listed_version }),
+    autoApprove: row.auto_approve === 1,
   };
 }
 
@@ -119,8 +122,8 @@ export class SqliteAppRepository implements AppRepository {
 
   constructor(private readonly db: SqliteDatabase) {
     this.statements = {
-      insertApp: db.prepare(`INSERT INTO apps (app_id, workspace_id, workspace_slug, name, created_at, created_by, created_by_name)
-        VALUES (@appId, @workspaceId, @workspaceSlug, @name, @createdAt, @createdBy, @createdByName) ON CONFLICT DO NOTHING`),
+      insertApp: db.prepare(`INSERT INTO apps (app_id, workspace_id, workspace_slug, name, created_at, created_by, created_by_name, auto_approve)
+        VALUES (@appId, @workspaceId, @workspaceSlug, @name, @createdAt, @createdBy, @createdByName, @autoApprove) ON CONFLICT DO NOTHING`),
       insertVersion: db.prepare(`INSERT INTO app_versions (workspace_id, app_id, version, seq, status, manifest, description, category,
           created_at, created_by, created_by_name, updated_at)
         SELECT @workspaceId, @appId, @version, coalesce(max(seq), 0) + 1, @status, @manifest, @description, @category,
@@ -144,6 +147,9 @@ export class SqliteAppRepository implements AppRepository {
         WHERE workspace_id = ? AND app_id = ? ORDER BY id`),
       pendingReviews: db.prepare(`SELECT ${JOINED_COLUMNS} FROM app_versions v JOIN apps a ON a.app_id = v.app_id
         WHERE v.status = 'pending_review' ORDER BY v.updated_at, v.app_id, v.version LIMIT ?`),
+      findListed: db.prepare(`SELECT ${JOINED_COLUMNS} FROM apps a JOIN app_versions v ON v.app_id = a.app_id AND v.version = a.listed_version
+        WHERE a.app_id = ?`),
+      setAutoApprove: db.prepare('UPDATE apps SET auto_approve = ? WHERE app_id = ?'),
     };
   }
 
@@ -157,6 +163,7 @@ export class SqliteAppRepository implements AppRepository {
         createdAt: app.createdAt,
         createdBy: app.createdBy.userId,
         createdByName: app.createdBy.username,
+        autoApprove: app.autoApprove ? 1 : 0,
       });
       if (inserted.changes !== 1) return false;
       // A new app has no version yet: failing here is a bug, and throwing undoes the app too.
@@ -231,6 +238,15 @@ export class SqliteAppRepository implements AppRepository {
     const sql = `SELECT ${JOINED_COLUMNS} FROM apps a JOIN app_versions v ON v.app_id = a.app_id AND v.version = a.listed_version
       WHERE ${where.join(' AND ')} ORDER BY a.name, a.app_id LIMIT @limit`;
     return (this.db.prepare(sql).all(params) as JoinedRow[]).map(toVersionOfApp);
+  }
+
+  async findListed(appId: string): Promise<VersionOfApp | undefined> {
+    const row = this.statements.findListed.get(appId) as JoinedRow | undefined;
+    return row && toVersionOfApp(row);
+  }
+
+  async setAutoApprove(appId: string, autoApprove: boolean): Promise<boolean> {
+    return this.statements.setAutoApprove.run(autoApprove ? 1 : 0, appId).changes === 1;
   }
 
   private insertVersionNow(version: AppVersionRecord): boolean {

@@ -1,5 +1,6 @@
+import type { DeploymentFollow } from '@citus/contracts';
 import type { SqliteDatabase } from '@citus/sqlite';
-import type { DeploymentInsert, DeploymentRecord, DeploymentRepository } from '../../domain/deployment.model.js';
+import type { DeploymentInsert, DeploymentMove, DeploymentRecord, DeploymentRepository } from '../../domain/deployment.model.js';
 
 interface DeploymentRow {
   deployment_id: string;
@@ -16,10 +17,13 @@ interface DeploymentRow {
   created_at: number;
   created_by: string;
   created_by_name: string;
+  follow: string;
+  source_workspace_id: string | null;
+  source_workspace_slug: string | null;
 }
 
 const COLUMNS = `deployment_id, workspace_id, workspace_slug, app_id, app_name, version, container_name, host_port,
-  route_prefix, env, secret_env, created_at, created_by, created_by_name`;
+  route_prefix, env, secret_env, created_at, created_by, created_by_name, follow, source_workspace_id, source_workspace_slug`;
 
 function toDeployment(row: DeploymentRow): DeploymentRecord {
   return {
@@ -36,6 +40,10 @@ function toDeployment(row: DeploymentRow): DeploymentRecord {
     secrets: JSON.parse(row.secret_env) as Record<string, string>,
     createdAt: row.created_at,
     createdBy: { userId: row.created_by, username: row.created_by_name },
+    follow: row.follow as DeploymentFollow,
+    ...(row.source_workspace_id === null || row.source_workspace_slug === null
+      ? {}
+      : { installedFrom: { workspaceId: row.source_workspace_id, workspaceSlug: row.source_workspace_slug } }),
   };
 }
 
@@ -46,7 +54,8 @@ export class SqliteDeploymentRepository implements DeploymentRepository {
   constructor(private readonly db: SqliteDatabase) {
     this.statements = {
       insert: db.prepare(`INSERT INTO deployments (${COLUMNS}) VALUES (@deploymentId, @workspaceId, @workspaceSlug, @appId, @appName,
-        @version, @containerName, @hostPort, @routePrefix, @env, @secretEnv, @createdAt, @createdBy, @createdByName)`),
+        @version, @containerName, @hostPort, @routePrefix, @env, @secretEnv, @createdAt, @createdBy, @createdByName,
+        @follow, @sourceWorkspaceId, @sourceWorkspaceSlug)`),
       appTaken: db.prepare('SELECT 1 FROM deployments WHERE workspace_id = ? AND app_name = ?').pluck(),
       portTaken: db.prepare('SELECT 1 FROM deployments WHERE host_port = ?').pluck(),
       find: db.prepare(`SELECT ${COLUMNS} FROM deployments WHERE workspace_id = ? AND deployment_id = ?`),
@@ -54,6 +63,10 @@ export class SqliteDeploymentRepository implements DeploymentRepository {
       list: db.prepare(`SELECT ${COLUMNS} FROM deployments WHERE workspace_id = ? ORDER BY created_at, deployment_id`),
       listOfApp: db.prepare(`SELECT ${COLUMNS} FROM deployments WHERE workspace_id = ? AND app_id = ? ORDER BY created_at, deployment_id`),
       delete: db.prepare('DELETE FROM deployments WHERE workspace_id = ? AND deployment_id = ?'),
+      setFollow: db.prepare('UPDATE deployments SET follow = ? WHERE workspace_id = ? AND deployment_id = ?'),
+      portHeldByOther: db.prepare('SELECT 1 FROM deployments WHERE host_port = ? AND deployment_id <> ?').pluck(),
+      move: db.prepare(`UPDATE deployments SET version = @version, host_port = @hostPort, route_prefix = @routePrefix
+        WHERE workspace_id = @workspaceId AND deployment_id = @deploymentId`),
     };
   }
 
@@ -62,9 +75,12 @@ export class SqliteDeploymentRepository implements DeploymentRepository {
     return this.db.transaction((): DeploymentInsert => {
       if (this.statements.appTaken.get(deployment.workspaceId, deployment.appName) !== undefined) return 'app_taken';
       if (this.statements.portTaken.get(deployment.hostPort) !== undefined) return 'port_taken';
-      const { secrets: _secrets, createdBy: _createdBy, ...columns } = deployment;
+      const { secrets: _secrets, createdBy: _createdBy, installedFrom, ...columns } = deployment;
       this.statements.insert.run({
         ...columns,
+        follow: deployment.follow ?? 'pinned',
+        sourceWorkspaceId: installedFrom?.workspaceId ?? null,
+        sourceWorkspaceSlug: installedFrom?.workspaceSlug ?? null,
         env: JSON.stringify(deployment.env),
         secretEnv: JSON.stringify(deployment.secrets),
         createdBy: deployment.createdBy.userId,
@@ -91,5 +107,16 @@ export class SqliteDeploymentRepository implements DeploymentRepository {
 
   async delete(workspaceId: string, deploymentId: string): Promise<boolean> {
     return this.statements.delete.run(workspaceId, deploymentId).changes === 1;
+  }
+
+  async setFollow(workspaceId: string, deploymentId: string, follow: DeploymentFollow): Promise<boolean> {
+    return this.statements.setFollow.run(follow, workspaceId, deploymentId).changes === 1;
+  }
+
+  async move(workspaceId: string, deploymentId: string, move: DeploymentMove): Promise<'moved' | 'port_taken' | 'missing'> {
+    return this.db.transaction(() => {
+      if (this.statements.portHeldByOther.get(move.hostPort, deploymentId) !== undefined) return 'port_taken';
+      return this.statements.move.run({ ...move, workspaceId, deploymentId }).changes === 1 ? 'moved' : 'missing';
+    })();
   }
 }
