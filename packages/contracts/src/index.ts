@@ -4,6 +4,8 @@ export * from './device.schema.js';
 export * from './telemetry.schema.js';
 export * from './health.schema.js';
 export * from './identity-api.schema.js';
+export * from './api-key.schema.js';
+export * from './api-key.routes.js';
 export * from './device-api.schema.js';
 export * from './telemetry-api.schema.js';
 export * from './telemetry-query.schema.js';

@@ -1,6 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
-import { ROLE_RANK, WorkspaceSlug, type Role } from '@citus/contracts';
+import { API_KEY_HEADER, ROLE_RANK, WorkspaceSlug, type ApiKeyScope, type Role } from '@citus/contracts';
 import { AppError, badRequest, forbidden, notFound } from './errors.js';
 
 /** Who a verified token speaks for. */
@@ -74,6 +74,8 @@ export interface AccessContext {
   workspace: WorkspaceAccess | null;
   /** When the token this access rests on expires (epoch ms): long-lived sessions end then. */
   expiresAt?: number;
+  /** Set when the caller is an API key rather than a person: what its scopes allow. */
+  apiKey?: { id: string; scopes: readonly ApiKeyScope[] };
 }
 
 /** Port: turns a verified subject into an access context. Owned here, implemented by the portal. */
@@ -111,16 +113,46 @@ export function bearerResolver(verifier: TokenVerifier, resolver: AccessResolver
   };
 }
 
-/** Requires a valid bearer token from a known user; sets `req.access`. */
-export function authenticate(resolve: BearerResolver): RequestHandler {
+/**
+ * Checks an API key (`X-Api-Key`) and resolves the access it grants in its own workspace (the
+ * named one must be it). Throws `unauthorized` for an unknown, revoked or expired key.
+ */
+export type ApiKeyResolver = (key: string, workspaceSlug?: string) => Promise<AccessContext>;
+
+/** Query parameters that clients put keys in; refused by name, whatever their value. */
+const KEY_PARAMETERS = new Set(['api_key', 'apikey', 'api-key', 'x-api-key']);
+
+/**
+ * A key in the URL is refused (DESIGN: "sent in a header, never the query string"): URLs end up
+ * in proxies' logs and browser history. The answer does not echo it, and the request logger drops
+ * query strings, so it is not logged either.
+ */
+function refuseKeyInUrl(url: string): void {
+  const query = url.split('?', 2)[1];
+  if (query === undefined) return;
+  for (const [name, value] of new URLSearchParams(query)) {
+    if (KEY_PARAMETERS.has(name.toLowerCase()) || value.includes('citus_apk_')) {
+      throw badRequest(`an API key goes in the ${API_KEY_HEADER} header, never in the URL`);
+    }
+  }
+}
+
+/**
+ * Requires a valid bearer token from a known user, or (when `resolveKey` is given) an API key in
+ * the `X-Api-Key` header; sets `req.access`. A key may then call only routes that say so with
+ * `requireScope` (or `acceptAnyApiKey`): `accessOf` refuses it everywhere else.
+ */
+export function authenticate(resolve: BearerResolver, resolveKey?: ApiKeyResolver): RequestHandler {
   return async (req, _res, next) => {
-    const header = req.headers.authorization;
-    const match = header?.match(/^Bearer ([A-Za-z0-9._~+/=-]+)$/i); // RFC 7235: the scheme is case-insensitive
-    if (!match?.[1]) throw new AppError('unauthorized', 'a bearer token is required');
+    refuseKeyInUrl(req.originalUrl);
     const named = req.headers[WORKSPACE_HEADER];
     if (Array.isArray(named)) throw badRequest(`invalid ${WORKSPACE_HEADER} header`);
+    const key = req.headers[API_KEY_HEADER];
+    if (key !== undefined && req.headers.authorization !== undefined) {
+      throw badRequest(`send a bearer token or an ${API_KEY_HEADER} header, not both`);
+    }
     try {
-      req.access = await resolve(match[1], named);
+      req.access = key === undefined ? await resolve(bearerOf(req), named) : await resolveKeyHeader(key, resolveKey, named);
     } catch (error) {
       if (error instanceof AppError && error.code === 'bad_request') throw badRequest(`invalid ${WORKSPACE_HEADER} header`);
       throw error;
@@ -129,8 +161,55 @@ export function authenticate(resolve: BearerResolver): RequestHandler {
   };
 }
 
+function bearerOf(req: Request): string {
+  const match = req.headers.authorization?.match(/^Bearer ([A-Za-z0-9._~+/=-]+)$/i); // RFC 7235: the scheme is case-insensitive
+  if (!match?.[1]) throw new AppError('unauthorized', 'a bearer token is required');
+  return match[1];
+}
+
+function resolveKeyHeader(key: string | string[], resolveKey: ApiKeyResolver | undefined, named: string | undefined): Promise<AccessContext> {
+  if (!resolveKey) throw new AppError('unauthorized', 'API keys are not accepted here');
+  if (typeof key !== 'string') throw new AppError('unauthorized', `one ${API_KEY_HEADER} header at most`);
+  return resolveKey(key, named);
+}
+
+/**
+ * Port: API keys for app deployments, issued when one starts and revoked when it goes. Owned
+ * here, implemented by the portal; the key acts like any other of its workspace.
+ */
+export interface AppKeyIssuer {
+  issueAppKey(request: { workspaceId: string; scopes: readonly ApiKeyScope[]; label: string }): Promise<{ keyId: string; key: string }>;
+  revokeAppKey(keyId: string): Promise<void>;
+}
+
+/** Requests whose route lets API keys in: set by `requireScope` and `acceptAnyApiKey`. */
+const keyAdmitted = new WeakSet<Request>();
+
+/**
+ * API keys must hold `scope` to pass; people pass unchanged (their role decides). Put it on the
+ * route itself, never in a `router.use` prefix: a prefix also matches routes that need another scope.
+ */
+export const requireScope =
+  (scope: ApiKeyScope): RequestHandler =>
+  (req, _res, next) => {
+    const key = req.access?.apiKey;
+    if (key) {
+      if (!key.scopes.includes(scope)) throw forbidden(`the API key lacks the ${scope} scope`);
+      keyAdmitted.add(req);
+    }
+    next();
+  };
+
+/** Lets any API key of the workspace in, whatever its scopes (the app proxy: the app decides). */
+export const acceptAnyApiKey: RequestHandler = (req, _res, next) => {
+  if (req.access?.apiKey) keyAdmitted.add(req);
+  next();
+};
+
+/** The caller's access; an API key on a route that did not let keys in is refused here. */
 export function accessOf(req: Request): AccessContext {
   if (!req.access) throw new AppError('unauthorized', 'not authenticated');
+  if (req.access.apiKey && !keyAdmitted.has(req)) throw forbidden('API keys may not call this route');
   return req.access;
 }
 

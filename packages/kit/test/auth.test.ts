@@ -2,6 +2,7 @@ import express from 'express';
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload } from 'jose';
 import type { Role } from '@citus/contracts';
 import {
+  acceptAnyApiKey,
   accessOf,
   authenticate,
   bearerResolver,
@@ -10,13 +11,15 @@ import {
   remoteKeys,
   requirePlatformAdmin,
   requireRole,
+  requireScope,
   WORKSPACE_HEADER,
   workspaceOf,
   type AccessContext,
   type AccessResolver,
+  type ApiKeyResolver,
   type TokenVerifier,
 } from '../src/auth.js';
-import { notFound } from '../src/errors.js';
+import { AppError, notFound } from '../src/errors.js';
 import { createHttpApp, finishHttpApp } from '../src/http.js';
 import { createLogger } from '../src/logger.js';
 import { serve, type Running } from './support/http-server.js';
@@ -236,5 +239,102 @@ describe('Auth0 mode (Auth0 mock)', () => {
     const other = await signingKey('RS256', 'auth0-key-2');
     const token = await mint(other, { iss: AUTH0_ISSUER, sub: 'auth0|abc123' });
     expect(await codeOf(await get(`${api.url}/me`, bearer(token)))).toEqual({ status: 401, code: 'unauthorized' });
+  });
+});
+
+describe('authenticate with API keys', () => {
+  const KEY = `citus_apk_${'1'.repeat(24)}_${'k'.repeat(43)}`;
+  /** Stands in for the portal: one key of `default`, allowed to read telemetry. */
+  const resolveKey: ApiKeyResolver = async (key, slug) => {
+    if (key !== KEY) throw new AppError('unauthorized', 'invalid, revoked or expired API key');
+    if (slug !== undefined && slug !== 'default') throw notFound('workspace');
+    return {
+      userId: 'apk_1',
+      username: 'api-key:apk_1',
+      platformAdmin: false,
+      workspace: { id: 'ws_default', slug: 'default', role: 'user' },
+      apiKey: { id: 'apk_1', scopes: ['telemetry:read'] },
+    };
+  };
+  const people: TokenVerifier = { verify: async (token) => ({ subject: token === 'alice' ? 'usr_alice' : 'nobody' }) };
+  let server: Running;
+  let withoutKeys: Running;
+
+  const routes = (auth: ReturnType<typeof authenticate>) => {
+    const app = createHttpApp({ logger: createLogger({ level: 'silent' }) });
+    app.get('/telemetry', auth, requireScope('telemetry:read'), (req, res) => void res.json(workspaceOf(req)));
+    app.get('/shadow', auth, requireScope('shadows:read'), (req, res) => void res.json(workspaceOf(req)));
+    app.get('/undeclared', auth, (req, res) => void res.json(workspaceOf(req)));
+    app.get('/any', auth, acceptAnyApiKey, (req, res) => void res.json(accessOf(req)));
+    finishHttpApp(app);
+    return app;
+  };
+
+  beforeAll(async () => {
+    server = await serve(routes(authenticate(bearerResolver(people, resolver), resolveKey)));
+    withoutKeys = await serve(routes(authenticate(bearerResolver(people, resolver))));
+  });
+  afterAll(async () => {
+    await server.close();
+    await withoutKeys.close();
+  });
+
+  const keyed = (headers: Record<string, string> = {}) => ({ 'x-api-key': KEY, ...headers });
+
+  it('lets a key in on a route that asks for a scope it holds, in its workspace as a user', async () => {
+    const response = await get(`${server.url}/telemetry`, keyed());
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ id: 'ws_default', slug: 'default', role: 'user' });
+    expect((await get(`${server.url}/telemetry`, keyed({ [WORKSPACE_HEADER]: 'default' }))).status).toBe(200);
+  });
+
+  it('answers 403 on a route that asks for a scope the key lacks', async () => {
+    const response = await get(`${server.url}/shadow`, keyed());
+    expect(response.status).toBe(403);
+    expect(await response.json()).toMatchObject({ error: { code: 'forbidden', message: 'the API key lacks the shadows:read scope' } });
+  });
+
+  it('answers 403 on a route that declares no scope', async () => {
+    const response = await get(`${server.url}/undeclared`, keyed());
+    expect(response.status).toBe(403);
+    expect(await response.json()).toMatchObject({ error: { code: 'forbidden', message: 'API keys may not call this route' } });
+  });
+
+  it('lets any key of the workspace through acceptAnyApiKey', async () => {
+    expect(await (await get(`${server.url}/any`, keyed())).json()).toMatchObject({ apiKey: { id: 'apk_1' } });
+  });
+
+  it('lets people through requireScope unchanged', async () => {
+    for (const path of ['/telemetry', '/shadow', '/undeclared']) expect((await get(`${server.url}${path}`, bearer('alice'))).status).toBe(200);
+  });
+
+  it.each([
+    ['an unknown key', { 'x-api-key': `${KEY.slice(0, -1)}x` }, 401, 'unauthorized'],
+    ['another workspace', keyed({ [WORKSPACE_HEADER]: 'other' }), 404, 'not_found'],
+    ['a key and a bearer token together', keyed(bearer('alice')), 400, 'bad_request'],
+  ])('answers %s with %s', async (_case, headers, status, code) => {
+    expect(await codeOf(await get(`${server.url}/telemetry`, headers))).toEqual({ status, code });
+  });
+
+  it('answers 401 for a key where no key resolver is wired', async () => {
+    expect(await codeOf(await get(`${withoutKeys.url}/telemetry`, keyed()))).toEqual({ status: 401, code: 'unauthorized' });
+  });
+
+  it.each([
+    ['api_key', `api_key=${KEY}`],
+    ['apiKey, any case', 'apiKey=whatever'],
+    ['x-api-key', 'x-api-key=whatever'],
+    ['a key under any name', `q=${encodeURIComponent(KEY)}`],
+  ])('answers 400 for a key in the query string (%s), even with a valid header, and does not echo it', async (_case, query) => {
+    for (const headers of [{}, keyed(), bearer('alice')]) {
+      const response = await get(`${server.url}/telemetry?${query}`, headers);
+      const text = await response.text();
+      expect([response.status, text.includes(KEY)]).toEqual([400, false]);
+      expect(JSON.parse(text)).toMatchObject({ error: { message: 'an API key goes in the x-api-key header, never in the URL' } });
+    }
+  });
+
+  it('keeps other query parameters', async () => {
+    expect((await get(`${server.url}/telemetry?thingName=citus_sensor&key=1`, keyed())).status).toBe(200);
   });
 });
