@@ -16,6 +16,8 @@ import { ErrorEnvelope } from './error.schema.js';
 import { Health } from './health.schema.js';
 import { JsonWebKeySet, UserList, WorkspaceList } from './identity-api.schema.js';
 import { IDENTITY_ROUTES } from './identity-api.routes.js';
+import { API_KEY_ROUTES } from './api-key.routes.js';
+import { ApiKey, ApiKeyList, CreateApiKeyRequest, CreatedApiKey } from './api-key.schema.js';
 import {
   AddMemberRequest,
   CreateUserRequest,
@@ -96,7 +98,7 @@ export const PLATFORM_ROUTES: ApiRoute[] = [
 ];
 
 /** Every route the platform serves over HTTP: the drift test checks express serves exactly these. */
-export const API_ROUTES: readonly ApiRoute[] = [...PLATFORM_ROUTES, ...IDENTITY_ROUTES, ...DEVICE_ROUTES, ...TELEMETRY_ROUTES, ...RETENTION_ROUTES, ...TELEMETRY_QUERY_ROUTES, ...POLICY_ROUTES, ...PROVISIONING_ROUTES, ...SHADOW_ROUTES, ...JOBS_ROUTES, ...SEARCH_ROUTES, ...APP_ROUTES, ...APP_DEPLOYMENT_ROUTES];
+export const API_ROUTES: readonly ApiRoute[] = [...PLATFORM_ROUTES, ...IDENTITY_ROUTES, ...API_KEY_ROUTES, ...DEVICE_ROUTES, ...TELEMETRY_ROUTES, ...RETENTION_ROUTES, ...TELEMETRY_QUERY_ROUTES, ...POLICY_ROUTES, ...PROVISIONING_ROUTES, ...SHADOW_ROUTES, ...JOBS_ROUTES, ...SEARCH_ROUTES, ...APP_ROUTES, ...APP_DEPLOYMENT_ROUTES];
 
 /**
  * The API's named schemas, each `#/components/schemas/{name}` in the OpenAPI document. Every
@@ -119,6 +121,10 @@ export const API_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   CreateWorkspaceRequest,
   AddMemberRequest,
   Membership,
+  CreateApiKeyRequest,
+  CreatedApiKey,
+  ApiKey,
+  ApiKeyList,
   DeclareDeviceRequest,
   DeclaredDevice,
   Device,

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Router } from 'express';
-import type { Service, ServiceContext } from '@citus/kit';
+import type { AppKeyIssuer, Service, ServiceContext } from '@citus/kit';
 import { openDatabase } from '@citus/sqlite';
 import { appProxyRoutes } from './adapters/http/app-proxy.routes.js';
 import { apiRoutes } from './adapters/http/api.routes.js';
@@ -24,6 +24,8 @@ export interface AppRegistryContext extends ServiceContext {
   config: AppRegistryConfig;
   /** Where deployments run; by default the one CITUS_APP_RUNTIME names on DOCKER_HOST. */
   runtime?: ContainerRuntime;
+  /** Issues and revokes the API keys deployments call the platform with; absent, deployments get none. */
+  appKeys?: AppKeyIssuer;
 }
 
 export interface AppRegistryService extends Service {

@@ -120,7 +120,7 @@ async function launch(base: Base, config: ReturnType<typeof loadConfig>): Promis
   });
   // After the hub: services start in this order, and the indexer reads the tables the hub creates.
   const indexer = createIndexer({ ...ctx, config: config.indexer });
-  const apps = createAppRegistry({ ...ctx, config: config.apps });
+  const apps = createAppRegistry({ ...ctx, config: config.apps, appKeys: portal.appKeys });
   const services: Service[] = [portal, devices, hub, indexer, apps];
 
   const app = createHttpApp({ logger: log });

@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RequestHandler } from 'express';
+import { Router, type RequestHandler } from 'express';
 import {
+  type AppKeyIssuer,
   auth0Verifier,
   authenticate,
   bearerResolver,
@@ -13,9 +14,12 @@ import {
   type TokenVerifier,
 } from '@citus/kit';
 import { openDatabase } from '@citus/sqlite';
+import { ApiKeyService } from './app/api-key.service.js';
 import { IdentityService } from './app/identity.service.js';
+import { apiKeyRoutes } from './adapters/http/api-key.routes.js';
 import { identityRoutes } from './adapters/http/identity.routes.js';
 import { webRoutes } from './adapters/http/web.routes.js';
+import { SqliteApiKeyRepository } from './adapters/sqlite/api-key.repository.js';
 import { IDENTITY_MIGRATIONS, SqliteIdentityRepository } from './adapters/sqlite/identity.repository.js';
 import { EmbeddedTokenIssuer } from './adapters/token/embedded-token.issuer.js';
 import type { PortalConfig } from './config.js';
@@ -23,10 +27,12 @@ import type { PortalConfig } from './config.js';
 export type PortalContext = Omit<ServiceContext, 'authenticate'> & { config: PortalConfig };
 
 export interface PortalService extends Service {
-  /** The one middleware every service uses to authenticate people. */
+  /** The one middleware every service uses to authenticate people (bearer tokens) and API keys. */
   authenticate: RequestHandler;
   /** The same check for a token that arrives another way (MQTT over WebSocket). */
   resolveBearer: BearerResolver;
+  /** API keys for app deployments. */
+  appKeys: AppKeyIssuer;
 }
 
 /** Wires the portal: identity store, token issuer or Auth0, the shared verifier, routes and UI. */
@@ -63,12 +69,15 @@ export async function createService(ctx: PortalContext): Promise<PortalService> 
   if (created) log.info({ file: config.CITUS_ADMIN_PASSWORD ? undefined : passwordFile }, 'platform admin "admin" created');
   log.info({ identityProvider: auth0 ? 'auth0' : 'embedded' }, 'identity ready');
   const resolveBearer = bearerResolver(verifier, identity);
-  const guard = authenticate(resolveBearer);
+  const apiKeys = new ApiKeyService(new SqliteApiKeyRepository(db));
+  const guard = authenticate(resolveBearer, (key, slug) => apiKeys.resolve(key, slug));
+  const apiRoutes = Router().use(identityRoutes(identity, guard), apiKeyRoutes(apiKeys, guard));
   return {
     name: 'portal',
     authenticate: guard,
     resolveBearer,
-    apiRoutes: identityRoutes(identity, guard),
+    appKeys: apiKeys,
+    apiRoutes,
     rootRoutes: webRoutes(issuer?.jwks),
   };
 }

@@ -1,6 +1,6 @@
 import { Router, type RequestHandler } from 'express';
 import { ActivationRequest, DeclareDeviceRequest, type Device, DeviceId, UpdateDeviceRequest } from '@citus/contracts';
-import { parse, workspaceOf } from '@citus/kit';
+import { parse, requireScope, workspaceOf } from '@citus/kit';
 import type { DeviceService } from '../../app/device.service.js';
 import type { ConnectivityDirectory } from '../../domain/device.model.js';
 
@@ -36,11 +36,11 @@ export function deviceRoutes(
     res.status(201).set('cache-control', 'no-store').json(await devices.declare(workspace.id, parse(DeclareDeviceRequest, req.body)));
   });
 
-  router.get('/devices', async (req, res) => {
+  router.get('/devices', requireScope('devices:read'), async (req, res) => {
     res.json({ items: (await devices.list(workspaceOf(req, 'user').id)).map(view) });
   });
 
-  router.get('/devices/:id', async (req, res) => {
+  router.get('/devices/:id', requireScope('devices:read'), async (req, res) => {
     res.json(view(await devices.get(workspaceOf(req, 'user').id, parse(DeviceId, req.params.id))));
   });
 

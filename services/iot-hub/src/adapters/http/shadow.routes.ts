@@ -1,6 +1,6 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import { ShadowPathParams, ShadowQuery } from '@citus/contracts';
-import { AppError, badRequest, conflict, notFound, parse, workspaceOf } from '@citus/kit';
+import { AppError, badRequest, conflict, notFound, parse, requireScope, workspaceOf } from '@citus/kit';
 import type { ShadowService, ShadowTarget } from '../../app/shadow.service.js';
 import type { ThingDirectory } from '../../domain/device-session.model.js';
 import type { Checked, ShadowError } from '../../domain/shadow/shadow.model.js';
@@ -47,13 +47,13 @@ export function shadowRoutes(shadows: ShadowService, things: ThingDirectory, aut
     return { workspaceId: workspace.id, thingName, shadowName: name };
   };
 
-  router.get(PATH, authenticate, async (req, res) => {
+  router.get(PATH, authenticate, requireScope('shadows:read'), async (req, res) => {
     res.json(answer(await shadows.get(targetOf(req), { body: {} })));
   });
-  router.post(PATH, authenticate, async (req, res) => {
+  router.post(PATH, authenticate, requireScope('shadows:write'), async (req, res) => {
     res.json(answer(await shadows.update(targetOf(req), { body: req.body as unknown })));
   });
-  router.delete(PATH, authenticate, async (req, res) => {
+  router.delete(PATH, authenticate, requireScope('shadows:write'), async (req, res) => {
     res.json(answer(await shadows.delete(targetOf(req), { body: {} })));
   });
   return router;

@@ -6,7 +6,7 @@ import {
   type TelemetryAggregates,
   type TelemetryLatest,
 } from '@citus/contracts';
-import { badRequest, notFound, parse, workspaceOf } from '@citus/kit';
+import { badRequest, notFound, parse, requireScope, workspaceOf } from '@citus/kit';
 import type { ThingDirectory } from '../../domain/device-session.model.js';
 import { aggregateWindow, type TelemetryQueries } from '../../domain/telemetry-buckets.rules.js';
 
@@ -27,7 +27,7 @@ export function telemetryQueryRoutes(
     return workspace.id;
   };
 
-  router.get('/telemetry/aggregates', authenticate, async (req, res) => {
+  router.get('/telemetry/aggregates', authenticate, requireScope('telemetry:read'), async (req, res) => {
     const query = parse(TelemetryAggregatesQuery, req.query);
     const workspaceId = ownedThings(req, [query.thingName]);
     const window = aggregateWindow(query, now());
@@ -45,7 +45,7 @@ export function telemetryQueryRoutes(
     res.json(answer);
   });
 
-  router.get('/telemetry/latest', authenticate, async (req, res) => {
+  router.get('/telemetry/latest', authenticate, requireScope('telemetry:read'), async (req, res) => {
     const query = parse(TelemetryLatestQuery, req.query);
     if (query.thingName !== undefined) {
       const workspaceId = ownedThings(req, query.thingName);

@@ -1,7 +1,7 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { TelemetryQuery, TelemetryThingQuery, type DeadLetterSummary, type TelemetryPage } from '@citus/contracts';
-import { badRequest, type EventBus, notFound, parse, workspaceOf } from '@citus/kit';
+import { badRequest, type EventBus, notFound, parse, requireScope, workspaceOf } from '@citus/kit';
 import type { ThingDirectory } from '../../domain/device-session.model.js';
 import type { TelemetryTable } from '../../domain/telemetry-table.port.js';
 import type { TelemetryRange } from '../../domain/telemetry.model.js';
@@ -36,13 +36,13 @@ export function telemetryRoutes(
     return { workspaceId: workspace.id, thingName };
   };
 
-  router.get('/telemetry', async (req, res) => {
+  router.get('/telemetry', requireScope('telemetry:read'), async (req, res) => {
     const query = parse(TelemetryQuery, req.query);
     const { workspaceId } = ownedThing(req, query.thingName);
     res.json(await readPage(table, workspaceId, query));
   });
 
-  router.get('/telemetry/dead-letters', async (req, res) => {
+  router.get('/telemetry/dead-letters', requireScope('telemetry:read'), async (req, res) => {
     const { workspaceId, thingName } = ownedThing(req, parse(TelemetryThingQuery, req.query).thingName);
     const [count, recent] = await Promise.all([
       table.countDeadLetters(workspaceId, thingName),
@@ -52,7 +52,7 @@ export function telemetryRoutes(
     res.json(summary);
   });
 
-  router.get('/telemetry/stream', (req, res) => {
+  router.get('/telemetry/stream', requireScope('telemetry:read'), (req, res) => {
     const scope = ownedThing(req, parse(TelemetryThingQuery, req.query).thingName);
     streamTelemetry(events, scope, req, res);
   });

@@ -1,5 +1,6 @@
 import type { Role } from '@citus/contracts';
 import type { Migration, SqliteDatabase } from '@citus/sqlite';
+import { API_KEY_MIGRATION } from './api-key.repository.js';
 import type { IdentityRepository, MembershipRecord, UserRecord, WorkspaceRecord } from '../../domain/identity.model.js';
 
 export const IDENTITY_MIGRATIONS: Migration[] = [
@@ -27,6 +28,7 @@ export const IDENTITY_MIGRATIONS: Migration[] = [
         PRIMARY KEY (workspace_id, user_id)
       );`,
   },
+  API_KEY_MIGRATION,
 ];
 
 interface UserRow {
