@@ -51,6 +51,16 @@ const resolveBearer = async (token: string, slug?: string): Promise<AccessContex
   return access;
 };
 
+/** Stands in for the portal's API key resolver: one key of each workspace, without scopes the proxy would ask for. */
+const HOME_KEY = `citus_apk_${'1'.repeat(24)}_${'h'.repeat(43)}`;
+const OTHER_KEY = `citus_apk_${'2'.repeat(24)}_${'o'.repeat(43)}`;
+const resolveKey = async (key: string, slug?: string): Promise<AccessContext> => {
+  const workspace = { [HOME_KEY]: { ...HOME, role: 'user' as const }, [OTHER_KEY]: { id: 'ws_other', slug: 'other', role: 'user' as const } }[key];
+  if (!workspace) throw new AppError('unauthorized', 'invalid, revoked or expired API key');
+  if (slug !== undefined && workspace.slug !== slug) throw notFound('workspace');
+  return { userId: 'apk_1', username: 'api-key:apk_1', platformAdmin: false, workspace, apiKey: { id: 'apk_1', scopes: ['devices:read'] } };
+};
+
 const deploymentOn = (hostPort: number, overrides: Partial<DeploymentRecord> = {}): DeploymentRecord => ({
   deploymentId: `dep_${'0'.repeat(23)}1`,
   workspaceId: HOME.id,
@@ -102,7 +112,7 @@ describe('the app proxy', () => {
     const logger = createLogger({ level: 'silent' });
     const service = new DeploymentService(new AppCatalogService(apps), deployments, NO_ENGINE, { allocate: freePort });
     const http = createHttpApp({ logger });
-    http.use(appProxyRoutes(service, authenticate(resolveBearer), logger));
+    http.use(appProxyRoutes(service, authenticate(resolveBearer, resolveKey), logger));
     finishHttpApp(http);
     platform = http.listen(0, '127.0.0.1');
     await new Promise((resolve) => platform.once('listening', resolve));
@@ -130,6 +140,29 @@ describe('the app proxy', () => {
     expect(seen.headers).toMatchObject({ 'x-forwarded-prefix': '/apps/home/pump-watch', 'x-app-header': 'kept' });
     for (const header of ['authorization', 'cookie', 'x-citus-workspace']) expect(seen.headers[header]).toBeUndefined();
     expect(response.headers.get('content-security-policy')).toBe("default-src 'self', sandbox allow-scripts allow-forms allow-popups allow-downloads allow-modals");
+  });
+
+  it("lets in an API key of the app's workspace, and never forwards it to the app", async () => {
+    const response = await call('/apps/home/pump-watch/data', { headers: { 'x-api-key': HOME_KEY } });
+    expect(response.status).toBe(200);
+    const seen = (await response.json()) as Echo;
+    expect(seen.url).toBe('/ui/data');
+    expect(seen.headers['x-api-key']).toBeUndefined();
+    expect(JSON.stringify(seen)).not.toContain(HOME_KEY);
+  });
+
+  it.each([
+    ['a key of another workspace', { 'x-api-key': OTHER_KEY }, 403, 'forbidden'],
+    ['an unknown key', { 'x-api-key': `${HOME_KEY.slice(0, -1)}x` }, 401, 'unauthorized'],
+  ])('answers %s with the error envelope', async (_case, headers, status, code) => {
+    const response = await call('/apps/home/pump-watch/', { headers });
+    expect([response.status, ((await response.json()) as ErrorEnvelope).error.code]).toEqual([status, code]);
+  });
+
+  it('refuses a key in the query string before the app sees it', async () => {
+    const response = await call(`/apps/home/pump-watch/?api_key=${HOME_KEY}`);
+    expect(response.status).toBe(400);
+    expect(await response.text()).not.toContain(HOME_KEY);
   });
 
   it('sends a JSON body the platform has parsed already', async () => {

@@ -2,8 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { createProxyMiddleware, fixRequestBody } from 'http-proxy-middleware';
 import { z } from 'zod';
-import { AppName, WorkspaceSlug, type ErrorEnvelope } from '@citus/contracts';
-import { AppError, forbidden, notFound, requestId, WORKSPACE_HEADER, workspaceOf, type Logger } from '@citus/kit';
+import { API_KEY_HEADER, AppName, WorkspaceSlug, type ErrorEnvelope } from '@citus/contracts';
+import { acceptAnyApiKey, AppError, forbidden, notFound, requestId, WORKSPACE_HEADER, workspaceOf, type Logger } from '@citus/kit';
 import type { DeploymentRoute, DeploymentService } from '../../app/deployment.service.js';
 
 const MOUNT = '/apps/:workspaceSlug/:appName';
@@ -16,7 +16,7 @@ const MOUNT = '/apps/:workspaceSlug/:appName';
 const SANDBOX = 'sandbox allow-scripts allow-forms allow-popups allow-downloads allow-modals';
 
 /** Headers meant for the platform, never for an app. */
-const PLATFORM_HEADERS = ['authorization', WORKSPACE_HEADER, 'cookie'];
+const PLATFORM_HEADERS = ['authorization', API_KEY_HEADER, WORKSPACE_HEADER, 'cookie'];
 
 const ProxyParams = z.object({ workspaceSlug: WorkspaceSlug, appName: AppName });
 type ProxyParams = z.infer<typeof ProxyParams>;
@@ -37,7 +37,10 @@ function targetOf(req: IncomingMessage): DeploymentRoute & { prefix: string } {
   return target;
 }
 
-/** Runs the platform's authentication with the workspace the URL names; not a member of it is 403. */
+/**
+ * Runs the platform's authentication with the workspace the URL names; not a member of it (nor a
+ * key of it) is 403. Any API key of the workspace gets in: what it may do in the app, the app decides.
+ */
 function memberOfNamedWorkspace(authenticate: RequestHandler): RequestHandler {
   return async (req, res, next) => {
     const { workspaceSlug } = proxyParams(req);
@@ -50,7 +53,7 @@ function memberOfNamedWorkspace(authenticate: RequestHandler): RequestHandler {
       // The resolver answers not_found for a workspace that is not the caller's, whether or not it exists.
       throw error instanceof AppError && error.code === 'not_found' ? forbidden(`not a member of workspace ${workspaceSlug}`) : error;
     }
-    next();
+    acceptAnyApiKey(req, res, next);
   };
 }
 
@@ -76,7 +79,7 @@ function sendUnavailable(req: IncomingMessage, res: ServerResponse, message: str
 /**
  * The embedded mode's way to reach deployments (issue 7 point 4): `/apps/{workspace}/{app}/...`
  * goes to the workspace's deployment of that app on 127.0.0.1, the prefix replaced by the
- * manifest's route prefix, for signed-in members of that workspace only. Mounted at the root.
+ * manifest's route prefix, for signed-in members of that workspace and its API keys only. Mounted at the root.
  */
 export function appProxyRoutes(deployments: DeploymentService, authenticate: RequestHandler, logger: Logger): Router {
   const log = logger.child({ module: 'app-proxy' });
