@@ -43,7 +43,7 @@ export function createService(ctx: AppRegistryContext): AppRegistryService {
   const repository = new SqliteAppRepository(db);
   const catalog = new AppCatalogService(repository);
   const deploymentRecords = new SqliteDeploymentRepository(db);
-  const deployments = new DeploymentService(catalog, deploymentRecords, runtime, new LoopbackPortAllocator());
+  const deployments = new DeploymentService(catalog, deploymentRecords, runtime, new LoopbackPortAllocator(), Date.now, ctx.appKeys);
   const delivery = new ContinuousDeliveryService(repository, new SqliteAppWebhookRepository(db), deploymentRecords, deployments);
   const reviews = new AppReviewService(repository, Date.now, async (approved) => {
     const redeployments = await delivery.afterApproval(approved);

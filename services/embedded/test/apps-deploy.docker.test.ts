@@ -161,6 +161,30 @@ describe('app deployments through the platform', () => {
     expect((await dora.get('/apps/default/hello/')).status).toBe(404);
   });
 
+  it('gives each deployment its own API key: of its workspace, with its manifest\'s scopes, revoked with it', async () => {
+    const created = await dev.post<App>('/api/v1/apps', { ...manifest('1.0.0'), name: 'keyed', secrets: [], scopes: ['devices:read'] });
+    expect(created.status).toBe(201);
+    const keyedId = created.body.id;
+    appIds.push(keyedId);
+    expect((await dev.post(`/api/v1/apps/${keyedId}/versions/1.0.0/submit`)).status).toBe(200);
+    expect((await admin.post(`/api/v1/apps/${keyedId}/versions/1.0.0/approve`)).status).toBe(200);
+    const deployed = await dev.post<Deployment>(`/api/v1/apps/${keyedId}/deployments`, { version: '1.0.0' });
+    expect(deployed.status).toBe(201);
+    const [container] = await runtime.list({ 'citus.deployment': deployed.body.deploymentId });
+    const env = (await connectDocker(DOCKER_HOST).docker.getContainer(container!).inspect()).Config.Env;
+    const key = env.find((entry) => entry.startsWith('CITUS_API_KEY='))?.slice('CITUS_API_KEY='.length);
+    expect(key).toMatch(/^citus_apk_/);
+    const withKey = (path: string) => fetch(`${platform.baseUrl}${path}`, { headers: { 'x-api-key': key as string } });
+    expect((await withKey('/api/v1/devices')).status).toBe(200);
+    // Outside its scopes, and in another workspace: refused.
+    expect((await withKey('/api/v1/telemetry?thingName=anything')).status).toBe(403);
+    expect((await fetch(`${platform.baseUrl}/api/v1/devices`, { headers: { 'x-api-key': key as string, 'x-citus-workspace': 'bravo' } })).status).toBe(404);
+    const item = `/api/v1/deployments/${deployed.body.deploymentId}`;
+    expect(JSON.stringify((await dev.get(item)).body)).not.toContain(key);
+    expect((await dev.delete(item)).status).toBe(204);
+    expect((await withKey('/api/v1/devices')).status).toBe(401);
+  });
+
   it('refuses a version that is not approved', async () => {
     expect((await dev.post(`/api/v1/apps/${appId}/versions`, manifest('1.1.0'))).status).toBe(201);
     const draft = await dev.post<ErrorEnvelope>(`/api/v1/apps/${appId}/deployments`, { version: '1.1.0', env: { HELLO_TOKEN: SECRET } });

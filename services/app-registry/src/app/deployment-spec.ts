@@ -55,7 +55,13 @@ export function containerSpecFor(deployment: DeploymentRecord, manifest: AppMani
       [DEPLOYMENT_LABELS.version]: deployment.version,
       [DEPLOYMENT_LABELS.deployment]: deployment.deploymentId,
     },
-    env: { ...manifest.env, ...deployment.env, ...deployment.secrets, PORT: String(deployment.hostPort) },
+    env: {
+      ...manifest.env,
+      ...deployment.env,
+      ...deployment.secrets,
+      ...(deployment.apiKey ? { CITUS_API_KEY: deployment.apiKey.key } : {}),
+      PORT: String(deployment.hostPort),
+    },
     hostPort: deployment.hostPort,
     resources: {
       memoryBytes: manifest.resources.memoryMb * BYTES_PER_MB,

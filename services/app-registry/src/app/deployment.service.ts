@@ -1,5 +1,5 @@
 import type { CreateDeploymentRequest, Deployment, DeploymentEnv, DeploymentFollow, DeploymentList, RedeployOutcome } from '@citus/contracts';
-import { AppError, conflict, newId, notFound } from '@citus/kit';
+import { AppError, conflict, newId, notFound, type AppKeyIssuer } from '@citus/kit';
 import type { Actor, AppVersionRecord } from '../domain/app.model.js';
 import { RuntimeError, type ContainerRuntime, type LogOptions, type RuntimeStatus } from '../domain/container-runtime.port.js';
 import type { DeploymentRecord, DeploymentRepository, HostPortAllocator } from '../domain/deployment.model.js';
@@ -29,6 +29,8 @@ export class DeploymentService {
     private readonly runtime: ContainerRuntime,
     private readonly ports: HostPortAllocator,
     private readonly now: () => number = Date.now,
+    /** Issues each deployment its own API key; without it (no portal), deployments get none. */
+    private readonly keys?: AppKeyIssuer,
   ) {}
 
   async deploy(workspace: WorkspaceRef, appId: string, actor: Actor, request: CreateDeploymentRequest): Promise<Deployment> {
@@ -56,11 +58,24 @@ export class DeploymentService {
       createdAt: this.now(),
       createdBy: actor,
     };
-    await this.store(record);
+    if (this.keys) {
+      record.apiKey = await this.keys.issueAppKey({
+        workspaceId: workspace.id,
+        scopes: manifest.scopes,
+        label: `app ${manifest.name} ${version.version} (${deploymentId})`,
+      });
+    }
+    try {
+      await this.store(record);
+    } catch (error) {
+      await this.revokeKey(record);
+      throw error;
+    }
     try {
       await this.runtime.deploy(containerSpecFor(record, manifest));
     } catch (error) {
       await this.repository.delete(workspace.id, deploymentId);
+      await this.revokeKey(record);
       throw deployError(error, manifest.image);
     }
     return deploymentView(record, await this.runtimeStatus(record));
@@ -132,6 +147,11 @@ export class DeploymentService {
     const record = await this.find(workspaceId, deploymentId);
     await runtimeCall(() => this.runtime.remove(record.containerName));
     await this.repository.delete(workspaceId, deploymentId);
+    await this.revokeKey(record);
+  }
+
+  private async revokeKey(record: DeploymentRecord): Promise<void> {
+    if (record.apiKey) await this.keys?.revokeAppKey(record.apiKey.keyId);
   }
 
   /** For the reverse proxy: the workspace's deployment of the app named so. */

@@ -27,6 +27,12 @@ export interface DeploymentRecord {
   follow?: DeploymentFollow;
   /** An app installed from the marketplace: the workspace that publishes it. */
   installedFrom?: { workspaceId: string; workspaceSlug: string };
+  /**
+   * The deployment's own API key (`CITUS_API_KEY` in its environment): of its workspace, with the
+   * scopes its manifest asked for, revoked with the deployment. Kept beside the secrets so a
+   * restarted container gets the same one; never in a view, never in a log line.
+   */
+  apiKey?: { keyId: string; key: string };
   createdAt: number;
   createdBy: Actor;
 }

@@ -95,4 +95,12 @@ export const APP_MIGRATIONS: Migration[] = [
         created_by TEXT NOT NULL
       );`,
   },
+  {
+    version: 4,
+    sql: `
+      -- The deployment's own API key (issued by the portal, which keeps only its hash): kept here,
+      -- like secret_env, so a restarted container gets the same key; never returned by the API.
+      ALTER TABLE deployments ADD COLUMN api_key_id TEXT;
+      ALTER TABLE deployments ADD COLUMN api_key TEXT;`,
+  },
 ];

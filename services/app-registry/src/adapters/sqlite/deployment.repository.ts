@@ -20,10 +20,12 @@ interface DeploymentRow {
   follow: string;
   source_workspace_id: string | null;
   source_workspace_slug: string | null;
+  api_key_id: string | null;
+  api_key: string | null;
 }
 
 const COLUMNS = `deployment_id, workspace_id, workspace_slug, app_id, app_name, version, container_name, host_port,
-  route_prefix, env, secret_env, created_at, created_by, created_by_name, follow, source_workspace_id, source_workspace_slug`;
+  route_prefix, env, secret_env, created_at, created_by, created_by_name, follow, source_workspace_id, source_workspace_slug, api_key_id, api_key`;
 
 function toDeployment(row: DeploymentRow): DeploymentRecord {
   return {
@@ -44,6 +46,7 @@ function toDeployment(row: DeploymentRow): DeploymentRecord {
     ...(row.source_workspace_id === null || row.source_workspace_slug === null
       ? {}
       : { installedFrom: { workspaceId: row.source_workspace_id, workspaceSlug: row.source_workspace_slug } }),
+    ...(row.api_key_id === null || row.api_key === null ? {} : { apiKey: { keyId: row.api_key_id, key: row.api_key } }),
   };
 }
 
@@ -55,7 +58,7 @@ export class SqliteDeploymentRepository implements DeploymentRepository {
     this.statements = {
       insert: db.prepare(`INSERT INTO deployments (${COLUMNS}) VALUES (@deploymentId, @workspaceId, @workspaceSlug, @appId, @appName,
         @version, @containerName, @hostPort, @routePrefix, @env, @secretEnv, @createdAt, @createdBy, @createdByName,
-        @follow, @sourceWorkspaceId, @sourceWorkspaceSlug)`),
+        @follow, @sourceWorkspaceId, @sourceWorkspaceSlug, @apiKeyId, @apiKey)`),
       appTaken: db.prepare('SELECT 1 FROM deployments WHERE workspace_id = ? AND app_name = ?').pluck(),
       portTaken: db.prepare('SELECT 1 FROM deployments WHERE host_port = ?').pluck(),
       find: db.prepare(`SELECT ${COLUMNS} FROM deployments WHERE workspace_id = ? AND deployment_id = ?`),
@@ -75,12 +78,14 @@ export class SqliteDeploymentRepository implements DeploymentRepository {
     return this.db.transaction((): DeploymentInsert => {
       if (this.statements.appTaken.get(deployment.workspaceId, deployment.appName) !== undefined) return 'app_taken';
       if (this.statements.portTaken.get(deployment.hostPort) !== undefined) return 'port_taken';
-      const { secrets: _secrets, createdBy: _createdBy, installedFrom, ...columns } = deployment;
+      const { secrets: _secrets, createdBy: _createdBy, installedFrom, apiKey, ...columns } = deployment;
       this.statements.insert.run({
         ...columns,
         follow: deployment.follow ?? 'pinned',
         sourceWorkspaceId: installedFrom?.workspaceId ?? null,
         sourceWorkspaceSlug: installedFrom?.workspaceSlug ?? null,
+        apiKeyId: apiKey?.keyId ?? null,
+        apiKey: apiKey?.key ?? null,
         env: JSON.stringify(deployment.env),
         secretEnv: JSON.stringify(deployment.secrets),
         createdBy: deployment.createdBy.userId,
