@@ -97,6 +97,18 @@ describe('API keys through the embedded platform', () => {
     expect(codeOf(await withKey(baseUrl, reader.key, `/api/v1/telemetry?thingName=${pump.device.thingName}`))).toEqual([403, 'forbidden']);
   });
 
+  it('reads jobs with jobs:read, and never changes them (a key acts as a user)', async () => {
+    const jobs = await createKey({ name: 'job watcher', scopes: ['jobs:read', 'jobs:write'] });
+    expect((await withKey(baseUrl, jobs.key, '/api/v1/jobs')).status).toBe(200);
+    expect((await withKey(baseUrl, created.key, '/api/v1/jobs')).status).toBe(403);
+    const create = await withKey(baseUrl, jobs.key, '/api/v1/jobs', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ targets: [pump.device.thingName], document: { operation: 'reboot' } }),
+    });
+    expect(create.status).toBe(403);
+  });
+
   it('is made and revoked only by workspace admins', async () => {
     const me = await admin.post<{ id: string }>('/api/v1/users', { username: 'dora', password: 'dora-Passw0rd!' });
     expect((await admin.put('/api/v1/workspaces/default/members', { userId: me.body.id, role: 'user' })).status).toBe(200);
