@@ -5,6 +5,7 @@ import { createContainerRuntime } from '../src/runtime.factory.js';
 import type { RuntimeStatus } from '../src/domain/container-runtime.port.js';
 import {
   ensureReuseportImage,
+  ensureSwarmManager,
   ensureTestImage,
   fetchPage,
   freePort,
@@ -25,15 +26,8 @@ async function statusIs(name: string, expected: Pick<RuntimeStatus, 'state' | 'r
   return status.state === expected.state && status.replicas.running === expected.replicas.running ? status : undefined;
 }
 
-/** Joins the swarm on loopback only (the manager listens on 127.0.0.1:2377) and stays in it. */
-async function ensureSwarmManager(): Promise<void> {
-  const info = (await connection.docker.info()) as { Swarm?: { LocalNodeState?: string } };
-  if (info.Swarm?.LocalNodeState === 'active') return;
-  await connection.docker.swarmInit({ ListenAddr: '127.0.0.1:2377', AdvertiseAddr: '127.0.0.1' });
-}
-
 beforeAll(async () => {
-  await ensureSwarmManager();
+  await ensureSwarmManager(DOCKER_HOST);
   ensureTestImage(DOCKER_HOST);
   ensureReuseportImage(DOCKER_HOST);
 });

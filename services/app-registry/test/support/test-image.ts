@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { connectDocker } from '../../src/adapters/docker/docker-connection.js';
 import type { ContainerSpec } from '../../src/domain/container-runtime.port.js';
 
 /**
@@ -181,4 +182,12 @@ export function testContainerSpec(name: string, hostPort: number, labels: Record
     readOnlyRootFilesystem: true,
     healthCheck: { command: testHealthCommand(hostPort), intervalSeconds: 1, timeoutSeconds: 2, retries: 3 },
   };
+}
+
+/** Makes the engine a Swarm manager listening on loopback only (127.0.0.1:2377), unless it is one; the swarm is left active. */
+export async function ensureSwarmManager(dockerHost = DEFAULT_DOCKER_HOST): Promise<void> {
+  const { docker } = connectDocker(dockerHost);
+  const info = (await docker.info()) as { Swarm?: { LocalNodeState?: string } };
+  if (info.Swarm?.LocalNodeState === 'active') return;
+  await docker.swarmInit({ ListenAddr: '127.0.0.1:2377', AdvertiseAddr: '127.0.0.1' });
 }
