@@ -3,10 +3,6 @@ import { ThingName } from './device.schema.js';
 
 const Timestamp = z.union([z.number().finite(), z.string().max(64)]);
 
-/**
- * A telemetry message, in the original's shape (value, unit, label, temperature, humidity); any
- * further fields are kept as they are.
- */
 /** Deeper JSON than this is refused: it would break serialisers and is never real telemetry. */
 export const MAX_PAYLOAD_DEPTH = 32;
 
@@ -29,6 +25,10 @@ export function jsonDepth(value: unknown, limit: number): number {
 
 const depthOf = (value: unknown): number => jsonDepth(value, MAX_PAYLOAD_DEPTH);
 
+/**
+ * A telemetry message, in the original's shape (value, unit, label, temperature, humidity); any
+ * further fields are kept as they are.
+ */
 export const TelemetryPayload = z.looseObject({
   '@timestamp': Timestamp.optional(),
   timestamp: Timestamp.optional(),
