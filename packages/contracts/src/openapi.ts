@@ -41,6 +41,8 @@ const TAGS = [
   { name: 'jobs', description: 'Jobs for devices (the control plane of AWS IoT Jobs)' },
   { name: 'policies', description: 'AWS IoT-style policies attached to device certificates' },
   { name: 'provisioning', description: 'Fleet provisioning by claim: templates and claim certificates' },
+  { name: 'search', description: 'Searching telemetry and devices' },
+  { name: 'apps', description: 'Container apps: manifests, review, marketplace, deployments, webhooks' },
 ];
 
 const usesBearer = (route: ApiRoute): boolean => route.access !== 'public' && route.access !== 'device';

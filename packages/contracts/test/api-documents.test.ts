@@ -50,6 +50,12 @@ describe('the OpenAPI document', () => {
     expect(JSON.parse(JSON.stringify(document))).toEqual(document);
   });
 
+  it('declares, with a description, every tag its operations use', () => {
+    const declared = new Set(((document as { tags?: Array<{ name: string }> }).tags ?? []).map((tag) => tag.name));
+    const used = new Set(operations.flatMap(({ operation }) => (operation.tags as string[] | undefined) ?? []));
+    expect([...used].filter((tag) => !declared.has(tag))).toEqual([]);
+  });
+
   it('takes the info it is given', () => {
     expect(buildOpenApiDocument({ version: '9.9.9' }).info).toMatchObject({ title: 'Citus IoT REST API', version: '9.9.9' });
   });
