@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { ApiKeyScope } from './api-key.schema.js';
 
 /**
  * Who may call a route:
@@ -36,6 +37,12 @@ export interface ApiRoute {
   access: ApiAccess;
   /** Acts in the caller's workspace: the default one, or the one the `X-Citus-Workspace` header names. */
   workspaceScoped?: boolean;
+  /**
+   * API keys holding this scope may call the route too (`X-Api-Key`), as a `user` of their
+   * workspace; without it, keys are refused (403). The route's handler applies the same scope
+   * with kit's `requireScope`.
+   */
+  apiKeyScope?: ApiKeyScope;
   params?: z.ZodObject;
   query?: z.ZodObject;
   body?: z.ZodType;

@@ -119,7 +119,8 @@ function operation(schemas: SchemaSet, route: ApiRoute): Json {
     ...(route.description ? { description: route.description } : {}),
     tags: [route.tag],
     'x-citus-access': route.access,
-    security: usesBearer(route) ? [{ bearer: [] }] : [],
+    ...(route.apiKeyScope ? { 'x-citus-api-key-scope': route.apiKeyScope } : {}),
+    security: usesBearer(route) ? [{ bearer: [] }, ...(route.apiKeyScope ? [{ apiKey: [] }] : [])] : [],
     parameters: [
       ...parameters(schemas, route.params, 'path'),
       ...parameters(schemas, route.query, 'query'),
@@ -154,6 +155,14 @@ function components(schemas: SchemaSet): Json {
         scheme: 'bearer',
         bearerFormat: 'JWT',
         description: 'An access token from `POST /api/v1/auth/token` (embedded identity provider) or from Auth0.',
+      },
+      apiKey: {
+        type: 'apiKey',
+        in: 'header',
+        name: 'X-Api-Key',
+        description:
+          "A workspace's API key (`POST /api/v1/api-keys`), for scripts and apps: only on operations that name the scope " +
+          'it needs (`x-citus-api-key-scope`), acting as a user of its workspace. Never in the query string.',
       },
     },
   };

@@ -28,6 +28,7 @@ export const SHADOW_ROUTES: ApiRoute[] = [
     ...shadow,
     operationId: 'getThingShadow',
     method: 'get',
+    apiKeyScope: 'shadows:read',
     summary: "A thing's shadow: desired and reported state, delta, metadata and version",
     responses: { 200: { description: 'The shadow document', schema: ShadowDocument } },
     errors: [400, 401, 404],
@@ -36,6 +37,7 @@ export const SHADOW_ROUTES: ApiRoute[] = [
     ...shadow,
     operationId: 'updateThingShadow',
     method: 'post',
+    apiKeyScope: 'shadows:write',
     summary: "Update a thing's shadow",
     description:
       'AWS IoT update semantics: `null` deletes a key (`desired: null` the whole section), objects merge, arrays are ' +
@@ -48,6 +50,7 @@ export const SHADOW_ROUTES: ApiRoute[] = [
     ...shadow,
     operationId: 'deleteThingShadow',
     method: 'delete',
+    apiKeyScope: 'shadows:write',
     summary: "Delete a thing's shadow; a new one continues from its version",
     responses: { 200: { description: 'The deleted version', schema: ShadowDeleteAccepted } },
     errors: [400, 401, 404],

@@ -14,6 +14,7 @@ export const TELEMETRY_ROUTES: ApiRoute[] = [
     operationId: 'queryTelemetry',
     method: 'get',
     path: '/api/v1/telemetry',
+    apiKeyScope: 'telemetry:read',
     summary: "A thing's telemetry by time range, a page at a time",
     description: '`from` and `to` are epoch milliseconds or ISO 8601 dates; pass `next` back as `cursor` for the next page.',
     query: TelemetryQuery,
@@ -25,6 +26,7 @@ export const TELEMETRY_ROUTES: ApiRoute[] = [
     operationId: 'getDeadLetters',
     method: 'get',
     path: '/api/v1/telemetry/dead-letters',
+    apiKeyScope: 'telemetry:read',
     summary: "A thing's messages that could not be stored: how many, and the latest 20",
     query: TelemetryThingQuery,
     responses: { 200: { description: 'Dead letters', schema: DeadLetterSummary } },
@@ -35,6 +37,7 @@ export const TELEMETRY_ROUTES: ApiRoute[] = [
     operationId: 'streamTelemetry',
     method: 'get',
     path: '/api/v1/telemetry/stream',
+    apiKeyScope: 'telemetry:read',
     summary: "A thing's newly stored messages, live, as server-sent events",
     description:
       'Each write of the thing\'s messages arrives as an `event: telemetry` whose `data` is a JSON array of ' +

@@ -10,6 +10,7 @@ export const TELEMETRY_QUERY_ROUTES: ApiRoute[] = [
     operationId: 'aggregateTelemetry',
     method: 'get',
     path: '/api/v1/telemetry/aggregates',
+    apiKeyScope: 'telemetry:read',
     summary: "A numeric field of a thing's telemetry, downsampled: min, max, avg, count and last per time bucket",
     description:
       '`field` is a top-level name or a dotted path (`env.temp`); values that are not numbers, or missing, are not ' +
@@ -29,6 +30,7 @@ export const TELEMETRY_QUERY_ROUTES: ApiRoute[] = [
     operationId: 'getLatestTelemetry',
     method: 'get',
     path: '/api/v1/telemetry/latest',
+    apiKeyScope: 'telemetry:read',
     summary: 'The latest stored message of each stream of some things, or of every thing of the workspace',
     description:
       '`thingName` names up to 100 things, comma-separated. Without it, every thing of the workspace that has ' +

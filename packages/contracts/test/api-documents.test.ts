@@ -93,13 +93,16 @@ describe('the OpenAPI document', () => {
     }
   });
 
-  it('asks for a bearer JWT exactly where the route needs a signed-in person', () => {
+  it('asks for a bearer JWT exactly where the route needs a signed-in person, or an API key where it takes one', () => {
     const schemes = (document.components as { securitySchemes: Json }).securitySchemes;
     expect(schemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+    expect(schemes.apiKey).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-Api-Key' });
     for (const route of API_ROUTES) {
       const operation = document.paths[route.path]?.[route.method] as Json;
       const bearer = !['public', 'device'].includes(route.access);
-      expect([route.operationId, operation.security]).toEqual([route.operationId, bearer ? [{ bearer: [] }] : []]);
+      const expected = bearer ? [{ bearer: [] }, ...(route.apiKeyScope ? [{ apiKey: [] }] : [])] : [];
+      expect([route.operationId, operation.security]).toEqual([route.operationId, expected]);
+      expect([route.operationId, operation['x-citus-api-key-scope']]).toEqual([route.operationId, route.apiKeyScope]);
       if (bearer) expect([route.operationId, route.errors.includes(401)]).toEqual([route.operationId, true]);
       if (route.access.endsWith('admin')) expect([route.operationId, route.errors.includes(403)]).toEqual([route.operationId, true]);
     }

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiKeyList, CreatedApiKey, TelemetryPage, type ApiKey, type ErrorEnvelope } from '@citus/contracts';
+import { API_ROUTES, ApiKeyList, CreatedApiKey, TelemetryPage, type ApiKey, type ErrorEnvelope } from '@citus/contracts';
 import { createLogger } from '@citus/kit';
 import { startPlatform } from '../src/index.js';
 import { connectMqtt } from './support/devices.js';
@@ -107,6 +107,23 @@ describe('API keys through the embedded platform', () => {
       body: JSON.stringify({ targets: [pump.device.thingName], document: { operation: 'reboot' } }),
     });
     expect(create.status).toBe(403);
+  });
+
+  // The route table's apiKeyScope (what the OpenAPI document tells clients) is what the routes apply.
+  it('is let in exactly by the scope each route of the API table names', async () => {
+    const keyed = API_ROUTES.filter((route) => route.apiKeyScope !== undefined);
+    expect(keyed.length).toBeGreaterThan(0);
+    const allScopes = [...new Set(keyed.map((route) => route.apiKeyScope as string))];
+    const every = await createKey({ name: 'every scope', scopes: allScopes });
+    for (const route of keyed) {
+      const path = route.path.replace(/\{[^}]+\}/g, 'no-such-thing');
+      const without = await createKey({ name: `all but ${route.apiKeyScope}`, scopes: allScopes.filter((scope) => scope !== route.apiKeyScope) });
+      const init = { method: route.method.toUpperCase(), headers: { 'content-type': 'application/json' }, ...(route.method === 'get' || route.method === 'delete' ? {} : { body: '{}' }) };
+      const refused = await withKey<ErrorEnvelope>(baseUrl, without.key, path, init);
+      expect([route.operationId, refused.status]).toEqual([route.operationId, 403]);
+      const admitted = route.path.endsWith('/stream') ? undefined : await withKey<ErrorEnvelope>(baseUrl, every.key, path, init);
+      if (admitted) expect([route.operationId, admitted.status === 403 || admitted.status === 401]).toEqual([route.operationId, false]);
+    }
   });
 
   it('is made and revoked only by workspace admins', async () => {
