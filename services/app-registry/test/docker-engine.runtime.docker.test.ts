@@ -54,6 +54,14 @@ describe('DockerEngineRuntime on a real Docker engine', () => {
     await fetch(`http://127.0.0.1:${port}${probe}`);
     expect(await seen).toContain(probe);
 
+    // An abort ends a followed stream of a quiet app at once, instead of at its next line.
+    const stopped = new AbortController();
+    const quiet = runtime.logs(name, { follow: true, tail: 0, signal: stopped.signal })[Symbol.asyncIterator]();
+    const ended = quiet.next();
+    setTimeout(() => stopped.abort(), 200);
+    // Without the abort this would wait for a line the quiet app never writes (the test would time out).
+    expect(await ended).toEqual({ done: true, value: undefined });
+
     await runtime.restart(name);
     expect(await waitFor(() => fetchPage(port), 'the app after a restart')).toBe(TEST_PAGE);
 

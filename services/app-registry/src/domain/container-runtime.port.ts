@@ -48,6 +48,8 @@ export interface LogOptions {
   follow: boolean;
   /** Only the last lines. */
   tail?: number;
+  /** Ends the lines (and lets go of the engine's stream) at once, even while the app is quiet. */
+  signal?: AbortSignal;
 }
 
 /** Raised for requests the engine refused or cannot serve; `code` tells the API which status fits. */

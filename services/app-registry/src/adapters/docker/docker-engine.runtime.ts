@@ -133,7 +133,7 @@ export class DockerEngineRuntime implements ContainerRuntime {
     const source = await engineCall<NodeJS.ReadableStream | Buffer>(this.connection, () =>
       options.follow ? container.logs({ ...common, follow: true }) : container.logs({ ...common, follow: false }),
     );
-    yield* logLines(this.docker, source);
+    yield* logLines(this.docker, source, options.signal);
   }
 
   async restart(name: string): Promise<void> {

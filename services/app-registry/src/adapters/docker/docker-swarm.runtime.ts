@@ -70,7 +70,7 @@ export class DockerSwarmRuntime implements ContainerRuntime {
     const source = await engineCall<NodeJS.ReadableStream | Buffer>(this.connection, () =>
       service.logs({ stdout: true, stderr: true, follow: options.follow, tail: options.tail }),
     );
-    yield* logLines(this.docker, source);
+    yield* logLines(this.docker, source, options.signal);
   }
 
   /** Rewrites the service's spec; Swarm refuses an update made against an older version. */

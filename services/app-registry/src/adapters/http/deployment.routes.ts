@@ -48,8 +48,9 @@ export function deploymentRoutes(deployments: DeploymentService, events: EventBu
     const workspace = workspaceOf(req, 'user');
     const deploymentId = byId(req);
     const { follow, tail } = parse(DeploymentLogsQuery, req.query);
-    const lines = await deployments.logs(workspace.id, deploymentId, { follow, tail });
-    await streamLines(lines, res, events, log.child({ reqId: requestId(req as { id?: unknown }), deploymentId }));
+    const stopped = new AbortController();
+    const lines = await deployments.logs(workspace.id, deploymentId, { follow, tail, signal: stopped.signal });
+    await streamLines(lines, res, events, log.child({ reqId: requestId(req as { id?: unknown }), deploymentId }), stopped);
   });
 
   for (const action of ['restart', 'stop'] as const) {
@@ -76,10 +77,9 @@ export function deploymentRoutes(deployments: DeploymentService, events: EventBu
 
 /**
  * Chunked text, one log line per line, until the lines end, the client goes or the platform stops.
- * A client that goes while the engine is quiet ends the response at once; the engine's stream is
- * let go when its next line arrives (the runtime port's log reader cannot be interrupted sooner).
+ * A client that goes ends the response and, through `stopped`, the engine's log stream at once.
  */
-async function streamLines(lines: AsyncIterable<string>, res: Response, events: EventBus, log: Logger): Promise<void> {
+async function streamLines(lines: AsyncIterable<string>, res: Response, events: EventBus, log: Logger, stopped: AbortController): Promise<void> {
   res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
   const reader = lines[Symbol.asyncIterator]();
   const gone = new Promise<'gone'>((resolve) => {
@@ -97,6 +97,7 @@ async function streamLines(lines: AsyncIterable<string>, res: Response, events: 
     // The engine failed mid-stream: headers are out, so the end of the text is all the client can get.
     log.warn({ err: error }, 'deployment log stream failed');
   } finally {
+    stopped.abort();
     void reader.return?.().catch(() => undefined);
     res.end();
   }
