@@ -53,11 +53,6 @@ export class IngestService {
     }
   }
 
-  /** Messages validated and waiting for the next batch (the one being written not counted). */
-  get queued(): number {
-    return this.writer.queued;
-  }
-
   /** Commits what is queued; called on shutdown before the store closes. */
   drain(): Promise<void> {
     return this.writer.drain();
