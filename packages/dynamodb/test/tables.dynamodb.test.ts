@@ -1,25 +1,12 @@
 import { DescribeTableCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import {
-  createDynamoClients,
-  ensureTables,
-  startDynamoDbLocal,
-  TELEMETRY_BY_THING_INDEX,
-  TELEMETRY_TABLES,
-  type DynamoClients,
-  type DynamoDbLocal,
-} from '../src/index.js';
+import { createDynamoClients, ensureTables, startDynamoDbLocal, TELEMETRY_BY_THING_INDEX, TELEMETRY_TABLES, type DynamoClients } from '../src/index.js';
+import { useDynamoDbLocal } from './support/dynamodb-local.fixture.js';
 
-let local: DynamoDbLocal;
+const dynamo = useDynamoDbLocal();
 let clients: DynamoClients;
 
-beforeAll(async () => {
-  local = await startDynamoDbLocal();
-  clients = createDynamoClients({ region: 'eu-west-1', endpoint: local.endpoint });
-}, 60_000);
-
-afterAll(async () => {
-  clients?.destroy();
-  await local?.stop();
+beforeAll(() => {
+  clients = dynamo.clients();
 });
 
 describe('ensureTables on DynamoDB Local', () => {
