@@ -12,6 +12,7 @@ const workspaces = {
   'iot-hub': 'services/iot-hub',
   indexer: 'services/indexer',
   'app-registry': 'services/app-registry',
+  analytics: 'services/analytics',
   embedded: 'services/embedded',
 };
 
