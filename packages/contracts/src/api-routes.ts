@@ -58,6 +58,8 @@ import { AppManifest } from './app.schema.js';
 import { APP_DEPLOYMENT_ROUTES } from './app-api-deployment.routes.js';
 import { CreateDeploymentRequest, Deployment, DeploymentList, ScaleDeploymentRequest, UpdateDeploymentRequest } from './app-api-deployment.schema.js';
 import { AppWebhook, DockerHubPushPayload, InstallAppRequest, WebhookDelivery } from './app-api-delivery.schema.js';
+import { ANALYTICS_ROUTES } from './analytics-api.routes.js';
+import { AnomalyPage, AnomalySettings, AnomalyStreamEvent, SeriesSettings, SeriesSettingsUpdate } from './anomaly.schema.js';
 import { ShadowDeleteAccepted, ShadowDocument, ShadowUpdateAccepted, ShadowUpdateRequest } from './shadow.schema.js';
 
 /** Health and the API's own descriptions. */
@@ -98,7 +100,7 @@ export const PLATFORM_ROUTES: ApiRoute[] = [
 ];
 
 /** Every route the platform serves over HTTP: the drift test checks express serves exactly these. */
-export const API_ROUTES: readonly ApiRoute[] = [...PLATFORM_ROUTES, ...IDENTITY_ROUTES, ...API_KEY_ROUTES, ...DEVICE_ROUTES, ...TELEMETRY_ROUTES, ...RETENTION_ROUTES, ...TELEMETRY_QUERY_ROUTES, ...POLICY_ROUTES, ...PROVISIONING_ROUTES, ...SHADOW_ROUTES, ...JOBS_ROUTES, ...SEARCH_ROUTES, ...APP_ROUTES, ...APP_DEPLOYMENT_ROUTES];
+export const API_ROUTES: readonly ApiRoute[] = [...PLATFORM_ROUTES, ...IDENTITY_ROUTES, ...API_KEY_ROUTES, ...DEVICE_ROUTES, ...TELEMETRY_ROUTES, ...RETENTION_ROUTES, ...TELEMETRY_QUERY_ROUTES, ...POLICY_ROUTES, ...PROVISIONING_ROUTES, ...SHADOW_ROUTES, ...JOBS_ROUTES, ...SEARCH_ROUTES, ...APP_ROUTES, ...APP_DEPLOYMENT_ROUTES, ...ANALYTICS_ROUTES];
 
 /**
  * The API's named schemas, each `#/components/schemas/{name}` in the OpenAPI document. Every
@@ -179,6 +181,11 @@ export const API_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   AppWebhook,
   DockerHubPushPayload,
   WebhookDelivery,
+  AnomalyPage,
+  AnomalyStreamEvent,
+  AnomalySettings,
+  SeriesSettings,
+  SeriesSettingsUpdate,
 };
 
 /** The route that serves `method` and an OpenAPI-form `path`, if any. */

@@ -37,3 +37,5 @@ export * from './app-api-deployment.schema.js';
 export * from './app-api-deployment.routes.js';
 export * from './app-api-delivery.schema.js';
 export * from './app-api-delivery.routes.js';
+export * from './anomaly.schema.js';
+export * from './analytics-api.routes.js';

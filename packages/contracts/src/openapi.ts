@@ -43,6 +43,7 @@ const TAGS = [
   { name: 'provisioning', description: 'Fleet provisioning by claim: templates and claim certificates' },
   { name: 'search', description: 'Searching telemetry and devices' },
   { name: 'apps', description: 'Container apps: manifests, review, marketplace, deployments, webhooks' },
+  { name: 'analytics', description: 'Anomalies found in telemetry, live, and the detection settings' },
 ];
 
 const usesBearer = (route: ApiRoute): boolean => route.access !== 'public' && route.access !== 'device';

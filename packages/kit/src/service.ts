@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { RequestHandler, Router } from 'express';
-import type { TelemetryItem } from '@citus/contracts';
+import type { Anomaly, TelemetryItem } from '@citus/contracts';
 import type { HealthRegistry } from './health.js';
 import type { Logger } from './logger.js';
 import type { Shutdown } from './shutdown.js';
@@ -15,6 +15,8 @@ export interface PlatformEvents {
   /** A device was declared, registered, updated or activated: what search shows of it may have changed. */
   'device.changed': { workspaceId: string; thingName: string; name: string; type: string | null; location: string | null };
   'telemetry.stored': { workspaceId: string; thingName: string; items: TelemetryItem[] };
+  /** A series' detector scored a point at or above its threshold; emitted once the anomaly is stored. */
+  'anomaly.detected': Anomaly;
   /** The process is shutting down: long-lived responses (event streams) should end now. */
   'platform.stopping': Record<string, never>;
 }
