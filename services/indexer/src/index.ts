@@ -12,3 +12,4 @@ export { SqliteChangeFeed, TELEMETRY_PARTITION, type SqliteChangeFeedOptions } f
 export { IndexerService, SEARCH_CONSUMER, type IndexerStats } from './app/indexer.service.js';
 export { createService, type IndexerContext, type IndexerModule } from './service.js';
 export { IndexerConfig, isEmbedded } from './config.js';
+export { openStreamsChangeFeed, type StreamsFeedConfig } from './adapters/dynamodb/streams-feed.factory.js';
