@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { buildAsyncApiDocument, buildOpenApiDocument } from '@citus/contracts';
+import { AnalyticsConfig, createService as createAnalytics } from '@citus/analytics';
 import { AppRegistryConfig, createService as createAppRegistry } from '@citus/app-registry';
 import { createService as createDeviceLifecycle, DeviceLifecycleConfig } from '@citus/device-lifecycle';
 import { createService as createIndexer, IndexerConfig } from '@citus/indexer';
@@ -59,6 +60,7 @@ export function loadConfig(env: NodeJS.ProcessEnv) {
     hub: parse(() => parseConfig(IotHubConfig, env)),
     indexer: parse(() => parseConfig(IndexerConfig, env)),
     apps: parse(() => parseConfig(AppRegistryConfig, env)),
+    analytics: parse(() => parseConfig(AnalyticsConfig, env)),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config as { [K in keyof typeof config]: NonNullable<(typeof config)[K]> };
@@ -120,8 +122,14 @@ async function launch(base: Base, config: ReturnType<typeof loadConfig>): Promis
   });
   // After the hub: services start in this order, and the indexer reads the tables the hub creates.
   const indexer = createIndexer({ ...ctx, config: config.indexer });
+  // After the hub too, for the same reason: it follows the same change feed, as its own consumer.
+  const analytics = createAnalytics({
+    ...ctx,
+    config: config.analytics,
+    things: { workspaceOfThing: (thingName) => devices.devices.workspaceOfThing(thingName) },
+  });
   const apps = createAppRegistry({ ...ctx, config: config.apps, appKeys: portal.appKeys });
-  const services: Service[] = [portal, devices, hub, indexer, apps];
+  const services: Service[] = [portal, devices, hub, indexer, analytics, apps];
 
   const app = createHttpApp({ logger: log });
   app.get('/healthz', (_req, res) => {

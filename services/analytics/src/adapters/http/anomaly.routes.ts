@@ -1,0 +1,43 @@
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import { AnomalyQuery, AnomalyStreamQuery, type AnomalyStreamQuery as StreamFilter } from '@citus/contracts';
+import { parse, requireScope, workspaceOf, type EventBus } from '@citus/kit';
+import type { AnomalyQueryService } from '../../app/anomaly-query.service.js';
+
+/** `GET /anomalies` and its live stream: the caller's workspace only, read by any member. */
+export function anomalyRoutes(queries: AnomalyQueryService, events: EventBus, authenticate: RequestHandler): Router {
+  const router = Router();
+
+  router.get('/anomalies', authenticate, requireScope('telemetry:read'), (req, res) => {
+    const query = parse(AnomalyQuery, req.query);
+    const workspace = workspaceOf(req, 'user');
+    res.json(queries.list(workspace.id, query));
+  });
+
+  router.get('/anomalies/stream', authenticate, requireScope('telemetry:read'), (req, res) => {
+    const filter = parse(AnomalyStreamQuery, req.query);
+    streamAnomalies(events, workspaceOf(req, 'user').id, filter, req, res);
+  });
+
+  return router;
+}
+
+/**
+ * Server-sent events of the workspace's new anomalies (of one thing, when named), until the client
+ * goes or the platform stops. Read with fetch(), so the token stays in the Authorization header.
+ */
+function streamAnomalies(events: EventBus, workspaceId: string, filter: StreamFilter, req: Request, res: Response): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+  res.write(': connected\n\n');
+  const unsubscribe = events.on('anomaly.detected', (anomaly) => {
+    if (anomaly.workspaceId !== workspaceId) return;
+    if (filter.thingName !== undefined && anomaly.thingName !== filter.thingName) return;
+    res.write(`event: anomaly\ndata: ${JSON.stringify(anomaly)}\n\n`);
+  });
+  const unsubscribeStop = events.on('platform.stopping', () => res.end());
+  const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+  req.on('close', () => {
+    clearInterval(keepAlive);
+    unsubscribe();
+    unsubscribeStop();
+  });
+}

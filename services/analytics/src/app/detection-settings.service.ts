@@ -1,0 +1,100 @@
+import type { AnomalySettings, SeriesKey, SeriesSettings, SeriesSettingsUpdate } from '@citus/contracts';
+import { badRequest, notFound } from '@citus/kit';
+import type { SettingsRepository, ThingDirectory } from '../domain/detection-store.port.js';
+import {
+  defaultWorkspaceSettings,
+  effectiveSettings,
+  type EffectiveSettings,
+  type SeriesOverrides,
+  type WorkspaceSettings,
+} from '../domain/detection-settings.rules.js';
+import { DETECTOR_NAMES, detectorKind } from '../domain/detectors/detector.registry.js';
+import { seriesKey, thingKeyPrefix, type SeriesId } from '../domain/series.model.js';
+
+/**
+ * Detection settings per workspace and per series. All of them are held in memory (people set
+ * them, so they are few) and written through: the detection loop asks for a series' settings at
+ * every point without touching the file.
+ */
+export class DetectionSettingsService {
+  private readonly workspaces = new Map<string, WorkspaceSettings>();
+  private readonly overrides = new Map<string, SeriesOverrides>();
+
+  constructor(
+    private readonly repository: SettingsRepository,
+    private readonly things: ThingDirectory,
+  ) {
+    for (const { workspaceId, settings } of repository.allWorkspaceSettings()) this.workspaces.set(workspaceId, settings);
+    for (const { id, overrides } of repository.allSeriesOverrides()) this.overrides.set(seriesKey(id), overrides);
+  }
+
+  /** What the series is scored with now. */
+  effectiveFor(id: SeriesId): EffectiveSettings {
+    return effectiveSettings(this.workspace(id.workspaceId), this.overrides.get(seriesKey(id)));
+  }
+
+  workspace(workspaceId: string): WorkspaceSettings {
+    return this.workspaces.get(workspaceId) ?? defaultWorkspaceSettings();
+  }
+
+  setWorkspace(workspaceId: string, settings: AnomalySettings): WorkspaceSettings {
+    requireKnownDetector(settings.detector);
+    const saved = { detector: settings.detector, threshold: settings.threshold, enabled: settings.enabled };
+    this.repository.saveWorkspaceSettings(workspaceId, saved);
+    this.workspaces.set(workspaceId, saved);
+    return saved;
+  }
+
+  series(workspaceId: string, key: SeriesKey): SeriesSettings {
+    const id = this.ownedSeries(workspaceId, key);
+    return this.view(id, key);
+  }
+
+  setSeries(workspaceId: string, key: SeriesKey, update: SeriesSettingsUpdate): SeriesSettings {
+    const id = this.ownedSeries(workspaceId, key);
+    if (update.detector !== undefined) requireKnownDetector(update.detector);
+    const overrides: SeriesOverrides = {
+      ...(update.detector === undefined ? {} : { detector: update.detector }),
+      ...(update.threshold === undefined ? {} : { threshold: update.threshold }),
+      ...(update.enabled === undefined ? {} : { enabled: update.enabled }),
+    };
+    this.repository.saveSeriesOverrides(id, overrides);
+    this.overrides.set(seriesKey(id), overrides);
+    return this.view(id, key);
+  }
+
+  deleteSeries(workspaceId: string, key: SeriesKey): void {
+    const id = this.ownedSeries(workspaceId, key);
+    this.repository.deleteSeriesOverrides(id);
+    this.overrides.delete(seriesKey(id));
+  }
+
+  forgetThing(workspaceId: string, thingName: string): void {
+    this.repository.forgetThing(workspaceId, thingName);
+    const prefix = thingKeyPrefix(workspaceId, thingName);
+    for (const key of [...this.overrides.keys()]) if (key.startsWith(prefix)) this.overrides.delete(key);
+  }
+
+  /** A series of a thing of the workspace; another workspace's thing is "not found", like none. */
+  private ownedSeries(workspaceId: string, key: SeriesKey): SeriesId {
+    if (this.things.workspaceOfThing(key.thingName) !== workspaceId) throw notFound('thing');
+    return { workspaceId, thingName: key.thingName, stream: key.stream ?? '', field: key.field };
+  }
+
+  private view(id: SeriesId, key: SeriesKey): SeriesSettings {
+    const { thingName, field } = key;
+    return {
+      thingName,
+      ...(key.stream === undefined ? {} : { stream: key.stream }),
+      field,
+      overrides: this.overrides.get(seriesKey(id)) ?? {},
+      effective: this.effectiveFor(id),
+    };
+  }
+}
+
+/** A zod-shaped issue, so an unknown detector reads like any other invalid field. */
+function requireKnownDetector(name: string): void {
+  if (detectorKind(name)) return;
+  throw badRequest('invalid request', [{ code: 'custom', path: ['detector'], message: `unknown detector; one of ${DETECTOR_NAMES.join(', ')}` }]);
+}

@@ -1,0 +1,76 @@
+import { join } from 'node:path';
+import { Router } from 'express';
+import type { FeedSubscription, OpenedFeed } from '@citus/indexer';
+import type { Service, ServiceContext } from '@citus/kit';
+import { openDatabase } from '@citus/sqlite';
+import { openTelemetryFeed } from './adapters/feed/change-feed.factory.js';
+import { anomalyRoutes } from './adapters/http/anomaly.routes.js';
+import { settingsRoutes } from './adapters/http/settings.routes.js';
+import { ANALYTICS_MIGRATIONS } from './adapters/sqlite/analytics.migrations.js';
+import { SqliteDetectionStore } from './adapters/sqlite/detection.store.js';
+import { SqliteSettingsRepository } from './adapters/sqlite/settings.repository.js';
+import { AnomalyDetectionService } from './app/anomaly-detection.service.js';
+import { AnomalyQueryService } from './app/anomaly-query.service.js';
+import { DetectionSettingsService } from './app/detection-settings.service.js';
+import type { AnalyticsConfig } from './config.js';
+import type { ThingDirectory } from './domain/detection-store.port.js';
+
+/** The change feed consumer name: its checkpoints are apart from the indexer's. */
+export const ANALYTICS_CONSUMER = 'analytics';
+
+export interface AnalyticsContext extends ServiceContext {
+  config: AnalyticsConfig;
+  /** The device registry's answer to "whose thing is this": series settings of another workspace's thing are 404. */
+  things: ThingDirectory;
+}
+
+export interface AnalyticsModule extends Service {
+  detection: Pick<AnomalyDetectionService, 'stats'>;
+  /** Milliseconds the detectors trail the telemetry store; 0 when caught up or not started. */
+  lagMs(): number;
+}
+
+/**
+ * Streaming anomaly detection (issue 8 point 1): the telemetry change feed -> one detector per
+ * numeric series -> anomalies in `analytics.db`, announced as `anomaly.detected` once stored, and
+ * served at `/api/v1/anomalies`. `start` must run after the hub's: the hub creates what the feed reads.
+ */
+export function createService(ctx: AnalyticsContext): AnalyticsModule {
+  const logger = ctx.logger.child({ module: 'analytics' });
+  const db = openDatabase(join(ctx.dataDir, 'analytics.db'), { module: 'analytics', migrations: ANALYTICS_MIGRATIONS });
+  // Registered first, so it runs last: after the feed has stopped writing.
+  ctx.shutdown.add('analytics store', () => void db.close());
+  const setReady = ctx.health.register('analytics');
+  const store = new SqliteDetectionStore(db);
+  const settings = new DetectionSettingsService(new SqliteSettingsRepository(db), ctx.things);
+  const detection = new AnomalyDetectionService(store, settings, logger, {
+    maxLiveSeries: ctx.config.CITUS_ANALYTICS_LIVE_SERIES,
+    onAnomaly: (anomaly) => ctx.events.emit('anomaly.detected', anomaly),
+  });
+  ctx.events.on('thing.deleted', ({ workspaceId, thingName }) => {
+    detection.forgetThing(workspaceId, thingName);
+    settings.forgetThing(workspaceId, thingName);
+  });
+
+  let subscription: FeedSubscription | undefined;
+  const apiRoutes = Router();
+  apiRoutes.use(settingsRoutes(settings, ctx.authenticate), anomalyRoutes(new AnomalyQueryService(store), ctx.events, ctx.authenticate));
+  return {
+    name: 'analytics',
+    detection,
+    lagMs: () => subscription?.lagMs() ?? 0,
+    apiRoutes,
+    async start() {
+      const opened: OpenedFeed = await openTelemetryFeed(ctx.config, ctx.dataDir, db, logger);
+      subscription = opened.feed.start(ANALYTICS_CONSUMER, (batch) => detection.handle(batch.records));
+      const running = subscription;
+      ctx.shutdown.add('analytics', async () => {
+        setReady(false);
+        await running.stop();
+        await opened.close();
+      });
+      setReady(true);
+      logger.info({ store: ctx.config.CITUS_TELEMETRY_STORE }, 'anomaly detection following the telemetry change feed');
+    },
+  };
+}
