@@ -60,6 +60,12 @@ import { CreateDeploymentRequest, Deployment, DeploymentList, ScaleDeploymentReq
 import { AppWebhook, DockerHubPushPayload, InstallAppRequest, WebhookDelivery } from './app-api-delivery.schema.js';
 import { ANALYTICS_ROUTES } from './analytics-api.routes.js';
 import { AnomalyPage, AnomalySettings, AnomalyStreamEvent, SeriesSettings, SeriesSettingsUpdate } from './anomaly.schema.js';
+import { SECRET_ROUTES } from './secret-api.routes.js';
+import { PutSecretRequest, Secret, SecretList } from './secret.schema.js';
+import { ALERT_ROUTES } from './alert-api.routes.js';
+import { AlertRule, AlertRuleList, AlertRuleRequest } from './alert-rule.schema.js';
+import { ANALYSER_ROUTES } from './analyser-api.routes.js';
+import { Analyser, AnalyserList, AnalyserRequest } from './analyser.schema.js';
 import { ShadowDeleteAccepted, ShadowDocument, ShadowUpdateAccepted, ShadowUpdateRequest } from './shadow.schema.js';
 
 /** Health and the API's own descriptions. */
@@ -100,7 +106,7 @@ export const PLATFORM_ROUTES: ApiRoute[] = [
 ];
 
 /** Every route the platform serves over HTTP: the drift test checks express serves exactly these. */
-export const API_ROUTES: readonly ApiRoute[] = [...PLATFORM_ROUTES, ...IDENTITY_ROUTES, ...API_KEY_ROUTES, ...DEVICE_ROUTES, ...TELEMETRY_ROUTES, ...RETENTION_ROUTES, ...TELEMETRY_QUERY_ROUTES, ...POLICY_ROUTES, ...PROVISIONING_ROUTES, ...SHADOW_ROUTES, ...JOBS_ROUTES, ...SEARCH_ROUTES, ...APP_ROUTES, ...APP_DEPLOYMENT_ROUTES, ...ANALYTICS_ROUTES];
+export const API_ROUTES: readonly ApiRoute[] = [...PLATFORM_ROUTES, ...IDENTITY_ROUTES, ...API_KEY_ROUTES, ...DEVICE_ROUTES, ...TELEMETRY_ROUTES, ...RETENTION_ROUTES, ...TELEMETRY_QUERY_ROUTES, ...POLICY_ROUTES, ...PROVISIONING_ROUTES, ...SHADOW_ROUTES, ...JOBS_ROUTES, ...SEARCH_ROUTES, ...APP_ROUTES, ...APP_DEPLOYMENT_ROUTES, ...ANALYTICS_ROUTES, ...SECRET_ROUTES, ...ALERT_ROUTES, ...ANALYSER_ROUTES];
 
 /**
  * The API's named schemas, each `#/components/schemas/{name}` in the OpenAPI document. Every
@@ -186,6 +192,15 @@ export const API_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   AnomalySettings,
   SeriesSettings,
   SeriesSettingsUpdate,
+  PutSecretRequest,
+  Secret,
+  SecretList,
+  AlertRuleRequest,
+  AlertRule,
+  AlertRuleList,
+  AnalyserRequest,
+  Analyser,
+  AnalyserList,
 };
 
 /** The route that serves `method` and an OpenAPI-form `path`, if any. */

@@ -44,6 +44,7 @@ const TAGS = [
   { name: 'search', description: 'Searching telemetry and devices' },
   { name: 'apps', description: 'Container apps: manifests, review, marketplace, deployments, webhooks' },
   { name: 'analytics', description: 'Anomalies found in telemetry, live, and the detection settings' },
+  { name: 'alerts', description: 'Alert rules, third-party image analysers, and the write-only workspace secrets they use' },
 ];
 
 const usesBearer = (route: ApiRoute): boolean => route.access !== 'public' && route.access !== 'device';

@@ -3,6 +3,7 @@ import { Router } from 'express';
 import type { FeedSubscription, OpenedFeed } from '@citus/indexer';
 import type { Service, ServiceContext } from '@citus/kit';
 import { openDatabase } from '@citus/sqlite';
+import { createAlertingModule, type AlertingDeps } from './alerting.module.js';
 import { openTelemetryFeed } from './adapters/feed/change-feed.factory.js';
 import { anomalyRoutes } from './adapters/http/anomaly.routes.js';
 import { settingsRoutes } from './adapters/http/settings.routes.js';
@@ -22,6 +23,8 @@ export interface AnalyticsContext extends ServiceContext {
   config: AnalyticsConfig;
   /** The device registry's answer to "whose thing is this": series settings of another workspace's thing are 404. */
   things: ThingDirectory;
+  /** The hub's shadows and telemetry ingest, for alert rules' shadow actions and analysers' results. */
+  alerting?: AlertingDeps;
 }
 
 export interface AnalyticsModule extends Service {
@@ -55,12 +58,16 @@ export function createService(ctx: AnalyticsContext): AnalyticsModule {
   let subscription: FeedSubscription | undefined;
   const apiRoutes = Router();
   apiRoutes.use(settingsRoutes(settings, ctx.authenticate), anomalyRoutes(new AnomalyQueryService(store), ctx.events, ctx.authenticate));
+  const alerting = createAlertingModule(ctx, ctx.alerting);
+  apiRoutes.use(alerting.routes);
   return {
     name: 'analytics',
     detection,
     lagMs: () => subscription?.lagMs() ?? 0,
     apiRoutes,
     async start() {
+      // First, so its stop is registered before the feed's and runs after it: anomalies of the last batch still alert.
+      alerting.start();
       const opened: OpenedFeed = await openTelemetryFeed(ctx.config, ctx.dataDir, db, logger);
       subscription = opened.feed.start(ANALYTICS_CONSUMER, (batch) => detection.handle(batch.records));
       const running = subscription;

@@ -127,6 +127,7 @@ async function launch(base: Base, config: ReturnType<typeof loadConfig>): Promis
     ...ctx,
     config: config.analytics,
     things: { workspaceOfThing: (thingName) => devices.devices.workspaceOfThing(thingName) },
+    alerting: { shadows: hub.shadows, ingest: hub.ingest },
   });
   const apps = createAppRegistry({ ...ctx, config: config.apps, appKeys: portal.appKeys });
   const services: Service[] = [portal, devices, hub, indexer, analytics, apps];

@@ -58,6 +58,8 @@ export interface IotHubContext extends ServiceContext {
 
 export interface IotHubService extends Service {
   ingest: IngestService;
+  /** Device shadows, for other services that set desired state (alert rules' shadow actions). */
+  shadows: ShadowService;
   /** Presence: each client's connectivity, for the device registry. */
   presence: PresenceService;
   /** AWS IoT-style policies: the broker's access decisions (`allows`) and change notifications (`onChange`). */
@@ -153,6 +155,7 @@ export function createService(ctx: IotHubContext): IotHubService {
   return {
     name: 'iot-hub',
     ingest,
+    shadows,
     presence,
     policies,
     provisioning: provisioning.service,
