@@ -35,6 +35,7 @@ export interface AlertingModule {
   /** Secrets, alert rules and analysers, to mount under `/api/v1`. */
   routes: Router;
   secrets: SecretService;
+  rules: AlertRuleService;
   /** Subscribes to stored telemetry and detected anomalies; stops on the platform's shutdown, before the store closes. */
   start(): void;
   /** Unsubscribes, ends back-off waits and vendor calls, and waits for their outcomes to be recorded. */
@@ -81,6 +82,7 @@ export function createAlertingModule(ctx: ServiceContext, deps: AlertingDeps = {
   return {
     routes,
     secrets,
+    rules,
     start() {
       unsubscribe.push(
         ctx.events.on('telemetry.stored', (batch) => Promise.all([dispatcher.onTelemetry(batch), runner.onTelemetry(batch)])),
