@@ -134,4 +134,30 @@ describe('the analytics service on the telemetry change feed', () => {
     expect(settings.body.overrides).toEqual({});
     expect((await anomalies(service)).items).toHaveLength(5);
   });
+
+  it('streams the workspace\'s new anomalies (of one thing when named) until the platform stops', async () => {
+    const service = await start();
+    await scoreEverything(service, 'pump-1', 'temperature');
+    await scoreEverything(service, 'pump-2', 'temperature');
+    const open = async (query: string, workspace = WORKSPACE) => {
+      const response = await fetch(`${service.apiUrl}/anomalies/stream${query}`, { headers: { 'x-test-workspace': workspace } });
+      expect(response.status).toBe(200);
+      return (response.body as ReadableStream<Uint8Array>).getReader();
+    };
+    const readAll = async (reader: ReadableStreamDefaultReader<Uint8Array>) => {
+      let text = '';
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) text += new TextDecoder().decode(chunk.value);
+      return [...text.matchAll(/event: anomaly\ndata: (.*)\n\n/g)].map((match) => JSON.parse(match[1] ?? '') as Anomaly);
+    };
+    const all = await open('');
+    const pumpTwo = await open('?thingName=pump-2');
+    const elsewhere = await open('', 'ws_other');
+    hub.write('pump-1', calmWithSpike(2, -1, T0));
+    hub.write('pump-2', calmWithSpike(3, -1, T0));
+    await waitFor(() => service.announced.length === 5, 'every point');
+    service.events.emit('platform.stopping', {});
+    expect((await readAll(all)).map((a) => a.thingName).sort()).toEqual(['pump-1', 'pump-1', 'pump-2', 'pump-2', 'pump-2']);
+    expect((await readAll(pumpTwo)).map((a) => a.epoch)).toEqual([T0, T0 + 1_000, T0 + 2_000]);
+    expect(await readAll(elsewhere)).toEqual([]);
+  });
 });

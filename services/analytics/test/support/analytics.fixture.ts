@@ -58,6 +58,8 @@ export interface RunningAnalytics {
   events: EventBus;
   health: HealthRegistry;
   dataDir: string;
+  /** The API's root: `http://127.0.0.1:{port}/api/v1`. */
+  apiUrl: string;
   /** Every `anomaly.detected` event since start. */
   announced: Anomaly[];
   request<T = unknown>(method: string, path: string, options?: { body?: unknown; role?: Role; workspace?: string }): Promise<{ status: number; body: T }>;
@@ -106,6 +108,7 @@ export async function startAnalytics(dataDir: string, env: Record<string, string
     events,
     health,
     dataDir,
+    apiUrl: `http://127.0.0.1:${port}/api/v1`,
     announced,
     async request<T>(method: string, path: string, options: { body?: unknown; role?: Role; workspace?: string } = {}) {
       const headers: Record<string, string> = {};
