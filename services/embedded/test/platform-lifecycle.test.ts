@@ -39,7 +39,7 @@ describe('the platform process', () => {
       expect(await (await fetch(`${second.baseUrl}/api/v1/ca.pem`)).text()).toBe(served);
       const health = await fetch(`${second.baseUrl}/healthz`);
       expect(health.status).toBe(200);
-      expect(await health.json()).toEqual({ status: 'ok', parts: { http: true, mqtt: true, indexer: true } });
+      expect(await health.json()).toEqual({ status: 'ok', parts: { http: true, mqtt: true, indexer: true, analytics: true } });
       await second.stop();
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
