@@ -19,13 +19,14 @@ export const isLoopbackHost = (hostname: string): boolean =>
 export const OutboundUrl = z
   .url({ protocol: /^https?$/ })
   .max(2048)
+  // zod runs refinements after a failed check too: an unparsable value must not reach `new URL` here.
   .refine((value) => {
-    const url = new URL(value);
-    return url.protocol === 'https:' || isLoopbackHost(url.hostname);
+    const url = URL.parse(value);
+    return url === null || url.protocol === 'https:' || isLoopbackHost(url.hostname);
   }, 'must be https (http only for a loopback host)')
   .refine((value) => {
-    const url = new URL(value);
-    return url.username === '' && url.password === '';
+    const url = URL.parse(value);
+    return url === null || (url.username === '' && url.password === '');
   }, 'must not carry credentials: put them in a workspace secret');
 export type OutboundUrl = z.infer<typeof OutboundUrl>;
 

@@ -97,6 +97,7 @@ describe('alerts, analysers and secrets on the embedded platform', () => {
     const valid = { name: 'hot', trigger: { anomaly: {} }, actions: [{ webhook: { url: `${receiver.url}/x`, secretName: 'hook' } }] };
     for (const invalid of [
       { ...valid, actions: [{ webhook: { url: 'http://hooks.example.com/x', secretName: 'hook' } }] },
+      { ...valid, actions: [{ webhook: { url: 'not a url', secretName: 'hook' } }] },
       { ...valid, actions: [{ webhook: { url: 'https://user:pw@hooks.example.com/x', secretName: 'hook' } }] },
       { ...valid, trigger: { threshold: { field: 'temperature', op: 'between', value: 1 } } },
       { ...valid, trigger: { anomaly: { minScore: 2 } } },
