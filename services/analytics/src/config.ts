@@ -13,6 +13,12 @@ export const AnalyticsConfig = z
      * saved state when their next point comes. What one costs depends on the detector's state.
      */
     CITUS_ANALYTICS_LIVE_SERIES: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+    /**
+     * Seconds between saves of the detectors' states (also saved at stop, and when a series leaves
+     * memory). The change feed's saved position waits for them, so after a crash up to this much
+     * telemetry is read again and the detectors continue exactly from their saved states.
+     */
+    CITUS_ANALYTICS_SAVE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
     ...dynamoDbFields,
   })
   .superRefine((config, context) => {

@@ -3,3 +3,4 @@ export type { DetectorKind, DetectorSnapshot, SeriesDetector } from './domain/de
 export type { ThingDirectory } from './domain/detection-store.port.js';
 export { ANALYTICS_CONSUMER, createService, type AnalyticsContext, type AnalyticsModule } from './service.js';
 export { AnalyticsConfig } from './config.js';
+export { openDetection, type DetectionModule, type DetectionOptions } from './detection.module.js';

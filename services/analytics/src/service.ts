@@ -1,19 +1,16 @@
-import { join } from 'node:path';
 import { Router } from 'express';
 import type { FeedSubscription, OpenedFeed } from '@citus/indexer';
 import type { Service, ServiceContext } from '@citus/kit';
-import { openDatabase } from '@citus/sqlite';
 import { createAlertingModule, type AlertingDeps } from './alerting.module.js';
 import { openTelemetryFeed } from './adapters/feed/change-feed.factory.js';
 import { anomalyRoutes } from './adapters/http/anomaly.routes.js';
 import { settingsRoutes } from './adapters/http/settings.routes.js';
-import { ANALYTICS_MIGRATIONS } from './adapters/sqlite/analytics.migrations.js';
-import { SqliteDetectionStore } from './adapters/sqlite/detection.store.js';
-import { SqliteSettingsRepository } from './adapters/sqlite/settings.repository.js';
-import { AnomalyDetectionService } from './app/anomaly-detection.service.js';
+import type { AnomalyDetectionService } from './app/anomaly-detection.service.js';
 import { AnomalyQueryService } from './app/anomaly-query.service.js';
-import { DetectionSettingsService } from './app/detection-settings.service.js';
 import type { AnalyticsConfig } from './config.js';
+import { DeferredCheckpoints } from './app/deferred-checkpoints.js';
+import { StateSaver } from './app/state-saver.js';
+import { openDetection } from './detection.module.js';
 import type { ThingDirectory } from './domain/detection-store.port.js';
 
 /** The change feed consumer name: its checkpoints are apart from the indexer's. */
@@ -40,16 +37,16 @@ export interface AnalyticsModule extends Service {
  */
 export function createService(ctx: AnalyticsContext): AnalyticsModule {
   const logger = ctx.logger.child({ module: 'analytics' });
-  const db = openDatabase(join(ctx.dataDir, 'analytics.db'), { module: 'analytics', migrations: ANALYTICS_MIGRATIONS });
-  // Registered first, so it runs last: after the feed has stopped writing.
-  ctx.shutdown.add('analytics store', () => void db.close());
-  const setReady = ctx.health.register('analytics');
-  const store = new SqliteDetectionStore(db);
-  const settings = new DetectionSettingsService(new SqliteSettingsRepository(db), ctx.things);
-  const detection = new AnomalyDetectionService(store, settings, logger, {
+  const { db, store, settings, detection } = openDetection({
+    dataDir: ctx.dataDir,
+    things: ctx.things,
+    logger,
     maxLiveSeries: ctx.config.CITUS_ANALYTICS_LIVE_SERIES,
     onAnomaly: (anomaly) => ctx.events.emit('anomaly.detected', anomaly),
   });
+  // Registered first, so it runs last: after the feed has stopped writing.
+  ctx.shutdown.add('analytics store', () => void db.close());
+  const setReady = ctx.health.register('analytics');
   ctx.events.on('thing.deleted', ({ workspaceId, thingName }) => {
     detection.forgetThing(workspaceId, thingName);
     settings.forgetThing(workspaceId, thingName);
@@ -68,12 +65,19 @@ export function createService(ctx: AnalyticsContext): AnalyticsModule {
     async start() {
       // First, so its stop is registered before the feed's and runs after it: anomalies of the last batch still alert.
       alerting.start();
-      const opened: OpenedFeed = await openTelemetryFeed(ctx.config, ctx.dataDir, db, logger);
+      let checkpoints: DeferredCheckpoints | undefined;
+      const opened: OpenedFeed = await openTelemetryFeed(ctx.config, ctx.dataDir, db, logger, (store) => (checkpoints = new DeferredCheckpoints(store)));
+      const saver = new StateSaver(detection, checkpoints!, logger);
       subscription = opened.feed.start(ANALYTICS_CONSUMER, (batch) => detection.handle(batch.records));
       const running = subscription;
+      const timer = setInterval(() => void saver.save(), ctx.config.CITUS_ANALYTICS_SAVE_SECONDS * 1000);
+      timer.unref();
       ctx.shutdown.add('analytics', async () => {
         setReady(false);
+        clearInterval(timer);
         await running.stop();
+        // After the feed stopped: every state it fed is saved, then its position.
+        await saver.save();
         await opened.close();
       });
       setReady(true);

@@ -73,6 +73,8 @@ describe('anomaly detection across restarts and replays', () => {
     const split = dir();
     const first = run(split);
     for (let i = 0; i < 100; i += 25) await first.detection.handle(all.slice(i, i + 25));
+    // What the service does at stop, once the feed has stopped.
+    expect(first.detection.saveStates()).toBe(2);
     const second = run(split);
     for (let i = 100; i < all.length; i += 25) await second.detection.handle(all.slice(i, i + 25));
 
@@ -82,22 +84,31 @@ describe('anomaly detection across restarts and replays', () => {
 
   it('does not fold a replayed batch twice, in the same process or after a crash', async () => {
     const batch = messages(50);
+    const later = messages(10, 1, 50);
     const reference = run(dir());
     await reference.detection.handle(batch);
-    await reference.detection.handle(messages(10, 1, 50));
+    await reference.detection.handle(later);
 
     const where = dir();
     const crashed = run(where);
     await crashed.detection.handle(batch);
-    // The feed had not saved its checkpoint: the same batch comes again, to this process and to the next.
+    // A periodic save: the feed's position would be released up to here.
+    crashed.detection.saveStates();
+    // The feed had not saved its checkpoint when this came: the same batch comes again.
     await crashed.detection.handle(batch);
-    expect(crashed.detection.stats()).toEqual(expect.objectContaining({ points: 100, skipped: 100 }));
+    // Learnt in memory only, then the process dies: the feed never released this batch's position.
+    await crashed.detection.handle(later);
+    expect(crashed.detection.stats()).toEqual(expect.objectContaining({ points: 120, skipped: 100, unsavedSeries: 2 }));
+
+    // The next process reads again from the last released position: both batches come again.
     const restarted = run(where);
     await restarted.detection.handle(batch);
-    await restarted.detection.handle(messages(10, 1, 50));
+    await restarted.detection.handle(later);
     expect(restarted.detection.stats()).toEqual(expect.objectContaining({ points: 20, skipped: 100 }));
     expect(sorted(restarted.scores())).toEqual(sorted(reference.scores()));
-    expect(crashed.announced).toHaveLength(100);
+    // Anomalies are stored once per point whatever the replays (announced again: at least once).
+    expect(restarted.scores()).toHaveLength(120);
+    expect(crashed.announced).toHaveLength(120);
     expect(restarted.announced).toHaveLength(20);
   });
 
@@ -121,8 +132,9 @@ describe('anomaly detection across restarts and replays', () => {
       await roomy.detection.handle(all.slice(i, i + 500));
       await tight.detection.handle(all.slice(i, i + 500));
     }
-    expect(roomy.detection.stats()).toEqual({ points: 30_000, skipped: 0, anomalies: 30_000, liveSeries: 10_000 });
-    expect(tight.detection.stats()).toEqual({ points: 30_000, skipped: 0, anomalies: 30_000, liveSeries: 100 });
+    expect(roomy.detection.stats()).toEqual({ points: 30_000, skipped: 0, anomalies: 30_000, liveSeries: 10_000, unsavedSeries: 10_000 });
+    // The other 9,900 were saved as they left memory.
+    expect(tight.detection.stats()).toEqual({ points: 30_000, skipped: 0, anomalies: 30_000, liveSeries: 100, unsavedSeries: 100 });
     expect(sorted(tight.scores())).toEqual(sorted(roomy.scores()));
   });
 
@@ -130,6 +142,7 @@ describe('anomaly detection across restarts and replays', () => {
     const where = dir();
     const first = run(where);
     await first.detection.handle(messages(20));
+    first.detection.saveStates();
     const db = first.db;
     // As if the series had run a detector its settings no longer name (since replaced or removed).
     db.prepare("UPDATE analytics_series SET detector = 'retired-detector' WHERE field = 'a'").run();
@@ -139,6 +152,7 @@ describe('anomaly detection across restarts and replays', () => {
     // A fresh windowed Gaussian scores its first point 0; the other field continues its state.
     expect(latest('a')).toEqual([expect.objectContaining({ score: 0 })]);
     expect(latest('b.c')[0]?.score).toBeGreaterThan(0);
+    second.detection.saveStates();
     expect(db.prepare("SELECT detector FROM analytics_series WHERE field = 'a'").pluck().get()).toBe('windowed-gaussian');
   });
 });

@@ -1,6 +1,6 @@
 import type { Anomaly } from '@citus/contracts';
 import { newId, type Logger } from '@citus/kit';
-import type { DetectionStore } from '../domain/detection-store.port.js';
+import type { DetectionStore, SeriesState } from '../domain/detection-store.port.js';
 import type { SeriesDetector } from '../domain/detector.port.js';
 import { openDetector } from '../domain/detectors/detector.registry.js';
 import { seriesKey, thingKeyPrefix, type SeriesId, type SeriesPoint } from '../domain/series.model.js';
@@ -22,23 +22,29 @@ export interface DetectionStats {
   skipped: number;
   anomalies: number;
   liveSeries: number;
+  /** Series whose detector has learnt since its state was last saved. */
+  unsavedSeries: number;
 }
 
 export interface AnomalyDetectionOptions {
-  /** Detectors kept in memory; the least recently used beyond it are reopened from their snapshots. */
+  /** Detectors kept in memory; the least recently used beyond it are saved and reopened from their snapshots. */
   maxLiveSeries: number;
   onAnomaly: (anomaly: Anomaly) => void;
 }
 
 /**
  * Runs every numeric series of the telemetry change feed through its detector, in arrival order,
- * each point once. A batch's new detector states and anomalies are committed together before
- * `handle` resolves (and so before the feed saves its checkpoint); a replayed batch finds its
- * points already folded in (at or before the series' saved last epoch) and skips them. Anomalies
- * are announced only once committed.
+ * each point once. A batch's anomalies are committed before `handle` resolves, and announced once
+ * committed. Detector states are saved by `saveStates` (every so often, at stop, and when a
+ * series leaves memory), each with the last epoch it holds: the feed's position is held back
+ * until then (`DeferredCheckpoints`), and a point replayed after a crash that a saved state
+ * already holds is skipped.
  */
 export class AnomalyDetectionService {
   private readonly live: LruCache<LiveSeries>;
+  private readonly unsaved = new Map<string, LiveSeries>();
+  /** Anomalies of a batch whose commit failed: committed with the next attempt. */
+  private pendingAnomalies: Anomaly[] = [];
   private readonly counts = { points: 0, skipped: 0, anomalies: 0 };
 
   constructor(
@@ -47,62 +53,68 @@ export class AnomalyDetectionService {
     private readonly logger: Logger,
     private readonly options: AnomalyDetectionOptions,
   ) {
-    this.live = new LruCache(options.maxLiveSeries);
+    // A series pushed out of memory with unsaved learning is saved on its way out.
+    this.live = new LruCache(options.maxLiveSeries, (key, series) => {
+      if (this.unsaved.delete(key)) this.store.commit({ series: [stateOf(series)], anomalies: [] });
+    });
   }
 
   handle(messages: readonly StoredMessage[]): Promise<void> {
-    // Series touched by this batch stay out of the LRU until committed: evicting one then would lose its state.
-    const touched = new Map<string, LiveSeries>();
-    const anomalies: Anomaly[] = [];
+    const anomalies = this.pendingAnomalies;
     for (const message of messages) {
-      for (const point of pointsOf(message)) this.fold(point, touched, anomalies);
+      for (const point of pointsOf(message)) this.fold(point, anomalies);
     }
-    if (touched.size === 0) return Promise.resolve();
+    if (anomalies.length === 0) return Promise.resolve();
     try {
-      this.store.commit({
-        series: [...touched.values()].map((series) => ({
-          id: series.id,
-          state: { detector: series.detectorName, snapshot: series.detector.snapshot(), lastEpoch: series.lastEpoch },
-        })),
-        anomalies,
-      });
+      this.store.commit({ series: [], anomalies });
     } catch (error) {
-      // The detectors in memory are ahead of the file now: reopened from it, the retry feeds them again.
-      for (const key of touched.keys()) this.live.delete(key);
+      // The detectors have learnt these points (a retry skips them); their anomalies wait for the retry.
+      this.pendingAnomalies = anomalies;
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    for (const [key, series] of touched) this.live.set(key, series);
+    this.pendingAnomalies = [];
     this.counts.anomalies += anomalies.length;
     for (const anomaly of anomalies) this.options.onAnomaly(anomaly);
-    if (anomalies.length > 0) this.logger.debug({ anomalies: anomalies.length, series: touched.size }, 'anomalies detected');
+    if (anomalies.length > 0) this.logger.debug({ anomalies: anomalies.length }, 'anomalies detected');
     return Promise.resolve();
+  }
+
+  /** Saves every series that learnt since its last save, in one transaction; answers how many. */
+  saveStates(): number {
+    if (this.unsaved.size === 0) return 0;
+    const series = [...this.unsaved.values()].map(stateOf);
+    this.store.commit({ series, anomalies: [] });
+    this.unsaved.clear();
+    return series.length;
   }
 
   /** A deleted thing's detectors go; should the name come back, its series start afresh. */
   forgetThing(workspaceId: string, thingName: string): void {
     const prefix = thingKeyPrefix(workspaceId, thingName);
     this.live.deleteWhere((key) => key.startsWith(prefix));
+    for (const key of [...this.unsaved.keys()]) if (key.startsWith(prefix)) this.unsaved.delete(key);
     this.store.forgetThing(workspaceId, thingName);
   }
 
   stats(): DetectionStats {
-    return { ...this.counts, liveSeries: this.live.size };
+    return { ...this.counts, liveSeries: this.live.size, unsavedSeries: this.unsaved.size };
   }
 
-  private fold(point: SeriesPoint, touched: Map<string, LiveSeries>, anomalies: Anomaly[]): void {
+  private fold(point: SeriesPoint, anomalies: Anomaly[]): void {
     const settings = this.settings.effectiveFor(point.series);
     if (!settings.enabled) return;
     const key = seriesKey(point.series);
-    let series = touched.get(key) ?? this.live.get(key) ?? this.open(point.series);
+    let series = this.live.get(key) ?? this.open(point.series);
     if (series.detectorName !== settings.detector) {
       // Another detector learns from scratch; the last epoch stays, so a replay still is not fed twice.
       series = { ...series, detectorName: settings.detector, detector: openDetector(settings.detector) };
     }
-    touched.set(key, series);
+    this.live.set(key, series);
     if (point.epoch <= series.lastEpoch) {
       this.counts.skipped += 1;
       return;
     }
+    this.unsaved.set(key, series);
     const score = clampScore(series.detector.update(point.epoch, point.value));
     series.lastEpoch = point.epoch;
     this.counts.points += 1;
@@ -127,6 +139,10 @@ export class AnomalyDetectionService {
     const detectorName = saved?.detector ?? this.settings.effectiveFor(id).detector;
     return { id, detectorName, detector: openDetector(detectorName, saved?.snapshot), lastEpoch: saved?.lastEpoch ?? Number.NEGATIVE_INFINITY };
   }
+}
+
+function stateOf(series: LiveSeries): { id: SeriesId; state: SeriesState } {
+  return { id: series.id, state: { detector: series.detectorName, snapshot: series.detector.snapshot(), lastEpoch: series.lastEpoch } };
 }
 
 /** The port promises [0, 1]; a detector's NaN must not become an anomaly or a stored NaN. */

@@ -5,7 +5,11 @@
 export class LruCache<V> {
   private readonly entries = new Map<string, V>();
 
-  constructor(private readonly capacity: number) {}
+  constructor(
+    private readonly capacity: number,
+    /** Told of each entry pushed out for room (not of deletions). */
+    private readonly onEvict: (key: string, value: V) => void = () => undefined,
+  ) {}
 
   get size(): number {
     return this.entries.size;
@@ -26,7 +30,9 @@ export class LruCache<V> {
     while (this.entries.size > this.capacity) {
       const oldest = this.entries.keys().next();
       if (oldest.done) break;
+      const value = this.entries.get(oldest.value)!;
       this.entries.delete(oldest.value);
+      this.onEvict(oldest.value, value);
     }
   }
 

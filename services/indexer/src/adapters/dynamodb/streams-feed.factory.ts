@@ -2,7 +2,7 @@ import { DescribeTableCommand, ResourceNotFoundException, type DynamoDBClient } 
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { Logger } from '@citus/kit';
 import { createDynamoClients, tableName, TELEMETRY_TABLE_NAMES } from '@citus/dynamodb';
-import type { OpenedFeed } from '../../domain/change-feed.port.js';
+import type { CheckpointStore, OpenedFeed } from '../../domain/change-feed.port.js';
 import { DynamoCheckpointStore, ensureCheckpointTable } from './checkpoint.store.js';
 import { StreamsChangeFeed } from './streams.change-feed.js';
 
@@ -11,6 +11,8 @@ export interface StreamsFeedConfig {
   /** DynamoDB Local (which serves Streams on the same port); unset for AWS. */
   endpoint?: string;
   tablePrefix: string;
+  /** Wraps the checkpoint store, for a consumer that saves positions on its own schedule (analytics). */
+  wrapCheckpoints?: (store: CheckpointStore) => CheckpointStore;
 }
 
 /**
@@ -41,7 +43,7 @@ export async function openStreamsChangeFeed(config: StreamsFeedConfig, logger: L
     dynamodb: clients.client,
     streams,
     tableName: telemetryTable,
-    checkpoints: new DynamoCheckpointStore(clients.documents, config.tablePrefix),
+    checkpoints: (config.wrapCheckpoints ?? ((store) => store))(new DynamoCheckpointStore(clients.documents, config.tablePrefix)),
     logger: logger.child({ component: 'change-feed' }),
   });
   return { feed, close };
