@@ -6,14 +6,15 @@ const WRITE_ERRORS: ApiRoute['errors'] = [400, 401, 403, 404, 409, 413];
 /**
  * Third-party image analysers (issue 8 point 7): telemetry carrying an image URL goes to a vendor
  * (plate recognition, face detection) with the API key from a workspace secret; the answer is
- * stored as telemetry. Members read them; developers and admins change them.
+ * stored as telemetry. Members read them; only admins change them, because an analyser sends the API
+ * key of the secret it names to its endpoint.
  */
 export const ANALYSER_ROUTES: ApiRoute[] = [
   {
     operationId: 'createAnalyser',
     method: 'post',
     path: '/api/v1/analysers',
-    summary: 'Configure a third-party analyser (developer role)',
+    summary: 'Configure a third-party analyser (admin role)',
     description:
       'When stored telemetry that `match`es has a URL in `imageField`, the vendor is called with it (at most ' +
       '`timeoutMs`); its answer is stored as telemetry on `telemetry/{thingName}/analysis-{name}`. A failure or ' +
@@ -52,7 +53,7 @@ export const ANALYSER_ROUTES: ApiRoute[] = [
     operationId: 'replaceAnalyser',
     method: 'put',
     path: '/api/v1/analysers/{analyserId}',
-    summary: 'Replace an analyser (developer role)',
+    summary: 'Replace an analyser (admin role)',
     tag: 'alerts',
     access: 'user',
     workspaceScoped: true,
@@ -65,7 +66,7 @@ export const ANALYSER_ROUTES: ApiRoute[] = [
     operationId: 'deleteAnalyser',
     method: 'delete',
     path: '/api/v1/analysers/{analyserId}',
-    summary: 'Delete an analyser (developer role)',
+    summary: 'Delete an analyser (admin role)',
     tag: 'alerts',
     access: 'user',
     workspaceScoped: true,

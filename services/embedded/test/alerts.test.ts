@@ -175,12 +175,16 @@ describe('alerts, analysers and secrets on the embedded platform', () => {
       match: { stream: 'camera' },
       imageField: 'image.url',
     };
-    const created = await dev.post<Analyser>('/api/v1/analysers', analyser);
+    const created = await admin.post<Analyser>('/api/v1/analysers', analyser);
     expect(created.status).toBe(201);
-    expect(codeOf(await dev.post('/api/v1/analysers', analyser))).toEqual([409, 'conflict']);
-    expect(codeOf(await dev.post('/api/v1/analysers', { ...analyser, name: 'plates-2', endpoint: 'http://vendor.example.com/' }))).toEqual([400, 'bad_request']);
-    expect(codeOf(await dev.post('/api/v1/analysers', { ...analyser, name: 'plates-2', timeoutMs: 0 }))).toEqual([400, 'bad_request']);
+    expect(codeOf(await admin.post('/api/v1/analysers', analyser))).toEqual([409, 'conflict']);
+    expect(codeOf(await admin.post('/api/v1/analysers', { ...analyser, name: 'plates-2', endpoint: 'http://vendor.example.com/' }))).toEqual([400, 'bad_request']);
+    expect(codeOf(await admin.post('/api/v1/analysers', { ...analyser, name: 'plates-2', timeoutMs: 0 }))).toEqual([400, 'bad_request']);
     expect(codeOf(await dora.post('/api/v1/analysers', { ...analyser, name: 'plates-3' }))).toEqual([403, 'forbidden']);
+    // An analyser sends its secret to its endpoint, so only admins, who may set secrets, may point one anywhere.
+    expect(codeOf(await dev.post('/api/v1/analysers', { ...analyser, name: 'plates-3', endpoint: 'https://attacker.example/' }))).toEqual([403, 'forbidden']);
+    expect(codeOf(await dev.put(`/api/v1/analysers/${created.body.id}`, { ...analyser, endpoint: 'https://attacker.example/' }))).toEqual([403, 'forbidden']);
+    expect(codeOf(await dev.delete(`/api/v1/analysers/${created.body.id}`))).toEqual([403, 'forbidden']);
     expect(codeOf(await theirs.get(`/api/v1/analysers/${created.body.id}`))).toEqual([404, 'not_found']);
 
     await publish(`telemetry/${thingName}/camera`, { image: { url: 'https://images.example/gate-1.jpg' } });
@@ -205,15 +209,15 @@ describe('alerts, analysers and secrets on the embedded platform', () => {
     const after = Analyser.parse((await dora.get(`/api/v1/analysers/${created.body.id}`)).body);
     expect(after.lastRun).toMatchObject({ thingName, status: 'ok' });
     expect(vendor.received).toHaveLength(1); // its own result, on analysis-plates, is not analysed again
-    expect((await dev.delete(`/api/v1/analysers/${created.body.id}`)).status).toBe(204);
+    expect((await admin.delete(`/api/v1/analysers/${created.body.id}`)).status).toBe(204);
   });
 
   it('records a vendor time-out and a vendor 500 without retrying, and never logs a key or secret', async () => {
     vendor.received.length = 0;
     vendor.answerWith((request) => (request.path === '/slow' ? { status: 200, body: [], delayMs: 3_000 } : { status: 500, body: { error: 'boom' } }));
     const face = { kind: 'face-detection', secretName: 'faces-key', match: { stream: 'door' }, imageField: 'snapshot' };
-    const slow = await dev.post<Analyser>('/api/v1/analysers', { ...face, name: 'faces-slow', endpoint: `${vendor.url}/slow`, timeoutMs: 200 });
-    const broken = await dev.post<Analyser>('/api/v1/analysers', { ...face, name: 'faces-broken', endpoint: `${vendor.url}/broken` });
+    const slow = await admin.post<Analyser>('/api/v1/analysers', { ...face, name: 'faces-slow', endpoint: `${vendor.url}/slow`, timeoutMs: 200 });
+    const broken = await admin.post<Analyser>('/api/v1/analysers', { ...face, name: 'faces-broken', endpoint: `${vendor.url}/broken` });
     expect([slow.status, broken.status]).toEqual([201, 201]);
 
     await publish(`telemetry/${pump.device.thingName}/door`, { snapshot: 'https://images.example/door.jpg' });
