@@ -1,4 +1,6 @@
 // `pnpm bench <name>`: runs one benchmark, prints its figures and writes bench-results/<name>.json.
+import { ANALYTICS_USAGE } from './analytics/analytics-options.js';
+import { runAnalyticsBenchmark } from './analytics/analytics.bench.js';
 import { HUB_USAGE } from './hub/hub-options.js';
 import { runHubBenchmark } from './hub/hub.bench.js';
 import { INGEST_USAGE } from './ingest/ingest-options.js';
@@ -8,6 +10,7 @@ import { UsageError } from './support/usage-error.js';
 const BENCHMARKS: Record<string, { run: (args: string[]) => Promise<void>; usage: string }> = {
   ingest: { run: runIngestBenchmark, usage: INGEST_USAGE },
   hub: { run: runHubBenchmark, usage: HUB_USAGE },
+  analytics: { run: runAnalyticsBenchmark, usage: ANALYTICS_USAGE },
 };
 
 function usage(): string {
