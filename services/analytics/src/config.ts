@@ -13,6 +13,8 @@ export const AnalyticsConfig = z
      * saved state when their next point comes. What one costs depends on the detector's state.
      */
     CITUS_ANALYTICS_LIVE_SERIES: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+    /** Series one thing may have (each numeric field of each stream is one); points of further new ones are not analysed. */
+    CITUS_ANALYTICS_MAX_SERIES_PER_THING: z.coerce.number().int().min(1).max(10_000).default(256),
     /**
      * Seconds between saves of the detectors' states (also saved at stop, and when a series leaves
      * memory). The change feed's saved position waits for them, so after a crash up to this much

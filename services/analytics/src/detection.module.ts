@@ -21,6 +21,7 @@ export interface DetectionOptions {
   things: ThingDirectory;
   logger: Logger;
   maxLiveSeries: number;
+  maxSeriesPerThing: number;
   onAnomaly: (anomaly: Anomaly) => void;
 }
 
@@ -34,6 +35,7 @@ export function openDetection(options: DetectionOptions): DetectionModule {
   const settings = new DetectionSettingsService(new SqliteSettingsRepository(db), options.things);
   const detection = new AnomalyDetectionService(store, settings, options.logger, {
     maxLiveSeries: options.maxLiveSeries,
+    maxSeriesPerThing: options.maxSeriesPerThing,
     onAnomaly: options.onAnomaly,
   });
   return { db, store, settings, detection };

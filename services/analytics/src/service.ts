@@ -42,6 +42,7 @@ export function createService(ctx: AnalyticsContext): AnalyticsModule {
     things: ctx.things,
     logger,
     maxLiveSeries: ctx.config.CITUS_ANALYTICS_LIVE_SERIES,
+    maxSeriesPerThing: ctx.config.CITUS_ANALYTICS_MAX_SERIES_PER_THING,
     onAnomaly: (anomaly) => ctx.events.emit('anomaly.detected', anomaly),
   });
   // Registered first, so it runs last: after the feed has stopped writing.

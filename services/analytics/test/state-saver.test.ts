@@ -82,4 +82,20 @@ describe('feed positions held back until the detector states are saved', () => {
     await saver.save();
     expect(inner.saved.get('analytics/p')).toBe('12');
   });
+
+  it('follows a save under way with one more, so a save at stop covers what was learnt before it was asked for', async () => {
+    const inner = innerStore();
+    const checkpoints = new DeferredCheckpoints(inner.store);
+    let saves = 0;
+    const saver = new StateSaver({ saveStates: () => ++saves }, checkpoints, logger);
+    await checkpoints.save('analytics', 'p', '1');
+    const periodic = saver.save();
+    // Learnt after the periodic save took its positions: only a further save covers it.
+    await checkpoints.save('analytics', 'p', '2');
+    const atStop = saver.save();
+    const again = saver.save();
+    await Promise.all([periodic, atStop, again]);
+    expect(saves).toBe(2);
+    expect(inner.saved.get('analytics/p')).toBe('2');
+  });
 });

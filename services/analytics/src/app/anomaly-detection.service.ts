@@ -21,6 +21,8 @@ export interface DetectionStats {
   /** Points at or before their series' last folded point: replays, resends, late arrivals. */
   skipped: number;
   anomalies: number;
+  /** Points of new series refused because their thing already has `maxSeriesPerThing`. */
+  refused: number;
   liveSeries: number;
   /** Series whose detector has learnt since its state was last saved. */
   unsavedSeries: number;
@@ -29,6 +31,11 @@ export interface DetectionStats {
 export interface AnomalyDetectionOptions {
   /** Detectors kept in memory; the least recently used beyond it are saved and reopened from their snapshots. */
   maxLiveSeries: number;
+  /**
+   * Series one thing may have: field names come from devices, and each series costs a detector
+   * in memory and a saved state, so a device inventing keys must not grow them without end.
+   */
+  maxSeriesPerThing: number;
   onAnomaly: (anomaly: Anomaly) => void;
 }
 
@@ -45,7 +52,11 @@ export class AnomalyDetectionService {
   private readonly unsaved = new Map<string, LiveSeries>();
   /** Anomalies of a batch whose commit failed: committed with the next attempt. */
   private pendingAnomalies: Anomaly[] = [];
-  private readonly counts = { points: 0, skipped: 0, anomalies: 0 };
+  private readonly counts = { points: 0, skipped: 0, anomalies: 0, refused: 0 };
+  /** Series per thing (saved or not), counted from the store the first time the thing is seen. */
+  private readonly seriesPerThing = new Map<string, number>();
+  /** Things already reported as over their series limit, so the log says it once. */
+  private readonly overLimit = new Set<string>();
 
   constructor(
     private readonly store: DetectionStore,
@@ -65,17 +76,20 @@ export class AnomalyDetectionService {
       for (const point of pointsOf(message)) this.fold(point, anomalies);
     }
     if (anomalies.length === 0) return Promise.resolve();
+    let stored: Anomaly[];
     try {
-      this.store.commit({ series: [], anomalies });
+      stored = this.store.commit({ series: [], anomalies });
     } catch (error) {
       // The detectors have learnt these points (a retry skips them); their anomalies wait for the retry.
       this.pendingAnomalies = anomalies;
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     this.pendingAnomalies = [];
-    this.counts.anomalies += anomalies.length;
-    for (const anomaly of anomalies) this.options.onAnomaly(anomaly);
-    if (anomalies.length > 0) this.logger.debug({ anomalies: anomalies.length }, 'anomalies detected');
+    // Only the newly stored: a point replayed after a crash may be found anomalous again, but it
+    // was announced (and alerted on) when first stored.
+    this.counts.anomalies += stored.length;
+    for (const anomaly of stored) this.options.onAnomaly(anomaly);
+    if (stored.length > 0) this.logger.debug({ anomalies: stored.length }, 'anomalies detected');
     return Promise.resolve();
   }
 
@@ -93,6 +107,8 @@ export class AnomalyDetectionService {
     const prefix = thingKeyPrefix(workspaceId, thingName);
     this.live.deleteWhere((key) => key.startsWith(prefix));
     for (const key of [...this.unsaved.keys()]) if (key.startsWith(prefix)) this.unsaved.delete(key);
+    this.seriesPerThing.delete(prefix);
+    this.overLimit.delete(prefix);
     this.store.forgetThing(workspaceId, thingName);
   }
 
@@ -100,11 +116,28 @@ export class AnomalyDetectionService {
     return { ...this.counts, liveSeries: this.live.size, unsavedSeries: this.unsaved.size };
   }
 
+  private admitNewSeries(id: SeriesId): boolean {
+    const thing = thingKeyPrefix(id.workspaceId, id.thingName);
+    const count = this.seriesPerThing.get(thing) ?? this.store.countSeries(id.workspaceId, id.thingName);
+    if (count >= this.options.maxSeriesPerThing) {
+      this.counts.refused += 1;
+      if (!this.overLimit.has(thing)) {
+        this.overLimit.add(thing);
+        this.logger.warn({ workspaceId: id.workspaceId, thingName: id.thingName, limit: this.options.maxSeriesPerThing }, 'thing has reached its series limit: points of new fields are not analysed');
+      }
+      this.seriesPerThing.set(thing, count);
+      return false;
+    }
+    this.seriesPerThing.set(thing, count + 1);
+    return true;
+  }
+
   private fold(point: SeriesPoint, anomalies: Anomaly[]): void {
     const settings = this.settings.effectiveFor(point.series);
     if (!settings.enabled) return;
     const key = seriesKey(point.series);
     let series = this.live.get(key) ?? this.open(point.series);
+    if (!series) return;
     if (series.detectorName !== settings.detector) {
       // Another detector learns from scratch; the last epoch stays, so a replay still is not fed twice.
       series = { ...series, detectorName: settings.detector, detector: openDetector(settings.detector) };
@@ -133,9 +166,10 @@ export class AnomalyDetectionService {
     });
   }
 
-  /** The series' saved detector, or a fresh one of the kind its settings name. */
-  private open(id: SeriesId): LiveSeries {
+  /** The series' saved detector, or a fresh one of the kind its settings name; none past the thing's series limit. */
+  private open(id: SeriesId): LiveSeries | undefined {
     const saved = this.store.loadSeries(id);
+    if (!saved && !this.admitNewSeries(id)) return undefined;
     const detectorName = saved?.detector ?? this.settings.effectiveFor(id).detector;
     return { id, detectorName, detector: openDetector(detectorName, saved?.snapshot), lastEpoch: saved?.lastEpoch ?? Number.NEGATIVE_INFINITY };
   }

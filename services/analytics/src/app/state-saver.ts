@@ -4,11 +4,14 @@ import type { DeferredCheckpoints } from './deferred-checkpoints.js';
 
 /**
  * Saves the detectors' states, then releases the feed positions they include. One save at a
- * time; a failed one keeps the positions held back (the next save covers them, and a crash
- * before then replays from the older position, which the states' last epochs make harmless).
+ * time: a save asked for while one runs follows it (asked for again meanwhile, it is the same
+ * follow-up), so a save at stop covers everything learnt before it was asked for. A failed save
+ * keeps the positions held back (the next save covers them, and a crash before then replays from
+ * the older position, which the states' last epochs make harmless).
  */
 export class StateSaver {
   private running: Promise<void> | undefined;
+  private next: Promise<void> | undefined;
 
   constructor(
     private readonly detection: Pick<AnomalyDetectionService, 'saveStates'>,
@@ -17,8 +20,15 @@ export class StateSaver {
   ) {}
 
   save(): Promise<void> {
-    this.running ??= this.saveOnce().finally(() => (this.running = undefined));
-    return this.running;
+    if (!this.running) {
+      this.running = this.saveOnce().finally(() => (this.running = undefined));
+      return this.running;
+    }
+    this.next ??= this.running.then(() => {
+      this.next = undefined;
+      return this.save();
+    });
+    return this.next;
   }
 
   private async saveOnce(): Promise<void> {

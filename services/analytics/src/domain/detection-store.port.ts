@@ -34,8 +34,14 @@ export interface AnomalyFilter {
  */
 export interface DetectionStore {
   loadSeries(id: SeriesId): SeriesState | undefined;
-  /** One transaction: a batch's states and anomalies are durable together before the batch counts as handled. */
-  commit(batch: DetectionCommit): void;
+  /**
+   * One transaction: a batch's states and anomalies are durable together before the batch counts
+   * as handled. Answers the anomalies newly stored (one already stored for its point, by a run
+   * before a crash, is not stored or answered again).
+   */
+  commit(batch: DetectionCommit): Anomaly[];
+  /** How many series of the thing have a saved state. */
+  countSeries(workspaceId: string, thingName: string): number;
   /** Newest first, the workspace's only. */
   listAnomalies(workspaceId: string, filter: AnomalyFilter): Anomaly[];
   /** A deleted thing's series start afresh should the name come back; its anomalies stay, like its telemetry. */

@@ -23,8 +23,8 @@ const ANOMALY_COLUMNS = `id, workspace_id AS workspaceId, thing_name AS thingNam
  * file is opened with `synchronous = full`, so what `commit` returned from survives a crash.
  */
 export class SqliteDetectionStore implements DetectionStore {
-  private readonly statements: Record<'load' | 'saveSeries' | 'insertAnomaly' | 'forgetSeries', SqliteStatement>;
-  private readonly commitAll: (batch: DetectionCommit) => void;
+  private readonly statements: Record<'load' | 'saveSeries' | 'insertAnomaly' | 'forgetSeries' | 'countSeries', SqliteStatement>;
+  private readonly commitAll: (batch: DetectionCommit) => Anomaly[];
 
   constructor(private readonly db: SqliteDatabase) {
     this.statements = {
@@ -40,15 +40,16 @@ export class SqliteDetectionStore implements DetectionStore {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       forgetSeries: db.prepare('DELETE FROM analytics_series WHERE workspace_id = ? AND thing_name = ?'),
+      countSeries: db.prepare('SELECT COUNT(*) FROM analytics_series WHERE workspace_id = ? AND thing_name = ?').pluck(),
     };
     this.commitAll = db.transaction((batch: DetectionCommit) => {
       const now = Date.now();
       for (const { id, state } of batch.series) {
         this.statements.saveSeries.run(id.workspaceId, id.thingName, id.stream, id.field, state.detector, JSON.stringify(state.snapshot), state.lastEpoch, now);
       }
-      for (const a of batch.anomalies) {
-        this.statements.insertAnomaly.run(a.id, a.workspaceId, a.thingName, a.stream ?? '', a.field, a.epoch, a.value, a.score, a.detector, now);
-      }
+      return batch.anomalies.filter(
+        (a) => this.statements.insertAnomaly.run(a.id, a.workspaceId, a.thingName, a.stream ?? '', a.field, a.epoch, a.value, a.score, a.detector, now).changes === 1,
+      );
     });
   }
 
@@ -58,8 +59,12 @@ export class SqliteDetectionStore implements DetectionStore {
     return { detector: row.detector, snapshot: JSON.parse(row.snapshot) as DetectorSnapshot, lastEpoch: row.lastEpoch };
   }
 
-  commit(batch: DetectionCommit): void {
-    this.commitAll(batch);
+  commit(batch: DetectionCommit): Anomaly[] {
+    return this.commitAll(batch);
+  }
+
+  countSeries(workspaceId: string, thingName: string): number {
+    return this.statements.countSeries.get(workspaceId, thingName) as number;
   }
 
   listAnomalies(workspaceId: string, filter: AnomalyFilter): Anomaly[] {
