@@ -8,3 +8,4 @@ export * from './service.js';
 export * from './shutdown.js';
 export * from './ids.js';
 export * from './net.js';
+export * from './json.js';

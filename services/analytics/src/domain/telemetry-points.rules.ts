@@ -1,4 +1,5 @@
 import { MAX_FIELD_PATH, TELEMETRY_TOPIC } from '@citus/contracts';
+import { parseJsonObject } from '@citus/kit';
 import type { SeriesPoint } from './series.model.js';
 
 /** A stored telemetry message as the change feed hands it over. */
@@ -26,7 +27,7 @@ const TIMESTAMP_FIELDS = new Set(['timestamp', '@timestamp']);
  */
 export function pointsOf(message: StoredMessage): SeriesPoint[] {
   const topic = TELEMETRY_TOPIC.exec(message.topic);
-  const payload = topic ? parseObject(message.payload) : undefined;
+  const payload = topic ? parseJsonObject(message.payload) : undefined;
   if (!payload) return [];
   const base = { workspaceId: message.workspaceId, thingName: message.thingName, stream: topic?.[2] ?? '' };
   const points: SeriesPoint[] = [];
@@ -42,13 +43,4 @@ export function pointsOf(message: StoredMessage): SeriesPoint[] {
     if (!TIMESTAMP_FIELDS.has(key) && key !== '') visit(value, key, 1);
   }
   return points;
-}
-
-function parseObject(payload: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(payload);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,3 +1,4 @@
+import { parseJsonObject } from '@citus/kit';
 import type { ChangeRecord } from '../domain/change-feed.port.js';
 import type { TelemetryDocument } from '../domain/search-index.port.js';
 
@@ -17,7 +18,7 @@ const TIMESTAMP_FIELDS = new Set(['@timestamp', 'timestamp']);
  * document (with empty text), so the index holds every record once.
  */
 export function toDocument(record: ChangeRecord): TelemetryDocument {
-  const payload = parseObject(record.payload);
+  const payload = parseJsonObject(record.payload);
   const document: TelemetryDocument = {
     id: `${record.topic}#${record.epoch}`,
     workspaceId: record.workspaceId,
@@ -37,14 +38,6 @@ export function toDocuments(records: readonly ChangeRecord[]): TelemetryDocument
   return records.map(toDocument);
 }
 
-function parseObject(payload: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(payload);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 function textOf(payload: Record<string, unknown>): string {
   const parts: string[] = [];
