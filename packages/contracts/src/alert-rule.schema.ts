@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { SeriesField } from './anomaly.schema.js';
 import { ThingName } from './device.schema.js';
 import { SecretName } from './secret.schema.js';
-import { ShadowName } from './shadow.schema.js';
+import { MAX_SHADOW_DEPTH, MAX_SHADOW_STATE_BYTES, ShadowName, utf8Bytes } from './shadow.schema.js';
 import { TelemetryStream } from './telemetry-query.schema.js';
+import { jsonDepth } from './telemetry.schema.js';
 
 const LOOPBACK_IPV4 = /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
 
@@ -65,11 +66,19 @@ export const WebhookAction = z.strictObject({
   webhook: z.strictObject({ url: OutboundUrl, secretName: SecretName }),
 });
 
-/** Sets desired state on the device's shadow (classic unless `shadowName`), as a shadow update would. */
+/**
+ * Sets desired state on the device's shadow (classic unless `shadowName`), as a shadow update would;
+ * held to the hub's limits for an update (nesting, and the state's 8 KB), so a rule the hub would
+ * refuse every time is refused when written.
+ */
 export const ShadowAction = z.strictObject({
   shadow: z.strictObject({
     shadowName: ShadowName.optional(),
-    desired: z.record(z.string(), z.unknown()).refine((desired) => Object.keys(desired).length > 0, 'at least one key'),
+    desired: z
+      .record(z.string(), z.unknown())
+      .refine((desired) => Object.keys(desired).length > 0, 'at least one key')
+      .refine((desired) => jsonDepth(desired, MAX_SHADOW_DEPTH) <= MAX_SHADOW_DEPTH, `nested deeper than ${MAX_SHADOW_DEPTH} levels`)
+      .refine((desired) => utf8Bytes(JSON.stringify({ desired })) <= MAX_SHADOW_STATE_BYTES, `larger than the shadow's ${MAX_SHADOW_STATE_BYTES} bytes of state`),
   }),
 });
 
@@ -83,8 +92,8 @@ export const AlertRuleRequest = z.strictObject({
   match: AlertMatch.default({}),
   trigger: AlertTrigger,
   actions: z.array(AlertAction).min(1).max(5),
-  /** After firing for a series, the rule stays quiet for that series this long. */
-  cooldownSeconds: z.number().int().min(0).max(86_400).default(300),
+  /** After firing for a series, the rule stays quiet for that series this long; at least a second, so a chatty device cannot make a webhook storm. */
+  cooldownSeconds: z.number().int().min(1).max(86_400).default(300),
 });
 export type AlertRuleRequest = z.infer<typeof AlertRuleRequest>;
 

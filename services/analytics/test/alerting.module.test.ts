@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AlertWebhookBody, type AlertRule, type AlertRuleRequest, type Anomaly } from '@citus/contracts';
 import { AppError, createLogger, EventBus, HealthRegistry, Shutdown, type ServiceContext } from '@citus/kit';
-import { createAlertingModule, type AlertingModule } from '../src/alerting.module.js';
+import { createAlertingModule, type AlertingDeps, type AlertingModule } from '../src/alerting.module.js';
+import { MAX_DELIVERIES_PER_RULE } from '../src/app/alert-dispatcher.service.js';
 import { eventually, signatureVerifies, startStandIn, type StandIn } from './support/alert-stand-ins.js';
 
 const WS = 'ws_alerts';
@@ -29,7 +30,7 @@ describe('the alerting module', () => {
   let module: AlertingModule;
   let receiver: StandIn;
 
-  const boot = (dir: string, delivery = { webhookTimeoutMs: 300, webhookAttempts: 3, backoffMs: 20 }) => {
+  const boot = (dir: string, delivery = { webhookTimeoutMs: 300, webhookAttempts: 3, backoffMs: 20 }, deps: AlertingDeps = {}) => {
     const logger = createLogger({ level: 'debug', destination: { write: (line: string) => void logged.push(line) } });
     ctx = {
       logger,
@@ -39,7 +40,7 @@ describe('the alerting module', () => {
       dataDir: dir,
       authenticate: (_req, _res, next) => next(new AppError('unauthorized', 'not under test here')),
     };
-    module = createAlertingModule(ctx, { delivery });
+    module = createAlertingModule(ctx, { ...deps, delivery });
     module.start();
     return module;
   };
@@ -141,7 +142,7 @@ describe('the alerting module', () => {
   it('checks thresholds on stored telemetry, by thing, stream and field', async () => {
     const rule = await module.rules.create(
       WS,
-      webhookRule({ match: { stream: 'engine' }, trigger: { threshold: { field: 'oil.pressure', op: 'lt', value: 2 } }, cooldownSeconds: 0 }),
+      webhookRule({ match: { stream: 'engine' }, trigger: { threshold: { field: 'oil.pressure', op: 'lt', value: 2 } }, cooldownSeconds: 1 }),
     );
     const item = (topic: string, pressure: number, epoch: number) => ({ topic, epoch, payload: { oil: { pressure } } });
     ctx.events.emit('telemetry.stored', {
@@ -171,5 +172,35 @@ describe('the alerting module', () => {
       ],
     });
     expect(receiver.received).toEqual([]);
+  });
+
+  it(`has at most ${MAX_DELIVERIES_PER_RULE} deliveries of a rule under way and skips the rest, leaving their series free to fire`, async () => {
+    logged.length = 0;
+    receiver.answerWith(() => ({ status: 200, delayMs: 250 }));
+    const rule = await module.rules.create(WS, webhookRule());
+    for (let i = 0; i < MAX_DELIVERIES_PER_RULE + 2; i++) ctx.events.emit('anomaly.detected', anomaly({ thingName: `pump-${i}` }));
+    await lastDelivery(rule);
+    await new Promise((done) => setTimeout(done, 100));
+    expect(receiver.received).toHaveLength(MAX_DELIVERIES_PER_RULE);
+    expect(logged.filter((line) => line.includes('alert rule busy: signal skipped'))).toHaveLength(2);
+    ctx.events.emit('anomaly.detected', anomaly({ thingName: `pump-${MAX_DELIVERIES_PER_RULE}` }));
+    await eventually(() => receiver.received.length, (count) => count === MAX_DELIVERIES_PER_RULE + 1, 'the skipped series to fire once the rule has room');
+  });
+
+  it('records a failed action that threw beside the others, instead of losing the delivery', async () => {
+    await ctx.shutdown.run('restart with a hub');
+    const failing = {
+      update: () => Promise.reject(new Error('the shadow store is closed')),
+    };
+    boot(dataDir, undefined, { shadows: failing });
+    const rule = await module.rules.create(WS, webhookRule({ actions: [{ shadow: { desired: { fan: 'on' } } }, ...webhookRule().actions] }));
+    ctx.events.emit('anomaly.detected', anomaly());
+    expect(await lastDelivery(rule)).toMatchObject({
+      ok: false,
+      actions: [
+        { action: 'shadow', ok: false, attempts: 0, error: 'the shadow store is closed' },
+        { action: 'webhook', ok: true, attempts: 1, httpStatus: 200 },
+      ],
+    });
   });
 });

@@ -104,6 +104,9 @@ describe('alerts, analysers and secrets on the embedded platform', () => {
       { ...valid, actions: [] },
       { ...valid, actions: [{ shadow: { desired: {} } }] },
       { ...valid, cooldownSeconds: -1 },
+      { ...valid, cooldownSeconds: 0 },
+      { ...valid, actions: [{ shadow: { desired: { a: { b: { c: { d: { e: { f: { g: 1 } } } } } } } } }] },
+      { ...valid, actions: [{ shadow: { desired: { blob: 'x'.repeat(8 * 1024) } } }] },
       { ...valid, surprise: 1 },
     ]) {
       const response = await dev.post('/api/v1/alert-rules', invalid);

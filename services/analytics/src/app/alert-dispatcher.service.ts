@@ -27,6 +27,11 @@ export interface AlertDispatcherPorts {
 
 type WebhookAction = Extract<AlertAction, { webhook: unknown }>['webhook'];
 
+/** Deliveries one rule has under way at most; signals past it are skipped (and logged), never queued. */
+export const MAX_DELIVERIES_PER_RULE = 4;
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
 /**
  * Checks stored telemetry (threshold rules) and anomalies (anomaly rules) against the workspace's
  * enabled rules and carries out the actions of those that fire, outside their series' cool-down.
@@ -34,6 +39,7 @@ type WebhookAction = Extract<AlertAction, { webhook: unknown }>['webhook'];
  */
 export class AlertDispatcher {
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly busy = new Map<string, number>();
   private readonly stopping = new AbortController();
 
   constructor(
@@ -65,22 +71,44 @@ export class AlertDispatcher {
   /** Claims the cool-down at once (so a burst fires once), then delivers in the background. */
   private fire(rule: StoredAlertRule, signal: AlertSignal): void {
     if (this.stopping.signal.aborted) return;
-    if (!this.ports.cooldowns.tryClaim(cooldownKey(rule.id, signal), rule.definition.cooldownSeconds)) return;
-    const delivery = this.deliver(rule, signal).catch((error: unknown) => this.logger.error({ err: error, ruleId: rule.id }, 'alert delivery failed'));
+    const key = cooldownKey(rule.id, signal);
+    if (!this.ports.cooldowns.tryClaim(key, rule.definition.cooldownSeconds)) return;
+    const deliveries = this.busy.get(rule.id) ?? 0;
+    if (deliveries >= MAX_DELIVERIES_PER_RULE) {
+      // Given back, so the series fires on its next signal once the rule has room.
+      this.ports.cooldowns.release(key);
+      this.logger.warn({ ruleId: rule.id, thingName: signal.thingName, field: signal.field }, 'alert rule busy: signal skipped');
+      return;
+    }
+    this.busy.set(rule.id, deliveries + 1);
+    const delivery = this.deliver(rule, signal)
+      .catch((error: unknown) => this.logger.error({ err: error, ruleId: rule.id }, 'alert delivery failed'))
+      .finally(() => {
+        const left = (this.busy.get(rule.id) ?? 1) - 1;
+        if (left > 0) this.busy.set(rule.id, left);
+        else this.busy.delete(rule.id);
+      });
     this.inFlight.add(delivery);
     void delivery.finally(() => this.inFlight.delete(delivery));
   }
 
   private async deliver(rule: StoredAlertRule, signal: AlertSignal): Promise<void> {
     const firedAt = new Date(this.now()).toISOString();
-    const actions = await Promise.all(
-      rule.definition.actions.map((action) => ('webhook' in action ? this.webhook(rule, signal, action.webhook, firedAt) : this.shadow(signal, action.shadow))),
-    );
+    const actions = await Promise.all(rule.definition.actions.map((action) => this.act(rule, signal, action, firedAt)));
     const ok = actions.every((action) => action.ok);
     await this.ports.rules.recordDelivery(rule.workspaceId, rule.id, { at: firedAt, thingName: signal.thingName, ok, actions });
     const log = { ruleId: rule.id, thingName: signal.thingName, field: signal.field, actions };
     if (ok) this.logger.info(log, 'alert delivered');
     else this.logger.warn(log, 'alert delivery failed');
+  }
+
+  /** One action's outcome; a thrown error is a failed action, so the others' outcomes are still recorded. */
+  private async act(rule: StoredAlertRule, signal: AlertSignal, action: AlertAction, firedAt: string): Promise<AlertActionOutcome> {
+    try {
+      return await ('webhook' in action ? this.webhook(rule, signal, action.webhook, firedAt) : this.shadow(signal, action.shadow));
+    } catch (error) {
+      return { action: 'webhook' in action ? 'webhook' : 'shadow', ok: false, attempts: 0, error: messageOf(error) };
+    }
   }
 
   private async webhook(rule: StoredAlertRule, signal: AlertSignal, action: WebhookAction, firedAt: string): Promise<AlertActionOutcome> {
