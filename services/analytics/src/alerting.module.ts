@@ -55,7 +55,7 @@ export function createAlertingModule(ctx: ServiceContext, deps: AlertingDeps = {
   const db = openDatabase(join(ctx.dataDir, 'alerts.db'), { module: 'alerts', migrations: ALERT_MIGRATIONS });
   ctx.shutdown.add('alert store', () => void db.close());
   const secrets = new SecretService(new SqliteSecretRepository(db), cipher);
-  const ruleRepository = new SqliteAlertRuleRepository(db);
+  const ruleRepository = new SqliteAlertRuleRepository(db, logger.child({ component: 'alert-rules' }));
   const cooldowns = new AlertCooldowns();
   const rules = new AlertRuleService(ruleRepository, (ruleId) => cooldowns.forgetRule(ruleId));
   const dispatcher = new AlertDispatcher(
@@ -63,7 +63,7 @@ export function createAlertingModule(ctx: ServiceContext, deps: AlertingDeps = {
     logger.child({ component: 'alert-dispatcher' }),
     { ...DELIVERY_DEFAULTS, ...deps.delivery },
   );
-  const analyserRepository = new SqliteAnalyserRepository(db);
+  const analyserRepository = new SqliteAnalyserRepository(db, logger.child({ component: 'analysers' }));
   const vendors = { 'plate-recognition': new PlateRecognitionAnalyser(), 'face-detection': new FaceDetectionAnalyser() };
   const runner = new AnalyserRunner(
     { analysers: analyserRepository, secrets, vendors, sink: deps.ingest && hubAnalysisSink(deps.ingest) },

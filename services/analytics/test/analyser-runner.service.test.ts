@@ -26,17 +26,23 @@ describe('the analyser runner', () => {
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'citus-analysers-'));
     db = openDatabase(join(dir, 'alerts.db'), { module: 'alerts', migrations: ALERT_MIGRATIONS });
-    repository = new SqliteAnalyserRepository(db);
+    const logger = createLogger({ level: 'debug', destination: { write: (line: string) => void logged.push(line) } });
+    repository = new SqliteAnalyserRepository(db, logger);
     vendor = await startStandIn();
     runner = new AnalyserRunner(
       {
         analysers: repository,
-        secrets: { reveal: async (workspaceId, name) => (workspaceId === WS && name === 'key' ? 'vendor-key-never-logged' : undefined) },
+        secrets: {
+          reveal: async (workspaceId, name) => {
+            if (name === 'unreadable') throw new Error('the secret cannot be opened with this key');
+            return workspaceId === WS && name === 'key' ? 'vendor-key-never-logged' : undefined;
+          },
+        },
         vendors: { 'plate-recognition': new PlateRecognitionAnalyser(), 'face-detection': new FaceDetectionAnalyser() },
         // The hub's ingest is exercised by the embedded test; here the stored results are just kept.
         sink: { store: async ({ topic, payload }) => void stored.push({ topic, payload }) },
       },
-      createLogger({ level: 'debug', destination: { write: (line: string) => void logged.push(line) } }),
+      logger,
     );
     await repository.insert({
       id: 'ana_000000000000000000000001',
@@ -101,5 +107,19 @@ describe('the analyser runner', () => {
     const missing = await eventually(async () => (await repository.find('ws_other', 'ana_000000000000000000000002'))?.lastRun, (last) => !!last, 'a run');
     expect(missing).toMatchObject({ status: 'error', error: 'the secret "key" is not set' });
     expect(vendor.received).toEqual([]);
+  });
+
+  it('records a run whose call threw (a secret that cannot be opened) as failed', async () => {
+    await repository.insert({
+      id: 'ana_000000000000000000000003',
+      workspaceId: WS,
+      definition: AnalyserRequest.parse({ name: 'faces-2', kind: 'face-detection', endpoint: `${vendor.url}/detect`, secretName: 'unreadable', imageField: 'img' }),
+      createdAt: 0,
+      updatedAt: 0,
+      lastRun: null,
+    });
+    await runner.onTelemetry(images(1));
+    const run = await eventually(async () => (await repository.find(WS, 'ana_000000000000000000000003'))?.lastRun, (last) => !!last, 'a run');
+    expect(run).toMatchObject({ status: 'error', error: 'the secret cannot be opened with this key' });
   });
 });

@@ -100,7 +100,16 @@ export class AnalyserRunner {
     }
   }
 
+  /** The vendor's outcome; a thrown error (a secret that cannot be read, a failing adapter) is a failed run, so it is recorded. */
   private async call(analyser: StoredAnalyser, imageUrl: string): Promise<AnalysisOutcome> {
+    try {
+      return await this.callVendor(analyser, imageUrl);
+    } catch (error) {
+      return { ok: false, status: 'error', error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  private async callVendor(analyser: StoredAnalyser, imageUrl: string): Promise<AnalysisOutcome> {
     if (imageUrl === 'invalid') return { ok: false, status: 'error', error: `the field "${analyser.definition.imageField}" holds no http(s) URL` };
     const { secretName, endpoint, timeoutMs, kind } = analyser.definition;
     const apiKey = await this.ports.secrets.reveal(analyser.workspaceId, secretName);
