@@ -16,14 +16,12 @@ export async function callVendor<S extends z.ZodType>(
 ): Promise<{ ok: true; reply: z.infer<S> } | Extract<AnalysisOutcome, { ok: false }>> {
   try {
     const response = await fetch(url, { method: 'POST', redirect: 'manual', ...init });
-    const declared = Number(response.headers.get('content-length') ?? 0);
-    if (declared > MAX_REPLY_BYTES) {
+    if (!response.ok) {
       await response.body?.cancel();
-      return { ok: false, status: 'error', error: `the vendor's answer is too large (${declared} bytes)` };
+      return { ok: false, status: 'error', error: `the vendor answered ${response.status}` };
     }
-    const text = await response.text();
-    if (!response.ok) return { ok: false, status: 'error', error: `the vendor answered ${response.status}` };
-    if (text.length > MAX_REPLY_BYTES) return { ok: false, status: 'error', error: "the vendor's answer is too large" };
+    const text = await readCapped(response, MAX_REPLY_BYTES);
+    if (text === undefined) return { ok: false, status: 'error', error: "the vendor's answer is too large" };
     const parsed = reply.safeParse(safeJson(text));
     if (!parsed.success) return { ok: false, status: 'error', error: `the vendor's answer is not of the expected shape: ${parsed.error.issues[0]?.message ?? 'invalid'}` };
     return { ok: true, reply: parsed.data };
@@ -32,6 +30,30 @@ export async function callVendor<S extends z.ZodType>(
     const cause = (error as { cause?: { code?: unknown } }).cause;
     return { ok: false, status: 'error', error: typeof cause?.code === 'string' ? `the vendor cannot be reached (${cause.code})` : 'the vendor cannot be reached' };
   }
+}
+
+/**
+ * The body as text, or undefined once it passes `limit` bytes (the rest is then not read): a
+ * declared content-length may be absent (chunked) or false, so the bytes themselves are counted.
+ */
+async function readCapped(response: Response, limit: number): Promise<string | undefined> {
+  if (!response.body) return '';
+  if (Number(response.headers.get('content-length') ?? 0) > limit) {
+    await response.body.cancel();
+    return undefined;
+  }
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  for (let read = await reader.read(); !read.done; read = await reader.read()) {
+    bytes += read.value.byteLength;
+    if (bytes > limit) {
+      await reader.cancel();
+      return undefined;
+    }
+    chunks.push(read.value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function safeJson(text: string): unknown {
