@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 // The built CLI, as `pnpm nab` runs it (npm test builds before it tests).
 const CLI = new URL('../dist/nab/nab.cli.js', import.meta.url).pathname;
-const NAB = join(import.meta.dirname, '../../../../shared/nab');
+const NAB = join(import.meta.dirname, 'fixtures/nab');
 const FILES = ['artificialWithAnomaly/art_daily_jumpsup.csv', 'realKnownCause/nyc_taxi.csv'];
 
 describe('pnpm nab (the harness command lines)', () => {

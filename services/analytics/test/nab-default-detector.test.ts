@@ -3,7 +3,7 @@ import { DEFAULT_DETECTOR } from '../src/domain/detectors/detector.registry.js';
 import { listDataFiles, readLabels, readSeries, windowRows } from '../src/nab/nab-corpus.js';
 import { optimizeCorpus, PROFILES } from '../src/nab/nab-scorer.js';
 
-const NAB = join(import.meta.dirname, '../../../../shared/nab');
+const NAB = join(import.meta.dirname, 'fixtures/nab');
 
 describe('the default detector on the 35 NAB development files', () => {
   it('scores above Numenta HTM’s 66.6 on the standard profile (threshold optimised over these files)', () => {

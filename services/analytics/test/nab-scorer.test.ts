@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { listDataFiles, readLabels, readSeries, readTwoColumnCsv, windowRows } from '../src/nab/nab-corpus.js';
 import { optimizeCorpus, PROFILES, scoreFile, type ScoredFile } from '../src/nab/nab-scorer.js';
 
-const NAB = join(import.meta.dirname, '../../../../shared/nab');
+const NAB = join(import.meta.dirname, 'fixtures/nab');
 const labels = readLabels(join(NAB, 'labels/combined_windows.json'));
 const names = listDataFiles(join(NAB, 'data'));
 

@@ -5,7 +5,7 @@ import { pattern, PATTERN_PARAMS } from '../src/domain/detectors/pattern.detecto
 import { windowedGaussian } from '../src/domain/detectors/windowed-gaussian.detector.js';
 import { readSeries } from '../src/nab/nab-corpus.js';
 
-const NAB_DATA = join(import.meta.dirname, '../../../../shared/nab/data');
+const NAB_DATA = join(import.meta.dirname, 'fixtures/nab/data');
 const MINUTE = 60_000;
 
 /** A deterministic noisy daily wave, one point a minute. */
