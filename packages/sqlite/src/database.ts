@@ -1,5 +1,6 @@
 import { chmodSync, existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { highestVersion, refuseNewerSchema } from './schema-versions.js';
 
 export type SqliteDatabase = Database.Database;
 export type SqliteStatement = Database.Statement;
@@ -53,6 +54,7 @@ export function migrate(db: SqliteDatabase, module: string, migrations: Migratio
       .pluck()
       .all(module) as number[],
   );
+  refuseNewerSchema(db.name, module, Math.max(0, ...applied), highestVersion(migrations));
   const record = db.prepare('INSERT INTO schema_migrations (module, version, applied_at) VALUES (?, ?, ?)');
   for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
     if (applied.has(migration.version)) continue;

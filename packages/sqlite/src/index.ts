@@ -1,1 +1,3 @@
 export * from './database.js';
+export * from './schema-versions.js';
+export * from './data-dir.lock.js';

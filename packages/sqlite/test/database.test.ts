@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase, type Migration, type SqliteDatabase } from '../src/index.js';
+import { openDatabase, readSchemaVersions, SchemaTooNewError, type Migration, type SqliteDatabase } from '../src/index.js';
 
 const NOTES: Migration[] = [
   { version: 2, sql: 'ALTER TABLE notes ADD COLUMN author TEXT' },
@@ -67,5 +67,26 @@ describe('openDatabase', () => {
     const db = openFile('b.db', []);
     expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'notes'").pluck().get()).toBe(0);
     expect(db.prepare('SELECT count(*) FROM schema_migrations').pluck().get()).toBe(0);
+  });
+
+  it('refuses a file that a newer code migrated further, naming the file, module and both versions', () => {
+    openFile('a.db').close();
+    const file = join(dir, 'a.db');
+    const older = NOTES.filter((m) => m.version === 1);
+    expect(() => openFile('a.db', older)).toThrow(SchemaTooNewError);
+    expect(() => openFile('a.db', older)).toThrow(
+      `${file}: module "notes" is at schema version 2, but this code knows versions up to 1. ` +
+        'This data was written by a newer Citus; upgrade, or restore a backup made by this version.',
+    );
+    // Refused before touching anything: the file still opens, unchanged, with the code that wrote it.
+    expect(readSchemaVersions(openFile('a.db'))).toEqual({ notes: 2 });
+  });
+
+  it('judges each module of a shared file by its own migrations only', () => {
+    openFile('shared.db').close();
+    const tags = openFile('shared.db', [{ version: 1, sql: 'CREATE TABLE tags (name TEXT)' }], 'tags');
+    expect(readSchemaVersions(tags)).toEqual({ notes: 2, tags: 1 });
+    // A reader that owns no migrations of its own never finds its module newer.
+    expect(() => openFile('shared.db', [], 'notes-reader')).not.toThrow();
   });
 });
