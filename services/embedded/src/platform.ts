@@ -22,6 +22,7 @@ import {
 } from '@citus/kit';
 import { EmbeddedCertificateAuthority } from '@citus/pki';
 import { createService as createPortal, PortalConfig } from '@citus/portal';
+import { lockDataDir } from '@citus/sqlite';
 import { EmbeddedConfig } from './config.js';
 
 export interface Platform {
@@ -75,6 +76,8 @@ export async function startPlatform(env: NodeJS.ProcessEnv = process.env, logger
   const log = logger ?? createLogger({ level: config.embedded.LOG_LEVEL });
   const dataDir = resolve(config.embedded.CITUS_DATA_DIR);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // One platform per data dir, and none while `citus restore` replaces it: held until the stores close.
+  const lock = lockDataDir(dataDir);
   const base = {
     logger: log,
     events: new EventBus(log),
@@ -82,6 +85,7 @@ export async function startPlatform(env: NodeJS.ProcessEnv = process.env, logger
     shutdown: new Shutdown(log),
     dataDir,
   };
+  base.shutdown.add('data dir lock', () => lock.release());
   try {
     return await launch(base, config);
   } catch (error) {
