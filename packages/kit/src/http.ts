@@ -4,7 +4,9 @@ import { pinoHttp } from 'pino-http';
 import { z } from 'zod';
 import type { ErrorEnvelope } from '@citus/contracts';
 import { AppError } from './errors.js';
+import { httpMetrics, noteErrorCode } from './http-metrics.js';
 import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
@@ -21,6 +23,8 @@ export interface HttpAppOptions {
   logger: Logger;
   /** Largest JSON body accepted. */
   bodyLimit?: string;
+  /** Where request durations and error codes are counted; none, none counted. */
+  metrics?: Metrics;
 }
 
 /**
@@ -32,6 +36,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  if (options.metrics) app.use(httpMetrics(options.metrics));
   app.use(
     pinoHttp({
       logger: options.logger.child({ module: 'http' }),
@@ -65,7 +70,8 @@ export function requestId(req: { id?: unknown }): string {
   return typeof req.id === 'string' ? req.id : String(req.id ?? 'unknown');
 }
 
-function envelope(code: AppError['code'], message: string, id: string, details?: unknown): ErrorEnvelope {
+function envelope(res: object, code: AppError['code'], message: string, id: string, details?: unknown): ErrorEnvelope {
+  noteErrorCode(res, code);
   return { error: { code, message, requestId: id, ...(details === undefined ? {} : { details }) } };
 }
 
@@ -75,29 +81,29 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next
   if (res.headersSent) return next(error);
   const id = requestId(req);
   if (error instanceof AppError) {
-    res.status(error.status).json(envelope(error.code, error.message, id, error.details));
+    res.status(error.status).json(envelope(res, error.code, error.message, id, error.details));
     return;
   }
   if (error instanceof z.ZodError) {
-    res.status(400).json(envelope('bad_request', 'invalid request', id, error.issues));
+    res.status(400).json(envelope(res, 'bad_request', 'invalid request', id, error.issues));
     return;
   }
   const bodyError = error as { type?: string; status?: number; expose?: boolean };
   if (bodyError.type === 'entity.too.large') {
-    res.status(413).json(envelope('payload_too_large', 'request body too large', id));
+    res.status(413).json(envelope(res, 'payload_too_large', 'request body too large', id));
     return;
   }
   if (bodyError.type === 'entity.parse.failed') {
-    res.status(400).json(envelope('bad_request', 'request body is not valid JSON', id));
+    res.status(400).json(envelope(res, 'bad_request', 'request body is not valid JSON', id));
     return;
   }
   // Other body-parser refusals (unsupported charset or encoding, ...) are the client's mistake.
   if (bodyError.expose && bodyError.status && bodyError.status >= 400 && bodyError.status < 500 && error instanceof Error) {
-    res.status(400).json(envelope('bad_request', error.message, id));
+    res.status(400).json(envelope(res, 'bad_request', error.message, id));
     return;
   }
   req.log.error({ err: error }, 'unhandled error');
-  res.status(500).json(envelope('internal', 'internal error', id));
+  res.status(500).json(envelope(res, 'internal', 'internal error', id));
 };
 
 /** Parses a request part against a contract schema; a failure becomes a 400 with the issues. */

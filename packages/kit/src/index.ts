@@ -9,3 +9,6 @@ export * from './shutdown.js';
 export * from './ids.js';
 export * from './net.js';
 export * from './json.js';
+export * from './metrics.js';
+export * from './http-metrics.js';
+export * from './metrics-server.js';
