@@ -105,6 +105,7 @@ function tableRoute(route: ApiRoute): KongRoute {
     methods: [route.method.toUpperCase()],
     paths: [kongPathOf(route.path)],
     strip_path: false,
+    // The platform sees the host the client asked for, not the compose service name.
     preserve_host: true,
     // Event streams must reach the browser as they are written, not when a buffer fills.
     ...(isStream(route) ? { response_buffering: false as const } : {}),
@@ -182,7 +183,9 @@ do not edit; a test fails when this file and the table differ.
 The Admin API has no place here and must stay off (KONG_ADMIN_LISTEN=off, or at most bound to
 127.0.0.1 inside the container and never published): this file is the whole configuration.
 ${PORTAL_ORIGIN_PLACEHOLDER} is replaced from the environment before Kong loads the file; Kong
-substitutes nothing itself. No API key is in this file: the platform makes, hashes and checks them.`;
+substitutes nothing itself. No API key is in this file: the platform makes, hashes and checks them.
+Kong's proxy access log records request paths, and webhook URLs (/hooks/...) carry their secret in
+the path: keep that log off, or give it a format without the request line.`;
 
 /** The config as YAML, the same bytes on every run. */
 export function renderKongYaml(config: KongConfig = buildKongConfig()): string {

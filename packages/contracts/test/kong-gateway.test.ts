@@ -46,7 +46,6 @@ describe('kong/kong.yml', () => {
       expect([service.name, new URL(service.url).protocol]).toEqual([service.name, 'http:']);
       expect([service.name, service.routes.length > 0]).toEqual([service.name, true]);
     }
-    expect(new Set(Object.values(SERVICE_OF_TAG)).size).toBeGreaterThan(1);
   });
 
   it('has one route per operation of the table, with its exact method and path, on the service of its tag', () => {
@@ -120,9 +119,7 @@ describe('kong/kong.yml', () => {
   it('holds no credential: one consumer, the anonymous one, with no keys', () => {
     expect(parsed.consumers).toEqual([{ username: ANONYMOUS_CONSUMER }]);
     expect(committed).not.toMatch(/keyauth_credentials|basicauth_credentials|jwt_secrets|^\s*key:/m);
-    expect([...committed.matchAll(/\$\{[^}]*\}/g)].map((match) => match[0])).toEqual(
-      expect.arrayContaining([PORTAL_ORIGIN_PLACEHOLDER]),
-    );
+    // The one value left for the environment to fill in.
     expect(new Set([...committed.matchAll(/\$\{[^}]*\}/g)].map((match) => match[0]))).toEqual(new Set([PORTAL_ORIGIN_PLACEHOLDER]));
   });
 
