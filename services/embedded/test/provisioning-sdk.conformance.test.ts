@@ -164,7 +164,7 @@ describe('fleet provisioning conformance with the AWS IoT Device SDK v2 (iotiden
     it('a token older than an hour', async () => {
       const token = (await createKeys()).accepted?.certificateOwnershipToken as string;
       // The platform's clock cannot be moved from here, so the token is aged in its store instead.
-      const db = openDatabase(join(platform.dataDir, 'provisioning.db'), { module: 'provisioning', migrations: [] });
+      const db = openDatabase(join(platform.dataDir, 'provisioning.db'), { module: 'provisioning-test-reader', migrations: [] });
       const hourAgo = new Date(Date.now() - 3_600_001).toISOString();
       db.prepare('UPDATE pending_certificates SET created_at = ?, expires_at = ? WHERE used_at IS NULL').run(hourAgo, new Date(Date.now() - 1).toISOString());
       db.close();
