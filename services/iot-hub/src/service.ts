@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { BearerResolver, Service, ServiceContext } from '@citus/kit';
+import type { BearerResolver, Metrics, Service, ServiceContext } from '@citus/kit';
 import type { EmbeddedCertificateAuthority } from '@citus/pki';
 import { Router } from 'express';
 import { migrate, openDatabase } from '@citus/sqlite';
@@ -38,6 +38,7 @@ import type { MessagePublisher } from './domain/message-publisher.port.js';
 import type { ThingRegistrar } from './domain/provisioning/thing-registrar.port.js';
 import type { ProvisioningService } from './app/provisioning.service.js';
 import { createProvisioningModule } from './provisioning.module.js';
+import { registerHubMetrics } from './adapters/metrics/hub.metrics.js';
 
 export interface IotHubContext extends ServiceContext {
   config: IotHubConfig;
@@ -54,6 +55,8 @@ export interface IotHubContext extends ServiceContext {
    * falls ever further behind.
    */
   downstreamLag?: () => number;
+  /** Where the hub's ingest and connection metrics go; none, none kept. */
+  metrics?: Metrics;
 }
 
 export interface IotHubService extends Service {
@@ -90,6 +93,7 @@ export function createService(ctx: IotHubContext): IotHubService {
   const ingest = new IngestService(telemetry, ctx.events, logger, { hold: ctx.downstreamLag && lagHold(ctx.downstreamLag, logger) });
   let boundPort = ctx.config.MQTT_TLS_PORT;
   let broker: HubBroker | undefined;
+  const pubackLatency = ctx.metrics && registerHubMetrics(ctx.metrics, { ingest: ingest.stats, connections: () => broker?.connections });
   const setReady = ctx.health.register('mqtt');
   /** Sends through the broker once it listens; what the hub says before that reaches no one anyway. */
   const publisher: MessagePublisher = { publish: (message) => broker?.publish(message) ?? Promise.resolve() };
@@ -182,6 +186,7 @@ export function createService(ctx: IotHubContext): IotHubService {
         reserved,
         presence,
         people: ctx.resolveBearer,
+        pubackLatency,
         logger,
       });
       ctx.events.on('certificate.revoked', ({ certificateId }) => broker?.disconnectCertificate(certificateId));

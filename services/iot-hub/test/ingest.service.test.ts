@@ -34,7 +34,7 @@ describe('IngestService', () => {
     expect(stored).toEqual([
       { workspaceId: WORKSPACE, thingName: THING, items: [{ topic: TOPIC, epoch: T0, payload: { value: 412.5, unit: 'PPM', extra: 'kept' } }] },
     ]);
-    expect(ingest.stats).toEqual({ stored: 1, duplicates: 0, deadLettered: 0, failedWrites: 0 });
+    expect(ingest.stats).toEqual({ stored: 1, duplicates: 0, deadLettered: 0, failedWrites: 0, refused: 0 });
   });
 
   it('uses a sane device timestamp as the epoch, so a resend is a duplicate and not announced again', async () => {

@@ -10,6 +10,8 @@ export interface IngestStats {
   duplicates: number;
   deadLettered: number;
   failedWrites: number;
+  /** Telemetry publishes the hub turned away before the rule (policy, size, topic). */
+  refused: number;
 }
 
 export interface IngestOptions {
@@ -30,7 +32,7 @@ export interface IngestOptions {
 export class IngestService {
   private readonly writer: PipelinedCommit<Entry, WriteOutcome>;
   private readonly now: () => number;
-  readonly stats: IngestStats = { stored: 0, duplicates: 0, deadLettered: 0, failedWrites: 0 };
+  readonly stats: IngestStats = { stored: 0, duplicates: 0, deadLettered: 0, failedWrites: 0, refused: 0 };
 
   constructor(
     private readonly table: TelemetryTable,
@@ -51,6 +53,11 @@ export class IngestService {
       this.stats.failedWrites++;
       throw error;
     }
+  }
+
+  /** Counts a telemetry publish refused before it reached `ingest`. */
+  countRefused(): void {
+    this.stats.refused++;
   }
 
   /** Commits what is queued; called on shutdown before the store closes. */

@@ -9,6 +9,19 @@ export interface HubSession extends Requester {
   ipAddress: string;
 }
 
+/** Devices connect over TLS with a certificate; people and apps over WebSocket with an access token. */
+export type Transport = 'tls' | 'websocket';
+
+/** Running totals since the broker started, by transport. */
+export interface ConnectionCounts {
+  /** Connections announced as connected (CONNACK sent) and not ended yet. */
+  connected: Record<Transport, number>;
+  connects: Record<Transport, number>;
+  disconnects: Record<Transport, number>;
+}
+
+const transportOf = (session: HubSession): Transport => (session.user ? 'websocket' : 'tls');
+
 /**
  * The broker's book of live connections: the session of each client, the live client of each
  * client id (a new connection with the same id takes over), and why each one ended.
@@ -19,6 +32,11 @@ export class HubSessions {
   private readonly reasons = new WeakMap<Client, DisconnectReason>();
   private readonly ready = new WeakSet<Client>();
   private readonly revoked = new WeakSet<Client>();
+  readonly counts: ConnectionCounts = {
+    connected: { tls: 0, websocket: 0 },
+    connects: { tls: 0, websocket: 0 },
+    disconnects: { tls: 0, websocket: 0 },
+  };
 
   open(client: Client, session: HubSession): void {
     this.sessions.set(client, session);
@@ -52,8 +70,12 @@ export class HubSessions {
 
   /** The CONNACK went out; true the first time, so `connected` is announced once. */
   markReady(client: Client): boolean {
-    if (this.ready.has(client)) return false;
+    const session = this.sessions.get(client);
+    if (!session || this.ready.has(client)) return false;
     this.ready.add(client);
+    const transport = transportOf(session);
+    this.counts.connects[transport]++;
+    this.counts.connected[transport]++;
     return true;
   }
 
@@ -67,6 +89,9 @@ export class HubSessions {
     if (session && this.byClientId.get(session.clientId) === client) this.byClientId.delete(session.clientId);
     if (!session || !this.ready.has(client)) return undefined;
     this.ready.delete(client);
+    const transport = transportOf(session);
+    this.counts.disconnects[transport]++;
+    this.counts.connected[transport]--;
     const reason = this.reasons.get(client);
     return reason ? { session, reason } : { session };
   }

@@ -17,8 +17,8 @@ import type { DisconnectReason } from '../../domain/presence.model.js';
 import { authenticateDevice, authenticatePerson, refuse, SERVER_UNAVAILABLE, type ConnectOutcome } from './connect.auth.js';
 import { guardPacketSize } from './packet-size.guard.js';
 import { coalesceWrites } from './tls-writes.js';
-import { HubSessions, type HubSession } from './hub-sessions.js';
-import { routePublish, type PublishRouting } from './publish.route.js';
+import { HubSessions, type ConnectionCounts, type HubSession } from './hub-sessions.js';
+import { routePublish, type LatencyObserver, type PublishRouting } from './publish.route.js';
 
 export interface HubBrokerOptions {
   tls: { certificatePem: string; privateKeyPem: string; caPem: string };
@@ -31,6 +31,8 @@ export interface HubBrokerOptions {
   presence?: PresenceService;
   /** Checks the access token a person sends as the MQTT password on WebSocket connections. */
   people?: BearerResolver;
+  /** Time from a QoS 1 telemetry PUBLISH to its PUBACK. */
+  pubackLatency?: LatencyObserver;
   logger: Logger;
 }
 
@@ -127,6 +129,11 @@ export class HubBroker implements MessagePublisher {
     }
     if (message.requesterOnly) return;
     await new Promise<void>((resolve, reject) => broker.publish(packet, (error) => (error ? reject(error) : resolve())));
+  }
+
+  /** Live connections and connects and disconnects so far, by transport. */
+  get connections(): Readonly<ConnectionCounts> {
+    return this.sessions.counts;
   }
 
   /** Closes every live session of a revoked certificate at once; answers how many there were. */

@@ -4,6 +4,7 @@ import type { Logger } from '@citus/kit';
 import type { IngestService } from '../../app/ingest.service.js';
 import type { ReservedTopicRouter } from '../../app/reserved-topic.router.js';
 import type { AccessDecider } from '../../domain/access.port.js';
+import type { DeviceSession } from '../../domain/device-session.model.js';
 import { MAX_PAYLOAD_BYTES } from '../../domain/device.policy.js';
 import type { DisconnectReason } from '../../domain/presence.model.js';
 import type { HubSession } from './hub-sessions.js';
@@ -12,11 +13,18 @@ export type PublishRouting =
   | { kind: 'refuse'; reason: DisconnectReason; message: string }
   | { kind: 'accept'; run: () => Promise<void> };
 
+/** Takes one duration in seconds; a Prometheus histogram is one. */
+export interface LatencyObserver {
+  observe(seconds: number): void;
+}
+
 interface PublishDeps {
   access: AccessDecider;
   reserved: ReservedTopicRouter;
   ingest: IngestService;
   logger: Logger;
+  /** Time from a QoS 1 telemetry PUBLISH to its PUBACK. */
+  pubackLatency?: LatencyObserver;
 }
 
 const refuse = (reason: DisconnectReason, message: string): PublishRouting => ({ kind: 'refuse', reason, message });
@@ -27,6 +35,12 @@ const passThrough: PublishRouting = { kind: 'accept', run: () => Promise.resolve
  * the subscribers allowed to receive it (retained messages and wills included).
  */
 export function routePublish(session: HubSession, packet: PublishPacket, deps: PublishDeps): PublishRouting {
+  const routing = route(session, packet, deps);
+  if (routing.kind === 'refuse' && packet.topic.startsWith('telemetry/')) deps.ingest.countRefused();
+  return routing;
+}
+
+function route(session: HubSession, packet: PublishPacket, deps: PublishDeps): PublishRouting {
   if (!deps.access.allows(session, 'iot:Publish', packet.topic)) return refuse('FORBIDDEN_ACCESS', 'publish not authorised');
   const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
   if (payload.length > MAX_PAYLOAD_BYTES) return refuse('CLIENT_ERROR', 'payload larger than 128 KB');
@@ -38,9 +52,21 @@ export function routePublish(session: HubSession, packet: PublishPacket, deps: P
     if (!thingName || !certificateId) return refuse('FORBIDDEN_ACCESS', 'only a device sends telemetry');
     // Telemetry is for the store, not for the broker's memory: a retained copy per topic would only grow.
     packet.retain = false;
-    return { kind: 'accept', run: () => deps.ingest.ingest({ ...session, thingName, certificateId }, packet.topic, payload).then(() => undefined) };
+    return { kind: 'accept', run: () => ingestTelemetry({ ...session, thingName, certificateId }, packet, payload, deps) };
   }
   return passThrough;
+}
+
+/**
+ * Resolves once the message is stored, and aedes then writes the PUBACK at once (its publish
+ * handler: authorizePublish, then the PUBACK for QoS 1), so this span is PUBLISH to PUBACK less
+ * the packet's parsing.
+ */
+function ingestTelemetry(session: DeviceSession, packet: PublishPacket, payload: Buffer, deps: PublishDeps): Promise<void> {
+  const started = performance.now();
+  return deps.ingest.ingest(session, packet.topic, payload).then(() => {
+    if (packet.qos === 1) deps.pubackLatency?.observe((performance.now() - started) / 1000);
+  });
 }
 
 /**
