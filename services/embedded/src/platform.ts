@@ -14,7 +14,9 @@ import {
   EventBus,
   finishHttpApp,
   HealthRegistry,
+  Metrics,
   parseConfig,
+  serveMetrics,
   Shutdown,
   type Logger,
   type Service,
@@ -30,6 +32,8 @@ export interface Platform {
   mqttPort: number;
   dataDir: string;
   caPem: string;
+  /** Where Prometheus scrapes `GET /metrics`; none unless `METRICS_PORT` is set. */
+  metricsPort?: number;
   logger: Logger;
   shutdown: Shutdown;
   stop(): Promise<void>;
@@ -101,6 +105,7 @@ async function launch(base: Base, config: ReturnType<typeof loadConfig>): Promis
   const { logger: log, dataDir } = base;
   const setHttpReady = base.health.register('http');
   const ca = await EmbeddedCertificateAuthority.loadOrCreate(join(dataDir, 'ca'));
+  const metrics = new Metrics();
   const portal = await createPortal({ ...base, config: config.portal });
   const ctx = { ...base, authenticate: portal.authenticate };
   // The hub asks the device lifecycle about certificates and things; `devices` exists by the time it asks.
@@ -116,6 +121,7 @@ async function launch(base: Base, config: ReturnType<typeof loadConfig>): Promis
     registrar: { registerThing: (thing) => devices.provisioning.register(thing) },
     resolveBearer: portal.resolveBearer,
     downstreamLag: () => indexer.indexer.lagMs(),
+    metrics,
   });
   const devices = createDeviceLifecycle({
     ...ctx,
@@ -136,7 +142,11 @@ async function launch(base: Base, config: ReturnType<typeof loadConfig>): Promis
   const apps = createAppRegistry({ ...ctx, config: config.apps, appKeys: portal.appKeys });
   const services: Service[] = [portal, devices, hub, indexer, analytics, apps];
 
-  const app = createHttpApp({ logger: log });
+  metrics.gaugeOf('citus_change_feed_lag_seconds', 'How far each consumer of the telemetry change feed trails the store', ['consumer'], () => [
+    [{ consumer: 'indexer' }, indexer.indexer.lagMs() / 1000],
+    [{ consumer: 'analytics' }, analytics.lagMs() / 1000],
+  ]);
+  const app = createHttpApp({ logger: log, metrics });
   app.get('/healthz', (_req, res) => {
     const { healthy, body } = base.health.report();
     res.status(healthy ? 200 : 503).json(body);
@@ -169,6 +179,8 @@ async function launch(base: Base, config: ReturnType<typeof loadConfig>): Promis
     base.health.markStopping();
     base.events.emit('platform.stopping', {});
   });
+  const metricsServer = await serveMetricsIfAsked(metrics, config.embedded, log);
+  if (metricsServer) base.shutdown.add('metrics server', () => metricsServer.close());
   setHttpReady(true);
 
   const address = server.address();
@@ -179,11 +191,17 @@ async function launch(base: Base, config: ReturnType<typeof loadConfig>): Promis
     mqttPort: hub.mqttPort(),
     dataDir,
     caPem: ca.certificatePem,
+    ...(metricsServer ? { metricsPort: metricsServer.port } : {}),
     logger: log,
     shutdown: base.shutdown,
     stop: () => base.shutdown.run('stop'),
     routes: () => routesOf(app.router.stack as RouterLayer[]),
   };
+}
+
+function serveMetricsIfAsked(metrics: Metrics, config: EmbeddedConfig, logger: Logger) {
+  if (config.METRICS_PORT === undefined) return Promise.resolve(undefined);
+  return serveMetrics(metrics, { port: config.METRICS_PORT, host: config.METRICS_HOST, token: config.CITUS_METRICS_TOKEN, logger });
 }
 
 /** What express 5's router keeps of a route or a mounted router (`rawPath` is router 2.3's). */
