@@ -1,37 +1,13 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import type { TelemetryPage } from '@citus/contracts';
-import { repoPath } from '../../../bench/src/support/paths.js';
 import { startPlatformProcess, type PlatformProcess } from '../../../bench/src/support/platform-process.js';
 import { makeTempDir, type TempDir } from '../../../bench/src/support/temp-dir.js';
 import { BackupManifest } from '../src/cli/backup-manifest.js';
+import { citus, CITUS_CLI, PLATFORM_MAIN, runPlatformMain } from './support/citus-cli.js';
 import { PlatformChild } from './support/platform-child.js';
 import { Api, declareAndActivate, type ActivatedDevice } from './support/test-platform.js';
-
-const CLI = repoPath('services/embedded/dist/cli/citus.js');
-const MAIN = repoPath('services/embedded/dist/main.js');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** A built script as a child process, to its exit, with what it wrote. */
-async function runNode(script: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
-  const child = spawn(process.execPath, [script, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, stdout, stderr };
-}
-
-const citus = (...args: string[]): Promise<Run> => runNode(CLI, args);
 
 /** Publishes QoS 1 telemetry with numbered ids, one after another's PUBACK, until stopped. */
 class Publisher {
@@ -105,7 +81,7 @@ describe('citus backup and restore of a running platform', () => {
   const clients: MqttClient[] = [];
 
   beforeAll(async () => {
-    for (const built of [CLI, MAIN]) if (!existsSync(built)) throw new Error(`${built} is missing: run npm run build first`);
+    for (const built of [CITUS_CLI, PLATFORM_MAIN]) if (!existsSync(built)) throw new Error(`${built} is missing: run npm run build first`);
     work = makeTempDir('citus-backup-test-');
     platform = PlatformChild.create();
     await platform.start();
@@ -184,15 +160,7 @@ describe('citus backup and restore of a running platform', () => {
   }, 60_000);
 
   it('refuses to start a second platform on a data dir in use (exit 2)', async () => {
-    const second = await runNode(MAIN, [], {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      MQTT_TLS_PORT: '0',
-      MQTT_HOST: '127.0.0.1',
-      CITUS_DATA_DIR: platform.dataDir,
-      LOG_LEVEL: 'silent',
-    });
+    const second = await runPlatformMain(platform.dataDir);
     expect(second.code).toBe(2);
     expect(second.stderr).toContain(`${platform.dataDir} is in use by process ${platform.current.child.pid}`);
   }, 60_000);
