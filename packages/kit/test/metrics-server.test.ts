@@ -40,7 +40,8 @@ describe('serveMetrics', () => {
   });
 
   it('answers 401 without the token or with another one', async () => {
-    for (const headers of [{}, { authorization: 'Bearer not-the-token-at-all' }, { authorization: `Basic ${TOKEN}` }]) {
+    const attempts: Array<Record<string, string>> = [{}, { authorization: 'Bearer not-the-token-at-all' }, { authorization: `Basic ${TOKEN}` }];
+    for (const headers of attempts) {
       const response = await fetch(`${url}/metrics`, { headers });
       expect(response.status).toBe(401);
       expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/);

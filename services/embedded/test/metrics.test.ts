@@ -78,7 +78,8 @@ describe('Prometheus metrics', () => {
   });
 
   it('answers 401 to a scrape without the token or with another one', async () => {
-    for (const headers of [{}, { authorization: 'Bearer metrics-scrape-token-wrong000' }]) {
+    const attempts: Array<Record<string, string>> = [{}, { authorization: 'Bearer metrics-scrape-token-wrong000' }];
+    for (const headers of attempts) {
       const response = await scrape(headers);
       expect(response.status).toBe(401);
       expect(await response.text()).not.toContain('citus_');
