@@ -65,6 +65,11 @@ function holderPid(db: Database.Database): number | undefined {
   }
 }
 
+/**
+ * By its code alone, not `instanceof`: the native addon keeps the error class (and realm) of the
+ * first copy of better-sqlite3 loaded in the process, which jest's context per test file is not.
+ */
 function isBusy(error: unknown): boolean {
-  return error instanceof Database.SqliteError && (error.code === 'SQLITE_BUSY' || error.code === 'SQLITE_LOCKED');
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
 }
