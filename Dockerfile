@@ -1,0 +1,55 @@
+# The platform image: today the embedded process (every service in one Node.js process), configured
+# for compose by environment (see docker-compose.yaml and the README's Configuration).
+#
+# Before building: .ci/make-base-image.sh (the Debian base images; no registry is needed) and
+# docker/prepare-context.sh (pnpm and the packages of the lockfile, so no step below reaches a
+# registry). Then: docker build -t citus/platform:local .
+ARG BASE_TAG=trixie
+
+FROM citus/build-base:${BASE_TAG} AS build
+ENV CI=true \
+    # node-gyp compiles better-sqlite3 against Debian's Node.js headers (libnode-dev), not a download.
+    npm_config_nodedir=/usr
+# The npm package carries node-gyp in dist/; the binary of @pnpm/exe replaces its placeholder, as
+# the package's own install script does.
+COPY docker/.cache/pnpm-package.tgz docker/.cache/pnpm-exe.tgz /tmp/pnpm/
+RUN mkdir -p /opt/pnpm \
+ && tar -xzf /tmp/pnpm/pnpm-package.tgz -C /opt/pnpm --strip-components=1 \
+ && tar -xzf /tmp/pnpm/pnpm-exe.tgz -C /opt/pnpm --strip-components=1 package/pnpm \
+ && ln -s /opt/pnpm/pnpm /usr/local/bin/pnpm \
+ && rm -rf /tmp/pnpm
+COPY docker/.cache/pnpm-store /pnpm-store
+# Registry metadata: pnpm checks the lockfile against its supply-chain policies before installing.
+COPY docker/.cache/pnpm-cache /pnpm-cache
+WORKDIR /src
+COPY package.json pnpm-lock.yaml pnpm-workspace.yaml .npmrc tsconfig.base.json ./
+COPY bench/package.json bench/
+COPY packages packages
+COPY services services
+RUN pnpm install --offline --frozen-lockfile --store-dir /pnpm-store --cache-dir /pnpm-cache \
+ && pnpm exec tsc -b services/embedded \
+ && pnpm --filter @citus/embedded deploy --prod --offline --store-dir /pnpm-store --cache-dir /pnpm-cache /out
+
+FROM citus/base:${BASE_TAG}
+# A fixed uid, so volumes and orchestrators (runAsNonRoot) can rely on it.
+RUN groupadd --gid 10001 citus \
+ && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin citus \
+ && install -d -o 10001 -g 10001 -m 0700 /data
+# Code stays owned by root: the platform's user can read it, not change it.
+COPY --from=build /out /app
+COPY docker/platform/healthcheck.mjs /usr/local/lib/citus/healthcheck.mjs
+WORKDIR /app
+# HOST 0.0.0.0: inside the container, loopback would reach nothing; compose only exposes 8080 on
+# its own network, behind Kong.
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=8080 \
+    MQTT_HOST=0.0.0.0 \
+    MQTT_TLS_PORT=8883 \
+    CITUS_DATA_DIR=/data
+VOLUME ["/data"]
+EXPOSE 8080 8883
+USER 10001:10001
+HEALTHCHECK --interval=10s --timeout=5s --start-period=90s --retries=3 \
+  CMD ["node", "/usr/local/lib/citus/healthcheck.mjs"]
+CMD ["node", "dist/main.js"]
