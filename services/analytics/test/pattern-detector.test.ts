@@ -81,6 +81,19 @@ describe('the count table', () => {
     expect(table.get(99)).toBe(1);
   });
 
+  it('is rebuilt from its entries with the same counts and the same ageing, and refuses entries that cannot be its own', () => {
+    const table = new CountTable(16);
+    for (let key = 1; key <= 10; key++) for (let i = 0; i < key; i++) table.add(key * 7919);
+    const copy = CountTable.of(16, table.entries())!;
+    for (let key = 1; key <= 10; key++) expect(copy.get(key * 7919)).toBe(key);
+    // Both age at the same moment: the 13th distinct key goes past three quarters of 16.
+    for (const t of [table, copy]) for (let key = 11; key <= 13; key++) t.add(key * 7919);
+    for (let key = 1; key <= 13; key++) expect(copy.get(key * 7919)).toBe(table.get(key * 7919));
+    expect(CountTable.of(16, { keys: new Int32Array([1, 1]), counts: new Uint16Array([1, 2]) })).toBeUndefined();
+    expect(CountTable.of(16, { keys: new Int32Array(13), counts: new Uint16Array(13).fill(1) })).toBeUndefined();
+    expect(CountTable.of(16, { keys: new Int32Array([5]), counts: new Uint16Array([0]) })).toBeUndefined();
+  });
+
   it('halves the table rather than overflow a count', () => {
     const table = new CountTable(16);
     for (let i = 0; i < 0x10000 + 5; i++) table.add(5);

@@ -8,14 +8,25 @@ export class CountTable {
   private counts: Uint16Array;
   private used = 0;
 
-  constructor(
-    readonly capacity: number,
-    keys?: Int32Array,
-    counts?: Uint16Array,
-  ) {
-    this.keys = keys ?? new Int32Array(capacity);
-    this.counts = counts ?? new Uint16Array(capacity);
-    for (let i = 0; i < capacity; i++) if (this.counts[i]! > 0) this.used++;
+  constructor(readonly capacity: number) {
+    this.keys = new Int32Array(capacity);
+    this.counts = new Uint16Array(capacity);
+  }
+
+  /**
+   * A table holding exactly `entries` (as `entries()` gave them): where they sit in the arrays
+   * may differ, what `get` and `add` answer does not. Undefined when they cannot be this table's.
+   */
+  static of(capacity: number, entries: { keys: Int32Array; counts: Uint16Array }): CountTable | undefined {
+    const { keys, counts } = entries;
+    if (keys.length !== counts.length || keys.length > capacity * 0.75) return undefined;
+    const table = new CountTable(capacity);
+    for (let i = 0; i < keys.length; i++) {
+      if (counts[i] === 0 || table.find(keys[i]!) >= 0) return undefined;
+      table.counts[table.insertSlot(keys[i]!)] = counts[i]!;
+    }
+    table.used = keys.length;
+    return table;
   }
 
   get(key: number): number {
@@ -37,9 +48,16 @@ export class CountTable {
     this.counts[slot]!++;
   }
 
-  /** The arrays, for a snapshot; `new CountTable(capacity, keys, counts)` takes them back. */
-  arrays(): { keys: Int32Array; counts: Uint16Array } {
-    return { keys: this.keys, counts: this.counts };
+  /** The counted keys and their counts (only the slots in use: a snapshot is as small as the table is full). */
+  entries(): { keys: Int32Array; counts: Uint16Array } {
+    const keys = new Int32Array(this.used);
+    const counts = new Uint16Array(this.used);
+    for (let i = 0, n = 0; i < this.capacity; i++) {
+      if (this.counts[i] === 0) continue;
+      keys[n] = this.keys[i]!;
+      counts[n++] = this.counts[i]!;
+    }
+    return { keys, counts };
   }
 
   private find(key: number): number {

@@ -46,7 +46,8 @@ export const PATTERN_PARAMS: PatternParams = {
 };
 
 const NAME = 'pattern';
-const VERSION = 1;
+// 2: the table's entries only, not its whole arrays.
+const VERSION = 2;
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 
@@ -108,7 +109,7 @@ class PatternDetector implements SeriesDetector {
   }
 
   snapshot(): DetectorSnapshot {
-    const { keys, counts } = this.table.arrays();
+    const { keys, counts } = this.table.entries();
     return {
       detector: NAME,
       version: VERSION,
@@ -212,9 +213,9 @@ function toBase64(array: Int32Array | Uint16Array): string {
   return Buffer.from(array.buffer, array.byteOffset, array.byteLength).toString('base64');
 }
 
-function fromBase64<T extends Int32Array | Uint16Array>(text: string, make: (buffer: ArrayBuffer) => T, length: number, width: number): T | undefined {
+function fromBase64<T extends Int32Array | Uint16Array>(text: string, make: (buffer: ArrayBuffer) => T, width: number): T | undefined {
   const bytes = Buffer.from(text, 'base64');
-  if (bytes.length !== length * width) return undefined;
+  if (bytes.length % width !== 0) return undefined;
   const copy = new ArrayBuffer(bytes.length);
   new Uint8Array(copy).set(bytes);
   return make(copy);
@@ -224,10 +225,10 @@ function restore(snapshot: DetectorSnapshot, p: PatternParams): SeriesDetector |
   if (snapshot.detector !== NAME || snapshot.version !== VERSION) return undefined;
   const state = snapshot.state as { scalars?: Scalars; keys?: unknown; counts?: unknown } | null;
   if (!state?.scalars || typeof state.keys !== 'string' || typeof state.counts !== 'string') return undefined;
-  const keys = fromBase64(state.keys, (b) => new Int32Array(b), p.capacity, 4);
-  const counts = fromBase64(state.counts, (b) => new Uint16Array(b), p.capacity, 2);
-  if (!keys || !counts) return undefined;
-  return new PatternDetector(structuredClone(state.scalars), new CountTable(p.capacity, keys, counts), p);
+  const keys = fromBase64(state.keys, (b) => new Int32Array(b), 4);
+  const counts = fromBase64(state.counts, (b) => new Uint16Array(b), 2);
+  const table = keys && counts ? CountTable.of(p.capacity, { keys, counts }) : undefined;
+  return table && new PatternDetector(structuredClone(state.scalars), table, p);
 }
 
 export function patternKind(p: PatternParams = PATTERN_PARAMS): DetectorKind {
