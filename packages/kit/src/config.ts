@@ -46,20 +46,50 @@ const AWS_REGION_FORMAT = /^[a-z]{2}(-[a-z]+)+-\d+$/;
  * environment configures them all).
  */
 export const dynamoDbFields = {
-  /**
-   * The AWS region of DynamoDB; credentials come from the AWS SDK's default provider chain. Read
-   * only for DynamoDB: other tools set it too, and it must not stop the embedded mode.
-   */
-  AWS_REGION: z.string().optional(),
-  /** DynamoDB Local's URL (it accepts any credentials, and serves DynamoDB Streams too); unset for AWS. */
-  CITUS_DYNAMODB_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
-  /** Prepended to the table names, so several installations can share one account and region. */
+  // Optional here and required by the schema that chose DynamoDB: other tools set it too, and it
+  // must not stop the embedded mode.
+  AWS_REGION: z
+    .string()
+    .optional()
+    .describe(
+      'with `dynamodb` (telemetry or registry store): the region (required); credentials come from the AWS SDK\'s default chain. Ignored otherwise',
+    ),
+  CITUS_DYNAMODB_ENDPOINT: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe(
+      'with `dynamodb`: DynamoDB Local\'s URL, e.g. `http://localhost:8000` (any credentials are accepted there, and it serves DynamoDB Streams too); unset for AWS',
+    ),
   CITUS_DYNAMODB_TABLE_PREFIX: z
     .string()
     .max(200)
     .regex(/^[a-zA-Z0-9_.-]*$/, 'letters, digits, _ . - (DynamoDB table name characters)')
-    .default(''),
+    .default('')
+    .describe(
+      'with `dynamodb`: prefix of the table names (`telemetry`, `telemetry-displaced`, `telemetry-dead-letters`, `telemetry-topics`, `registry`, `indexer-checkpoints`), so several installations can share one account and region',
+    ),
 };
+
+/** The telemetry store, read by the hub that writes it and by every service that follows it. */
+export const telemetryStore = z
+  .enum(['sqlite', 'dynamodb'])
+  .default('sqlite')
+  .describe(
+    [
+      'where the hub stores telemetry: `sqlite` (`telemetry.db`) or `dynamodb` (tables created on DynamoDB Local; on AWS they must exist, from `infra/aws/telemetry.yaml`).',
+      'With `dynamodb`, retention is DynamoDB TTL stamped on new items from the workspace\'s period (a later change applies to new items).',
+      'Aggregates are computed by the hub from the items of the range, at most 200,000 per request (more answers 400: choose a shorter range or name a stream).',
+      'Latest values come from the `<prefix>telemetry-topics` table, where the hub registers each topic it stores; topics only ever written by the AWS IoT rule are not listed there.',
+      'Retention settings stay in `telemetry.db`.',
+      'The indexer and the analytics detectors follow the same setting: with `dynamodb` they read the telemetry table\'s DynamoDB Stream instead of the change log in `telemetry.db`;',
+      'the indexer refuses to start when the table, its stream or its new image is missing, and keeps its checkpoints in the `<prefix>indexer-checkpoints` table, created when missing',
+    ].join(' '),
+  );
+
+/** The MQTT endpoint, read by the device lifecycle that hands it to devices and by the hub that certifies it. */
+export const mqttEndpoint = hostName
+  .default('localhost')
+  .describe('host name devices are told to connect to; always in the hub\'s certificate');
 
 /** For a schema's superRefine: AWS_REGION must be set, and look like a region, when `setting` chose DynamoDB. */
 export function requireAwsRegion(region: string | undefined, setting: string, context: z.RefinementCtx): void {

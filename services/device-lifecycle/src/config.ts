@@ -1,15 +1,26 @@
 import { z } from 'zod';
-import { dynamoDbFields, hostName, requireAwsRegion } from '@citus/kit';
+import { dynamoDbFields, mqttEndpoint, requireAwsRegion } from '@citus/kit';
 
 export const DeviceLifecycleConfig = z
   .object({
-    /** How long a declared device's activation code stays valid. */
-    CITUS_ACTIVATION_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(72),
-    CITUS_DEVICE_CERT_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
-    /** The MQTT host name devices are told to connect to. */
-    CITUS_MQTT_ENDPOINT: hostName.default('localhost'),
-    /** Where the device registry is stored: the embedded SQLite file or DynamoDB (`registry-store.module.ts`). */
-    CITUS_REGISTRY_STORE: z.enum(['sqlite', 'dynamodb']).default('sqlite'),
+    CITUS_ACTIVATION_TTL_HOURS: z.coerce
+      .number()
+      .positive()
+      .max(24 * 30)
+      .default(72)
+      .describe('how long a declared device\'s activation code is valid, in hours (at most 720)'),
+    CITUS_DEVICE_CERT_DAYS: z.coerce.number().int().min(1).max(3650).default(365).describe('validity of device certificates, in days (1–3650)'),
+    CITUS_MQTT_ENDPOINT: mqttEndpoint,
+    CITUS_REGISTRY_STORE: z
+      .enum(['sqlite', 'dynamodb'])
+      .default('sqlite')
+      .describe(
+        [
+          'where the device registry is stored: `sqlite` (`devices.db`) or `dynamodb` (the `<prefix>registry` table, created on DynamoDB Local; on AWS it must exist).',
+          'The hub\'s per-connect and per-publish checks are answered from memory, loaded at start and kept by this instance\'s own writes:',
+          'with several instances, a device declared, activated or revoked on another instance is seen here only after a restart',
+        ].join(' '),
+      ),
     ...dynamoDbFields,
   })
   .superRefine((config, context) => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dynamoDbFields, requireAwsRegion } from '@citus/kit';
+import { dynamoDbFields, requireAwsRegion, telemetryStore } from '@citus/kit';
 
 /** Elasticsearch's URL: http(s), and no credentials in it (URLs are logged, shown and copied). */
 const elasticsearchUrl = z
@@ -13,27 +13,38 @@ const elasticsearchUrl = z
 
 export const IndexerConfig = z
   .object({
-    /**
-     * Where the search index lives: the embedded SQLite FTS5 file (`search.db`) or Elasticsearch.
-     * With `sqlite` and the SQLite telemetry store the indexer runs on a worker thread; any other
-     * combination runs it on the main thread (its work is then mostly network I/O).
-     */
-    CITUS_SEARCH: z.enum(['sqlite', 'elasticsearch']).default('sqlite'),
-    ELASTICSEARCH_URL: elasticsearchUrl.optional(),
-    /** An Elasticsearch API key (the base64 `encoded` form), sent as `Authorization: ApiKey`. Never logged. */
-    ELASTICSEARCH_API_KEY: z.string().min(1).optional(),
-    /** Prepended to the index names (`<prefix>-telemetry`, `<prefix>-devices`); Elasticsearch index name characters. */
+    // The worker thread suits SQLite's CPU-bound work; with a network at either end the work is mostly I/O.
+    CITUS_SEARCH: z
+      .enum(['sqlite', 'elasticsearch'])
+      .default('sqlite')
+      .describe(
+        [
+          'the search index: `sqlite` (FTS5 in `search.db`) or `elasticsearch`.',
+          'With `sqlite` and `CITUS_TELEMETRY_STORE=sqlite` the indexer runs on a worker thread (checkpoints in `indexer.db`); any other combination indexes on the main thread.',
+          'The Elasticsearch adapter has not met a real cluster here: its tests are **mocked** (`*.mocked.test.ts`, `@elastic/elasticsearch-mock`) and check the requests it sends',
+        ].join(' '),
+      ),
+    ELASTICSEARCH_URL: elasticsearchUrl
+      .optional()
+      .describe(
+        [
+          'with `elasticsearch`: the cluster\'s URL (required), `http(s)://host:port`, without user or password (refused: use `ELASTICSEARCH_API_KEY`).',
+          'The index templates and indices are created before the first write; a cluster unreachable at start does not stop the platform: searches answer 503 and indexing retries until it answers',
+        ].join(' '),
+      ),
+    ELASTICSEARCH_API_KEY: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('with `elasticsearch`: an API key (its base64 `encoded` form), sent as `Authorization: ApiKey`; never logged'),
     CITUS_SEARCH_INDEX_PREFIX: z
       .string()
       .min(1)
       .max(100)
       .regex(/^[a-z0-9][a-z0-9_-]*$/, 'lowercase letters, digits, _ and -, not starting with _ or -')
-      .default('citus'),
-    /**
-     * Where the telemetry the indexer follows is stored, as for the hub (the same variable): the
-     * embedded change log in `telemetry.db`, or the DynamoDB telemetry table's stream.
-     */
-    CITUS_TELEMETRY_STORE: z.enum(['sqlite', 'dynamodb']).default('sqlite'),
+      .default('citus')
+      .describe('with `elasticsearch`: prefix of the index names (`<prefix>-telemetry`, `<prefix>-devices`)'),
+    CITUS_TELEMETRY_STORE: telemetryStore,
     ...dynamoDbFields,
   })
   .superRefine((config, context) => {
