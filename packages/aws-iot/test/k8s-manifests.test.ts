@@ -1,0 +1,174 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { IDeployment } from 'kubernetes-models/apps/v1';
+import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
+import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
+import type { IConfigMap, IContainer, IService } from 'kubernetes-models/v1';
+import { loadConfig } from '../../../services/embedded/src/platform.js';
+import { readTemplate } from './support/cloudformation-spec.js';
+import { K8S_ROOT, readManifests, schemaProblem, type Manifest } from './support/k8s-manifests.js';
+
+const manifests = readManifests();
+const resources = manifests.filter((manifest) => manifest.kind !== 'Kustomization');
+const kustomizations = manifests.filter((manifest) => manifest.kind === 'Kustomization');
+const ofKind = <T>(kind: string): Array<T & Manifest> => resources.filter((manifest) => manifest.kind === kind) as Array<T & Manifest>;
+const named = <T>(kind: string, name: string): T & Manifest => {
+  const found = ofKind<T>(kind).find((manifest) => manifest.metadata.name === name);
+  if (!found) throw new Error(`infra/k8s declares no ${kind} ${name}`);
+  return found;
+};
+
+const deployments = ofKind<IDeployment>('Deployment');
+const platform = named<IDeployment>('Deployment', 'citus-platform');
+const podSpec = platform.spec?.template.spec;
+const containers = (deployment: IDeployment): IContainer[] => deployment.spec?.template.spec?.containers ?? [];
+const SECRET_NAME = /PASSWORD|SECRET|TOKEN|API_KEY|PRIVATE/i;
+
+describe('infra/k8s manifests', () => {
+  it.each(resources.map((manifest): [string, string, Manifest] => [manifest.file, `${manifest.kind} ${manifest.metadata.name}`, manifest]))(
+    '%s: %s is valid against the Kubernetes schema of its kind',
+    (_file, _what, manifest) => {
+      expect(schemaProblem(manifest)).toBeUndefined();
+    },
+  );
+
+  it('finds a manifest the schema refuses', () => {
+    const broken = structuredClone(platform) as Manifest;
+    (broken.spec as { replicas: unknown }).replicas = 'one';
+    expect(schemaProblem(broken)).toMatch(/replicas/);
+    expect(schemaProblem({ ...platform, kind: 'DaemonSet' })).toMatch(/not a kind/);
+  });
+
+  it('applies every manifest file through the kustomizations, and each of them lists only what exists', () => {
+    const listed = kustomizations.flatMap((kustomization) =>
+      ((kustomization.resources ?? []) as string[]).map((entry) => join(K8S_ROOT, dirname(kustomization.file), entry)),
+    );
+    for (const path of listed) expect(existsSync(path)).toBe(true);
+    const files = new Set(resources.map((manifest) => join(K8S_ROOT, manifest.file)));
+    const applied = new Set(listed.filter((path) => !statSync(path).isDirectory()));
+    expect([...files].filter((file) => !applied.has(file))).toEqual([]);
+    expect(resources.every((manifest) => manifest.kind === 'Namespace' || manifest.metadata.namespace === 'citus')).toBe(true);
+  });
+
+  it.each(deployments.map((deployment): [string, IDeployment] => [deployment.metadata?.name ?? '', deployment]))(
+    '%s runs as uid 10001, non-root, read-only, without capabilities or privilege escalation, nothing of the host',
+    (_name, deployment) => {
+      const pod = deployment.spec?.template.spec;
+      expect(pod?.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } });
+      expect(pod?.hostNetwork ?? false).toBe(false);
+      expect(pod?.hostPID ?? false).toBe(false);
+      expect(pod?.hostIPC ?? false).toBe(false);
+      expect((pod?.volumes ?? []).filter((volume) => volume.hostPath !== undefined)).toEqual([]);
+      expect(pod?.automountServiceAccountToken).toBe(false);
+      for (const container of [...containers(deployment), ...(pod?.initContainers ?? [])]) {
+        expect(container.securityContext).toMatchObject({
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          runAsNonRoot: true,
+          capabilities: { drop: ['ALL'] },
+        });
+        expect(container.securityContext?.privileged ?? false).toBe(false);
+        expect(container.securityContext?.capabilities?.add ?? []).toEqual([]);
+        expect(container.resources).toMatchObject({
+          requests: { cpu: expect.anything(), memory: expect.anything() },
+          limits: { cpu: expect.anything(), memory: expect.anything() },
+        });
+      }
+    },
+  );
+
+  it("runs as the platform image's own user", () => {
+    expect(readFileSync(new URL('../../../Dockerfile', import.meta.url), 'utf8')).toMatch(/^USER 10001:10001$/m);
+    expect(containers(platform)[0]?.image).toMatch(/^citus\/platform:/);
+  });
+
+  it('probes /healthz on the HTTP port, the port the ConfigMap gives the platform', () => {
+    const [container] = containers(platform);
+    const http = container?.ports?.find((port) => port.name === 'http');
+    expect(http?.containerPort).toBe(Number(named<IConfigMap>('ConfigMap', 'citus-platform').data?.PORT));
+    for (const probe of [container?.startupProbe, container?.readinessProbe, container?.livenessProbe]) {
+      expect(probe?.httpGet).toEqual({ path: '/healthz', port: 'http' });
+    }
+  });
+
+  it('holds no Secret and no secret value: secrets come from the Secret citus-platform by reference', () => {
+    expect(resources.filter((manifest) => manifest.kind === 'Secret')).toEqual([]);
+    const env = containers(platform).flatMap((container) => container.env ?? []);
+    expect(env.filter((variable) => variable.value !== undefined)).toEqual([]);
+    for (const variable of env) expect(variable.valueFrom?.secretKeyRef?.name).toBe('citus-platform');
+    expect(env.map((variable) => variable.name).filter((name) => !SECRET_NAME.test(name))).toEqual([]);
+    const config = ofKind<IConfigMap>('ConfigMap').flatMap((map) => Object.keys(map.data ?? {}));
+    expect(config.filter((name) => SECRET_NAME.test(name))).toEqual([]);
+  });
+
+  it('configures the platform with values it accepts at start, given the secrets', () => {
+    const secrets = Object.fromEntries(
+      containers(platform)
+        .flatMap((container) => container.env ?? [])
+        .filter((variable) => variable.valueFrom?.secretKeyRef?.optional !== true)
+        .map((variable) => [variable.name, 'a-secret-of-the-right-length']),
+    );
+    const env = { ...named<IConfigMap>('ConfigMap', 'citus-platform').data, ...secrets };
+    expect(() => loadConfig(env)).not.toThrow();
+    // The same check refuses what the platform would refuse, so a ConfigMap that crash-loops fails here.
+    expect(() => loadConfig({ ...env, CITUS_TELEMETRY_STORE: 'dynamo' })).toThrow(/CITUS_TELEMETRY_STORE/);
+    expect(() => loadConfig({ ...env, AWS_REGION: undefined })).toThrow(/AWS_REGION/);
+    expect(env).toMatchObject({ HOST: '0.0.0.0', CITUS_DATA_DIR: '/data', CITUS_TELEMETRY_STORE: 'dynamodb', CITUS_REGISTRY_STORE: 'dynamodb' });
+  });
+
+  it('keeps one replica while the data dir is a ReadWriteOnce volume, replaced rather than rolled', () => {
+    const claim = named<{ spec: { accessModes: string[] } }>('PersistentVolumeClaim', 'citus-platform-data');
+    expect(claim.spec.accessModes).toEqual(['ReadWriteOnce']);
+    expect(podSpec?.volumes?.find((volume) => volume.name === 'data')?.persistentVolumeClaim?.claimName).toBe('citus-platform-data');
+    expect(platform.spec).toMatchObject({ replicas: 1, strategy: { type: 'Recreate' } });
+    const autoscaler = named<IHorizontalPodAutoscaler>('HorizontalPodAutoscaler', 'citus-platform');
+    expect(autoscaler.spec).toMatchObject({
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'citus-platform' },
+      minReplicas: 1,
+      maxReplicas: 1,
+    });
+  });
+
+  it("exposes HTTP inside the cluster and MQTT through a TCP load balancer, each to the platform's named ports", () => {
+    const labels = platform.spec?.template.metadata?.labels ?? {};
+    const ports = new Set(containers(platform).flatMap((container) => (container.ports ?? []).map((port) => port.name)));
+    const services = ofKind<IService>('Service');
+    for (const service of services) {
+      expect(labels).toMatchObject(service.spec?.selector ?? { missing: 'selector' });
+      for (const port of service.spec?.ports ?? []) expect(ports.has(String(port.targetPort))).toBe(true);
+    }
+    expect(named<IService>('Service', 'citus-platform').spec).toMatchObject({ type: 'ClusterIP', ports: [{ port: 8080 }] });
+    expect(named<IService>('Service', 'citus-platform-mqtt').spec).toMatchObject({ type: 'LoadBalancer', ports: [{ port: 8883, protocol: 'TCP' }] });
+  });
+
+  it('denies all traffic in the namespace by default', () => {
+    expect(named<INetworkPolicy>('NetworkPolicy', 'default-deny').spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+  });
+
+  it('lets Kong reach the API, anyone reach MQTT, and the platform reach only DNS, HTTPS and Elasticsearch', () => {
+    const policy = named<INetworkPolicy>('NetworkPolicy', 'citus-platform').spec;
+    expect(policy?.podSelector.matchLabels).toEqual(platform.spec?.selector.matchLabels);
+    expect(policy?.ingress).toEqual([
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kong' } } }], ports: [{ port: 8080, protocol: 'TCP' }] },
+      { ports: [{ port: 8883, protocol: 'TCP' }] },
+    ]);
+    const egress = policy?.egress ?? [];
+    expect(egress.flatMap((rule) => (rule.ports ?? []).map((port) => `${port.port}/${port.protocol}`))).toEqual(['53/UDP', '53/TCP', '443/TCP', '9200/TCP']);
+    for (const rule of egress) expect(rule.to?.length).toBeGreaterThan(0);
+    const https = egress.find((rule) => rule.ports?.some((port) => port.port === 443));
+    expect(https?.to).toEqual([{ ipBlock: { cidr: '0.0.0.0/0', except: ['169.254.0.0/16'] } }]);
+  });
+
+  it("gives the platform the service account services-role.yaml's trust policy names, annotated for IRSA", () => {
+    const parameters = readTemplate('services-role.yaml').Parameters ?? {};
+    expect(podSpec?.serviceAccountName).toBe(parameters.ServiceAccountName?.Default);
+    const account = named<{ automountServiceAccountToken: boolean }>('ServiceAccount', 'citus-platform');
+    expect(account.metadata.namespace).toBe(parameters.ServiceAccountNamespace?.Default);
+    expect(account.metadata.annotations?.['eks.amazonaws.com/role-arn']).toMatch(/^arn:aws:iam::\d{12}:role\/[\w+=,.@-]+$/);
+    expect(account.automountServiceAccountToken).toBe(false);
+  });
+
+  it('enforces the restricted Pod Security Standard on the namespace', () => {
+    expect(named('Namespace', 'citus').metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted' });
+  });
+});
