@@ -40,7 +40,7 @@ FROM citus/base:${BASE_TAG}
 # A fixed uid, so volumes and orchestrators (runAsNonRoot) can rely on it.
 RUN groupadd --gid 10001 citus \
  && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin citus \
- && install -d -o 10001 -g 10001 -m 0700 /data
+ && install -d -o 10001 -g 10001 -m 0700 /var/lib/citus
 # Code stays owned by root: the platform's user can read it, not change it.
 COPY --from=build /out /app
 COPY docker/platform/healthcheck.mjs /usr/local/lib/citus/healthcheck.mjs
@@ -52,8 +52,10 @@ ENV NODE_ENV=production \
     PORT=8080 \
     MQTT_HOST=0.0.0.0 \
     MQTT_TLS_PORT=8883 \
-    CITUS_DATA_DIR=/data
-VOLUME ["/data"]
+    CITUS_DATA_DIR=/var/lib/citus/data
+# The volume is the data dir's parent, not the data dir: citus restore stages beside the data dir and
+# renames it into place, which needs one writable file system and a data dir that is no mount point.
+VOLUME ["/var/lib/citus"]
 EXPOSE 8080 8883
 USER 10001:10001
 HEALTHCHECK --interval=10s --timeout=5s --start-period=90s --retries=3 \

@@ -119,7 +119,8 @@ platform=$("${compose[@]}" ps -q platform)
 check "platform: healthy (docker inspect)" wait_healthy "$platform" 180
 echo "  platform healthy after $((SECONDS - started)) s"
 check "platform: main process runs as uid 10001" main_process_uid_is "$platform" 10001
-check "platform: /data belongs to uid 10001" owner_is "$platform" /data 10001
+check "platform: /var/lib/citus (the volume) belongs to uid 10001" owner_is "$platform" /var/lib/citus 10001
+check "platform: /var/lib/citus/data (the data dir) belongs to uid 10001" owner_is "$platform" /var/lib/citus/data 10001
 check "platform: /healthz answers 200 inside the container" healthz_inside "$platform"
 check "platform: /healthz answers 200 on 127.0.0.1:$http_port" healthz_on_loopback
 check "platform: publishes only MQTT and the loopback HTTP port" only_expected_ports_published "$platform"

@@ -113,7 +113,7 @@ describe('infra/k8s manifests', () => {
     // The same check refuses what the platform would refuse, so a ConfigMap that crash-loops fails here.
     expect(() => loadConfig({ ...env, CITUS_TELEMETRY_STORE: 'dynamo' })).toThrow(/CITUS_TELEMETRY_STORE/);
     expect(() => loadConfig({ ...env, AWS_REGION: undefined })).toThrow(/AWS_REGION/);
-    expect(env).toMatchObject({ HOST: '0.0.0.0', CITUS_DATA_DIR: '/data', CITUS_TELEMETRY_STORE: 'dynamodb', CITUS_REGISTRY_STORE: 'dynamodb' });
+    expect(env).toMatchObject({ HOST: '0.0.0.0', CITUS_DATA_DIR: '/var/lib/citus/data', CITUS_TELEMETRY_STORE: 'dynamodb', CITUS_REGISTRY_STORE: 'dynamodb' });
   });
 
   it('keeps one replica while the data dir is a ReadWriteOnce volume, replaced rather than rolled', () => {
@@ -121,6 +121,12 @@ describe('infra/k8s manifests', () => {
     expect(claim.spec.accessModes).toEqual(['ReadWriteOnce']);
     expect(podSpec?.volumes?.find((volume) => volume.name === 'data')?.persistentVolumeClaim?.claimName).toBe('citus-platform-data');
     expect(platform.spec).toMatchObject({ replicas: 1, strategy: { type: 'Recreate' } });
+    // citus restore renames the data dir within its parent: the volume must be the parent, not the dir.
+    const dataDir = named<IConfigMap>('ConfigMap', 'citus-platform').data?.CITUS_DATA_DIR;
+    const mounts = containers(platform).flatMap((container) => container.volumeMounts ?? []);
+    expect(mounts.find((mount) => mount.name === 'data')?.mountPath).toBe('/var/lib/citus');
+    expect(mounts.map((mount) => mount.mountPath)).not.toContain(dataDir);
+    expect(dataDir?.startsWith('/var/lib/citus/')).toBe(true);
     const autoscaler = named<IHorizontalPodAutoscaler>('HorizontalPodAutoscaler', 'citus-platform');
     expect(autoscaler.spec).toMatchObject({
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'citus-platform' },
