@@ -25,6 +25,12 @@ export interface HttpAppOptions {
   bodyLimit?: string;
   /** Where request durations and error codes are counted; none, none counted. */
   metrics?: Metrics;
+  /**
+   * The peers whose X-Forwarded-For sets `req.ip` (express's `trust proxy` list: addresses, CIDRs,
+   * `loopback`, ...); loopback when not given. A list, never `true`, which would let every client
+   * choose its own address.
+   */
+  trustProxy?: readonly string[];
 }
 
 /**
@@ -35,7 +41,7 @@ export interface HttpAppOptions {
 export function createHttpApp(options: HttpAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', options.trustProxy && options.trustProxy.length > 0 ? [...options.trustProxy] : 'loopback');
   if (options.metrics) app.use(httpMetrics(options.metrics));
   app.use(
     pinoHttp({

@@ -1,7 +1,25 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { logLevel, port } from '@citus/kit';
 
 const LOOPBACK = /^(?:127(?:\.\d{1,3}){3}|::1|localhost)$/i;
+
+/** proxy-addr's named ranges, which express's `trust proxy` accepts beside addresses and CIDRs. */
+const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * One entry of express's `trust proxy` list: a named range, an address or a CIDR. Never everything
+ * (`true`, a hop count, a /0): then any client could name its own address in X-Forwarded-For.
+ */
+function isTrustedProxy(entry: string): boolean {
+  if (NAMED_RANGES.has(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  const bits = /^\d{1,3}$/.test(prefix) ? Number(prefix) : Number.NaN;
+  return bits >= 1 && bits <= (family === 4 ? 32 : 128);
+}
 
 export const EmbeddedConfig = z
   .object({
@@ -13,6 +31,30 @@ export const EmbeddedConfig = z
       .default('127.0.0.1')
       .describe('interface of the HTTP listener; plain HTTP, so loopback unless a TLS proxy fronts it'),
     CITUS_DATA_DIR: z.string().min(1).default('./data').describe('where the CA, keys and databases live'),
+    // Behind Kong every request comes from Kong: only from these peers is X-Forwarded-For believed,
+    // and the login throttle and the logs see the client's address instead of the gateway's.
+    TRUST_PROXY: z
+      .string()
+      .default('loopback')
+      .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
+      .pipe(
+        z
+          .array(z.string().refine(isTrustedProxy, 'a proxy address, a CIDR (prefix 1 or longer), `loopback`, `linklocal` or `uniquelocal`'))
+          .min(1, 'at least one proxy address'),
+      )
+      .describe(
+        'comma-separated addresses or CIDRs of the reverse proxies (Kong) whose `X-Forwarded-For` is believed, or `loopback`, `linklocal`, `uniquelocal`; never every address',
+      ),
+    // A published port or a load balancer may put the hub on another port than its own listener's.
+    CITUS_MQTT_ADVERTISED_PORT: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(65535)
+      .optional()
+      .describe(
+        'the MQTT over TLS port devices are told to connect to (activation answers, AsyncAPI document) when it differs from the listener\'s, e.g. a port published or forwarded elsewhere; unset, the listener\'s port',
+      ),
     LOG_LEVEL: logLevel.describe('pino level: `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`'),
     // A listener of its own, so that metrics are neither in the public route table nor behind the gateway.
     METRICS_PORT: z.coerce

@@ -123,11 +123,12 @@ async function launch(base: Base, config: ReturnType<typeof loadConfig>): Promis
     downstreamLag: () => indexer.indexer.lagMs(),
     metrics,
   });
+  const advertisedMqttPort = (): number => config.embedded.CITUS_MQTT_ADVERTISED_PORT ?? hub.mqttPort();
   const devices = createDeviceLifecycle({
     ...ctx,
     config: config.devices,
     ca,
-    mqttPort: () => hub.mqttPort(),
+    mqttPort: () => advertisedMqttPort(),
     connectivity: { connectivityOf: (thingName) => hub.presence.connectivityOf(thingName) },
   });
   // After the hub: services start in this order, and the indexer reads the tables the hub creates.
@@ -146,7 +147,7 @@ async function launch(base: Base, config: ReturnType<typeof loadConfig>): Promis
     [{ consumer: 'indexer' }, indexer.indexer.lagMs() / 1000],
     [{ consumer: 'analytics' }, analytics.lagMs() / 1000],
   ]);
-  const app = createHttpApp({ logger: log, metrics });
+  const app = createHttpApp({ logger: log, metrics, trustProxy: config.embedded.TRUST_PROXY });
   app.get('/healthz', (_req, res) => {
     const { healthy, body } = base.health.report();
     res.status(healthy ? 200 : 503).json(body);
@@ -159,7 +160,7 @@ async function launch(base: Base, config: ReturnType<typeof loadConfig>): Promis
     res.json((openApi ??= buildOpenApiDocument()));
   });
   app.get('/api/v1/asyncapi.json', (_req, res) => {
-    res.json((asyncApi ??= buildAsyncApiDocument({ host: config.devices.CITUS_MQTT_ENDPOINT, port: hub.mqttPort() })));
+    res.json((asyncApi ??= buildAsyncApiDocument({ host: config.devices.CITUS_MQTT_ENDPOINT, port: advertisedMqttPort() })));
   });
   for (const service of services) if (service.rootRoutes) app.use(service.rootRoutes);
   finishHttpApp(app);
