@@ -6,7 +6,9 @@
 #   - both containers become healthy (docker inspect),
 #   - their processes run as uid 10001 and the data volume belongs to it,
 #   - /healthz answers 200 inside the container and on the loopback port CI publishes,
-#   - the platform publishes nothing but MQTT and that loopback port.
+#   - the platform publishes nothing but MQTT and that loopback HTTP port, both on loopback here,
+#   - both run with a read-only root file system, no capabilities and no-new-privileges,
+#   - the platform tells devices the published MQTT port (CITUS_MQTT_ADVERTISED_PORT).
 # Needs the images built (.ci/make-base-image.sh, docker/prepare-context.sh, docker-compose build).
 # Tears everything down, volumes included, however it ends. With CITUS_TEST_TALLY set, adds its
 # counts to it like the jest tiers do.
@@ -17,7 +19,10 @@ project=citus-ci-$$
 http_port=${CITUS_CI_HTTP_PORT:-18080}
 mqtt_port=${CITUS_CI_MQTT_PORT:-18883}
 compose=(docker-compose -p "$project" -f docker-compose.yaml -f docker-compose.ci.yaml)
-export CITUS_CI_HTTP_PORT=$http_port MQTT_TLS_PORT=$mqtt_port
+export CITUS_CI_HTTP_PORT=$http_port CITUS_MQTT_PUBLISHED_PORT=$mqtt_port CITUS_MQTT_BIND_ADDRESS=127.0.0.1
+# The gateway network's subnet is fixed per project, and two projects may not share one: a subnet of
+# its own per run, so that a developer's compose and a CI run (or two CI runs) can coexist.
+export CITUS_GATEWAY_SUBNET=${CITUS_GATEWAY_SUBNET:-172.31.$(($$ % 256)).0/24}
 # A fresh password per run, never printed.
 CITUS_ADMIN_PASSWORD=$(od -An -N18 -tx1 /dev/urandom | tr -d ' \n')
 export CITUS_ADMIN_PASSWORD
@@ -92,10 +97,38 @@ healthz_on_loopback() {
   node -e "fetch('http://127.0.0.1:$http_port/healthz').then(async (r) => { const body = await r.json(); process.exit(r.status === 200 && typeof body === 'object' ? 0 : 1); }, () => process.exit(1))"
 }
 
+# Read-only root file system, every capability dropped, no-new-privileges: docker-compose.yaml's
+# hardening, as the engine applied it.
+hardened() {
+  local readonly cap_drop security_opt
+  readonly=$(docker inspect --format '{{.HostConfig.ReadonlyRootfs}}' "$1")
+  cap_drop=$(docker inspect --format '{{join .HostConfig.CapDrop ","}}' "$1")
+  security_opt=$(docker inspect --format '{{join .HostConfig.SecurityOpt ","}}' "$1")
+  if [ "$readonly" != true ] || [ "$cap_drop" != ALL ] || [[ ",$security_opt," != *,no-new-privileges:true,* ]]; then
+    echo "  read-only: $readonly; cap_drop: $cap_drop; security_opt: $security_opt" >&2
+    return 1
+  fi
+}
+
+# /var/tmp is writable by everyone (mode 1777) in the image: only a read-only root file system refuses.
+root_fs_refuses_writes() {
+  ! docker exec "$1" sh -c 'touch /var/tmp/citus-write-test' 2> /dev/null
+}
+
+# The effective capability set of the main process, from the kernel: none.
+no_effective_capabilities() {
+  [ "$(docker exec "$1" awk '/^CapEff:/ { print $2 }' /proc/1/status)" = 0000000000000000 ]
+}
+
+# AsyncAPI's hub server is what devices are told: the published port, not the container's 8883.
+advertises_published_mqtt_port() {
+  node -e "fetch('http://127.0.0.1:$http_port/api/v1/asyncapi.json').then((r) => r.json()).then((b) => process.exit(String(b.servers.hub.host).endsWith(':$mqtt_port') ? 0 : 1), () => process.exit(1))"
+}
+
 only_expected_ports_published() {
   local published expected
   published=$(docker port "$1" | sed 's/ -> /=/' | sort | tr '\n' ' ')
-  expected=$(printf '%s\n' "8080/tcp=127.0.0.1:$http_port" "8883/tcp=0.0.0.0:$mqtt_port" | sort | tr '\n' ' ')
+  expected=$(printf '%s\n' "8080/tcp=127.0.0.1:$http_port" "8883/tcp=127.0.0.1:$mqtt_port" | sort | tr '\n' ' ')
   # Newer engines list the IPv6 binding of a published port as well.
   published=$(printf '%s' "$published" | tr ' ' '\n' | grep -v '=\[::\]:' | sort | tr '\n' ' ')
   if [ "$published" != "$expected" ]; then
@@ -124,4 +157,10 @@ check "platform: /var/lib/citus/data (the data dir) belongs to uid 10001" owner_
 check "platform: /healthz answers 200 inside the container" healthz_inside "$platform"
 check "platform: /healthz answers 200 on 127.0.0.1:$http_port" healthz_on_loopback
 check "platform: publishes only MQTT and the loopback HTTP port" only_expected_ports_published "$platform"
+check "platform: tells devices the published MQTT port $mqtt_port" advertises_published_mqtt_port
+check "platform: read-only, no capabilities, no-new-privileges" hardened "$platform"
+check "platform: the root file system refuses writes (/var/tmp)" root_fs_refuses_writes "$platform"
+check "platform: main process has no effective capabilities" no_effective_capabilities "$platform"
 check "dynamodb-local: main process runs as uid 10001" main_process_uid_is "$dynamodb" 10001
+check "dynamodb-local: read-only, no capabilities, no-new-privileges" hardened "$dynamodb"
+check "dynamodb-local: the root file system refuses writes (/var/tmp)" root_fs_refuses_writes "$dynamodb"
