@@ -49,17 +49,22 @@ packages_for() {
   esac
 }
 
+# The image being built's scratch dir (its root file system as a tar): removed however the script ends.
+work=
+trap 'rm -rf "$work"' EXIT
+
 build() {
-  local name=$1 packages work started=$SECONDS
+  local name=$1 packages started=$SECONDS
   packages=$(packages_for "$name")
   work=$(mktemp -d)
-  mmdebstrap --quiet --variant=minbase --include="$packages" "${slim[@]}" \
+  # Bounded, so that a mirror that stops answering fails the build instead of hanging it.
+  timeout 1200 mmdebstrap --quiet --variant=minbase --include="$packages" "${slim[@]}" \
     "$suite" "$work/rootfs.tar" \
     "deb $mirror $suite main" \
     "deb $mirror $suite-updates main" \
     "deb $security_mirror $suite-security main"
   # docker import starts from an empty config: give the image the environment a Dockerfile expects.
-  docker import \
+  timeout 600 docker import \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'ENV LANG=C.UTF-8' \
     --change 'CMD ["/bin/sh"]' \
