@@ -1,5 +1,5 @@
 import { ConfigError } from '@citus/kit';
-import { DataDirInUseError, SchemaTooNewError } from '@citus/sqlite';
+import { DataDirInUseError, InterruptedRestoreError, SchemaTooNewError } from '@citus/sqlite';
 import { startPlatform } from './platform.js';
 
 try {
@@ -7,7 +7,12 @@ try {
   platform.shutdown.listen();
 } catch (error) {
   // Like bad config, these need the operator, not a restart loop: the same exit code.
-  if (error instanceof ConfigError || error instanceof SchemaTooNewError || error instanceof DataDirInUseError) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof SchemaTooNewError ||
+    error instanceof DataDirInUseError ||
+    error instanceof InterruptedRestoreError
+  ) {
     process.stderr.write(`${error.message}\n`);
     process.exit(2);
   }

@@ -24,7 +24,7 @@ import {
 } from '@citus/kit';
 import { EmbeddedCertificateAuthority } from '@citus/pki';
 import { createService as createPortal, PortalConfig } from '@citus/portal';
-import { lockDataDir } from '@citus/sqlite';
+import { lockDataDir, refuseInterruptedRestore } from '@citus/sqlite';
 import { EmbeddedConfig } from './config.js';
 
 export interface Platform {
@@ -79,6 +79,8 @@ export async function startPlatform(env: NodeJS.ProcessEnv = process.env, logger
   const config = loadConfig(env);
   const log = logger ?? createLogger({ level: config.embedded.LOG_LEVEL });
   const dataDir = resolve(config.embedded.CITUS_DATA_DIR);
+  // Before the dir is made: a fresh one here would get a new CA while the restored one waits aside.
+  refuseInterruptedRestore(dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   // One platform per data dir, and none while `citus restore` replaces it: held until the stores close.
   const lock = lockDataDir(dataDir);
