@@ -1,9 +1,10 @@
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { chmodSync, constants, copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { backupDatabase } from '@citus/sqlite';
-import { modeText, sha256OfFile, writeManifest, type BackupFileEntry, type BackupManifest } from './backup-manifest.js';
+import { MANIFEST_FILE, modeText, sha256OfFile, writeManifest, type BackupFileEntry, type BackupManifest } from './backup-manifest.js';
 import { CommandError } from './cli.errors.js';
 import { listDataDir, type DataDirEntry } from './data-dir.files.js';
+import { fsyncPath } from './fsync.files.js';
 
 export type Progress = (line: string) => void;
 
@@ -17,15 +18,20 @@ export interface BackupOptions {
 /**
  * `citus backup`: a copy of the data dir that is safe to take while the platform runs. SQLite
  * files go through SQLite's online backup, each one consistent in itself; other files (CA key,
- * token key, secrets key) are copied with their modes. The manifest is written last, so an
- * interrupted backup has none and cannot be restored.
+ * token key, secrets key) are copied with their modes. The manifest is written last, once every
+ * copy is on disk, so an interrupted backup (a power cut included) has none and cannot be restored.
  */
 export async function backup(options: BackupOptions): Promise<BackupManifest> {
   const dataDir = resolve(options.dataDir);
   const target = resolve(options.target);
   checkPaths(dataDir, target);
-  const { entries, skipped } = listDataDir(dataDir);
-  for (const path of skipped) options.progress(`skipped ${path}: not a regular file or directory`);
+  const { entries, unsupported } = listDataDir(dataDir);
+  if (unsupported.length > 0) {
+    throw new CommandError(
+      `cannot back up ${dataDir}: what follows is not a regular file or directory (after following links), ` +
+        `and leaving it out could lose a key or a database; move it out of the data dir or replace it with what it stands for:\n  ${unsupported.join('\n  ')}`,
+    );
+  }
   mkdirSync(target, { recursive: true, mode: 0o700 });
   options.progress(`backing up ${dataDir} to ${target}`);
 
@@ -49,7 +55,13 @@ export async function backup(options: BackupOptions): Promise<BackupManifest> {
     directories: entries.filter((entry) => entry.kind === 'directory').map(({ path, mode }) => ({ path, mode: modeText(mode) })),
     files,
   };
+  // Every copy and every dir entry on disk before the manifest says the backup is complete.
+  for (const directory of manifest.directories.toReversed()) fsyncPath(join(target, directory.path));
+  fsyncPath(target);
   writeManifest(target, manifest);
+  fsyncPath(join(target, MANIFEST_FILE));
+  fsyncPath(target);
+  fsyncPath(dirname(target));
   const bytes = files.reduce((sum, file) => sum + file.size, 0);
   options.progress(`backup complete: ${files.length} files, ${formatBytes(bytes)}`);
   return manifest;
@@ -72,10 +84,11 @@ async function copyEntry(dataDir: string, target: string, entry: DataDirEntry): 
   if (entry.kind === 'sqlite') {
     schema = (await backupDatabase(source, copy)).schema;
   } else {
-    // The keys are small; written with their mode from the first byte, whatever the umask.
-    writeFileSync(copy, readFileSync(source), { mode: entry.mode, flag: 'wx' });
+    // Created with the source's mode from the first byte, whatever the umask.
+    copyFileSync(source, copy, constants.COPYFILE_EXCL);
   }
   chmodSync(copy, entry.mode);
+  fsyncPath(copy);
   return {
     path: relative(target, copy).split(sep).join('/'),
     kind: entry.kind === 'sqlite' ? 'sqlite' : 'file',

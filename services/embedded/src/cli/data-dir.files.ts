@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync } from 'node:fs';
+import { lstatSync, readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { DATA_DIR_LOCK_FILE } from '@citus/sqlite';
 
@@ -11,8 +11,12 @@ export interface DataDirEntry {
 
 export interface DataDirListing {
   entries: DataDirEntry[];
-  /** Neither regular files nor directories (symlinks, sockets): not backed up. */
-  skipped: string[];
+  /**
+   * What cannot be backed up, each with the reason: sockets, FIFOs, devices, dangling links, links
+   * back into a dir above them. A backup refuses to go on while any is there, rather than leave out
+   * a CA key or a database without a word.
+   */
+  unsupported: string[];
 }
 
 /**
@@ -21,31 +25,51 @@ export interface DataDirListing {
  */
 const SIDE_FILE = /-(wal|shm|journal)$/;
 
-/** What a backup of the data dir holds, directories before their contents, in a stable order. */
+/**
+ * What a backup of the data dir holds, directories before their contents, in a stable order.
+ * Symbolic links are followed (an operator may link `ca/` to a secrets mount, say) and listed as
+ * what they point at, so a restore makes real files and dirs of them.
+ */
 export function listDataDir(dataDir: string): DataDirListing {
-  const listing: DataDirListing = { entries: [], skipped: [] };
-  walk(dataDir, '', listing);
+  const listing: DataDirListing = { entries: [], unsupported: [] };
+  walk(dataDir, '', listing, [realpathSync(dataDir)]);
   return listing;
 }
 
-function walk(root: string, prefix: string, listing: DataDirListing): void {
+function walk(root: string, prefix: string, listing: DataDirListing, ancestors: string[]): void {
   for (const name of readdirSync(join(root, prefix)).sort()) {
     const path = prefix ? `${prefix}/${name}` : name;
     if ((!prefix && name === DATA_DIR_LOCK_FILE) || SIDE_FILE.test(name)) continue;
-    const stat = lstatSync(join(root, path));
-    const mode = stat.mode & 0o777;
-    if (stat.isDirectory()) {
-      listing.entries.push({ path, kind: 'directory', mode });
-      walk(root, path, listing);
+    const full = join(root, path);
+    const stat = followed(full);
+    if (!stat) {
+      listing.unsupported.push(`${path} (a symbolic link that leads to no file)`);
+    } else if (stat.isDirectory()) {
+      const real = realpathSync(full);
+      if (ancestors.includes(real)) {
+        listing.unsupported.push(`${path} (a symbolic link to ${real}, a dir that holds it)`);
+        continue;
+      }
+      listing.entries.push({ path, kind: 'directory', mode: stat.mode & 0o777 });
+      walk(root, path, listing, [...ancestors, real]);
     } else if (stat.isFile()) {
-      listing.entries.push({ path, kind: name.endsWith('.db') ? 'sqlite' : 'file', mode });
+      listing.entries.push({ path, kind: name.endsWith('.db') ? 'sqlite' : 'file', mode: stat.mode & 0o777 });
     } else {
-      listing.skipped.push(path);
+      listing.unsupported.push(`${path} (neither a regular file nor a directory)`);
     }
   }
 }
 
-/** True when the dir holds nothing but, perhaps, its lock file. */
-export function isEmptyDataDir(dir: string): boolean {
-  return readdirSync(dir).every((name) => name === DATA_DIR_LOCK_FILE);
+/** The entry's own stat, or its target's if it is a symbolic link; undefined for a link to nothing. */
+function followed(path: string): Stats | undefined {
+  const own = lstatSync(path);
+  if (!own.isSymbolicLink()) return own;
+  try {
+    return statSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // ELOOP: links that point at each other lead nowhere either.
+    if (code === 'ENOENT' || code === 'ELOOP') return undefined;
+    throw error;
+  }
 }

@@ -1,17 +1,21 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { chmodSync, constants, copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import {
   DATA_DIR_LOCK_FILE,
   DataDirInUseError,
+  isEmptyDataDir,
   lockDataDir,
   newerSchemas,
+  replacedDataDir,
+  restoreStagingDir,
   schemaVersionsOfFile,
   type DataDirLock,
 } from '@citus/sqlite';
 import { modeBits, readManifest, sha256OfFile, type BackupFileEntry, type BackupManifest } from './backup-manifest.js';
 import type { Progress } from './backup.command.js';
 import { CommandError } from './cli.errors.js';
-import { isEmptyDataDir } from './data-dir.files.js';
+import { checkDataDirPlacement } from './data-dir.placement.js';
+import { fsyncPath } from './fsync.files.js';
 import type { SchemaCatalog } from './schema-catalog.js';
 
 export interface RestoreOptions {
@@ -38,11 +42,11 @@ export interface RestoreResult {
 export async function restore(options: RestoreOptions): Promise<RestoreResult> {
   const backupDir = resolve(options.backupDir);
   const dataDir = resolve(options.dataDir);
+  checkDataDirPlacement(dataDir);
   const manifest = readManifest(backupDir);
-  mkdirSync(dirname(dataDir), { recursive: true });
   const locks: DataDirLock[] = [];
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const staging = join(dirname(dataDir), `.${basename(dataDir)}.restore-${stamp}`);
+  const staging = restoreStagingDir(dataDir, stamp);
   try {
     if (existsSync(dataDir)) locks.push(lock(dataDir));
     const replacing = existsSync(dataDir) && !isEmptyDataDir(dataDir);
@@ -54,7 +58,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
     locks.push(lock(staging));
     await stage(backupDir, staging, manifest, options.progress);
     refuseNewerSchemas(staging, manifest, await options.schemaCatalog());
-    const movedAside = replacing ? `${dataDir}.before-restore-${stamp}` : undefined;
+    const movedAside = replacing ? replacedDataDir(dataDir, stamp) : undefined;
     swapIn(staging, dataDir, movedAside);
     if (movedAside) options.progress(`the replaced data dir is now ${movedAside}`);
     options.progress(`restore complete: ${manifest.files.length} files`);
@@ -79,9 +83,15 @@ function lock(dir: string): DataDirLock {
   }
 }
 
+/**
+ * The manifest's modes, but never more than the owner's bits: the data dir holds keys, and a
+ * manifest is only a text file anyone with the backup could have edited.
+ */
+const ownerOnly = (mode: string): number => modeBits(mode) & 0o700;
+
 async function stage(backupDir: string, staging: string, manifest: BackupManifest, progress: Progress): Promise<void> {
   for (const directory of manifest.directories) {
-    const mode = modeBits(directory.mode);
+    const mode = ownerOnly(directory.mode);
     mkdirSync(join(staging, directory.path), { mode });
     chmodSync(join(staging, directory.path), mode);
   }
@@ -90,11 +100,16 @@ async function stage(backupDir: string, staging: string, manifest: BackupManifes
     const source = join(backupDir, file.path);
     if (!existsSync(source)) throw new CommandError(`the backup is damaged: ${file.path} is listed in the manifest but missing`);
     const copy = join(staging, file.path);
-    writeFileSync(copy, readFileSync(source), { mode: modeBits(file.mode), flag: 'wx' });
-    chmodSync(copy, modeBits(file.mode));
+    // Copied by the kernel and checksummed as a stream: memory stays flat whatever the file's size.
+    copyFileSync(source, copy, constants.COPYFILE_EXCL);
+    chmodSync(copy, ownerOnly(file.mode));
+    fsyncPath(copy);
     await verify(copy, file);
     progress(`[${++done}/${manifest.files.length}] ${file.path} verified`);
   }
+  for (const directory of manifest.directories.toReversed()) fsyncPath(join(staging, directory.path));
+  chmodSync(staging, 0o700);
+  fsyncPath(staging);
 }
 
 /** Checks the staged copy itself, so a fault in the backup or in the copy is caught alike. */
@@ -126,19 +141,24 @@ function refuseNewerSchemas(staging: string, manifest: BackupManifest, catalog: 
   }
 }
 
-/** Renames on one file system: the data dir is either the old one or the restored one, never a mix. */
+/**
+ * Renames on one file system: the data dir is either the old one or the restored one, never a mix.
+ * Into an empty data dir it is one rename(2), which replaces an empty dir in a single step; over a
+ * full one, two renames back to back with nothing between them. If a crash falls between those two,
+ * the platform refuses to start (refuseInterruptedRestore) rather than make a fresh data dir.
+ */
 function swapIn(staging: string, dataDir: string, movedAside: string | undefined): void {
   if (movedAside) {
     renameSync(dataDir, movedAside);
-  } else if (existsSync(dataDir)) {
-    rmSync(join(dataDir, DATA_DIR_LOCK_FILE), { force: true });
-    rmdirSync(dataDir);
-  }
-  try {
+    try {
+      renameSync(staging, dataDir);
+    } catch (error) {
+      renameSync(movedAside, dataDir);
+      throw error;
+    }
+  } else {
+    if (existsSync(dataDir)) rmSync(join(dataDir, DATA_DIR_LOCK_FILE), { force: true });
     renameSync(staging, dataDir);
-  } catch (error) {
-    if (movedAside) renameSync(movedAside, dataDir);
-    throw error;
   }
-  chmodSync(dataDir, 0o700);
+  fsyncPath(dirname(dataDir));
 }
