@@ -10,9 +10,12 @@ const USAGE = `citus: operate on a Citus IoT embedded data dir
 
 usage:
   citus backup <target-dir> [--data-dir <dir>]
-      copies the data dir into a new or empty <target-dir>; safe while the platform runs
+      copies the data dir into a new or empty <target-dir>; safe while the platform runs;
+      symbolic links are followed, and anything else that is no file or dir is refused
   citus restore <backup-dir> [--data-dir <dir>] [--force]
-      checks the backup and puts it in place of the data dir; the platform must be stopped
+      checks the backup and puts it in place of the data dir; the platform must be stopped.
+      The copy is staged beside the data dir and renamed into place: its parent must be
+      writable and the data dir no mount point (mount the volume one level up)
 
 options:
   --data-dir <dir>  the platform's data dir (default CITUS_DATA_DIR, else ./data)
