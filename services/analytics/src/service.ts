@@ -1,20 +1,15 @@
 import { Router } from 'express';
-import type { FeedSubscription, OpenedFeed } from '@citus/indexer';
 import type { Service, ServiceContext } from '@citus/kit';
 import { createAlertingModule, type AlertingDeps } from './alerting.module.js';
-import { openTelemetryFeed } from './adapters/feed/change-feed.factory.js';
 import { anomalyRoutes } from './adapters/http/anomaly.routes.js';
 import { settingsRoutes } from './adapters/http/settings.routes.js';
 import type { AnomalyDetectionService } from './app/anomaly-detection.service.js';
 import { AnomalyQueryService } from './app/anomaly-query.service.js';
 import type { AnalyticsConfig } from './config.js';
-import { DeferredCheckpoints } from './app/deferred-checkpoints.js';
-import { StateSaver } from './app/state-saver.js';
+import { DetectionWorkerClient } from './adapters/worker/detection-worker.client.js';
 import { openDetection } from './detection.module.js';
+import { runDetection, type RunningDetection } from './detection.runner.js';
 import type { ThingDirectory } from './domain/detection-store.port.js';
-
-/** The change feed consumer name: its checkpoints are apart from the indexer's. */
-export const ANALYTICS_CONSUMER = 'analytics';
 
 export interface AnalyticsContext extends ServiceContext {
   config: AnalyticsConfig;
@@ -37,6 +32,15 @@ export interface AnalyticsModule extends Service {
  */
 export function createService(ctx: AnalyticsContext): AnalyticsModule {
   const logger = ctx.logger.child({ module: 'analytics' });
+  const worker = isEmbedded(ctx.config)
+    ? new DetectionWorkerClient(
+        { dataDir: ctx.dataDir, config: ctx.config, logLevel: ctx.logger.level },
+        logger,
+        (anomaly) => ctx.events.emit('anomaly.detected', anomaly),
+        () => setReady(false),
+      )
+    : undefined;
+  // Opened on this thread first, so its migrations have run before the detection thread opens it too.
   const { db, store, settings, detection } = openDetection({
     dataDir: ctx.dataDir,
     things: ctx.things,
@@ -48,41 +52,40 @@ export function createService(ctx: AnalyticsContext): AnalyticsModule {
   // Registered first, so it runs last: after the feed has stopped writing.
   ctx.shutdown.add('analytics store', () => void db.close());
   const setReady = ctx.health.register('analytics');
+  if (worker) settings.onChange(() => worker.settingsChanged());
   ctx.events.on('thing.deleted', ({ workspaceId, thingName }) => {
-    detection.forgetThing(workspaceId, thingName);
     settings.forgetThing(workspaceId, thingName);
+    if (worker) worker.thingDeleted(workspaceId, thingName);
+    else detection.forgetThing(workspaceId, thingName);
   });
 
-  let subscription: FeedSubscription | undefined;
+  let running: RunningDetection | undefined;
   const apiRoutes = Router();
   apiRoutes.use(settingsRoutes(settings, ctx.authenticate), anomalyRoutes(new AnomalyQueryService(store), ctx.events, ctx.authenticate));
   const alerting = createAlertingModule(ctx, ctx.alerting);
   apiRoutes.use(alerting.routes);
   return {
     name: 'analytics',
-    detection,
-    lagMs: () => subscription?.lagMs() ?? 0,
+    detection: worker ?? detection,
+    lagMs: () => (worker ? worker.lagMs() : (running?.lagMs() ?? 0)),
     apiRoutes,
     async start() {
       // First, so its stop is registered before the feed's and runs after it: anomalies of the last batch still alert.
       alerting.start();
-      let checkpoints: DeferredCheckpoints | undefined;
-      const opened: OpenedFeed = await openTelemetryFeed(ctx.config, ctx.dataDir, db, logger, (store) => (checkpoints = new DeferredCheckpoints(store)));
-      const saver = new StateSaver(detection, checkpoints!, logger);
-      subscription = opened.feed.start(ANALYTICS_CONSUMER, (batch) => detection.handle(batch.records));
-      const running = subscription;
-      const timer = setInterval(() => void saver.save(), ctx.config.CITUS_ANALYTICS_SAVE_SECONDS * 1000);
-      timer.unref();
+      if (worker) await worker.start();
+      else running = await runDetection({ config: ctx.config, dataDir: ctx.dataDir, db, detection, logger });
+      const stoppable = worker ?? running!;
       ctx.shutdown.add('analytics', async () => {
         setReady(false);
-        clearInterval(timer);
-        await running.stop();
-        // After the feed stopped: every state it fed is saved, then its position.
-        await saver.save();
-        await opened.close();
+        await stoppable.stop();
       });
       setReady(true);
-      logger.info({ store: ctx.config.CITUS_TELEMETRY_STORE }, 'anomaly detection following the telemetry change feed');
+      logger.info({ store: ctx.config.CITUS_TELEMETRY_STORE, thread: worker ? 'worker' : 'main' }, 'anomaly detection following the telemetry change feed');
     },
   };
+}
+
+/** Embedded (telemetry in SQLite): detection runs on a thread of its own, off the broker's. */
+function isEmbedded(config: AnalyticsConfig): boolean {
+  return config.CITUS_TELEMETRY_STORE === 'sqlite';
 }

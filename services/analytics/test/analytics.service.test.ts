@@ -127,9 +127,10 @@ describe('the analytics service on the telemetry change feed', () => {
     await scoreEverything(service, 'pump-1', 'temperature');
     hub.write('pump-1', calmWithSpike(5, -1, T0));
     await waitFor(() => service.announced.length === 5, 'every point');
-    expect(service.module.detection.stats().liveSeries).toBe(1);
+    // The detection thread reports its counts a few times a second.
+    await waitFor(() => service.module.detection.stats().liveSeries === 1, 'the series to be live');
     service.events.emit('thing.deleted', { workspaceId: WORKSPACE, thingName: 'pump-1' });
-    expect(service.module.detection.stats().liveSeries).toBe(0);
+    await waitFor(() => service.module.detection.stats().liveSeries === 0, 'the series to be forgotten');
     const settings = await service.request<{ overrides: object }>('GET', '/anomalies/settings/series?thingName=pump-1&field=temperature');
     expect(settings.body.overrides).toEqual({});
     expect((await anomalies(service)).items).toHaveLength(5);

@@ -19,13 +19,26 @@ import { seriesKey, thingKeyPrefix, type SeriesId } from '../domain/series.model
 export class DetectionSettingsService {
   private readonly workspaces = new Map<string, WorkspaceSettings>();
   private readonly overrides = new Map<string, SeriesOverrides>();
+  private readonly listeners: Array<() => void> = [];
 
   constructor(
     private readonly repository: SettingsRepository,
     private readonly things: ThingDirectory,
   ) {
-    for (const { workspaceId, settings } of repository.allWorkspaceSettings()) this.workspaces.set(workspaceId, settings);
-    for (const { id, overrides } of repository.allSeriesOverrides()) this.overrides.set(seriesKey(id), overrides);
+    this.reload();
+  }
+
+  /** Reads every setting again (another thread changed them). */
+  reload(): void {
+    this.workspaces.clear();
+    this.overrides.clear();
+    for (const { workspaceId, settings } of this.repository.allWorkspaceSettings()) this.workspaces.set(workspaceId, settings);
+    for (const { id, overrides } of this.repository.allSeriesOverrides()) this.overrides.set(seriesKey(id), overrides);
+  }
+
+  /** Told after each change made here is saved. */
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
   }
 
   /** What the series is scored with now. */
@@ -42,6 +55,7 @@ export class DetectionSettingsService {
     const saved = { detector: settings.detector, threshold: settings.threshold, enabled: settings.enabled };
     this.repository.saveWorkspaceSettings(workspaceId, saved);
     this.workspaces.set(workspaceId, saved);
+    this.changed();
     return saved;
   }
 
@@ -60,6 +74,7 @@ export class DetectionSettingsService {
     };
     this.repository.saveSeriesOverrides(id, overrides);
     this.overrides.set(seriesKey(id), overrides);
+    this.changed();
     return this.view(id, key);
   }
 
@@ -67,12 +82,17 @@ export class DetectionSettingsService {
     const id = this.ownedSeries(workspaceId, key);
     this.repository.deleteSeriesOverrides(id);
     this.overrides.delete(seriesKey(id));
+    this.changed();
   }
 
   forgetThing(workspaceId: string, thingName: string): void {
     this.repository.forgetThing(workspaceId, thingName);
     const prefix = thingKeyPrefix(workspaceId, thingName);
     for (const key of [...this.overrides.keys()]) if (key.startsWith(prefix)) this.overrides.delete(key);
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) listener();
   }
 
   /** A series of a thing of the workspace; another workspace's thing is "not found", like none. */
