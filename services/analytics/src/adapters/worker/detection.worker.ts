@@ -1,3 +1,4 @@
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLogger } from '@citus/kit';
 import { openDetection } from '../../detection.module.js';
@@ -10,11 +11,21 @@ import type { DetectionWorkerData, FromDetection, ToDetection } from './detectio
  * broker would otherwise lose from ingest). The platform's thread keeps the HTTP routes, the
  * settings (telling this thread when they change) and the `anomaly.detected` event.
  */
+const DETECTION_NICE = 10;
 const port = parentPort;
 if (!port) throw new Error('detection.worker.ts runs as a worker thread');
 const data = workerData as DetectionWorkerData;
 const post = (message: FromDetection) => port.postMessage(message);
 const logger = createLogger({ level: data.logLevel }).child({ module: 'analytics', thread: 'detection' });
+
+// Linux gives each thread its own nice value (setpriority(2) with 0 is the calling thread): the
+// broker's thread comes first when the cores are busy, and detection catches up when they are
+// not, trailing the telemetry store meanwhile (its lag is in the metrics). Best effort.
+try {
+  setPriority(DETECTION_NICE);
+} catch (error) {
+  logger.debug({ err: error }, 'could not lower the detection thread priority');
+}
 
 const module = openDetection({
   dataDir: data.dataDir,
