@@ -22,7 +22,8 @@ export interface DataDirLock {
 }
 
 /**
- * Takes the data dir's lock, or throws DataDirInUseError naming the holder's pid.
+ * Takes the data dir's lock, or throws DataDirInUseError naming the holder's pid. Keep the
+ * returned lock referenced until `release`: once collected, its connection closes and the lock goes.
  *
  * The lock is a SQLite RESERVED lock on `citus.lock` (rollback journal, an open `BEGIN IMMEDIATE`
  * that never commits): SQLite takes it with POSIX advisory locks, which the kernel drops when the

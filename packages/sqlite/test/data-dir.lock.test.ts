@@ -8,11 +8,14 @@ import { DATA_DIR_LOCK_FILE, DataDirInUseError, lockDataDir, type DataDirLock } 
 
 const BUILT = resolve(dirname(fileURLToPath(import.meta.url)), '../dist/index.js');
 
-/** Another process holding the lock through the built package; resolves once it holds it. */
+/**
+ * Another process holding the lock through the built package; resolves once it holds it. The lock
+ * is kept referenced: a dropped one may be collected, and its connection closed, at any moment.
+ */
 async function holdInChild(dataDir: string): Promise<ChildProcess> {
   if (!existsSync(BUILT)) throw new Error(`${BUILT} is missing: run npm run build first`);
   const script = `const { lockDataDir } = await import(${JSON.stringify(BUILT)});
-    lockDataDir(${JSON.stringify(dataDir)}); process.stdout.write('locked\\n'); setInterval(() => {}, 60_000);`;
+    globalThis.heldLock = lockDataDir(${JSON.stringify(dataDir)}); process.stdout.write('locked\\n'); setInterval(() => {}, 60_000);`;
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [chunk] = (await once(child.stdout!, 'data')) as [Buffer];
   expect(chunk.toString()).toBe('locked\n');
