@@ -12,7 +12,7 @@ const LAYOUT =
  * writable and on the data dir's file system. A data dir that is itself a mount point fails both
  * ways at the end (EBUSY renaming it, EXDEV from a staging dir outside it), after the whole copy.
  */
-export function checkDataDirPlacement(dataDir: string): void {
+export function checkDataDirPlacement(dataDir: string, assertWritable: (dir: string) => void = (dir) => accessSync(dir, constants.W_OK)): void {
   const parent = dirname(dataDir);
   if (existsSync(dataDir) && isMountPoint(dataDir)) {
     throw new CommandError(
@@ -22,7 +22,7 @@ export function checkDataDirPlacement(dataDir: string): void {
   }
   try {
     mkdirSync(parent, { recursive: true });
-    accessSync(parent, constants.W_OK);
+    assertWritable(parent);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') throw error;
