@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { openDatabase, readSchemaVersions } from '@citus/sqlite';
 import { makeTempDir, type TempDir } from '../../../bench/src/support/temp-dir.js';
 import { BackupManifest, sha256OfFile } from '../src/cli/backup-manifest.js';
-import { citus, CITUS_CLI, PLATFORM_MAIN, runPlatformMain } from './support/citus-cli.js';
-import { ADMIN_PASSWORD, Api, bootTestPlatform, declareAndActivate } from './support/test-platform.js';
+import { citus, runPlatformMain } from './support/citus-cli.js';
+import { backUpFreshPlatform } from './support/platform-backup.js';
 
 const NEWER = 99;
 
@@ -42,16 +42,9 @@ describe('citus backup and restore: refusals', () => {
   const leftovers = () => readdirSync(work.path).filter((name) => name.includes('.restore-'));
 
   beforeAll(async () => {
-    for (const built of [CITUS_CLI, PLATFORM_MAIN]) if (!existsSync(built)) throw new Error(`${built} is missing: run npm run build first`);
     work = makeTempDir('citus-backup-refusals-');
-    const platform = await bootTestPlatform();
-    try {
-      await declareAndActivate(await Api.login(platform.baseUrl, 'admin', ADMIN_PASSWORD));
-      backupDir = join(work.path, 'backup');
-      expect(await citus('backup', backupDir, '--data-dir', platform.dataDir)).toMatchObject({ code: 0 });
-    } finally {
-      await platform.destroy();
-    }
+    backupDir = join(work.path, 'backup');
+    await backUpFreshPlatform(backupDir);
   }, 60_000);
 
   afterAll(() => work?.remove());

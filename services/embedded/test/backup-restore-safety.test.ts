@@ -22,7 +22,7 @@ import { BackupManifest, sha256OfFile } from '../src/cli/backup-manifest.js';
 import { CommandError } from '../src/cli/cli.errors.js';
 import { checkDataDirPlacement } from '../src/cli/data-dir.placement.js';
 import { citus, CITUS_CLI, PLATFORM_MAIN, runNode, type NodeRun } from './support/citus-cli.js';
-import { ADMIN_PASSWORD, Api, bootTestPlatform, declareAndActivate } from './support/test-platform.js';
+import { backUpFreshPlatform } from './support/platform-backup.js';
 
 /**
  * Preloaded into the CLI: records the fsyncs, renames and rmdirs it makes, and its peak memory.
@@ -88,20 +88,11 @@ describe('citus backup and restore: layout, streaming, links, durability, interr
   const fsynced = (run: Recorded) => run.ops.filter((op) => op[0] === 'fsync').map((op) => op[1]);
 
   beforeAll(async () => {
-    for (const built of [CITUS_CLI, PLATFORM_MAIN]) if (!existsSync(built)) throw new Error(`${built} is missing: run npm run build first`);
     work = makeTempDir('citus-restore-safety-');
-    // The unprivileged run must reach its dirs in here.
-    chmodSync(work.path, 0o755);
     recorder = join(work.path, 'fs-recorder.mjs');
     writeFileSync(recorder, RECORDER);
-    const platform = await bootTestPlatform();
-    try {
-      await declareAndActivate(await Api.login(platform.baseUrl, 'admin', ADMIN_PASSWORD));
-      backupDir = join(work.path, 'backup');
-      expect(await citus('backup', backupDir, '--data-dir', platform.dataDir)).toMatchObject({ code: 0 });
-    } finally {
-      await platform.destroy();
-    }
+    backupDir = join(work.path, 'backup');
+    await backUpFreshPlatform(backupDir);
   }, 60_000);
 
   afterAll(() => work?.remove());
