@@ -12,3 +12,4 @@ export * from './json.js';
 export * from './metrics.js';
 export * from './http-metrics.js';
 export * from './metrics-server.js';
+export * from './secret-cipher.js';
