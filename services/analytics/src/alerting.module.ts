@@ -1,8 +1,7 @@
 import { join } from 'node:path';
 import { Router } from 'express';
-import type { ServiceContext } from '@citus/kit';
+import { AesGcmSecretCipher, loadOrCreateSecretKey, type ServiceContext } from '@citus/kit';
 import { openDatabase } from '@citus/sqlite';
-import { AesGcmSecretCipher, loadOrCreateSecretKey } from './adapters/crypto/secret.cipher.js';
 import { analyserRoutes } from './adapters/http/analyser.routes.js';
 import { alertRuleRoutes } from './adapters/http/alert-rule.routes.js';
 import { FetchWebhookSender } from './adapters/http/alert-webhook.sender.js';

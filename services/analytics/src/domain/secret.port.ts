@@ -1,9 +1,7 @@
-/** A secret value sealed with AES-256-GCM; only the cipher that sealed it opens it. */
-export interface SealedSecret {
-  nonce: Buffer;
-  ciphertext: Buffer;
-  tag: Buffer;
-}
+import type { SealedSecret } from '@citus/kit';
+
+/** The cipher is the platform's one (kit), under the data dir's one key that app deployments use too. */
+export type { SealedSecret, SecretCipher } from '@citus/kit';
 
 export interface StoredSecret {
   workspaceId: string;
@@ -21,16 +19,6 @@ export interface SecretRepository {
   list(workspaceId: string): Promise<StoredSecret[]>;
   /** False when there was none. */
   delete(workspaceId: string, name: string): Promise<boolean>;
-}
-
-/**
- * Port: seals and opens secret values. `context` (the workspace and name) is bound to the sealed
- * value, so a value copied to another workspace's row does not open there.
- */
-export interface SecretCipher {
-  seal(value: string, context: string): SealedSecret;
-  /** Throws when the value was tampered with or sealed under another key or context. */
-  open(sealed: SealedSecret, context: string): string;
 }
 
 /** What the platform's own code asks for: a secret's value by name, undefined when there is none. */
