@@ -80,12 +80,12 @@ export const ImageReferenceText = z
   .string()
   .refine((reference) => parseImageReference(reference) !== undefined, 'an image reference: repo[:tag][@sha256:<64 hex digits>]');
 
-/** `PORT` is the platform's to set, and `CITUS_*` carries what the platform gives the app (its API key). */
+/** `PORT` and `HOST` (where to listen) are the platform's to set, and `CITUS_*` carries what the platform gives the app (its API key). */
 export const EnvName = z
   .string()
   .max(128, 'at most 128 characters')
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'letters, digits and "_", not starting with a digit')
-  .refine((name) => name !== 'PORT' && !name.startsWith('CITUS_'), 'PORT and CITUS_* are set by the platform');
+  .refine((name) => name !== 'PORT' && name !== 'HOST' && !name.startsWith('CITUS_'), 'PORT, HOST and CITUS_* are set by the platform');
 
 /** An absolute URL path without query or fragment. */
 export const UrlPath = z

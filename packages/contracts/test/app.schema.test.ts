@@ -80,6 +80,7 @@ describe('the app manifest', () => {
 
   it('keeps the platform-set variables and secret values out of the manifest', () => {
     expect(problems({ ...minimal, env: { PORT: '80' } })['env.PORT']).toMatch(/set by the platform/);
+    expect(problems({ ...minimal, env: { HOST: '127.0.0.1' } })['env.HOST']).toMatch(/set by the platform/);
     expect(problems({ ...minimal, secrets: ['CITUS_API_KEY'] })['secrets.0']).toMatch(/set by the platform/);
     expect(problems({ ...minimal, env: { '1X': 'a' } })['env.1X']).toMatch(/not starting with a digit/);
     expect(problems({ ...minimal, env: { TOKEN: 'a' }, secrets: ['TOKEN'] }).secrets).toMatch(/both a plain and a secret/);

@@ -12,5 +12,12 @@ export const AppRegistryConfig = z.object({
     .min(1)
     .default('unix:///var/run/docker.sock')
     .describe('the Docker engine: `unix:///path` or `tcp://host:port`'),
+  CITUS_APP_NETWORK: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'a Docker network name: letters, digits, "_", "." and "-"')
+    .default('citus-apps')
+    .describe(
+      'single engine: the bridge network app containers join, made with inter-container traffic off when missing; one made beforehand must have `com.docker.network.bridge.enable_icc=false`',
+    ),
 });
 export type AppRegistryConfig = z.infer<typeof AppRegistryConfig>;

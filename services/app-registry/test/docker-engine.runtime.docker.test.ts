@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { connectDocker } from '../src/adapters/docker/docker-connection.js';
-import { DockerEngineRuntime } from '../src/adapters/docker/docker-engine.runtime.js';
+import { DEFAULT_APP_NETWORK, DockerEngineRuntime } from '../src/adapters/docker/docker-engine.runtime.js';
+import { APP_NETWORK_LABEL, ICC_OPTION } from '../src/adapters/docker/docker-network.js';
 import { RuntimeError, type RuntimeStatus } from '../src/domain/container-runtime.port.js';
-import { ensureTestImage, fetchPage, freePort, TEST_PAGE, testContainerSpec, waitFor } from './support/test-image.js';
+import { ensureTestImage, execIn, fetchPage, freePort, TEST_PAGE, testContainerSpec, waitFor } from './support/test-image.js';
 
 const DOCKER_HOST = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
 const run = randomUUID().slice(0, 8);
@@ -83,10 +84,13 @@ describe('DockerEngineRuntime on a real Docker engine', () => {
     const info = await connection.docker.getContainer(name).inspect();
 
     expect(info.Config.Labels).toEqual(expect.objectContaining(labels));
-    expect(info.Config.Env).toEqual(expect.arrayContaining(['GREETING=hello', `PORT=${spec.hostPort}`]));
+    expect(info.Config.Env).toEqual(expect.arrayContaining(['GREETING=hello', 'HOST=0.0.0.0', `PORT=${spec.hostPort}`]));
     expect(info.Config.Env).not.toContain('PORT=1');
     const host = info.HostConfig;
-    expect(host.NetworkMode).toBe('host');
+    expect(host.NetworkMode).toBe(DEFAULT_APP_NETWORK);
+    expect(Object.keys(info.NetworkSettings.Networks)).toEqual([DEFAULT_APP_NETWORK]);
+    // Published on the host's loopback only: nothing beyond the host reaches the app.
+    expect(info.NetworkSettings.Ports).toEqual({ [`${spec.hostPort}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: String(spec.hostPort) }] });
     expect(host.ReadonlyRootfs).toBe(true);
     expect(host.Privileged).toBe(false);
     expect(host.Binds ?? []).toEqual([]);
@@ -101,6 +105,61 @@ describe('DockerEngineRuntime on a real Docker engine', () => {
     expect(host.RestartPolicy).toEqual({ Name: 'on-failure', MaximumRetryCount: expect.any(Number) });
     expect(Object.keys(host.Tmpfs ?? {})).toEqual(['/tmp']);
     expect(info.Config.Healthcheck?.Test?.[0]).toBe('CMD');
+  });
+
+  test('apps are isolated: a network namespace each, on a bridge without inter-container traffic', async () => {
+    const [a, b] = [`citus-test-${run}-iso-a`, `citus-test-${run}-iso-b`];
+    const [portA, portB] = [await freePort(), await freePort()];
+    await runtime.deploy(testContainerSpec(a, portA, { ...labels, 'io.citus.workspace': 'ws-a' }));
+    await runtime.deploy(testContainerSpec(b, portB, { ...labels, 'io.citus.workspace': 'ws-b' }));
+    expect(await waitFor(() => fetchPage(portA), 'app A on its published port')).toBe(TEST_PAGE);
+    expect(await waitFor(() => fetchPage(portB), 'app B on its published port')).toBe(TEST_PAGE);
+
+    // Inside A, the app answers on its own loopback: the probe works.
+    const own = await execIn(a, ['/bin/busybox', 'wget', '-q', '-O', '-', `http://127.0.0.1:${portA}/`]);
+    expect([own.exitCode, own.output.includes('hello from citus-test')]).toEqual([0, true]);
+    // From B, A's port on "localhost" is B's own loopback, where nothing listens: with host
+    // networking (as before) this reached A.
+    const across = await execIn(b, ['/bin/busybox', 'wget', '-q', '-O', '-', `http://127.0.0.1:${portA}/`]);
+    expect(across.exitCode).not.toBe(0);
+    expect(across.output).not.toContain('hello from citus-test');
+
+    // Containers on the network cannot open connections to each other (Docker drops bridge-to-bridge
+    // traffic when inter-container communication is off; not probed here: test traffic stays on 127.0.0.0/8).
+    const network = (await connection.docker.getNetwork(DEFAULT_APP_NETWORK).inspect()) as {
+      Driver: string;
+      Internal: boolean;
+      Options: Record<string, string>;
+      Labels: Record<string, string>;
+    };
+    expect([network.Driver, network.Internal, network.Options[ICC_OPTION], network.Labels[APP_NETWORK_LABEL]]).toEqual(['bridge', false, 'false', 'apps']);
+  });
+
+  test('refuses a network that lets containers talk to each other, and makes a missing one', async () => {
+    const open = `citus-test-${run}-open`;
+    await connection.docker.createNetwork({ Name: open, Driver: 'bridge', Labels: { 'io.citus.test.run': run } });
+    try {
+      const loose = new DockerEngineRuntime(connection, open);
+      const refused = loose.deploy(testContainerSpec(`citus-test-${run}-loose`, await freePort(), labels));
+      await expect(refused).rejects.toMatchObject({ code: 'failed', message: expect.stringContaining(`network ${open} lets its containers reach each other`) });
+      expect((await loose.status(`citus-test-${run}-loose`)).state).toBe('missing');
+    } finally {
+      await connection.docker.getNetwork(open).remove();
+    }
+
+    const fresh = `citus-test-${run}-fresh`;
+    const made = new DockerEngineRuntime(connection, fresh);
+    const name = `citus-test-${run}-fresh-app`;
+    const port = await freePort();
+    try {
+      await made.deploy(testContainerSpec(name, port, labels));
+      expect(await waitFor(() => fetchPage(port), 'the app on the network made for it')).toBe(TEST_PAGE);
+      const info = (await connection.docker.getNetwork(fresh).inspect()) as { Options: Record<string, string> };
+      expect(info.Options[ICC_OPTION]).toBe('false');
+    } finally {
+      await made.remove(name);
+      await connection.docker.getNetwork(fresh).remove();
+    }
   });
 
   test('a second deploy with the same name is a conflict', async () => {

@@ -12,7 +12,7 @@ import { startPlatform, type Platform } from '../src/index.js';
 import { ADMIN_PASSWORD, Api } from './support/test-platform.js';
 
 const DOCKER_HOST = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
-const SECOND_TAG = 'citus-test/hello:2';
+const SECOND_TAG = 'citus-test/httpd:2';
 const SECRET = `s3cret-${randomUUID()}`;
 
 const manifest: Partial<AppManifest> = {
@@ -120,7 +120,7 @@ describe('installing apps and redeploying them from webhooks', () => {
     expect(hook.url).toMatch(/^\/hooks\/apps\/hook_[0-9a-f]{24}\/[A-Za-z0-9_-]{43}$/);
     const hookSecret = hook.url.split('/').at(-1)!;
     const anonymous = new Api(booted.baseUrl);
-    const pushOf = (tag: string) => ({ push_data: { tag, pusher: 'alice' }, repository: { repo_name: 'citus-test/hello', namespace: 'citus-test' } });
+    const pushOf = (tag: string) => ({ push_data: { tag, pusher: 'alice' }, repository: { repo_name: 'citus-test/httpd', namespace: 'citus-test' } });
 
     const wrong = await anonymous.post<ErrorEnvelope>(`/hooks/apps/${hook.hookId}/not-${hookSecret}`, pushOf('2'));
     expect([wrong.status, wrong.body.error.message]).toEqual([404, 'webhook not found']);

@@ -153,7 +153,7 @@ describe('app review through the platform', () => {
     expect(issues.map((issue) => [issue.path.join('.'), issue.message])).toEqual([
       ['name', expect.stringMatching(/lowercase letters/)],
       ['image', expect.stringMatching(/repo\[:tag\]/)],
-      ['env.PORT', 'PORT: PORT and CITUS_* are set by the platform'],
+      ['env.PORT', 'PORT: PORT, HOST and CITUS_* are set by the platform'],
     ]);
     const taken = await dev.post<ErrorEnvelope>('/api/v1/apps', manifest({ version: '3.0.0' }));
     expect([taken.status, taken.body.error.message]).toEqual([409, 'this workspace has an app named pump-watch']);

@@ -2,9 +2,10 @@
  * Port: where app deployments run. Two adapters on `dockerode`: a single Docker engine and Docker
  * Swarm services. The domain never knows which one it has.
  *
- * Networking: containers use the host's network and listen on the port the platform assigns
- * (`PORT` in their environment, also `hostPort` here); the platform's reverse proxy reaches them on
- * 127.0.0.1. So apps on this platform must listen on `$PORT`, as on most PaaS.
+ * Networking: an app listens on `$HOST:$PORT` (both in its environment; the port is `hostPort`
+ * here), as on most PaaS, and the platform's reverse proxy reaches it on 127.0.0.1:`hostPort`.
+ * The single engine gives each container a network of its own and publishes that port on the
+ * host's loopback; Swarm tasks share the host's network and are told to listen on 127.0.0.1.
  */
 export interface ContainerSpec {
   /** Unique name of the container (Docker) or service (Swarm); also how every later call finds it. */
@@ -15,7 +16,7 @@ export interface ContainerSpec {
   labels: Record<string, string>;
   /** Plain and secret values alike: secrets are resolved by the caller and never logged. */
   env: Record<string, string>;
-  /** The port the app listens on, on 127.0.0.1 (passed as `PORT` too). */
+  /** The port the platform reaches the app on, at 127.0.0.1 (passed as `PORT` too). */
   hostPort: number;
   resources: {
     /** Hard memory limit in bytes. */

@@ -8,14 +8,14 @@ import type { ContainerSpec } from '../../src/domain/container-runtime.port.js';
 /**
  * A tiny HTTP app for the Docker tests, built here because no registry can be reached: a root
  * filesystem holding Debian's static busybox and one page, imported with `docker import`. It
- * serves /www on 127.0.0.1:$PORT and logs each request line (`url:/...`) to stderr.
+ * serves /www on $HOST:$PORT and logs each request line (`url:/...`) to stderr.
  */
-export const TEST_IMAGE = 'citus-test/hello:1';
+export const TEST_IMAGE = 'citus-test/httpd:1';
 export const TEST_PAGE = '<h1>hello from citus-test</h1>\n';
 
 const BUSYBOX = '/bin/busybox';
 const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
-const CMD = ['/bin/busybox', 'sh', '-c', 'exec /bin/busybox httpd -f -vv -p 127.0.0.1:$PORT -h /www'];
+const CMD = ['/bin/busybox', 'sh', '-c', 'exec /bin/busybox httpd -f -vv -p "$HOST:$PORT" -h /www'];
 
 /** A health check for the test image: fetches its page through its own port. */
 export function testHealthCommand(port: number): string[] {
@@ -147,7 +147,25 @@ export function ensureReuseportImage(dockerHost = DEFAULT_DOCKER_HOST): string {
   return importRootfs(REUSEPORT_IMAGE, files, ['/bin/server'], dockerHost, compile);
 }
 
-/** A port nothing listens on now, for an app on the host's network. */
+/**
+ * Runs `command` inside the running container `name` and answers its exit code and output: what a
+ * process of that app could do.
+ */
+export async function execIn(name: string, command: string[], dockerHost = DEFAULT_DOCKER_HOST): Promise<{ exitCode: number; output: string }> {
+  const exec = await connectDocker(dockerHost).docker.getContainer(name).exec({ Cmd: command, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const chunks: Buffer[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  await new Promise<void>((resolve, reject) => {
+    stream.once('end', resolve);
+    stream.once('error', reject);
+  });
+  const { ExitCode } = await exec.inspect();
+  // The multiplexed stream's 8-byte frame headers are left in: callers only search the text.
+  return { exitCode: ExitCode ?? -1, output: Buffer.concat(chunks).toString('latin1') };
+}
+
+/** A port nothing listens on now, for an app's published port. */
 export { freePort } from '@citus/kit';
 
 export async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {

@@ -9,6 +9,7 @@ import {
 } from '../../domain/container-runtime.port.js';
 import { engineCall, isNotFound, pingEngine, toRuntimeError, type DockerConnection } from './docker-connection.js';
 import { logLines } from './docker-logs.js';
+import { AppNetwork } from './docker-network.js';
 import {
   containerEnv,
   healthConfig,
@@ -19,21 +20,32 @@ import {
   TMP_TMPFS,
 } from './docker-security.js';
 
+/** Where an app listens inside its own network namespace: every interface of it, which only the platform's published port reaches. */
+export const ENGINE_LISTEN_HOST = '0.0.0.0';
+
+/** The bridge app containers join unless CITUS_APP_NETWORK names another. */
+export const DEFAULT_APP_NETWORK = 'citus-apps';
+
 /**
- * What every app container gets: the host's network (the app listens on `$PORT`), hard memory and
- * CPU limits, no privileges, no capabilities, no privilege escalation through setuid binaries, no
- * bind mounts or volumes (so no Docker socket and no host path), and a bounded restart policy.
+ * What every app container gets: a network namespace of its own on the app network (see
+ * `appNetworkOptions`: no app reaches another), its `$PORT` published on the host's 127.0.0.1 only
+ * (where the platform's proxy reaches it; nothing beyond the host can), hard memory and CPU
+ * limits, no privileges, no capabilities, no privilege escalation through setuid binaries, no bind
+ * mounts or volumes (so no Docker socket and no host path), and a bounded restart policy.
  */
-export function containerCreateOptions(spec: ContainerSpec): Dockerode.ContainerCreateOptions {
+export function containerCreateOptions(spec: ContainerSpec, network: string): Dockerode.ContainerCreateOptions {
+  const port = `${spec.hostPort}/tcp`;
   return {
     name: spec.name,
     Image: spec.image,
     Labels: spec.labels,
-    Env: containerEnv(spec),
+    Env: containerEnv(spec, ENGINE_LISTEN_HOST),
     Healthcheck: healthConfig(spec),
     StopTimeout: STOP_TIMEOUT_SECONDS,
+    ExposedPorts: { [port]: {} },
     HostConfig: {
-      NetworkMode: 'host',
+      NetworkMode: network,
+      PortBindings: { [port]: [{ HostIp: '127.0.0.1', HostPort: String(spec.hostPort) }] },
       Memory: spec.resources.memoryBytes,
       // Equal to Memory: no swap on top of the limit.
       MemorySwap: spec.resources.memoryBytes,
@@ -97,7 +109,14 @@ export function containerStatus(info: Dockerode.ContainerInspectInfo): RuntimeSt
 export class DockerEngineRuntime implements ContainerRuntime {
   readonly kind = 'docker' as const;
 
-  constructor(private readonly connection: DockerConnection) {}
+  private readonly network: AppNetwork;
+
+  constructor(
+    private readonly connection: DockerConnection,
+    networkName = DEFAULT_APP_NETWORK,
+  ) {
+    this.network = new AppNetwork(connection, networkName);
+  }
 
   private get docker(): Dockerode {
     return this.connection.docker;
@@ -108,7 +127,15 @@ export class DockerEngineRuntime implements ContainerRuntime {
   }
 
   async deploy(spec: ContainerSpec): Promise<void> {
-    const container = await engineCall(this.connection, () => this.docker.createContainer(containerCreateOptions(spec)));
+    await this.network.ensure();
+    const create = () => engineCall(this.connection, () => this.docker.createContainer(containerCreateOptions(spec, this.network.name)));
+    const container = await create().catch(async (error: unknown) => {
+      // Removed by an operator since it was checked: made again, once.
+      if (!(error instanceof RuntimeError && error.code === 'not_found' && /network/i.test(error.message))) throw error;
+      this.network.forget();
+      await this.network.ensure();
+      return create();
+    });
     try {
       await container.start();
     } catch (error) {

@@ -12,10 +12,13 @@ export const PIDS_LIMIT = 256;
 /** Scratch space given instead of a writable root filesystem. */
 export const TMP_TMPFS = { target: '/tmp', bytes: 64 * 1024 * 1024, options: 'rw,noexec,nosuid,nodev' };
 
-/** The app's environment; `PORT` is always the platform's, whatever the manifest says. */
-export function containerEnv(spec: ContainerSpec): string[] {
-  const env = Object.entries(spec.env).filter(([key]) => key !== 'PORT');
-  return [...env.map(([key, value]) => `${key}=${value}`), `PORT=${spec.hostPort}`];
+/**
+ * The app's environment; `PORT` and `HOST` (the address to listen on, which depends on the
+ * runtime's networking) are always the platform's, whatever the manifest says.
+ */
+export function containerEnv(spec: ContainerSpec, listenHost: string): string[] {
+  const env = Object.entries(spec.env).filter(([key]) => key !== 'PORT' && key !== 'HOST');
+  return [...env.map(([key, value]) => `${key}=${value}`), `HOST=${listenHost}`, `PORT=${spec.hostPort}`];
 }
 
 const NANOS_PER_SECOND = 1_000_000_000;

@@ -7,12 +7,18 @@ export const STOPPED_REPLICAS_LABEL = 'io.citus.runtime.stopped-replicas';
 
 const NANOS_PER_SECOND = 1_000_000_000;
 
+/** Where a Swarm task is told to listen: the host's loopback, which it shares. */
+export const SWARM_LISTEN_HOST = '127.0.0.1';
+
 /**
- * A Swarm service per deployment, confined as the single engine's containers are. Host
- * networking is the task's attachment to the predefined `host` network (`--network host`), with
- * no published ports, so nothing is exposed beyond what the app itself binds. Swarm has no
- * privileged mode and no binds unless asked; engines before API 1.46 have no no-new-privileges
- * for services.
+ * A Swarm service per deployment, confined as the single engine's containers are but for the
+ * network. Host networking is the task's attachment to the predefined `host` network
+ * (`--network host`), with no published ports: Swarm can publish only on every interface (the
+ * routing mesh, which loopback does not reach, or host mode, which also allows one task per port
+ * and node), so the task shares the host's network and is told to listen on 127.0.0.1 (`HOST`).
+ * An app that listens elsewhere is exposed beyond the host, and any app or process on the host
+ * can reach it: the single engine's isolated network is not had here. Swarm has no privileged
+ * mode and no binds unless asked; engines before API 1.46 have no no-new-privileges for services.
  */
 export function serviceSpec(spec: ContainerSpec): Dockerode.CreateServiceOptions {
   const tmp: Dockerode.MountSettings = { Type: 'tmpfs', Source: '', Target: TMP_TMPFS.target, TmpfsOptions: { SizeBytes: TMP_TMPFS.bytes, Mode: 0o1777 } };
@@ -23,7 +29,7 @@ export function serviceSpec(spec: ContainerSpec): Dockerode.CreateServiceOptions
       ContainerSpec: {
         Image: spec.image,
         Labels: spec.labels,
-        Env: containerEnv(spec),
+        Env: containerEnv(spec, SWARM_LISTEN_HOST),
         ReadOnly: spec.readOnlyRootFilesystem,
         Mounts: spec.readOnlyRootFilesystem ? [tmp] : [],
         Init: true,
