@@ -1,7 +1,7 @@
 import type { ApiRoute } from './api-route.js';
 import { ApiKeyList, ApiKeyPathParams, CreateApiKeyRequest, CreatedApiKey } from './api-key.schema.js';
 
-/** API keys for scripts and apps, each acting in one workspace with the role `user` at most. */
+/** API keys for scripts and apps, each acting in one workspace as a `user`, plus the changes its scopes grant. */
 export const API_KEY_ROUTES: ApiRoute[] = [
   {
     operationId: 'createApiKey',
@@ -10,7 +10,7 @@ export const API_KEY_ROUTES: ApiRoute[] = [
     summary: 'Create an API key for the workspace',
     description:
       'The answer holds the key itself, shown this once: only its hash is kept. Send it in the `X-Api-Key` header; a key in ' +
-      "the URL is refused with 400. It acts in this workspace only, with the role `user` at most, on the routes its scopes allow.",
+      "the URL is refused with 400. It acts in this workspace only, as a `user` plus the changes its scopes grant (`shadows:write`, `jobs:write`), on the routes its scopes allow.",
     tag: 'identity',
     access: 'workspace-admin',
     workspaceScoped: true,

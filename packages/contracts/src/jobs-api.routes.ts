@@ -6,7 +6,8 @@ const byId = { ...jobs, params: JobPathParams } as const;
 
 /**
  * The jobs control plane: a job sends a document to a list of things, which run it through the
- * AWS IoT Jobs device API. Reads need the `user` role, changes the `developer` role. A job or
+ * AWS IoT Jobs device API. Reads need the `user` role (API keys: `jobs:read`), changes the
+ * `developer` role (API keys: `jobs:write`). A job or
  * thing of another workspace answers 404, like one that does not exist.
  */
 export const JOBS_ROUTES: ApiRoute[] = [
@@ -15,7 +16,8 @@ export const JOBS_ROUTES: ApiRoute[] = [
     operationId: 'createJob',
     method: 'post',
     path: '/api/v1/jobs',
-    summary: 'Create a job for a list of things (developer role)',
+    apiKeyScope: 'jobs:write',
+    summary: 'Create a job for a list of things (developer role, or an API key with jobs:write)',
     description:
       'Every target must be a thing of the workspace; the answer names those that are not. Connected targets are ' +
       'told at once on `$aws/things/{thingName}/jobs/notify` and `notify-next`.',
@@ -58,7 +60,8 @@ export const JOBS_ROUTES: ApiRoute[] = [
     operationId: 'cancelJob',
     method: 'post',
     path: '/api/v1/jobs/{jobId}/cancel',
-    summary: 'Cancel a job (developer role)',
+    apiKeyScope: 'jobs:write',
+    summary: 'Cancel a job (developer role, or an API key with jobs:write)',
     description:
       'QUEUED executions become CANCELED; IN_PROGRESS ones too only with `force`, as AWS IoT does. A completed job ' +
       'cannot be canceled (409), nor a canceled one again without `force`.',

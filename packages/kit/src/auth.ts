@@ -221,6 +221,15 @@ export function workspaceOf(req: Request, role: Role = 'user'): WorkspaceAccess 
   return workspace;
 }
 
+/**
+ * The workspace a request acts in, on a route where a scope grants a change: a person needs
+ * `role`; an API key needs only the scope the route's `requireScope` checked (a key's own role,
+ * `user`, would refuse every change). A key on a route without `requireScope` is still refused.
+ */
+export function workspaceOfGranted(req: Request, role: Role): WorkspaceAccess {
+  return workspaceOf(req, accessOf(req).apiKey ? 'user' : role);
+}
+
 export const requireRole =
   (role: Role): RequestHandler =>
   (req, _res, next) => {

@@ -97,16 +97,28 @@ describe('API keys through the embedded platform', () => {
     expect(codeOf(await withKey(baseUrl, reader.key, `/api/v1/telemetry?thingName=${pump.device.thingName}`))).toEqual([403, 'forbidden']);
   });
 
-  it('reads jobs with jobs:read, and never changes them (a key acts as a user)', async () => {
-    const jobs = await createKey({ name: 'job watcher', scopes: ['jobs:read', 'jobs:write'] });
-    expect((await withKey(baseUrl, jobs.key, '/api/v1/jobs')).status).toBe(200);
+  it('reads jobs with jobs:read, and creates and cancels them only with jobs:write', async () => {
+    const reader = await createKey({ name: 'job watcher', scopes: ['jobs:read'] });
+    const writer = await createKey({ name: 'job runner', scopes: ['jobs:read', 'jobs:write'] });
+    expect((await withKey(baseUrl, reader.key, '/api/v1/jobs')).status).toBe(200);
     expect((await withKey(baseUrl, created.key, '/api/v1/jobs')).status).toBe(403);
-    const create = await withKey(baseUrl, jobs.key, '/api/v1/jobs', {
+    const post = (key: string, path: string, body: unknown) =>
+      withKey<{ jobId: string; status: string }>(baseUrl, key, path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const job = { targets: [pump.device.thingName], document: { operation: 'reboot' } };
+    expect(codeOf(await post(reader.key, '/api/v1/jobs', job))).toEqual([403, 'forbidden']);
+    const made = await post(writer.key, '/api/v1/jobs', job);
+    expect(made.status).toBe(201);
+    const cancel = `/api/v1/jobs/${made.body.jobId}/cancel`;
+    expect(codeOf(await post(reader.key, cancel, {}))).toEqual([403, 'forbidden']);
+    const canceled = await post(writer.key, cancel, {});
+    expect([canceled.status, canceled.body.status]).toEqual([200, 'CANCELED']);
+    // In another workspace, the scope grants nothing.
+    const elsewhere = await withKey(baseUrl, writer.key, '/api/v1/jobs', {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ targets: [pump.device.thingName], document: { operation: 'reboot' } }),
+      headers: { 'content-type': 'application/json', 'x-citus-workspace': 'theirs' },
+      body: JSON.stringify(job),
     });
-    expect(create.status).toBe(403);
+    expect(elsewhere.status).toBe(404);
   });
 
   // The route table's apiKeyScope (what the OpenAPI document tells clients) is what the routes apply.

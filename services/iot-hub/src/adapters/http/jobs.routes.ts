@@ -1,18 +1,19 @@
 import { Router, type RequestHandler } from 'express';
 import { CancelJobRequest, CreateJobRequest, JobPathParams } from '@citus/contracts';
-import { parse, requireScope, workspaceOf } from '@citus/kit';
+import { parse, requireScope, workspaceOf, workspaceOfGranted } from '@citus/kit';
 import type { JobControlService } from '../../app/job-control.service.js';
 
 /**
  * The jobs control plane under `/api/v1`: reads for any member and for API keys with `jobs:read`,
- * changes for developers and admins (a key acts as a user, so never changes jobs).
+ * changes for developers and admins and for API keys with `jobs:write` (a developer can deploy an
+ * app asking for it, so the scope gives an app no more than its deployer has).
  */
 export function jobsRoutes(control: JobControlService, authenticate: RequestHandler): Router {
   const router = Router();
   router.use('/jobs', authenticate);
 
-  router.post('/jobs', async (req, res) => {
-    const workspace = workspaceOf(req, 'developer');
+  router.post('/jobs', requireScope('jobs:write'), async (req, res) => {
+    const workspace = workspaceOfGranted(req, 'developer');
     res.status(201).json(await control.create(workspace.id, parse(CreateJobRequest, req.body)));
   });
 
@@ -30,8 +31,8 @@ export function jobsRoutes(control: JobControlService, authenticate: RequestHand
     res.json({ items: control.executions(workspace.id, parse(JobPathParams, req.params).jobId) });
   });
 
-  router.post('/jobs/:jobId/cancel', async (req, res) => {
-    const workspace = workspaceOf(req, 'developer');
+  router.post('/jobs/:jobId/cancel', requireScope('jobs:write'), async (req, res) => {
+    const workspace = workspaceOfGranted(req, 'developer');
     const { jobId } = parse(JobPathParams, req.params);
     res.json(await control.cancel(workspace.id, jobId, parse(CancelJobRequest, req.body ?? {})));
   });
