@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Router } from 'express';
-import type { AppKeyIssuer, Service, ServiceContext } from '@citus/kit';
+import { AesGcmSecretCipher, loadOrCreateSecretKey, type AppKeyIssuer, type Service, type ServiceContext } from '@citus/kit';
 import { openDatabase } from '@citus/sqlite';
 import { appProxyRoutes } from './adapters/http/app-proxy.routes.js';
 import { apiRoutes } from './adapters/http/api.routes.js';
@@ -42,7 +42,9 @@ export function createService(ctx: AppRegistryContext): AppRegistryService {
   const runtime = ctx.runtime ?? createContainerRuntime(ctx.config);
   const repository = new SqliteAppRepository(db);
   const catalog = new AppCatalogService(repository);
-  const deploymentRecords = new SqliteDeploymentRepository(db);
+  // The data dir's one key, which analytics seals workspace secrets with too (made by whichever starts first).
+  const cipher = new AesGcmSecretCipher(loadOrCreateSecretKey(join(ctx.dataDir, 'secrets.key')));
+  const deploymentRecords = new SqliteDeploymentRepository(db, cipher);
   const deployments = new DeploymentService(catalog, deploymentRecords, runtime, new LoopbackPortAllocator(), Date.now, ctx.appKeys);
   const delivery = new ContinuousDeliveryService(repository, new SqliteAppWebhookRepository(db), deploymentRecords, deployments);
   const reviews = new AppReviewService(repository, Date.now, async (approved) => {

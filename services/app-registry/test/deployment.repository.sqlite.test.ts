@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AesGcmSecretCipher } from '@citus/kit';
 import { openDatabase, type SqliteDatabase } from '@citus/sqlite';
 import { APP_MIGRATIONS } from '../src/adapters/sqlite/app.migrations.js';
 import { SqliteAppRepository } from '../src/adapters/sqlite/app.repository.js';
 import { SqliteDeploymentRepository } from '../src/adapters/sqlite/deployment.repository.js';
-import type { DeploymentRecord } from '../src/domain/deployment.model.js';
+import { storedForm, type DeploymentRecord } from '../src/domain/deployment.model.js';
 import { DEV, HOME, OTHER, anApp, aVersion } from './support/app-fixture.js';
 
 const deploymentId = (n: number): string => `dep_${n.toString(16).padStart(24, '0')}`;
@@ -38,7 +39,7 @@ describe('SqliteDeploymentRepository', () => {
     dir = mkdtempSync(join(tmpdir(), 'citus-deployments-'));
     db = openDatabase(join(dir, 'apps.db'), { module: 'app-registry', migrations: APP_MIGRATIONS });
     await new SqliteAppRepository(db).insertApp(anApp(), aVersion(anApp()));
-    repository = new SqliteDeploymentRepository(db);
+    repository = new SqliteDeploymentRepository(db, new AesGcmSecretCipher(Buffer.alloc(32, 3)));
   });
   afterEach(() => {
     db.close();
@@ -47,8 +48,10 @@ describe('SqliteDeploymentRepository', () => {
 
   it('keeps a deployment with its variables and finds it by id and by app name, in its workspace only', async () => {
     expect(await repository.insert(aDeployment(1))).toBe('inserted');
-    expect(await repository.find(HOME.id, deploymentId(1))).toEqual(aDeployment(1));
-    expect(await repository.findByAppName(HOME.id, 'pump-watch')).toEqual(aDeployment(1));
+    expect(await repository.find(HOME.id, deploymentId(1))).toEqual(storedForm(aDeployment(1)));
+    expect(await repository.findByAppName(HOME.id, 'pump-watch')).toEqual(storedForm(aDeployment(1)));
+    expect(await repository.open(HOME.id, deploymentId(1))).toEqual(aDeployment(1));
+    await expect(repository.open(OTHER.id, deploymentId(1))).rejects.toMatchObject({ code: 'not_found' });
     expect(await repository.find(OTHER.id, deploymentId(1))).toBeUndefined();
     expect(await repository.findByAppName(OTHER.id, 'pump-watch')).toBeUndefined();
     expect(await repository.list(OTHER.id)).toEqual([]);
@@ -68,7 +71,7 @@ describe('SqliteDeploymentRepository', () => {
   it('keeps an install\'s publisher, changes follow in its workspace only, and moves a deployment to a free port only', async () => {
     const installed = aDeployment(5, { installedFrom: { workspaceId: OTHER.id, workspaceSlug: OTHER.slug } });
     expect(await repository.insert(installed)).toBe('inserted');
-    expect(await repository.find(HOME.id, deploymentId(5))).toEqual(installed);
+    expect(await repository.open(HOME.id, deploymentId(5))).toEqual(installed);
 
     expect(await repository.insert(aDeployment(6, { appName: 'other-app' }))).toBe('inserted');
     expect(await repository.setFollow(OTHER.id, deploymentId(6), 'tag')).toBe(false);

@@ -2,7 +2,7 @@ import type { CreateDeploymentRequest, Deployment, DeploymentEnv, DeploymentFoll
 import { AppError, conflict, newId, notFound, type AppKeyIssuer } from '@citus/kit';
 import type { Actor, AppVersionRecord } from '../domain/app.model.js';
 import { RuntimeError, type ContainerRuntime, type LogOptions, type RuntimeStatus } from '../domain/container-runtime.port.js';
-import type { DeploymentRecord, DeploymentRepository, HostPortAllocator } from '../domain/deployment.model.js';
+import { storedForm, type DeploymentRecord, type DeploymentRepository, type HostPortAllocator, type StoredDeployment } from '../domain/deployment.model.js';
 import type { AppCatalogService, WorkspaceRef } from './app-catalog.service.js';
 import { containerNameOf, containerSpecFor, deploymentVariables } from './deployment-spec.js';
 import { deploymentView } from './deployment.views.js';
@@ -68,17 +68,17 @@ export class DeploymentService {
     try {
       await this.store(record);
     } catch (error) {
-      await this.revokeKey(record);
+      await this.revokeKey(record.apiKey?.keyId);
       throw error;
     }
     try {
       await this.runtime.deploy(containerSpecFor(record, manifest));
     } catch (error) {
       await this.repository.delete(workspace.id, deploymentId);
-      await this.revokeKey(record);
+      await this.revokeKey(record.apiKey?.keyId);
       throw deployError(error, manifest.image);
     }
-    return deploymentView(record, await this.runtimeStatus(record));
+    return deploymentView(storedForm(record), await this.runtimeStatus(record));
   }
 
   async list(workspaceId: string, appId?: string): Promise<DeploymentList> {
@@ -114,9 +114,11 @@ export class DeploymentService {
    * started on the same port if nothing took it meanwhile. If `to` cannot start, `from` (its old
    * version) is started again, so a bad push leaves the app as it was. Never throws: the outcome says.
    */
-  async replace(record: DeploymentRecord, from: AppVersionRecord | undefined, to: AppVersionRecord): Promise<RedeployOutcome> {
-    const outcome = { deploymentId: record.deploymentId, from: record.version, to: to.version };
+  async replace(stored: StoredDeployment, from: AppVersionRecord | undefined, to: AppVersionRecord): Promise<RedeployOutcome> {
+    const outcome = { deploymentId: stored.deploymentId, from: stored.version, to: to.version };
     try {
+      // Opened before anything stops: a deployment whose values do not open keeps running as it is.
+      const record = await this.repository.open(stored.workspaceId, stored.deploymentId);
       await runtimeCall(() => this.runtime.remove(record.containerName));
       const moved = await this.moveTo(record, to);
       try {
@@ -147,11 +149,11 @@ export class DeploymentService {
     const record = await this.find(workspaceId, deploymentId);
     await runtimeCall(() => this.runtime.remove(record.containerName));
     await this.repository.delete(workspaceId, deploymentId);
-    await this.revokeKey(record);
+    await this.revokeKey(record.apiKeyId);
   }
 
-  private async revokeKey(record: DeploymentRecord): Promise<void> {
-    if (record.apiKey) await this.keys?.revokeAppKey(record.apiKey.keyId);
+  private async revokeKey(keyId: string | undefined): Promise<void> {
+    if (keyId !== undefined) await this.keys?.revokeAppKey(keyId);
   }
 
   /** For the reverse proxy: the workspace's deployment of the app named so. */
@@ -167,7 +169,7 @@ export class DeploymentService {
     return deploymentView(record, await this.runtimeStatus(record));
   }
 
-  private async find(workspaceId: string, deploymentId: string): Promise<DeploymentRecord> {
+  private async find(workspaceId: string, deploymentId: string): Promise<StoredDeployment> {
     const record = await this.repository.find(workspaceId, deploymentId);
     if (!record) throw notFound('deployment');
     return record;
@@ -215,7 +217,7 @@ export class DeploymentService {
   }
 
   /** A status for views: when the engine cannot be asked, `unknown` with the reason, not an error. */
-  private async runtimeStatus(record: DeploymentRecord): Promise<RuntimeStatus | { state: 'unknown'; detail: string }> {
+  private async runtimeStatus(record: { containerName: string }): Promise<RuntimeStatus | { state: 'unknown'; detail: string }> {
     try {
       return await this.runtime.status(record.containerName);
     } catch (error) {

@@ -37,6 +37,22 @@ export interface DeploymentRecord {
   createdBy: Actor;
 }
 
+/**
+ * A deployment as reads give it: without its secrets' values and its API key, which stay sealed
+ * until a container of it starts (`DeploymentRepository.open`). Showing, routing to and removing a
+ * deployment need neither, so those still work when its sealed values do not open.
+ */
+export type StoredDeployment = Omit<DeploymentRecord, 'secrets' | 'apiKey'> & {
+  secretNames: string[];
+  apiKeyId?: string;
+};
+
+/** The stored form of a deployment just made, as reads will give it. */
+export function storedForm(record: DeploymentRecord): StoredDeployment {
+  const { secrets, apiKey, ...rest } = record;
+  return { ...rest, secretNames: Object.keys(secrets), ...(apiKey === undefined ? {} : { apiKeyId: apiKey.keyId }) };
+}
+
 /** What a redeploy changes. */
 export interface DeploymentMove {
   version: string;
@@ -50,11 +66,19 @@ export type DeploymentInsert = 'inserted' | 'app_taken' | 'port_taken';
 export interface DeploymentRepository {
   /** `app_taken` when the workspace runs a deployment of that app name; `port_taken` when another holds the port. */
   insert(deployment: DeploymentRecord): Promise<DeploymentInsert>;
-  find(workspaceId: string, deploymentId: string): Promise<DeploymentRecord | undefined>;
+  find(workspaceId: string, deploymentId: string): Promise<StoredDeployment | undefined>;
   /** The deployment `/apps/{workspace}/{appName}/` leads to. */
-  findByAppName(workspaceId: string, appName: string): Promise<DeploymentRecord | undefined>;
+  findByAppName(workspaceId: string, appName: string): Promise<StoredDeployment | undefined>;
   /** Oldest first; of one app when `appId` is given. */
-  list(workspaceId: string, appId?: string): Promise<DeploymentRecord[]>;
+  list(workspaceId: string, appId?: string): Promise<StoredDeployment[]>;
+  /**
+   * The deployment as it is now, with its secrets' values and API key opened, to start a container
+   * of it. Throws not found when it is gone, and an error naming it when its values do not open
+   * (sealed under another key, or changed on disk).
+   */
+  open(workspaceId: string, deploymentId: string): Promise<DeploymentRecord>;
+  /** The key a new version of the deployment starts with (none: the deployment has no key). False when it is gone. */
+  setApiKey(workspaceId: string, deploymentId: string, apiKey: DeploymentRecord['apiKey']): Promise<boolean>;
   /** False when there was none. */
   delete(workspaceId: string, deploymentId: string): Promise<boolean>;
   setFollow(workspaceId: string, deploymentId: string, follow: DeploymentFollow): Promise<boolean>;

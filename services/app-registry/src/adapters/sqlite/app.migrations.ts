@@ -103,4 +103,14 @@ export const APP_MIGRATIONS: Migration[] = [
       ALTER TABLE deployments ADD COLUMN api_key_id TEXT;
       ALTER TABLE deployments ADD COLUMN api_key TEXT;`,
   },
+  {
+    version: 5,
+    sql: `
+      -- Secret values and the API key are sealed from now on (AES-256-GCM under secrets.key in the
+      -- data dir, the key analytics seals workspace secrets with), each bound to its deployment and
+      -- purpose: secret_env maps each name (in clear) to its sealed value, api_key is the sealed key
+      -- (api_key_id stays in clear). sealed = 0 marks a row written before, in clear: the service
+      -- seals those at start (SqliteDeploymentRepository).
+      ALTER TABLE deployments ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];
