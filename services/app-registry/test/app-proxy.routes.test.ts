@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ErrorEnvelope } from '@citus/contracts';
-import { AppError, authenticate, createHttpApp, createLogger, finishHttpApp, notFound, type AccessContext } from '@citus/kit';
+import { AesGcmSecretCipher, AppError, authenticate, createHttpApp, createLogger, finishHttpApp, notFound, type AccessContext } from '@citus/kit';
 import { openDatabase, type SqliteDatabase } from '@citus/sqlite';
 import { appProxyRoutes } from '../src/adapters/http/app-proxy.routes.js';
 import { APP_MIGRATIONS } from '../src/adapters/sqlite/app.migrations.js';
@@ -100,7 +100,7 @@ describe('the app proxy', () => {
     dir = mkdtempSync(join(tmpdir(), 'citus-proxy-'));
     db = openDatabase(join(dir, 'apps.db'), { module: 'app-registry', migrations: APP_MIGRATIONS });
     const apps = new SqliteAppRepository(db);
-    const deployments = new SqliteDeploymentRepository(db);
+    const deployments = new SqliteDeploymentRepository(db, new AesGcmSecretCipher(Buffer.alloc(32, 1)));
     await apps.insertApp(anApp(), aVersion(anApp()));
     await apps.insertApp(anApp({ appId: `app_${'0'.repeat(23)}2`, name: 'stopped-app' }), aVersion(anApp({ appId: `app_${'0'.repeat(23)}2`, name: 'stopped-app' })));
     app = echo().listen(0, '127.0.0.1');

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loggedPath, type AppError } from '@citus/kit';
+import { AesGcmSecretCipher, loggedPath, type AppError } from '@citus/kit';
 import { openDatabase, type SqliteDatabase } from '@citus/sqlite';
 import { APP_MIGRATIONS } from '../src/adapters/sqlite/app.migrations.js';
 import { SqliteAppRepository } from '../src/adapters/sqlite/app.repository.js';
@@ -55,7 +55,7 @@ describe('continuous delivery and installs', () => {
     dir = mkdtempSync(join(tmpdir(), 'citus-delivery-'));
     db = openDatabase(join(dir, 'apps.db'), { module: 'app-registry', migrations: APP_MIGRATIONS });
     const apps = new SqliteAppRepository(db);
-    const records = new SqliteDeploymentRepository(db);
+    const records = new SqliteDeploymentRepository(db, new AesGcmSecretCipher(Buffer.alloc(32, 1)));
     engine = inMemoryRuntime();
     nextPort = 42_000;
     catalog = new AppCatalogService(apps);

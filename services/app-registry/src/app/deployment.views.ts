@@ -1,12 +1,12 @@
 import type { Deployment } from '@citus/contracts';
 import type { RuntimeStatus } from '../domain/container-runtime.port.js';
-import type { DeploymentRecord } from '../domain/deployment.model.js';
+import type { StoredDeployment } from '../domain/deployment.model.js';
 
 /** The path members reach a deployment at, through the platform's reverse proxy. */
 export const deploymentUrl = (workspaceSlug: string, appName: string): string => `/apps/${workspaceSlug}/${appName}/`;
 
 /** A deployment as the API shows it: the names of its variables, never their values. */
-export function deploymentView(record: DeploymentRecord, status: RuntimeStatus | { state: 'unknown'; detail: string }): Deployment {
+export function deploymentView(record: StoredDeployment, status: RuntimeStatus | { state: 'unknown'; detail: string }): Deployment {
   return {
     deploymentId: record.deploymentId,
     appId: record.appId,
@@ -17,7 +17,7 @@ export function deploymentView(record: DeploymentRecord, status: RuntimeStatus |
     status: status.state,
     ...(status.detail === undefined ? {} : { detail: status.detail }),
     ...('replicas' in status ? { replicas: status.replicas } : {}),
-    variables: [...Object.keys(record.env), ...Object.keys(record.secrets)].sort(),
+    variables: [...Object.keys(record.env), ...record.secretNames].sort(),
     follow: record.follow ?? 'pinned',
     ...(record.installedFrom === undefined ? {} : { installedFrom: record.installedFrom.workspaceSlug }),
     createdAt: new Date(record.createdAt).toISOString(),

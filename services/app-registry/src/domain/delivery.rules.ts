@@ -24,7 +24,11 @@ export function versionForTag(tag: string, newest: string, existing: readonly st
  * it and run an older version (versions in creation order). Installed copies are left alone:
  * other workspaces get only what the publisher lists, never a version merely approved.
  */
-export function deploymentsToRedeploy(deployments: readonly DeploymentRecord[], versionsOldestFirst: readonly string[], approved: string): DeploymentRecord[] {
+export function deploymentsToRedeploy<T extends Pick<DeploymentRecord, 'follow' | 'installedFrom' | 'version'>>(
+  deployments: readonly T[],
+  versionsOldestFirst: readonly string[],
+  approved: string,
+): T[] {
   const rank = (version: string): number => versionsOldestFirst.indexOf(version);
   const approvedRank = rank(approved);
   if (approvedRank < 0) return [];
