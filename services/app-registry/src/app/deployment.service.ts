@@ -58,13 +58,8 @@ export class DeploymentService {
       createdAt: this.now(),
       createdBy: actor,
     };
-    if (this.keys) {
-      record.apiKey = await this.keys.issueAppKey({
-        workspaceId: workspace.id,
-        scopes: manifest.scopes,
-        label: `app ${manifest.name} ${version.version} (${deploymentId})`,
-      });
-    }
+    const apiKey = await this.issueKey(record, version);
+    if (apiKey) record.apiKey = apiKey;
     try {
       await this.store(record);
     } catch (error) {
@@ -111,24 +106,65 @@ export class DeploymentService {
 
   /**
    * Runs `to` in place of the deployment's version: its container is removed, then one of `to` is
-   * started on the same port if nothing took it meanwhile. If `to` cannot start, `from` (its old
-   * version) is started again, so a bad push leaves the app as it was. Never throws: the outcome says.
+   * started on the same port if nothing took it meanwhile, with a new API key holding the scopes
+   * `to` asks for; the old key is revoked once `to` runs. If `to` cannot start, `from` (its old
+   * version) is started again with its old key and the new key is revoked, so a bad push leaves the
+   * app as it was. Never throws: the outcome says.
    */
   async replace(stored: StoredDeployment, from: AppVersionRecord | undefined, to: AppVersionRecord): Promise<RedeployOutcome> {
     const outcome = { deploymentId: stored.deploymentId, from: stored.version, to: to.version };
+    let record: DeploymentRecord;
+    let newKey: ApiKey | undefined;
     try {
-      // Opened before anything stops: a deployment whose values do not open keeps running as it is.
-      const record = await this.repository.open(stored.workspaceId, stored.deploymentId);
+      // Before anything stops: a deployment whose values do not open, or that gets no key, runs on as it is.
+      record = await this.repository.open(stored.workspaceId, stored.deploymentId);
+      newKey = await this.issueKey(record, to);
+    } catch (error) {
+      return { ...outcome, outcome: 'failed', detail: messageOf(toAppError(error)) };
+    }
+    const failure = await this.startVersion(record, from, to, newKey);
+    if (failure !== undefined) {
+      return { ...outcome, outcome: 'failed', detail: `${failure}${await this.revokeReporting(newKey, 'the new version')}` };
+    }
+    const retired = newKey ? await this.revokeReporting(record.apiKey, `version ${record.version}`) : '';
+    return { ...outcome, outcome: 'redeployed', ...(retired === '' ? {} : { detail: `running version ${to.version}${retired}` }) };
+  }
+
+  /** Starts `to` with `newKey` (the old key without one); on a failure, what happened, rolled back as far as it goes. */
+  private async startVersion(record: DeploymentRecord, from: AppVersionRecord | undefined, to: AppVersionRecord, newKey: ApiKey | undefined): Promise<string | undefined> {
+    try {
       await runtimeCall(() => this.runtime.remove(record.containerName));
       const moved = await this.moveTo(record, to);
+      // Stored before the start, so a container of this version restarted later gets the key it started with.
+      if (newKey) await this.repository.setApiKey(record.workspaceId, record.deploymentId, newKey);
       try {
-        await this.runtime.deploy(containerSpecFor(moved, to.manifest));
-        return { ...outcome, outcome: 'redeployed' };
+        await this.runtime.deploy(containerSpecFor({ ...moved, ...(newKey ? { apiKey: newKey } : {}) }, to.manifest));
+        return undefined;
       } catch (error) {
-        return { ...outcome, outcome: 'failed', detail: await this.rollBack(record, from, messageOf(deployError(error, to.manifest.image))) };
+        return await this.rollBack(record, from, messageOf(deployError(error, to.manifest.image)));
       }
     } catch (error) {
-      return { ...outcome, outcome: 'failed', detail: messageOf(error) };
+      return messageOf(error);
+    }
+  }
+
+  /** A new key for a deployment of `version`, with the scopes its manifest asks for; none without an issuer (no portal). */
+  private async issueKey(record: DeploymentRecord, version: AppVersionRecord): Promise<ApiKey | undefined> {
+    const { manifest } = version;
+    return this.keys?.issueAppKey({
+      workspaceId: record.workspaceId,
+      scopes: manifest.scopes,
+      label: `app ${manifest.name} ${version.version} (${record.deploymentId})`,
+    });
+  }
+
+  /** Revokes `key`, which nothing runs with; a failure is told (the key stays valid), not thrown. */
+  private async revokeReporting(key: ApiKey | undefined, whose: string): Promise<string> {
+    try {
+      await this.revokeKey(key?.keyId);
+      return '';
+    } catch (error) {
+      return `; the API key of ${whose} (${key?.keyId}) could not be revoked: ${messageOf(toAppError(error))}`;
     }
   }
 
@@ -201,9 +237,11 @@ export class DeploymentService {
     throw new AppError('unavailable', `no free port on 127.0.0.1 after ${PORT_ATTEMPTS} tries`);
   }
 
-  /** After `to` failed to start: the deployment gets its old version back; answers what happened. */
+  /** After `to` failed to start: the deployment gets its old version and key back; answers what happened. */
   private async rollBack(record: DeploymentRecord, from: AppVersionRecord | undefined, failure: string): Promise<string> {
     try {
+      // First, so the store names the old key whatever else fails: the new one is revoked next.
+      await this.repository.setApiKey(record.workspaceId, record.deploymentId, record.apiKey);
       await this.runtime.remove(record.containerName);
       const { version, hostPort, routePrefix } = record;
       if ((await this.repository.move(record.workspaceId, record.deploymentId, { version, hostPort, routePrefix })) !== 'moved' || !from) {
@@ -232,6 +270,8 @@ export interface LaunchOptions {
   follow: DeploymentFollow;
   installedFrom?: { workspaceId: string; workspaceSlug: string };
 }
+
+type ApiKey = NonNullable<DeploymentRecord['apiKey']>;
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 

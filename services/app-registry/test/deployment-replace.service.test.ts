@@ -1,0 +1,173 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AppManifest, AppScope, RedeployOutcome } from '@citus/contracts';
+import { AesGcmSecretCipher, type AppKeyIssuer } from '@citus/kit';
+import { openDatabase, type SqliteDatabase } from '@citus/sqlite';
+import { APP_MIGRATIONS } from '../src/adapters/sqlite/app.migrations.js';
+import { SqliteAppRepository } from '../src/adapters/sqlite/app.repository.js';
+import { SqliteAppWebhookRepository } from '../src/adapters/sqlite/app-webhook.repository.js';
+import { SqliteDeploymentRepository } from '../src/adapters/sqlite/deployment.repository.js';
+import { AppCatalogService } from '../src/app/app-catalog.service.js';
+import { AppReviewService } from '../src/app/app-review.service.js';
+import { ContinuousDeliveryService } from '../src/app/continuous-delivery.service.js';
+import { DeploymentService } from '../src/app/deployment.service.js';
+import { RuntimeError, type ContainerRuntime, type ContainerSpec } from '../src/domain/container-runtime.port.js';
+import { DEV, HOME, REVIEWER, aManifest } from './support/app-fixture.js';
+
+/** An in-memory stand-in for the engine, as in continuous-delivery.service.test.ts: records what runs; images in `missing` fail to start. */
+function inMemoryRuntime() {
+  const running = new Map<string, ContainerSpec>();
+  const missing = new Set<string>();
+  const runtime: ContainerRuntime = {
+    kind: 'docker',
+    availability: async () => ({ available: true, engine: 'in-memory' }),
+    deploy: async (spec) => {
+      if (missing.has(spec.image)) throw new RuntimeError('not_found', `no such image: ${spec.image}`);
+      running.set(spec.name, spec);
+    },
+    status: async (name) => (running.has(name) ? { state: 'running', replicas: { desired: 1, running: 1 } } : { state: 'missing', replicas: { desired: 0, running: 0 } }),
+    logs: async function* () {},
+    restart: async () => {},
+    stop: async () => {},
+    remove: async (name) => void running.delete(name),
+    scale: async () => {},
+    list: async () => [...running.keys()],
+  };
+  return { runtime, running, missing };
+}
+
+/** An in-memory stand-in for the portal's key issuer: keeps each key's scopes and what was revoked; `fail` makes it refuse. */
+function inMemoryKeys() {
+  const issued: Array<{ keyId: string; key: string; scopes: readonly AppScope[] }> = [];
+  const revoked: string[] = [];
+  const fail = { issue: false, revoke: false };
+  const issuer: AppKeyIssuer = {
+    issueAppKey: async ({ scopes }) => {
+      if (fail.issue) throw new Error('the portal does not answer');
+      const keyId = `apk_${(issued.length + 1).toString(16).padStart(24, '0')}`;
+      const key = { keyId, key: `citus_${keyId}_${String(issued.length + 1).padStart(43, 'k')}` };
+      issued.push({ ...key, scopes });
+      return key;
+    },
+    revokeAppKey: async (keyId) => {
+      if (fail.revoke) throw new Error('the portal does not answer');
+      revoked.push(keyId);
+    },
+  };
+  return { issuer, issued, revoked, fail };
+}
+
+const version = (label: string, scopes: AppScope[]): AppManifest =>
+  aManifest({ version: label, image: `citus/pump-watch:${label}`, scopes, secrets: ['TOKEN'] });
+
+// A new version of a following deployment gets a key of its own, with the scopes its manifest asks for.
+describe('replacing a deployment\'s version', () => {
+  let dir: string;
+  let db: SqliteDatabase;
+  let engine: ReturnType<typeof inMemoryRuntime>;
+  let keys: ReturnType<typeof inMemoryKeys>;
+  let records: SqliteDeploymentRepository;
+  let catalog: AppCatalogService;
+  let reviews: AppReviewService;
+  let deployments: DeploymentService;
+  let outcomes: RedeployOutcome[];
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'citus-replace-'));
+    db = openDatabase(join(dir, 'apps.db'), { module: 'app-registry', migrations: APP_MIGRATIONS });
+    const apps = new SqliteAppRepository(db);
+    records = new SqliteDeploymentRepository(db, new AesGcmSecretCipher(Buffer.alloc(32, 2)));
+    engine = inMemoryRuntime();
+    keys = inMemoryKeys();
+    let nextPort = 43_000;
+    catalog = new AppCatalogService(apps);
+    deployments = new DeploymentService(catalog, records, engine.runtime, { allocate: async () => (nextPort += 1), isFree: async () => true }, Date.now, keys.issuer);
+    const delivery = new ContinuousDeliveryService(apps, new SqliteAppWebhookRepository(db), records, deployments);
+    outcomes = [];
+    reviews = new AppReviewService(apps, Date.now, async (approved) => void outcomes.push(...(await delivery.afterApproval(approved))));
+  });
+  afterEach(() => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** HOME's pump-watch 1.0.0 (devices:read) approved and deployed following its tag; answers the deployment's id. */
+  async function followingDeployment(): Promise<{ appId: string; deploymentId: string }> {
+    const app = await catalog.create(HOME, DEV, version('1.0.0', ['devices:read']));
+    await catalog.submit(HOME.id, app.id, '1.0.0', DEV);
+    await reviews.approve(app.id, '1.0.0', REVIEWER);
+    const deployment = await deployments.deploy(HOME, app.id, DEV, { version: '1.0.0', env: { TOKEN: 's3cret' }, follow: 'tag' });
+    return { appId: app.id, deploymentId: deployment.deploymentId };
+  }
+
+  async function approve(appId: string, label: string, scopes: AppScope[]): Promise<RedeployOutcome[]> {
+    await catalog.addVersion(HOME.id, appId, DEV, version(label, scopes));
+    await catalog.submit(HOME.id, appId, label, DEV);
+    outcomes = [];
+    await reviews.approve(appId, label, REVIEWER);
+    return outcomes;
+  }
+
+  const runningSpec = (): ContainerSpec => {
+    expect(engine.running.size).toBe(1);
+    return [...engine.running.values()][0] as ContainerSpec;
+  };
+
+  it('starts the new version with a new key holding its scopes, and revokes the old key once it runs', async () => {
+    const { appId, deploymentId } = await followingDeployment();
+    const [first] = keys.issued;
+    expect(runningSpec().env).toMatchObject({ CITUS_API_KEY: first?.key, TOKEN: 's3cret' });
+
+    expect(await approve(appId, '1.1.0', ['devices:read', 'shadows:write'])).toEqual([{ deploymentId, from: '1.0.0', to: '1.1.0', outcome: 'redeployed' }]);
+    const second = keys.issued[1];
+    expect(second).toMatchObject({ scopes: ['devices:read', 'shadows:write'] });
+    expect(runningSpec()).toMatchObject({ image: 'citus/pump-watch:1.1.0', env: { CITUS_API_KEY: second?.key, TOKEN: 's3cret' } });
+    expect(keys.revoked).toEqual([first?.keyId]);
+    expect((await records.open(HOME.id, deploymentId)).apiKey).toEqual({ keyId: second?.keyId, key: second?.key });
+  });
+
+  it('keeps the old key and revokes the new one when the new version cannot start and the old one runs again', async () => {
+    const { appId, deploymentId } = await followingDeployment();
+    const [first] = keys.issued;
+    engine.missing.add('citus/pump-watch:1.1.0');
+
+    const [failed] = await approve(appId, '1.1.0', ['shadows:write']);
+    expect(failed).toMatchObject({ outcome: 'failed', detail: expect.stringMatching(/no such image.*running version 1\.0\.0 again$/) });
+    expect(runningSpec()).toMatchObject({ image: 'citus/pump-watch:1.0.0', env: { CITUS_API_KEY: first?.key } });
+    expect(keys.issued.map((key) => key.scopes)).toEqual([['devices:read'], ['shadows:write']]);
+    expect(keys.revoked).toEqual([keys.issued[1]?.keyId]);
+    expect(await records.open(HOME.id, deploymentId)).toMatchObject({ version: '1.0.0', apiKey: { keyId: first?.keyId, key: first?.key } });
+  });
+
+  it('leaves the running version alone when no key can be issued, or its secrets do not open', async () => {
+    const { appId, deploymentId } = await followingDeployment();
+    const before = runningSpec();
+    keys.fail.issue = true;
+    expect(await approve(appId, '1.1.0', ['shadows:write'])).toEqual([expect.objectContaining({ outcome: 'failed', detail: 'the portal does not answer' })]);
+    expect(runningSpec()).toBe(before);
+
+    keys.fail.issue = false;
+    db.prepare(`UPDATE deployments SET secret_env = replace(secret_env, 'TOKEN', 'OTHER') WHERE deployment_id = ?`).run(deploymentId);
+    const [failed] = await approve(appId, '1.2.0', ['shadows:write']);
+    expect(failed?.detail).toContain(`the secrets of deployment ${deploymentId} do not open`);
+    expect(runningSpec()).toBe(before);
+    expect(keys.issued).toHaveLength(1);
+    expect(keys.revoked).toEqual([]);
+    expect((await deployments.get(HOME.id, deploymentId)).version).toBe('1.0.0');
+  });
+
+  it('runs the new version and says so when the old key cannot be revoked', async () => {
+    const { appId, deploymentId } = await followingDeployment();
+    keys.fail.revoke = true;
+    const [redeployed] = await approve(appId, '1.1.0', ['devices:read']);
+    expect(redeployed).toEqual({
+      deploymentId,
+      from: '1.0.0',
+      to: '1.1.0',
+      outcome: 'redeployed',
+      detail: `running version 1.1.0; the API key of version 1.0.0 (${keys.issued[0]?.keyId}) could not be revoked: the portal does not answer`,
+    });
+    expect(runningSpec().env).toMatchObject({ CITUS_API_KEY: keys.issued[1]?.key });
+  });
+});
