@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { chmodSync, linkSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 
 const KEY_BYTES = 32;
 const NONCE_BYTES = 12; // NIST SP 800-38D: 96-bit IVs for GCM
@@ -32,6 +32,15 @@ export interface SecretCipher {
  * exactly one caller's key wins, and no caller ever reads a key half written.
  */
 export function loadOrCreateSecretKey(file: string): Buffer {
+  if (!existsSync(file)) createKeyFile(file);
+  if ((statSync(file).mode & 0o077) !== 0) throw new Error(`secret key file ${file} is readable by group or others: chmod 600 it`);
+  const key = readFileSync(file);
+  if (key.length !== KEY_BYTES) throw new Error(`secret key file ${file} must hold exactly ${KEY_BYTES} bytes`);
+  return key;
+}
+
+/** Writes a new key beside `file` and links it in; when another caller's key is there first, keeps that one. */
+function createKeyFile(file: string): void {
   const draft = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.new`;
   try {
     writeFileSync(draft, randomBytes(KEY_BYTES), { flag: 'wx', mode: 0o600, flush: true });
@@ -42,10 +51,6 @@ export function loadOrCreateSecretKey(file: string): Buffer {
   } finally {
     rmSync(draft, { force: true }); // force: the draft may never have been made (the dir refused it)
   }
-  if ((statSync(file).mode & 0o077) !== 0) throw new Error(`secret key file ${file} is readable by group or others: chmod 600 it`);
-  const key = readFileSync(file);
-  if (key.length !== KEY_BYTES) throw new Error(`secret key file ${file} must hold exactly ${KEY_BYTES} bytes`);
-  return key;
 }
 
 /** AES-256-GCM with a fresh random nonce per value; the context is the associated data. */
