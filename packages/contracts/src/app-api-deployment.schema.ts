@@ -43,8 +43,13 @@ export const CreateDeploymentRequest = z
   .strict();
 export type CreateDeploymentRequest = z.infer<typeof CreateDeploymentRequest>;
 
-/** The engine's view; `unknown` when the engine cannot be asked (see `detail`). */
-export const DeploymentStatus = z.enum(['starting', 'running', 'stopped', 'failed', 'missing', 'unknown']);
+/**
+ * The engine's view; `unknown` when the engine cannot be asked. `unhealthy`: the engine runs it, but
+ * it did not answer the manifest's health check, which the platform probes (`GET` of its path on the
+ * deployment's port, 2xx within the check's timeout, at most 3 s) when the deployment is shown; see
+ * `detail`. Deployments made before the platform checked are not checked.
+ */
+export const DeploymentStatus = z.enum(['starting', 'running', 'unhealthy', 'stopped', 'failed', 'missing', 'unknown']);
 export type DeploymentStatus = z.infer<typeof DeploymentStatus>;
 
 export const Deployment = z.object({
@@ -56,7 +61,7 @@ export const Deployment = z.object({
   /** Where members of the workspace reach it through the platform: `/apps/{workspace}/{app}/`. */
   url: z.string(),
   status: DeploymentStatus,
-  /** What the engine said about a failure, or why the status is unknown. */
+  /** What the engine said about a failure, why the status is unknown, or what the health check answered. */
   detail: z.string().optional(),
   replicas: z.object({ desired: z.number().int(), running: z.number().int() }).optional(),
   /** Names of the variables this deployment sets (secrets and overrides); their values are never returned. */

@@ -5,6 +5,7 @@ import { openDatabase } from '@citus/sqlite';
 import { appProxyRoutes } from './adapters/http/app-proxy.routes.js';
 import { apiRoutes } from './adapters/http/api.routes.js';
 import { webhookRoutes } from './adapters/http/webhook.routes.js';
+import { FetchAppHealthProbe } from './adapters/net/http-health.probe.js';
 import { LoopbackPortAllocator } from './adapters/net/loopback-port.allocator.js';
 import { APP_MIGRATIONS } from './adapters/sqlite/app.migrations.js';
 import { SqliteAppRepository } from './adapters/sqlite/app.repository.js';
@@ -14,6 +15,7 @@ import { AppCatalogService } from './app/app-catalog.service.js';
 import { AppInstallService } from './app/app-install.service.js';
 import { AppReviewService } from './app/app-review.service.js';
 import { ContinuousDeliveryService } from './app/continuous-delivery.service.js';
+import { DeploymentHealth } from './app/deployment-health.js';
 import { DeploymentService } from './app/deployment.service.js';
 import { MarketplaceService } from './app/marketplace.service.js';
 import type { AppRegistryConfig } from './config.js';
@@ -45,7 +47,8 @@ export function createService(ctx: AppRegistryContext): AppRegistryService {
   // The data dir's one key, which analytics seals workspace secrets with too (made by whichever starts first).
   const cipher = new AesGcmSecretCipher(loadOrCreateSecretKey(join(ctx.dataDir, 'secrets.key')));
   const deploymentRecords = new SqliteDeploymentRepository(db, cipher);
-  const deployments = new DeploymentService(catalog, deploymentRecords, runtime, new LoopbackPortAllocator(), Date.now, ctx.appKeys);
+  const health = new DeploymentHealth(new FetchAppHealthProbe());
+  const deployments = new DeploymentService(catalog, deploymentRecords, runtime, new LoopbackPortAllocator(), Date.now, ctx.appKeys, health);
   const delivery = new ContinuousDeliveryService(repository, new SqliteAppWebhookRepository(db), deploymentRecords, deployments);
   const reviews = new AppReviewService(repository, Date.now, async (approved) => {
     const redeployments = await delivery.afterApproval(approved);

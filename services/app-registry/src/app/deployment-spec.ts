@@ -43,7 +43,8 @@ export function deploymentVariables(manifest: AppManifest, requested: Record<str
  * What the runtime starts for a deployment. No health check is given to the engine: the manifest's
  * check is an HTTP path, and the engine can only run a command inside the container, which needs a
  * shell or wget the platform cannot know an arbitrary image has; a missing one would mark every
- * healthy app unhealthy. The platform leaves the check to the engine's running state instead.
+ * healthy app unhealthy. The platform probes the path itself on the published port instead
+ * (deployment-health.ts).
  */
 export function containerSpecFor(deployment: DeploymentRecord, manifest: AppManifest): ContainerSpec {
   return {

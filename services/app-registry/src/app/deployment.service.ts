@@ -1,11 +1,12 @@
 import type { CreateDeploymentRequest, Deployment, DeploymentEnv, DeploymentFollow, DeploymentList, RedeployOutcome } from '@citus/contracts';
 import { AppError, conflict, newId, notFound, type AppKeyIssuer } from '@citus/kit';
 import type { Actor, AppVersionRecord } from '../domain/app.model.js';
-import { RuntimeError, type ContainerRuntime, type LogOptions, type RuntimeStatus } from '../domain/container-runtime.port.js';
+import { RuntimeError, type ContainerRuntime, type LogOptions } from '../domain/container-runtime.port.js';
 import { storedForm, type DeploymentRecord, type DeploymentRepository, type HostPortAllocator, type StoredDeployment } from '../domain/deployment.model.js';
 import type { AppCatalogService, WorkspaceRef } from './app-catalog.service.js';
+import type { DeploymentHealth } from './deployment-health.js';
 import { containerNameOf, containerSpecFor, deploymentVariables } from './deployment-spec.js';
-import { deploymentView } from './deployment.views.js';
+import { deploymentView, type ViewStatus } from './deployment.views.js';
 import { runtimeCall, toAppError } from './runtime-errors.js';
 
 /** Ports the OS hands out can be held by a stopped deployment: a few draws find one that is not. */
@@ -31,6 +32,8 @@ export class DeploymentService {
     private readonly now: () => number = Date.now,
     /** Issues each deployment its own API key; without it (no portal), deployments get none. */
     private readonly keys?: AppKeyIssuer,
+    /** Runs the manifests' health checks; without it, nothing is checked. */
+    private readonly health?: DeploymentHealth,
   ) {}
 
   async deploy(workspace: WorkspaceRef, appId: string, actor: Actor, request: CreateDeploymentRequest): Promise<Deployment> {
@@ -55,6 +58,7 @@ export class DeploymentService {
       ...deploymentVariables(manifest, options.env),
       follow: options.follow,
       ...(options.installedFrom === undefined ? {} : { installedFrom: options.installedFrom }),
+      healthCheck: manifest.healthCheck,
       createdAt: this.now(),
       createdBy: actor,
     };
@@ -73,9 +77,10 @@ export class DeploymentService {
       await this.revokeKey(record.apiKey?.keyId);
       throw deployError(error, manifest.image);
     }
-    return deploymentView(storedForm(record), await this.runtimeStatus(record));
+    return deploymentView(storedForm(record), await this.runtimeStatus(record, 'started'));
   }
 
+  /** Probes of a list run together: each waits at most the view's short timeout. */
   async list(workspaceId: string, appId?: string): Promise<DeploymentList> {
     const records = await this.repository.list(workspaceId, appId);
     return { items: await Promise.all(records.map(async (record) => deploymentView(record, await this.runtimeStatus(record)))) };
@@ -107,9 +112,9 @@ export class DeploymentService {
   /**
    * Runs `to` in place of the deployment's version: its container is removed, then one of `to` is
    * started on the same port if nothing took it meanwhile, with a new API key holding the scopes
-   * `to` asks for; the old key is revoked once `to` runs. If `to` cannot start, `from` (its old
-   * version) is started again with its old key and the new key is revoked, so a bad push leaves the
-   * app as it was. Never throws: the outcome says.
+   * `to` asks for; the old key is revoked once `to` runs and answers its health check. If `to`
+   * cannot start or never answers its check, `from` (its old version) is started again with its old
+   * key and the new key is revoked, so a bad push leaves the app as it was. Never throws: the outcome says.
    */
   async replace(stored: StoredDeployment, from: AppVersionRecord | undefined, to: AppVersionRecord): Promise<RedeployOutcome> {
     const outcome = { deploymentId: stored.deploymentId, from: stored.version, to: to.version };
@@ -130,7 +135,7 @@ export class DeploymentService {
     return { ...outcome, outcome: 'redeployed', ...(retired === '' ? {} : { detail: `running version ${to.version}${retired}` }) };
   }
 
-  /** Starts `to` with `newKey` (the old key without one); on a failure, what happened, rolled back as far as it goes. */
+  /** Starts `to` with `newKey` (the old key without one) and waits for its health; on a failure, what happened, rolled back as far as it goes. */
   private async startVersion(record: DeploymentRecord, from: AppVersionRecord | undefined, to: AppVersionRecord, newKey: ApiKey | undefined): Promise<string | undefined> {
     try {
       await runtimeCall(() => this.runtime.remove(record.containerName));
@@ -139,10 +144,11 @@ export class DeploymentService {
       if (newKey) await this.repository.setApiKey(record.workspaceId, record.deploymentId, newKey);
       try {
         await this.runtime.deploy(containerSpecFor({ ...moved, ...(newKey ? { apiKey: newKey } : {}) }, to.manifest));
-        return undefined;
       } catch (error) {
         return await this.rollBack(record, from, messageOf(deployError(error, to.manifest.image)));
       }
+      const unhealthy = await this.health?.waitUntilHealthy(moved.hostPort, to.manifest.healthCheck);
+      return unhealthy === undefined ? undefined : await this.rollBack(record, from, unhealthy);
     } catch (error) {
       return messageOf(error);
     }
@@ -202,7 +208,7 @@ export class DeploymentService {
   private async act(workspaceId: string, deploymentId: string, action: (name: string) => Promise<void>): Promise<Deployment> {
     const record = await this.find(workspaceId, deploymentId);
     await runtimeCall(() => action(record.containerName));
-    return deploymentView(record, await this.runtimeStatus(record));
+    return deploymentView(record, await this.runtimeStatus(record, 'started'));
   }
 
   private async find(workspaceId: string, deploymentId: string): Promise<StoredDeployment> {
@@ -228,7 +234,7 @@ export class DeploymentService {
   private async moveTo(record: DeploymentRecord, to: AppVersionRecord): Promise<DeploymentRecord> {
     let hostPort = (await this.ports.isFree?.(record.hostPort)) ? record.hostPort : await this.ports.allocate();
     for (let attempt = 0; attempt < PORT_ATTEMPTS; attempt += 1) {
-      const move = { version: to.version, hostPort, routePrefix: to.manifest.routePrefix };
+      const move = { version: to.version, hostPort, routePrefix: to.manifest.routePrefix, healthCheck: to.manifest.healthCheck };
       const moved = await this.repository.move(record.workspaceId, record.deploymentId, move);
       if (moved === 'moved') return { ...record, ...move };
       if (moved === 'missing') throw notFound('deployment');
@@ -237,14 +243,14 @@ export class DeploymentService {
     throw new AppError('unavailable', `no free port on 127.0.0.1 after ${PORT_ATTEMPTS} tries`);
   }
 
-  /** After `to` failed to start: the deployment gets its old version and key back; answers what happened. */
+  /** After `to` failed to start or to answer its check: the deployment gets its old version and key back; answers what happened. */
   private async rollBack(record: DeploymentRecord, from: AppVersionRecord | undefined, failure: string): Promise<string> {
     try {
       // First, so the store names the old key whatever else fails: the new one is revoked next.
       await this.repository.setApiKey(record.workspaceId, record.deploymentId, record.apiKey);
       await this.runtime.remove(record.containerName);
-      const { version, hostPort, routePrefix } = record;
-      if ((await this.repository.move(record.workspaceId, record.deploymentId, { version, hostPort, routePrefix })) !== 'moved' || !from) {
+      const { version, hostPort, routePrefix, healthCheck } = record;
+      if ((await this.repository.move(record.workspaceId, record.deploymentId, { version, hostPort, routePrefix, healthCheck })) !== 'moved' || !from) {
         return `${failure}; version ${version} could not be restored`;
       }
       await this.runtime.deploy(containerSpecFor(record, from.manifest));
@@ -254,14 +260,19 @@ export class DeploymentService {
     }
   }
 
-  /** A status for views: when the engine cannot be asked, `unknown` with the reason, not an error. */
-  private async runtimeStatus(record: { containerName: string }): Promise<RuntimeStatus | { state: 'unknown'; detail: string }> {
+  /**
+   * A status for views: when the engine cannot be asked, `unknown` with the reason, not an error.
+   * Probed when running; a container `started` by this very call is `starting` until it answers.
+   */
+  private async runtimeStatus(record: Pick<StoredDeployment, 'containerName' | 'hostPort' | 'healthCheck'>, started?: 'started'): Promise<ViewStatus> {
+    let engine: ViewStatus;
     try {
-      return await this.runtime.status(record.containerName);
+      engine = await this.runtime.status(record.containerName);
     } catch (error) {
       if (error instanceof RuntimeError) return { state: 'unknown', detail: error.message };
       throw error;
     }
+    return this.health ? this.health.status(record, engine, started ? 'starting' : 'unhealthy') : engine;
   }
 }
 

@@ -1,12 +1,18 @@
-import type { Deployment } from '@citus/contracts';
-import type { RuntimeStatus } from '../domain/container-runtime.port.js';
+import type { Deployment, DeploymentStatus } from '@citus/contracts';
 import type { StoredDeployment } from '../domain/deployment.model.js';
 
 /** The path members reach a deployment at, through the platform's reverse proxy. */
 export const deploymentUrl = (workspaceSlug: string, appName: string): string => `/apps/${workspaceSlug}/${appName}/`;
 
+/** The engine's status (`RuntimeStatus`), `unknown` when it cannot be asked, or `unhealthy` when the platform's check fails. */
+export interface ViewStatus {
+  state: DeploymentStatus;
+  detail?: string;
+  replicas?: { desired: number; running: number };
+}
+
 /** A deployment as the API shows it: the names of its variables, never their values. */
-export function deploymentView(record: StoredDeployment, status: RuntimeStatus | { state: 'unknown'; detail: string }): Deployment {
+export function deploymentView(record: StoredDeployment, status: ViewStatus): Deployment {
   return {
     deploymentId: record.deploymentId,
     appId: record.appId,
@@ -16,7 +22,7 @@ export function deploymentView(record: StoredDeployment, status: RuntimeStatus |
     url: deploymentUrl(record.workspaceSlug, record.appName),
     status: status.state,
     ...(status.detail === undefined ? {} : { detail: status.detail }),
-    ...('replicas' in status ? { replicas: status.replicas } : {}),
+    ...(status.replicas === undefined ? {} : { replicas: status.replicas }),
     variables: [...Object.keys(record.env), ...record.secretNames].sort(),
     follow: record.follow ?? 'pinned',
     ...(record.installedFrom === undefined ? {} : { installedFrom: record.installedFrom.workspaceSlug }),

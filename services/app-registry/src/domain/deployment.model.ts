@@ -1,4 +1,4 @@
-import type { DeploymentFollow } from '@citus/contracts';
+import type { AppHealthCheck, DeploymentFollow } from '@citus/contracts';
 import type { Actor } from './app.model.js';
 
 /** One app version running in a workspace, as the platform keeps it; its state is the engine's. */
@@ -33,6 +33,11 @@ export interface DeploymentRecord {
    * restarted container gets the same one; never in a view, never in a log line.
    */
   apiKey?: { keyId: string; key: string };
+  /**
+   * The manifest's health check of the version it runs, which the platform probes on `hostPort`.
+   * Absent for deployments made before the platform checked (they are not checked).
+   */
+  healthCheck?: AppHealthCheck;
   createdAt: number;
   createdBy: Actor;
 }
@@ -58,6 +63,8 @@ export interface DeploymentMove {
   version: string;
   hostPort: number;
   routePrefix: string;
+  /** The check of `version` (none: not checked). */
+  healthCheck: AppHealthCheck | undefined;
 }
 
 export type DeploymentInsert = 'inserted' | 'app_taken' | 'port_taken';

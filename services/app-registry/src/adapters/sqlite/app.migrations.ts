@@ -113,4 +113,11 @@ export const APP_MIGRATIONS: Migration[] = [
       -- seals those at start (SqliteDeploymentRepository).
       ALTER TABLE deployments ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0;`,
   },
+  {
+    version: 6,
+    sql: `
+      -- The manifest's healthCheck of the version the deployment runs (JSON), which the platform
+      -- probes; NULL for rows from before, which are not checked.
+      ALTER TABLE deployments ADD COLUMN health_check TEXT;`,
+  },
 ];

@@ -1,4 +1,4 @@
-import type { DeploymentFollow } from '@citus/contracts';
+import { AppHealthCheck, type DeploymentFollow } from '@citus/contracts';
 import type { SqliteDatabase } from '@citus/sqlite';
 import { AppError, notFound, type SecretCipher } from '@citus/kit';
 import type { DeploymentInsert, DeploymentMove, DeploymentRecord, DeploymentRepository, StoredDeployment } from '../../domain/deployment.model.js';
@@ -24,6 +24,7 @@ interface DeploymentRow {
   source_workspace_slug: string | null;
   api_key_id: string | null;
   api_key: string | null;
+  health_check: string | null;
 }
 
 /** A row written before values were sealed (migration 5), in clear. */
@@ -35,7 +36,7 @@ interface PlainRow {
 }
 
 const COLUMNS = `deployment_id, workspace_id, workspace_slug, app_id, app_name, version, container_name, host_port,
-  route_prefix, env, secret_env, created_at, created_by, created_by_name, follow, source_workspace_id, source_workspace_slug, api_key_id, api_key`;
+  route_prefix, env, secret_env, created_at, created_by, created_by_name, follow, source_workspace_id, source_workspace_slug, api_key_id, api_key, health_check`;
 const INSERT_COLUMNS = `${COLUMNS}, sealed`;
 
 /** A row as reads give it: its secrets' names and its key's id, their values left sealed. */
@@ -59,8 +60,11 @@ function toStored(row: DeploymentRow): StoredDeployment {
       ? {}
       : { installedFrom: { workspaceId: row.source_workspace_id, workspaceSlug: row.source_workspace_slug } }),
     ...(row.api_key_id === null || row.api_key === null ? {} : { apiKeyId: row.api_key_id }),
+    ...(row.health_check === null ? {} : { healthCheck: AppHealthCheck.parse(JSON.parse(row.health_check)) }),
   };
 }
+
+const healthCheckColumn = (check: AppHealthCheck | undefined): string | null => (check === undefined ? null : JSON.stringify(check));
 
 /**
  * Deployments in `apps.db`, their secrets' values and API key sealed with `cipher` (see migration
@@ -80,7 +84,7 @@ export class SqliteDeploymentRepository implements DeploymentRepository {
     this.statements = {
       insert: db.prepare(`INSERT INTO deployments (${INSERT_COLUMNS}) VALUES (@deploymentId, @workspaceId, @workspaceSlug, @appId, @appName,
         @version, @containerName, @hostPort, @routePrefix, @env, @secretEnv, @createdAt, @createdBy, @createdByName,
-        @follow, @sourceWorkspaceId, @sourceWorkspaceSlug, @apiKeyId, @apiKey, 1)`),
+        @follow, @sourceWorkspaceId, @sourceWorkspaceSlug, @apiKeyId, @apiKey, @healthCheck, 1)`),
       appTaken: db.prepare('SELECT 1 FROM deployments WHERE workspace_id = ? AND app_name = ?').pluck(),
       portTaken: db.prepare('SELECT 1 FROM deployments WHERE host_port = ?').pluck(),
       find: db.prepare(`SELECT ${COLUMNS} FROM deployments WHERE workspace_id = ? AND deployment_id = ?`),
@@ -91,8 +95,8 @@ export class SqliteDeploymentRepository implements DeploymentRepository {
       setFollow: db.prepare('UPDATE deployments SET follow = ? WHERE workspace_id = ? AND deployment_id = ?'),
       portHeldByOther: db.prepare('SELECT 1 FROM deployments WHERE host_port = ? AND deployment_id <> ?').pluck(),
       setApiKey: db.prepare('UPDATE deployments SET api_key_id = ?, api_key = ? WHERE workspace_id = ? AND deployment_id = ?'),
-      move: db.prepare(`UPDATE deployments SET version = @version, host_port = @hostPort, route_prefix = @routePrefix
-        WHERE workspace_id = @workspaceId AND deployment_id = @deploymentId`),
+      move: db.prepare(`UPDATE deployments SET version = @version, host_port = @hostPort, route_prefix = @routePrefix,
+        health_check = @healthCheck WHERE workspace_id = @workspaceId AND deployment_id = @deploymentId`),
     };
   }
 
@@ -107,6 +111,7 @@ export class SqliteDeploymentRepository implements DeploymentRepository {
         follow: deployment.follow ?? 'pinned',
         sourceWorkspaceId: installedFrom?.workspaceId ?? null,
         sourceWorkspaceSlug: installedFrom?.workspaceSlug ?? null,
+        healthCheck: healthCheckColumn(deployment.healthCheck),
         apiKeyId: apiKey?.keyId ?? null,
         apiKey: apiKey ? this.sealer.sealApiKey(deployment.deploymentId, apiKey) : null,
         env: JSON.stringify(deployment.env),
@@ -165,7 +170,7 @@ export class SqliteDeploymentRepository implements DeploymentRepository {
   async move(workspaceId: string, deploymentId: string, move: DeploymentMove): Promise<'moved' | 'port_taken' | 'missing'> {
     return this.db.transaction(() => {
       if (this.statements.portHeldByOther.get(move.hostPort, deploymentId) !== undefined) return 'port_taken';
-      return this.statements.move.run({ ...move, workspaceId, deploymentId }).changes === 1 ? 'moved' : 'missing';
+      return this.statements.move.run({ ...move, healthCheck: healthCheckColumn(move.healthCheck), workspaceId, deploymentId }).changes === 1 ? 'moved' : 'missing';
     })();
   }
 

@@ -1,0 +1,31 @@
+import type { AppHealthProbe, HealthProbeResult } from '../../domain/app-health.port.js';
+
+const LOOPBACK = '127.0.0.1';
+
+/**
+ * Probes with `fetch` on the loopback. Redirects are not followed (`redirect: 'manual'`), so a
+ * check never reaches another host; a 3xx is not healthy. `connection: close` keeps no pooled
+ * socket to an app whose container may be gone by the next probe.
+ */
+export class FetchAppHealthProbe implements AppHealthProbe {
+  async probe(hostPort: number, path: string, timeoutMs: number): Promise<HealthProbeResult> {
+    const url = new URL(`http://${LOOPBACK}:${hostPort}${path}`);
+    // The manifest's path is validated as an absolute path, but the URL is the last word.
+    if (url.host !== `${LOOPBACK}:${hostPort}`) return { healthy: false, detail: `${path} is not a path on the app` };
+    try {
+      const response = await fetch(url, { redirect: 'manual', headers: { connection: 'close' }, signal: AbortSignal.timeout(timeoutMs) });
+      await response.body?.cancel();
+      return response.status >= 200 && response.status < 300 ? { healthy: true } : { healthy: false, detail: `answered ${response.status}` };
+    } catch (error) {
+      return { healthy: false, detail: noAnswer(error, timeoutMs) };
+    }
+  }
+}
+
+/** Why no response came: the timeout, or the socket's error code (`ECONNREFUSED`, `ECONNRESET`). */
+function noAnswer(error: unknown, timeoutMs: number): string {
+  if (error instanceof Error && error.name === 'TimeoutError') return `no answer within ${timeoutMs / 1000} s`;
+  const cause = error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
+  const reason = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : String(error);
+  return `no answer (${reason})`;
+}
