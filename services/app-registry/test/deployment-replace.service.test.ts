@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AppManifest, AppScope, RedeployOutcome } from '@citus/contracts';
-import { AesGcmSecretCipher, type AppKeyIssuer } from '@citus/kit';
+import { AesGcmSecretCipher } from '@citus/kit';
 import { openDatabase, type SqliteDatabase } from '@citus/sqlite';
 import { APP_MIGRATIONS } from '../src/adapters/sqlite/app.migrations.js';
 import { SqliteAppRepository } from '../src/adapters/sqlite/app.repository.js';
@@ -12,51 +12,9 @@ import { AppCatalogService } from '../src/app/app-catalog.service.js';
 import { AppReviewService } from '../src/app/app-review.service.js';
 import { ContinuousDeliveryService } from '../src/app/continuous-delivery.service.js';
 import { DeploymentService } from '../src/app/deployment.service.js';
-import { RuntimeError, type ContainerRuntime, type ContainerSpec } from '../src/domain/container-runtime.port.js';
+import type { ContainerSpec } from '../src/domain/container-runtime.port.js';
 import { DEV, HOME, REVIEWER, aManifest } from './support/app-fixture.js';
-
-/** An in-memory stand-in for the engine, as in continuous-delivery.service.test.ts: records what runs; images in `missing` fail to start. */
-function inMemoryRuntime() {
-  const running = new Map<string, ContainerSpec>();
-  const missing = new Set<string>();
-  const runtime: ContainerRuntime = {
-    kind: 'docker',
-    availability: async () => ({ available: true, engine: 'in-memory' }),
-    deploy: async (spec) => {
-      if (missing.has(spec.image)) throw new RuntimeError('not_found', `no such image: ${spec.image}`);
-      running.set(spec.name, spec);
-    },
-    status: async (name) => (running.has(name) ? { state: 'running', replicas: { desired: 1, running: 1 } } : { state: 'missing', replicas: { desired: 0, running: 0 } }),
-    logs: async function* () {},
-    restart: async () => {},
-    stop: async () => {},
-    remove: async (name) => void running.delete(name),
-    scale: async () => {},
-    list: async () => [...running.keys()],
-  };
-  return { runtime, running, missing };
-}
-
-/** An in-memory stand-in for the portal's key issuer: keeps each key's scopes and what was revoked; `fail` makes it refuse. */
-function inMemoryKeys() {
-  const issued: Array<{ keyId: string; key: string; scopes: readonly AppScope[] }> = [];
-  const revoked: string[] = [];
-  const fail = { issue: false, revoke: false };
-  const issuer: AppKeyIssuer = {
-    issueAppKey: async ({ scopes }) => {
-      if (fail.issue) throw new Error('the portal does not answer');
-      const keyId = `apk_${(issued.length + 1).toString(16).padStart(24, '0')}`;
-      const key = { keyId, key: `citus_${keyId}_${String(issued.length + 1).padStart(43, 'k')}` };
-      issued.push({ ...key, scopes });
-      return key;
-    },
-    revokeAppKey: async (keyId) => {
-      if (fail.revoke) throw new Error('the portal does not answer');
-      revoked.push(keyId);
-    },
-  };
-  return { issuer, issued, revoked, fail };
-}
+import { inMemoryKeys, inMemoryRuntime } from './support/in-memory-engine.js';
 
 const version = (label: string, scopes: AppScope[]): AppManifest =>
   aManifest({ version: label, image: `citus/pump-watch:${label}`, scopes, secrets: ['TOKEN'] });

@@ -26,6 +26,7 @@ const aDeployment = (n: number, overrides: Partial<DeploymentRecord> = {}): Depl
   createdAt: 1_000 + n,
   createdBy: DEV,
   follow: 'pinned',
+  healthCheck: { path: '/healthz', intervalSeconds: 15, timeoutSeconds: 5, retries: 3 },
   ...overrides,
 });
 
@@ -78,10 +79,34 @@ describe('SqliteDeploymentRepository', () => {
     expect(await repository.setFollow(HOME.id, deploymentId(6), 'tag')).toBe(true);
     expect((await repository.find(HOME.id, deploymentId(6)))?.follow).toBe('tag');
 
-    const move = { version: '1.1.0', hostPort: 40_005, routePrefix: '/ui/' };
+    const healthCheck = { path: '/ready', intervalSeconds: 10, timeoutSeconds: 2, retries: 5 };
+    const move = { version: '1.1.0', hostPort: 40_005, routePrefix: '/ui/', healthCheck };
     expect(await repository.move(HOME.id, deploymentId(6), move)).toBe('port_taken');
     expect(await repository.move(OTHER.id, deploymentId(6), { ...move, hostPort: 41_000 })).toBe('missing');
     expect(await repository.move(HOME.id, deploymentId(6), { ...move, hostPort: 40_006 })).toBe('moved');
     expect(await repository.find(HOME.id, deploymentId(6))).toMatchObject({ ...move, hostPort: 40_006 });
+    expect((await repository.open(HOME.id, deploymentId(6))).healthCheck).toEqual(healthCheck);
+  });
+
+  it('keeps the health check of the version a deployment runs; a move to a version without one, or a row from before, has none', async () => {
+    expect(await repository.insert(aDeployment(7))).toBe('inserted');
+    expect((await repository.find(HOME.id, deploymentId(7)))?.healthCheck).toEqual(aDeployment(7).healthCheck);
+    expect(await repository.move(HOME.id, deploymentId(7), { version: '0.9.0', hostPort: 40_007, routePrefix: '/', healthCheck: undefined })).toBe('moved');
+    expect(await repository.find(HOME.id, deploymentId(7))).not.toHaveProperty('healthCheck');
+
+    // Migration 6 adds the column empty: a deployment stored before it is not checked.
+    db.close();
+    const file = join(dir, 'old.db');
+    const old = openDatabase(file, { module: 'app-registry', migrations: APP_MIGRATIONS.filter((migration) => migration.version <= 5) });
+    await new SqliteAppRepository(old).insertApp(anApp(), aVersion(anApp()));
+    old.prepare(`INSERT INTO deployments (deployment_id, workspace_id, workspace_slug, app_id, app_name, version, container_name, host_port,
+      route_prefix, env, secret_env, created_at, created_by, created_by_name, sealed) VALUES (?, ?, 'home', ?, 'pump-watch', '1.0.0', 'citus-dep-8', 40008, '/', '{}', '{}', 1, 'usr_dev', 'dev', 1)`)
+      .run(deploymentId(8), HOME.id, anApp().appId);
+    old.close();
+    db = openDatabase(file, { module: 'app-registry', migrations: APP_MIGRATIONS });
+    const migrated = new SqliteDeploymentRepository(db, new AesGcmSecretCipher(Buffer.alloc(32, 3)));
+    const stored = await migrated.find(HOME.id, deploymentId(8));
+    expect(stored).toMatchObject({ deploymentId: deploymentId(8), version: '1.0.0' });
+    expect(stored).not.toHaveProperty('healthCheck');
   });
 });

@@ -22,10 +22,13 @@ export class FetchAppHealthProbe implements AppHealthProbe {
   }
 }
 
-/** Why no response came: the timeout, or the socket's error code (`ECONNREFUSED`, `ECONNRESET`). */
+/**
+ * Why no response came: the timeout, or the socket's error code (`ECONNREFUSED`, `ECONNRESET`).
+ * Read by shape, not `instanceof`: fetch's errors may come from another realm (a test's VM context).
+ */
 function noAnswer(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && error.name === 'TimeoutError') return `no answer within ${timeoutMs / 1000} s`;
-  const cause = error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
+  const { name, cause } = (error ?? {}) as { name?: unknown; cause?: { code?: unknown; message?: unknown } };
+  if (name === 'TimeoutError') return `no answer within ${timeoutMs / 1000} s`;
   const reason = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : String(error);
   return `no answer (${reason})`;
 }

@@ -1,0 +1,183 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AppHealthCheck, AppManifest, RedeployOutcome } from '@citus/contracts';
+import { AesGcmSecretCipher } from '@citus/kit';
+import { openDatabase, type SqliteDatabase } from '@citus/sqlite';
+import { APP_MIGRATIONS } from '../src/adapters/sqlite/app.migrations.js';
+import { SqliteAppRepository } from '../src/adapters/sqlite/app.repository.js';
+import { SqliteAppWebhookRepository } from '../src/adapters/sqlite/app-webhook.repository.js';
+import { SqliteDeploymentRepository } from '../src/adapters/sqlite/deployment.repository.js';
+import { AppCatalogService } from '../src/app/app-catalog.service.js';
+import { AppReviewService } from '../src/app/app-review.service.js';
+import { ContinuousDeliveryService } from '../src/app/continuous-delivery.service.js';
+import { DeploymentHealth } from '../src/app/deployment-health.js';
+import { DeploymentService } from '../src/app/deployment.service.js';
+import type { ContainerSpec } from '../src/domain/container-runtime.port.js';
+import { DEV, HOME, REVIEWER, aManifest } from './support/app-fixture.js';
+import { inMemoryKeys, inMemoryRuntime, scriptedProbe, steppingClock } from './support/in-memory-engine.js';
+
+const CHECK_1_0: AppHealthCheck = { path: '/healthz', intervalSeconds: 15, timeoutSeconds: 5, retries: 3 };
+const CHECK_1_1: AppHealthCheck = { path: '/ready', intervalSeconds: 5, timeoutSeconds: 2, retries: 2 };
+
+const version = (label: string, healthCheck: AppHealthCheck, name = 'pump-watch'): AppManifest =>
+  aManifest({ name, version: label, image: `citus/${name}:${label}`, healthCheck, scopes: ['devices:read'] });
+
+// The platform runs the manifest's health check: views show `unhealthy`, a redeploy waits for health or rolls back.
+describe('health-checked deployments', () => {
+  let dir: string;
+  let db: SqliteDatabase;
+  let engine: ReturnType<typeof inMemoryRuntime>;
+  let keys: ReturnType<typeof inMemoryKeys>;
+  let probe: ReturnType<typeof scriptedProbe>;
+  let time: ReturnType<typeof steppingClock>;
+  let records: SqliteDeploymentRepository;
+  let catalog: AppCatalogService;
+  let reviews: AppReviewService;
+  let deployments: DeploymentService;
+  let outcomes: RedeployOutcome[];
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'citus-health-'));
+    db = openDatabase(join(dir, 'apps.db'), { module: 'app-registry', migrations: APP_MIGRATIONS });
+    const apps = new SqliteAppRepository(db);
+    records = new SqliteDeploymentRepository(db, new AesGcmSecretCipher(Buffer.alloc(32, 4)));
+    engine = inMemoryRuntime();
+    keys = inMemoryKeys();
+    probe = scriptedProbe();
+    time = steppingClock();
+    let nextPort = 44_000;
+    catalog = new AppCatalogService(apps);
+    const ports = { allocate: async () => (nextPort += 1), isFree: async () => true };
+    deployments = new DeploymentService(catalog, records, engine.runtime, ports, Date.now, keys.issuer, new DeploymentHealth(probe.probe, time.clock));
+    const delivery = new ContinuousDeliveryService(apps, new SqliteAppWebhookRepository(db), records, deployments);
+    outcomes = [];
+    reviews = new AppReviewService(apps, Date.now, async (approved) => void outcomes.push(...(await delivery.afterApproval(approved))));
+  });
+  afterEach(() => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** HOME's app 1.0.0 approved and deployed following its tag; answers the deployment. */
+  async function following(name = 'pump-watch') {
+    const app = await catalog.create(HOME, DEV, version('1.0.0', CHECK_1_0, name));
+    await catalog.submit(HOME.id, app.id, '1.0.0', DEV);
+    await reviews.approve(app.id, '1.0.0', REVIEWER);
+    const deployment = await deployments.deploy(HOME, app.id, DEV, { version: '1.0.0', env: {}, follow: 'tag' });
+    return { appId: app.id, ...deployment };
+  }
+
+  async function approve(appId: string, label: string, check: AppHealthCheck): Promise<RedeployOutcome[]> {
+    await catalog.addVersion(HOME.id, appId, DEV, version(label, check));
+    await catalog.submit(HOME.id, appId, label, DEV);
+    outcomes = [];
+    await reviews.approve(appId, label, REVIEWER);
+    return outcomes;
+  }
+
+  const runningSpec = (): ContainerSpec => {
+    expect(engine.running.size).toBe(1);
+    return [...engine.running.values()][0] as ContainerSpec;
+  };
+
+  describe('a redeploy', () => {
+    it('runs the new version once it answers its check, probed every second on its port', async () => {
+      const { appId, deploymentId } = await following();
+      probe.calls.length = 0;
+      let answers = 0;
+      probe.script.answer = () => ((answers += 1) < 3 ? { healthy: false, detail: 'no answer (ECONNREFUSED)' } : { healthy: true });
+
+      expect(await approve(appId, '1.1.0', CHECK_1_1)).toEqual([{ deploymentId, from: '1.0.0', to: '1.1.0', outcome: 'redeployed' }]);
+      expect(probe.calls).toEqual(Array(3).fill({ hostPort: runningSpec().hostPort, path: '/ready', timeoutMs: 2_000 }));
+      expect(time.slept).toEqual([1_000, 1_000]);
+      expect(runningSpec().image).toBe('citus/pump-watch:1.1.0');
+      expect(keys.revoked).toEqual([keys.issued[0]?.keyId]);
+      expect((await records.find(HOME.id, deploymentId))?.healthCheck).toEqual(CHECK_1_1);
+    });
+
+    it('rolls back to the old version, its key and its check when the new one never answers, saying what it answered', async () => {
+      const { appId, deploymentId } = await following();
+      const [oldKey] = keys.issued;
+      probe.script.answer = (_port, path) => (path === '/ready' ? { healthy: false, detail: 'answered 503' } : { healthy: true });
+
+      const [failed] = await approve(appId, '1.1.0', CHECK_1_1);
+      expect(failed).toEqual({
+        deploymentId,
+        from: '1.0.0',
+        to: '1.1.0',
+        outcome: 'failed',
+        detail: 'the new version failed its health check GET /ready for 12 s: answered 503; running version 1.0.0 again',
+      });
+      // timeoutSeconds + intervalSeconds * retries = 2 + 5 * 2: probed at 0, 1, ..., 12 s.
+      expect(time.slept).toEqual(Array(12).fill(1_000));
+      expect(probe.calls.filter((call) => call.path === '/ready')).toHaveLength(13);
+      expect(runningSpec()).toMatchObject({ image: 'citus/pump-watch:1.0.0', env: { CITUS_API_KEY: oldKey?.key } });
+      expect(keys.revoked).toEqual([keys.issued[1]?.keyId]);
+      expect(await records.open(HOME.id, deploymentId)).toMatchObject({ version: '1.0.0', healthCheck: CHECK_1_0, apiKey: { keyId: oldKey?.keyId, key: oldKey?.key } });
+      expect(await deployments.get(HOME.id, deploymentId)).toMatchObject({ version: '1.0.0', status: 'running' });
+    });
+
+    it('waits at most 120 s, whatever the manifest allows', async () => {
+      const health = new DeploymentHealth(probe.probe, time.clock);
+      probe.script.answer = () => ({ healthy: false, detail: 'no answer within 30 s' });
+      const patient = { path: '/healthz', intervalSeconds: 60, timeoutSeconds: 30, retries: 10 };
+      expect(await health.waitUntilHealthy(44_444, patient)).toBe('the new version failed its health check GET /healthz for 120 s: no answer within 30 s');
+      expect(time.slept.reduce((sum, ms) => sum + ms, 0)).toBe(120_000);
+    });
+  });
+
+  describe('views', () => {
+    it('show `unhealthy` with what the check answered when the engine runs it, probing with at most 3 s', async () => {
+      const { deploymentId } = await following();
+      const port = runningSpec().hostPort;
+      probe.script.answer = () => ({ healthy: false, detail: 'answered 503' });
+      probe.calls.length = 0;
+
+      expect(await deployments.get(HOME.id, deploymentId)).toMatchObject({ status: 'unhealthy', detail: 'health check GET /healthz: answered 503' });
+      expect(probe.calls).toEqual([{ hostPort: port, path: '/healthz', timeoutMs: 3_000 }]);
+
+      probe.script.answer = () => ({ healthy: true });
+      expect(await deployments.get(HOME.id, deploymentId)).toMatchObject({ status: 'running' });
+      expect(await deployments.get(HOME.id, deploymentId)).not.toHaveProperty('detail');
+    });
+
+    it('probe only running deployments that have a check, and show one just started as `starting` until it answers', async () => {
+      probe.script.answer = () => ({ healthy: false, detail: 'no answer (ECONNREFUSED)' });
+      const { deploymentId } = await following();
+      expect(await deployments.get(HOME.id, deploymentId)).toMatchObject({ status: 'unhealthy' });
+      expect(await deployments.restart(HOME.id, deploymentId)).toMatchObject({ status: 'starting', detail: 'health check GET /healthz: no answer (ECONNREFUSED)' });
+
+      probe.calls.length = 0;
+      expect(await deployments.stop(HOME.id, deploymentId)).toMatchObject({ status: 'stopped' });
+      expect(probe.calls).toEqual([]);
+      await deployments.restart(HOME.id, deploymentId);
+      probe.calls.length = 0;
+      // A row from before the platform checked: not checked.
+      db.prepare('UPDATE deployments SET health_check = NULL WHERE deployment_id = ?').run(deploymentId);
+      expect(await deployments.get(HOME.id, deploymentId)).toMatchObject({ status: 'running' });
+      expect(probe.calls).toEqual([]);
+    });
+
+    it('probe the deployments of a list at the same time', async () => {
+      await following('pump-watch');
+      await following('tank-level');
+      let release = (): void => {};
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      probe.script.answer = async () => {
+        await gate;
+        return { healthy: true };
+      };
+      probe.calls.length = 0;
+      const listing = deployments.list(HOME.id);
+      // Sequential probes would stop at one call: the first waits on the gate.
+      for (let tick = 0; tick < 100 && probe.calls.length < 2; tick += 1) await new Promise((resolve) => setImmediate(resolve));
+      expect(probe.calls).toHaveLength(2);
+      release();
+      expect((await listing).items.map((item) => [item.appName, item.status])).toEqual([
+        ['pump-watch', 'running'],
+        ['tank-level', 'running'],
+      ]);
+    });
+  });
+});
