@@ -45,3 +45,4 @@ export * from './alert-rule.schema.js';
 export * from './alert-api.routes.js';
 export * from './analyser.schema.js';
 export * from './analyser-api.routes.js';
+export * from './internal.schema.js';

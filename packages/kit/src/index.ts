@@ -13,3 +13,4 @@ export * from './metrics.js';
 export * from './http-metrics.js';
 export * from './metrics-server.js';
 export * from './secret-cipher.js';
+export * from './remote-portal.js';

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { ServiceToken } from '@citus/contracts';
 import { logLevel, port } from '@citus/kit';
 
 const LOOPBACK = /^(?:127(?:\.\d{1,3}){3}|::1|localhost)$/i;
@@ -21,8 +22,50 @@ function isTrustedProxy(entry: string): boolean {
   return bits >= 1 && bits <= (family === 4 ? 32 : 128);
 }
 
+/** The services one process can run, by their package names. */
+export const SERVICE_NAMES = ['portal', 'device-lifecycle', 'iot-hub', 'indexer', 'analytics', 'app-registry'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+/**
+ * Services that still call each other in process (the hub asks the registry about certificates,
+ * the registry asks the hub about presence, the indexer and analytics follow their events): they
+ * run together or not at all.
+ */
+export const DEVICE_PLANE: readonly ServiceName[] = ['device-lifecycle', 'iot-hub', 'indexer', 'analytics'];
+
+const ServiceList = z
+  .string()
+  .default(SERVICE_NAMES.join(','))
+  .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
+  .pipe(
+    z
+      .array(z.enum(SERVICE_NAMES, `one of ${SERVICE_NAMES.join(', ')}`))
+      .min(1, 'at least one service')
+      .refine((names) => new Set(names).size === names.length, 'each service once')
+      .refine((names) => DEVICE_PLANE.every((name) => names.includes(name)) || DEVICE_PLANE.every((name) => !names.includes(name)), {
+        message: `${DEVICE_PLANE.join(', ')} still call each other in process: name all four or none`,
+      }),
+  );
+
 export const EmbeddedConfig = z
   .object({
+    CITUS_SERVICES: ServiceList.describe(
+      `comma-separated services this process runs (${SERVICE_NAMES.join(', ')}); unset, all of them. The four device-plane services go together. Without \`portal\`, \`CITUS_PORTAL_URL\` and \`CITUS_SERVICE_TOKEN\` are needed`,
+    ),
+    CITUS_PORTAL_URL: z
+      .url({ protocol: /^https?$/, error: 'an http(s) URL such as http://portal:8080' })
+      .optional()
+      .describe('where the portal process answers, for a process that runs without `portal` (e.g. `http://portal:8080`)'),
+    CITUS_SERVICE_TOKEN: ServiceToken.optional().describe(
+      'shared by the processes of one platform (at least 32 characters): the portal serves its internal API (`/internal/v1`) to holders only, and the others send it; unset on a process with every service',
+    ),
+    CITUS_ACCESS_CACHE_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(60)
+      .default(5)
+      .describe('without `portal`: how long a caller\'s resolved access is reused (0–60 s), so a revoked key or a changed role counts everywhere within it'),
     PORT: port(8080).describe('port of the HTTP listener (the API and the web UI)'),
     // Passwords and activation codes travel in the API's bodies, so plain HTTP stays on loopback.
     HOST: z
@@ -74,5 +117,13 @@ export const EmbeddedConfig = z
   .refine((config) => config.METRICS_PORT === undefined || LOOPBACK.test(config.METRICS_HOST) || config.CITUS_METRICS_TOKEN !== undefined, {
     path: ['CITUS_METRICS_TOKEN'],
     message: 'required when METRICS_HOST is not a loopback address: metrics are not public',
+  })
+  .refine((config) => config.CITUS_SERVICES.includes('portal') || config.CITUS_PORTAL_URL !== undefined, {
+    path: ['CITUS_PORTAL_URL'],
+    message: 'required when CITUS_SERVICES leaves out portal: people and API keys are resolved there',
+  })
+  .refine((config) => config.CITUS_SERVICES.includes('portal') || config.CITUS_SERVICE_TOKEN !== undefined, {
+    path: ['CITUS_SERVICE_TOKEN'],
+    message: 'required when CITUS_SERVICES leaves out portal: the portal answers its internal API only to holders',
   });
 export type EmbeddedConfig = z.infer<typeof EmbeddedConfig>;

@@ -1,1 +1,1 @@
-export { loadConfig, startPlatform, type Platform } from './platform.js';
+export { loadConfig, startPlatform, startServices, type Platform, type ServiceProcess } from './platform.js';

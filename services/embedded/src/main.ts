@@ -1,9 +1,9 @@
 import { ConfigError } from '@citus/kit';
 import { DataDirInUseError, InterruptedRestoreError, SchemaTooNewError } from '@citus/sqlite';
-import { startPlatform } from './platform.js';
+import { startServices } from './platform.js';
 
 try {
-  const platform = await startPlatform(process.env);
+  const platform = await startServices(process.env);
   platform.shutdown.listen();
 } catch (error) {
   // Like bad config, these need the operator, not a restart loop: the same exit code.

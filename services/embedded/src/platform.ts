@@ -1,13 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
-import { buildAsyncApiDocument, buildOpenApiDocument } from '@citus/contracts';
+import { buildAsyncApiDocument, buildOpenApiDocument, INTERNAL_API_PREFIX } from '@citus/contracts';
 import { AnalyticsConfig, createService as createAnalytics } from '@citus/analytics';
 import { AppRegistryConfig, createService as createAppRegistry } from '@citus/app-registry';
 import { createService as createDeviceLifecycle, DeviceLifecycleConfig } from '@citus/device-lifecycle';
 import { createService as createIndexer, IndexerConfig } from '@citus/indexer';
 import { createService as createIotHub, IotHubConfig } from '@citus/iot-hub';
 import {
+  type BearerResolver,
   ConfigError,
   createHttpApp,
   createLogger,
@@ -16,6 +17,7 @@ import {
   HealthRegistry,
   Metrics,
   parseConfig,
+  remotePortal,
   serveMetrics,
   Shutdown,
   type Logger,
@@ -25,13 +27,18 @@ import {
 import { EmbeddedCertificateAuthority } from '@citus/pki';
 import { createService as createPortal, PortalConfig } from '@citus/portal';
 import { lockDataDir, refuseInterruptedRestore } from '@citus/sqlite';
-import { EmbeddedConfig } from './config.js';
+import { EmbeddedConfig, type ServiceName } from './config.js';
 
-export interface Platform {
+/** One process of the platform: the services `CITUS_SERVICES` names, behind one HTTP listener. */
+export interface ServiceProcess {
   httpPort: number;
-  mqttPort: number;
   dataDir: string;
-  caPem: string;
+  /** What this process runs. */
+  services: ServiceName[];
+  /** The hub's MQTT over TLS port, when this process runs the device plane. */
+  mqttPort?: number;
+  /** The device CA's certificate, when this process runs the device plane. */
+  caPem?: string;
   /** Where Prometheus scrapes `GET /metrics`; none unless `METRICS_PORT` is set. */
   metricsPort?: number;
   logger: Logger;
@@ -39,6 +46,12 @@ export interface Platform {
   stop(): Promise<void>;
   /** Every route the HTTP server serves, in express's path form; for the API drift test. */
   routes(): HttpRoute[];
+}
+
+/** A process that runs the device plane (the embedded default runs everything). */
+export interface Platform extends ServiceProcess {
+  mqttPort: number;
+  caPem: string;
 }
 
 export interface HttpRoute {
@@ -72,10 +85,12 @@ export function loadConfig(env: NodeJS.ProcessEnv) {
 }
 
 /**
- * The embedded mode: every service mounted in one process, one HTTP server for all their routes,
- * the built-in hub on its TLS port, data under one directory.
+ * The services `CITUS_SERVICES` names (by default all: the embedded mode) mounted in this process,
+ * one HTTP server for all their routes, the built-in hub on its TLS port when it runs here, data
+ * under one directory. Without the portal, people and API keys are resolved by the portal process
+ * at `CITUS_PORTAL_URL`.
  */
-export async function startPlatform(env: NodeJS.ProcessEnv = process.env, logger?: Logger): Promise<Platform> {
+export async function startServices(env: NodeJS.ProcessEnv = process.env, logger?: Logger): Promise<ServiceProcess> {
   const config = loadConfig(env);
   const log = logger ?? createLogger({ level: config.embedded.LOG_LEVEL });
   const dataDir = resolve(config.embedded.CITUS_DATA_DIR);
@@ -101,15 +116,29 @@ export async function startPlatform(env: NodeJS.ProcessEnv = process.env, logger
   }
 }
 
+/** Every service in one process, or at least the device plane: what the tests and benchmarks drive. */
+export async function startPlatform(env: NodeJS.ProcessEnv = process.env, logger?: Logger): Promise<Platform> {
+  const started = await startServices(env, logger);
+  if (started.mqttPort === undefined || started.caPem === undefined) {
+    await started.stop();
+    throw new Error('startPlatform needs the device plane: CITUS_SERVICES must name iot-hub and the services that go with it');
+  }
+  return { ...started, mqttPort: started.mqttPort, caPem: started.caPem };
+}
+
 type Base = Omit<ServiceContext, 'authenticate'>;
 
-async function launch(base: Base, config: ReturnType<typeof loadConfig>): Promise<Platform> {
-  const { logger: log, dataDir } = base;
-  const setHttpReady = base.health.register('http');
-  const ca = await EmbeddedCertificateAuthority.loadOrCreate(join(dataDir, 'ca'));
-  const metrics = new Metrics();
-  const portal = await createPortal({ ...base, config: config.portal });
-  const ctx = { ...base, authenticate: portal.authenticate };
+/** Devices tell their MQTT port from the activation answer; the hub's default when this process runs none. */
+const DEFAULT_MQTT_PORT = 8883;
+
+type Config = ReturnType<typeof loadConfig>;
+
+/**
+ * The device plane: registry, hub, indexer and analytics, which still call each other in process
+ * (so they run together), on the device CA in the data dir.
+ */
+async function launchDevicePlane(ctx: ServiceContext, config: Config, resolveBearer: BearerResolver, metrics: Metrics) {
+  const ca = await EmbeddedCertificateAuthority.loadOrCreate(join(ctx.dataDir, 'ca'));
   // The hub asks the device lifecycle about certificates and things; `devices` exists by the time it asks.
   const hub = createIotHub({
     ...ctx,
@@ -121,16 +150,15 @@ async function launch(base: Base, config: ReturnType<typeof loadConfig>): Promis
     },
     things: { workspaceOfThing: (thingName) => devices.devices.workspaceOfThing(thingName) },
     registrar: { registerThing: (thing) => devices.provisioning.register(thing) },
-    resolveBearer: portal.resolveBearer,
+    resolveBearer,
     downstreamLag: () => indexer.indexer.lagMs(),
     metrics,
   });
-  const advertisedMqttPort = (): number => config.embedded.CITUS_MQTT_ADVERTISED_PORT ?? hub.mqttPort();
   const devices = createDeviceLifecycle({
     ...ctx,
     config: config.devices,
     ca,
-    mqttPort: () => advertisedMqttPort(),
+    mqttPort: () => config.embedded.CITUS_MQTT_ADVERTISED_PORT ?? hub.mqttPort(),
     connectivity: { connectivityOf: (thingName) => hub.presence.connectivityOf(thingName) },
   });
   // After the hub: services start in this order, and the indexer reads the tables the hub creates.
@@ -142,18 +170,39 @@ async function launch(base: Base, config: ReturnType<typeof loadConfig>): Promis
     things: { workspaceOfThing: (thingName) => devices.devices.workspaceOfThing(thingName) },
     alerting: { shadows: hub.shadows, ingest: hub.ingest },
   });
-  const apps = createAppRegistry({ ...ctx, config: config.apps, appKeys: portal.appKeys });
-  const services: Service[] = [portal, devices, hub, indexer, analytics, apps];
-
   metrics.gaugeOf('citus_change_feed_lag_seconds', 'How far each consumer of the telemetry change feed trails the store', ['consumer'], () => [
     [{ consumer: 'indexer' }, indexer.indexer.lagMs() / 1000],
     [{ consumer: 'analytics' }, analytics.lagMs() / 1000],
   ]);
+  const services: Service[] = [devices, hub, indexer, analytics];
+  return { hub, caPem: ca.certificatePem, services };
+}
+
+async function launch(base: Base, config: Config): Promise<ServiceProcess> {
+  const { logger: log } = base;
+  const runs = new Set<ServiceName>(config.embedded.CITUS_SERVICES);
+  const setHttpReady = base.health.register('http');
+  const metrics = new Metrics();
+  const token = config.embedded.CITUS_SERVICE_TOKEN;
+  const portal = runs.has('portal')
+    ? await createPortal({ ...base, config: config.portal, ...(token === undefined ? {} : { serviceToken: token }) })
+    : undefined;
+  // Without the portal here, its process answers for people and keys (the config made sure of both settings).
+  const access =
+    portal ??
+    remotePortal({ url: config.embedded.CITUS_PORTAL_URL as string, serviceToken: token as string, cacheSeconds: config.embedded.CITUS_ACCESS_CACHE_SECONDS });
+  const ctx = { ...base, authenticate: access.authenticate };
+  const plane = runs.has('iot-hub') ? await launchDevicePlane(ctx, config, access.resolveBearer, metrics) : undefined;
+  const apps = runs.has('app-registry') ? createAppRegistry({ ...ctx, config: config.apps, appKeys: access.appKeys }) : undefined;
+  const services = [portal, ...(plane?.services ?? []), apps].filter((service): service is Service => service !== undefined);
+  const advertisedMqttPort = (): number => config.embedded.CITUS_MQTT_ADVERTISED_PORT ?? plane?.hub.mqttPort() ?? DEFAULT_MQTT_PORT;
+
   const app = createHttpApp({ logger: log, metrics, trustProxy: config.embedded.TRUST_PROXY });
   app.get('/healthz', (_req, res) => {
     const { healthy, body } = base.health.report();
     res.status(healthy ? 200 : 503).json(body);
   });
+  if (portal?.internalRoutes) app.use(INTERNAL_API_PREFIX, portal.internalRoutes);
   for (const service of services) if (service.apiRoutes) app.use('/api/v1', service.apiRoutes);
   // Built on first request, then kept: they change only with the code (and the MQTT port).
   let openApi: object | undefined;
@@ -188,12 +237,14 @@ async function launch(base: Base, config: ReturnType<typeof loadConfig>): Promis
 
   const address = server.address();
   const httpPort = typeof address === 'object' && address ? address.port : config.embedded.PORT;
-  log.info({ httpPort, mqttPort: hub.mqttPort(), dataDir }, 'Citus IoT platform ready');
+  const { dataDir } = base;
+  const mqttPort = plane?.hub.mqttPort();
+  log.info({ services: [...runs], httpPort, mqttPort, dataDir }, 'Citus IoT platform ready');
   return {
     httpPort,
-    mqttPort: hub.mqttPort(),
     dataDir,
-    caPem: ca.certificatePem,
+    services: [...runs],
+    ...(plane ? { mqttPort: plane.hub.mqttPort(), caPem: plane.caPem } : {}),
     ...(metricsServer ? { metricsPort: metricsServer.port } : {}),
     logger: log,
     shutdown: base.shutdown,

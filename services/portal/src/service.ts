@@ -18,13 +18,18 @@ import { ApiKeyService } from './app/api-key.service.js';
 import { IdentityService } from './app/identity.service.js';
 import { apiKeyRoutes } from './adapters/http/api-key.routes.js';
 import { identityRoutes } from './adapters/http/identity.routes.js';
+import { internalRoutes } from './adapters/http/internal.routes.js';
 import { webRoutes } from './adapters/http/web.routes.js';
 import { SqliteApiKeyRepository } from './adapters/sqlite/api-key.repository.js';
 import { IDENTITY_MIGRATIONS, SqliteIdentityRepository } from './adapters/sqlite/identity.repository.js';
 import { EmbeddedTokenIssuer } from './adapters/token/embedded-token.issuer.js';
 import type { PortalConfig } from './config.js';
 
-export type PortalContext = Omit<ServiceContext, 'authenticate'> & { config: PortalConfig };
+export type PortalContext = Omit<ServiceContext, 'authenticate'> & {
+  config: PortalConfig;
+  /** The platform's service token: with it, the internal API other service processes call is served. */
+  serviceToken?: string;
+};
 
 export interface PortalService extends Service {
   /** The one middleware every service uses to authenticate people (bearer tokens) and API keys. */
@@ -33,6 +38,8 @@ export interface PortalService extends Service {
   resolveBearer: BearerResolver;
   /** API keys for app deployments. */
   appKeys: AppKeyIssuer;
+  /** For `/internal/v1`, when a service token is configured: what service processes running apart ask. */
+  internalRoutes?: Router;
 }
 
 /** Wires the portal: identity store, token issuer or Auth0, the shared verifier, routes and UI. */
@@ -70,13 +77,15 @@ export async function createService(ctx: PortalContext): Promise<PortalService> 
   log.info({ identityProvider: auth0 ? 'auth0' : 'embedded' }, 'identity ready');
   const resolveBearer = bearerResolver(verifier, identity);
   const apiKeys = new ApiKeyService(new SqliteApiKeyRepository(db));
-  const guard = authenticate(resolveBearer, (key, slug) => apiKeys.resolve(key, slug));
+  const resolveKey = (key: string, slug?: string) => apiKeys.resolve(key, slug);
+  const guard = authenticate(resolveBearer, resolveKey);
   const apiRoutes = Router().use(identityRoutes(identity, guard), apiKeyRoutes(apiKeys, guard));
   return {
     name: 'portal',
     authenticate: guard,
     resolveBearer,
     appKeys: apiKeys,
+    ...(ctx.serviceToken === undefined ? {} : { internalRoutes: internalRoutes({ resolveBearer, resolveKey, appKeys: apiKeys }, ctx.serviceToken) }),
     apiRoutes,
     rootRoutes: webRoutes(issuer?.jwks),
   };
