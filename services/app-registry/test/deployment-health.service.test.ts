@@ -65,7 +65,7 @@ describe('health-checked deployments', () => {
     await catalog.submit(HOME.id, app.id, '1.0.0', DEV);
     await reviews.approve(app.id, '1.0.0', REVIEWER);
     const deployment = await deployments.deploy(HOME, app.id, DEV, { version: '1.0.0', env: {}, follow: 'tag' });
-    return { appId: app.id, ...deployment };
+    return deployment;
   }
 
   async function approve(appId: string, label: string, check: AppHealthCheck): Promise<RedeployOutcome[]> {

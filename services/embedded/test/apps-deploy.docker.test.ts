@@ -185,6 +185,26 @@ describe('app deployments through the platform', () => {
     expect((await withKey('/api/v1/devices')).status).toBe(401);
   });
 
+  it('shows a deployment whose health check path is not served as unhealthy, saying what it answered', async () => {
+    const created = await dev.post<App>('/api/v1/apps', { ...manifest('1.0.0'), name: 'sickly', secrets: [], healthCheck: { path: '/missing' } });
+    expect(created.status).toBe(201);
+    const sicklyId = created.body.id;
+    appIds.push(sicklyId);
+    expect((await dev.post(`/api/v1/apps/${sicklyId}/versions/1.0.0/submit`)).status).toBe(200);
+    expect((await admin.post(`/api/v1/apps/${sicklyId}/versions/1.0.0/approve`)).status).toBe(200);
+    const deployed = await dev.post<Deployment>(`/api/v1/apps/${sicklyId}/deployments`, { version: '1.0.0' });
+    expect(deployed.status).toBe(201);
+    expect(['starting', 'running']).toContain(deployed.body.status);
+
+    // It runs and serves its page: only its check fails.
+    expect(await waitFor(() => pageThrough(dora, '/apps/default/sickly/'), 'the page through the proxy')).toBe(TEST_PAGE);
+    const unhealthy = await waitFor(() => statusOf(dev, deployed.body.deploymentId, 'unhealthy'), 'the deployment unhealthy');
+    expect(unhealthy.detail).toBe('health check GET /missing: answered 404');
+    const listed = await dev.get<DeploymentList>(`/api/v1/deployments?appId=${sicklyId}`);
+    expect(DeploymentList.parse(listed.body).items.map((d) => [d.status, d.detail])).toEqual([['unhealthy', 'health check GET /missing: answered 404']]);
+    expect((await dev.delete(`/api/v1/deployments/${deployed.body.deploymentId}`)).status).toBe(204);
+  });
+
   it('refuses a version that is not approved', async () => {
     expect((await dev.post(`/api/v1/apps/${appId}/versions`, manifest('1.1.0'))).status).toBe(201);
     const draft = await dev.post<ErrorEnvelope>(`/api/v1/apps/${appId}/deployments`, { version: '1.1.0', env: { HELLO_TOKEN: SECRET } });

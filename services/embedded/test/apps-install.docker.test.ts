@@ -7,12 +7,13 @@ import { App, AppWebhook, Deployment, DeploymentList, WebhookDelivery, type AppM
 import { createLogger } from '@citus/kit';
 import { connectDocker } from '../../app-registry/src/adapters/docker/docker-connection.js';
 import { DockerEngineRuntime } from '../../app-registry/src/adapters/docker/docker-engine.runtime.js';
-import { ensureTestImage, TEST_IMAGE, TEST_PAGE, waitFor } from '../../app-registry/test/support/test-image.js';
+import { ensureTestImage, ensureUnhealthyTestImage, TEST_IMAGE, TEST_PAGE, UNHEALTHY_TEST_IMAGE, waitFor } from '../../app-registry/test/support/test-image.js';
 import { startPlatform, type Platform } from '../src/index.js';
 import { ADMIN_PASSWORD, Api } from './support/test-platform.js';
 
 const DOCKER_HOST = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
-const SECOND_TAG = 'citus-test/httpd:2';
+const SECOND_TAG = 'citus-test/httpd:second';
+const tagOf = (image: string): string => image.slice(image.lastIndexOf(':') + 1);
 const SECRET = `s3cret-${randomUUID()}`;
 
 const manifest: Partial<AppManifest> = {
@@ -23,6 +24,8 @@ const manifest: Partial<AppManifest> = {
   image: TEST_IMAGE,
   secrets: ['HELLO_TOKEN'],
   resources: { memoryMb: 64, cpuMillicores: 250 },
+  // A redeploy waits for health at most timeoutSeconds + intervalSeconds * retries: 6 s.
+  healthCheck: { path: '/healthz', intervalSeconds: 5, timeoutSeconds: 1, retries: 1 },
 };
 
 const docker = (...args: string[]) => execFileSync('docker', args, { env: { ...process.env, DOCKER_HOST }, encoding: 'utf8' });
@@ -46,6 +49,11 @@ async function bootWithLog(): Promise<{ platform: Platform; baseUrl: string; log
   };
 }
 
+const statusOfItem = async (api: Api, item: string, status: Deployment['status']) => {
+  const answer = await api.get<Deployment>(item);
+  return answer.body.status === status ? answer.body : undefined;
+};
+
 const pageThrough = async (api: Api, path: string) => {
   const answer = await api.get<string>(path);
   return answer.status === 200 ? answer.body : undefined;
@@ -62,6 +70,7 @@ describe('installing apps and redeploying them from webhooks', () => {
 
   beforeAll(async () => {
     ensureTestImage(DOCKER_HOST);
+    ensureUnhealthyTestImage(DOCKER_HOST);
     docker('tag', TEST_IMAGE, SECOND_TAG);
     booted = await bootWithLog();
     admin = await Api.login(booted.baseUrl, 'admin', ADMIN_PASSWORD);
@@ -122,12 +131,12 @@ describe('installing apps and redeploying them from webhooks', () => {
     const anonymous = new Api(booted.baseUrl);
     const pushOf = (tag: string) => ({ push_data: { tag, pusher: 'alice' }, repository: { repo_name: 'citus-test/httpd', namespace: 'citus-test' } });
 
-    const wrong = await anonymous.post<ErrorEnvelope>(`/hooks/apps/${hook.hookId}/not-${hookSecret}`, pushOf('2'));
+    const wrong = await anonymous.post<ErrorEnvelope>(`/hooks/apps/${hook.hookId}/not-${hookSecret}`, pushOf(tagOf(SECOND_TAG)));
     expect([wrong.status, wrong.body.error.message]).toEqual([404, 'webhook not found']);
     expect((await anonymous.post(hook.url, { push_data: {} })).status).toBe(400);
-    expect((await anonymous.post(hook.url, { ...pushOf('2'), repository: { repo_name: 'someone/else' } })).status).toBe(400);
+    expect((await anonymous.post(hook.url, { ...pushOf(tagOf(SECOND_TAG)), repository: { repo_name: 'someone/else' } })).status).toBe(400);
 
-    const pending = await anonymous.post<WebhookDelivery>(hook.url, pushOf('2'));
+    const pending = await anonymous.post<WebhookDelivery>(hook.url, pushOf(tagOf(SECOND_TAG)));
     expect([pending.status, WebhookDelivery.parse(pending.body)]).toEqual([202, { appId, version: '1.0.1', status: 'pending_review', image: SECOND_TAG, redeployments: [] }]);
     expect((await alice.get<Deployment>(item)).body.version).toBe('1.0.0');
 
@@ -139,7 +148,7 @@ describe('installing apps and redeploying them from webhooks', () => {
 
     expect((await alice.put(`/api/v1/apps/${appId}/policy`, { autoApprove: true })).status).toBe(403);
     expect((await admin.put(`/api/v1/apps/${appId}/policy`, { autoApprove: true })).status).toBe(200);
-    const immediate = await anonymous.post<WebhookDelivery>(hook.url, pushOf('1'));
+    const immediate = await anonymous.post<WebhookDelivery>(hook.url, pushOf(tagOf(TEST_IMAGE)));
     expect(immediate.status).toBe(202);
     expect(immediate.body).toMatchObject({ version: '1.0.2', status: 'approved', redeployments: [{ deploymentId: created.body.deploymentId, from: '1.0.1', to: '1.0.2', outcome: 'redeployed' }] });
     expect(await waitFor(() => pageThrough(alice, '/apps/default/hello/'), 'the page after the automatic redeploy')).toBe(TEST_PAGE);
@@ -149,6 +158,17 @@ describe('installing apps and redeploying them from webhooks', () => {
       ['pending_review', 'webhook'],
       ['approved', 'webhook'],
     ]);
+
+    // A version whose image fails its health check is rolled back: the old one serves on.
+    const sick = await anonymous.post<WebhookDelivery>(hook.url, pushOf(tagOf(UNHEALTHY_TEST_IMAGE)));
+    expect(sick.status).toBe(202);
+    expect(sick.body).toMatchObject({ version: '1.0.3', status: 'approved', redeployments: [{ deploymentId: created.body.deploymentId, from: '1.0.2', to: '1.0.3', outcome: 'failed' }] });
+    expect(sick.body.redeployments[0]?.detail).toBe('the new version failed its health check GET /healthz for 6 s: answered 404; running version 1.0.2 again');
+    expect((await alice.get<Deployment>(item)).body.version).toBe('1.0.2');
+    const [restored] = await runtime.list({ 'citus.deployment': created.body.deploymentId });
+    expect((await connectDocker(DOCKER_HOST).docker.getContainer(restored!).inspect()).Config.Image).toBe(TEST_IMAGE);
+    expect(await waitFor(() => pageThrough(alice, '/apps/default/hello/'), 'the old version\'s page after the roll-back')).toBe(TEST_PAGE);
+    expect(await waitFor(() => statusOfItem(alice, item, 'running'), 'the old version healthy again')).toMatchObject({ version: '1.0.2' });
 
     expect((await alice.delete(item)).status).toBe(204);
     const log = booted.log();

@@ -7,11 +7,15 @@ import type { ContainerSpec } from '../../src/domain/container-runtime.port.js';
 
 /**
  * A tiny HTTP app for the Docker tests, built here because no registry can be reached: a root
- * filesystem holding Debian's static busybox and one page, imported with `docker import`. It
- * serves /www on $HOST:$PORT and logs each request line (`url:/...`) to stderr.
+ * filesystem holding Debian's static busybox, one page and a /healthz (the manifest's default
+ * check, which the platform probes), imported with `docker import`. It serves /www on $HOST:$PORT
+ * and logs each request line (`url:/...`) to stderr. Images are cached by tag: change the tag
+ * whenever what the image holds changes (:1 had no /healthz).
  */
-export const TEST_IMAGE = 'citus-test/httpd:1';
+export const TEST_IMAGE = 'citus-test/httpd:2';
 export const TEST_PAGE = '<h1>hello from citus-test</h1>\n';
+/** The same app without /healthz: it serves its page but fails the default health check (404). */
+export const UNHEALTHY_TEST_IMAGE = 'citus-test/httpd:no-healthz-1';
 
 const BUSYBOX = '/bin/busybox';
 const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
@@ -85,8 +89,18 @@ export function ensureTestImage(dockerHost = DEFAULT_DOCKER_HOST): string {
   const files = [
     { path: 'bin/busybox', from: BUSYBOX },
     { path: 'www/index.html', content: TEST_PAGE },
+    { path: 'www/healthz', content: 'ok\n' },
   ];
   return importRootfs(TEST_IMAGE, files, CMD, dockerHost, requireStaticBusybox);
+}
+
+/** Builds and imports the test image without /healthz unless the engine has it already; answers its tag. */
+export function ensureUnhealthyTestImage(dockerHost = DEFAULT_DOCKER_HOST): string {
+  const files = [
+    { path: 'bin/busybox', from: BUSYBOX },
+    { path: 'www/index.html', content: TEST_PAGE },
+  ];
+  return importRootfs(UNHEALTHY_TEST_IMAGE, files, CMD, dockerHost, requireStaticBusybox);
 }
 
 /**
