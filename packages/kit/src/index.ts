@@ -14,3 +14,4 @@ export * from './http-metrics.js';
 export * from './metrics-server.js';
 export * from './secret-cipher.js';
 export * from './remote-portal.js';
+export * from './service-token.js';

@@ -64,6 +64,11 @@ export interface Service {
   name: string;
   apiRoutes?: Router;
   rootRoutes?: Router;
+  /**
+   * What other service processes ask of this one when they run apart (`/internal/v1`): mounted
+   * only when the platform has a service token, behind `requireServiceToken`; never public.
+   */
+  internalRoutes?: Router;
   /** Takes an HTTP upgrade request (a WebSocket) it serves; false to leave it to another service. */
   handleUpgrade?(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   start?(): Promise<void>;

@@ -18,6 +18,7 @@ import {
   Metrics,
   parseConfig,
   remotePortal,
+  requireServiceToken,
   serveMetrics,
   Shutdown,
   type Logger,
@@ -184,9 +185,7 @@ async function launch(base: Base, config: Config): Promise<ServiceProcess> {
   const setHttpReady = base.health.register('http');
   const metrics = new Metrics();
   const token = config.embedded.CITUS_SERVICE_TOKEN;
-  const portal = runs.has('portal')
-    ? await createPortal({ ...base, config: config.portal, ...(token === undefined ? {} : { serviceToken: token }) })
-    : undefined;
+  const portal = runs.has('portal') ? await createPortal({ ...base, config: config.portal }) : undefined;
   // Without the portal here, its process answers for people and keys (the config made sure of both settings).
   const access =
     portal ??
@@ -202,7 +201,11 @@ async function launch(base: Base, config: Config): Promise<ServiceProcess> {
     const { healthy, body } = base.health.report();
     res.status(healthy ? 200 : 503).json(body);
   });
-  if (portal?.internalRoutes) app.use(INTERNAL_API_PREFIX, portal.internalRoutes);
+  // Only with a service token: without one no other process may call this one.
+  if (token !== undefined) {
+    const internal = services.flatMap((service) => (service.internalRoutes ? [service.internalRoutes] : []));
+    if (internal.length > 0) app.use(INTERNAL_API_PREFIX, requireServiceToken(token), ...internal);
+  }
   for (const service of services) if (service.apiRoutes) app.use('/api/v1', service.apiRoutes);
   // Built on first request, then kept: they change only with the code (and the MQTT port).
   let openApi: object | undefined;

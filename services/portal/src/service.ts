@@ -25,11 +25,7 @@ import { IDENTITY_MIGRATIONS, SqliteIdentityRepository } from './adapters/sqlite
 import { EmbeddedTokenIssuer } from './adapters/token/embedded-token.issuer.js';
 import type { PortalConfig } from './config.js';
 
-export type PortalContext = Omit<ServiceContext, 'authenticate'> & {
-  config: PortalConfig;
-  /** The platform's service token: with it, the internal API other service processes call is served. */
-  serviceToken?: string;
-};
+export type PortalContext = Omit<ServiceContext, 'authenticate'> & { config: PortalConfig };
 
 export interface PortalService extends Service {
   /** The one middleware every service uses to authenticate people (bearer tokens) and API keys. */
@@ -38,8 +34,6 @@ export interface PortalService extends Service {
   resolveBearer: BearerResolver;
   /** API keys for app deployments. */
   appKeys: AppKeyIssuer;
-  /** For `/internal/v1`, when a service token is configured: what service processes running apart ask. */
-  internalRoutes?: Router;
 }
 
 /** Wires the portal: identity store, token issuer or Auth0, the shared verifier, routes and UI. */
@@ -85,7 +79,7 @@ export async function createService(ctx: PortalContext): Promise<PortalService> 
     authenticate: guard,
     resolveBearer,
     appKeys: apiKeys,
-    ...(ctx.serviceToken === undefined ? {} : { internalRoutes: internalRoutes({ resolveBearer, resolveKey, appKeys: apiKeys }, ctx.serviceToken) }),
+    internalRoutes: internalRoutes({ resolveBearer, resolveKey, appKeys: apiKeys }),
     apiRoutes,
     rootRoutes: webRoutes(issuer?.jwks),
   };

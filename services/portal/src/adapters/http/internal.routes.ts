@@ -1,7 +1,6 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { Router, type RequestHandler } from 'express';
-import { AccessRequest, AppKeyPathParams, IssueAppKeyRequest, SERVICE_TOKEN_HEADER, type AccessGrant, type IssuedAppKey } from '@citus/contracts';
-import { forbidden, parse, type ApiKeyResolver, type AppKeyIssuer, type BearerResolver } from '@citus/kit';
+import { Router } from 'express';
+import { AccessRequest, AppKeyPathParams, IssueAppKeyRequest, type AccessGrant, type IssuedAppKey } from '@citus/contracts';
+import { parse, type ApiKeyResolver, type AppKeyIssuer, type BearerResolver } from '@citus/kit';
 
 export interface InternalPortal {
   resolveBearer: BearerResolver;
@@ -9,32 +8,15 @@ export interface InternalPortal {
   appKeys: AppKeyIssuer;
 }
 
-const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
-
-/**
- * Only callers holding the platform's service token pass. Both sides are hashed first, so the
- * comparison takes the same time whatever the length of what was sent.
- */
-function requireServiceToken(token: string): RequestHandler {
-  const expected = digest(token);
-  return (req, _res, next) => {
-    const sent = req.headers[SERVICE_TOKEN_HEADER];
-    if (typeof sent !== 'string' || !timingSafeEqual(digest(sent), expected)) {
-      throw forbidden(`the internal API needs the platform's service token in ${SERVICE_TOKEN_HEADER}`);
-    }
-    next();
-  };
-}
-
 /**
  * What other service processes ask of the portal when they run apart from it (mounted at
- * `/internal/v1`): turn a caller's bearer token or API key into its access, and issue or revoke an
- * app deployment's key. A bad credential answers as the public API would (401, 404 for a workspace
- * that is not the caller's), so the asking service can pass the answer on unchanged.
+ * `/internal/v1`, behind the service token): turn a caller's bearer token or API key into its
+ * access, and issue or revoke an app deployment's key. A bad credential answers as the public API
+ * would (401, 404 for a workspace that is not the caller's), so the asking service can pass the
+ * answer on unchanged.
  */
-export function internalRoutes(portal: InternalPortal, serviceToken: string): Router {
+export function internalRoutes(portal: InternalPortal): Router {
   const router = Router();
-  router.use(requireServiceToken(serviceToken));
 
   router.post('/access', async (req, res) => {
     const request = parse(AccessRequest, req.body);
