@@ -13,20 +13,23 @@ import {
   type KongPlugin,
 } from './kong-plugins.js';
 
-/** The platform's services, as DESIGN.md lays them out; `platform` is the process that mounts them all. */
+/** The platform's services, as DESIGN.md lays them out; `platform` stands for what every process serves. */
 export type PlatformService = 'platform' | 'portal' | 'device-lifecycle' | 'iot-hub' | 'indexer' | 'app-registry' | 'analytics';
 
 /**
- * Where each service answers, by its compose service name. Today every service runs in the one
- * `platform` container; a service moved into a container of its own gets its URL here.
+ * Where each service answers, by its compose service name (CITUS_SERVICES of each container): the
+ * portal and the app registry run in containers of their own, and the device plane's four services,
+ * which still call each other in process, together in `platform`. Health and the API documents
+ * (tag `platform`) are served by every process; the device plane's answers them here, since only
+ * it knows the hub's MQTT port that the AsyncAPI document names.
  */
 export const KONG_UPSTREAMS: Readonly<Record<PlatformService, string>> = {
   platform: 'http://platform:8080',
-  portal: 'http://platform:8080',
+  portal: 'http://portal:8080',
   'device-lifecycle': 'http://platform:8080',
   'iot-hub': 'http://platform:8080',
   indexer: 'http://platform:8080',
-  'app-registry': 'http://platform:8080',
+  'app-registry': 'http://app-registry:8080',
   analytics: 'http://platform:8080',
 };
 

@@ -86,6 +86,36 @@ describe('kong/kong.yml', () => {
     expect(mqttService?.read_timeout).toBeGreaterThan(1_200_000);
   });
 
+  it('sends each request to the container that runs its service: portal, app-registry or the device plane', () => {
+    const upstreamOf = (method: string, path: string): string[] => {
+      const names = matching(method, path);
+      return parsed.services.filter((service) => service.routes.some((route) => names.includes(route.name))).map((service) => service.url);
+    };
+    const portal = ['http://portal:8080'];
+    const apps = ['http://app-registry:8080'];
+    const plane = ['http://platform:8080'];
+    // The web UI and the signing keys live in the portal process, beside the identity store.
+    expect(upstreamOf('GET', '/')).toEqual(portal);
+    expect(upstreamOf('GET', '/app.js')).toEqual(portal);
+    expect(upstreamOf('GET', '/.well-known/jwks.json')).toEqual(portal);
+    expect(upstreamOf('POST', '/api/v1/auth/token')).toEqual(portal);
+    expect(upstreamOf('POST', '/api/v1/api-keys')).toEqual(portal);
+    expect(upstreamOf('GET', '/apps/default/dashboard/')).toEqual(apps);
+    expect(upstreamOf('POST', '/hooks/apps/hook/secret')).toEqual(apps);
+    expect(upstreamOf('GET', '/api/v1/marketplace')).toEqual(apps);
+    expect(upstreamOf('GET', '/api/v1/deployments')).toEqual(apps);
+    // The hub's WebSocket, and the AsyncAPI document that names the hub's MQTT port, on the device plane.
+    expect(upstreamOf('GET', '/mqtt')).toEqual(plane);
+    expect(upstreamOf('GET', '/api/v1/asyncapi.json')).toEqual(plane);
+    expect(upstreamOf('GET', '/api/v1/openapi.json')).toEqual(plane);
+    expect(upstreamOf('GET', '/healthz')).toEqual(plane);
+    expect(upstreamOf('POST', '/api/v1/devices')).toEqual(plane);
+    expect(upstreamOf('GET', '/api/v1/secrets')).toEqual(plane);
+    // Only these three hosts: the internal API (/internal/v1) is never routed.
+    expect(new Set(parsed.services.map((service) => service.url))).toEqual(new Set([...portal, ...apps, ...plane]));
+    expect(matching('POST', '/internal/v1/access')).toEqual([]);
+  });
+
   it('names methods on every route, and every path is a regex that compiles or a plain prefix', () => {
     for (const { route } of routes) {
       expect([route.name, route.methods.length > 0 && route.paths.length > 0]).toEqual([route.name, true]);

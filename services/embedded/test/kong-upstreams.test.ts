@@ -1,0 +1,98 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { API_ROUTES, type ErrorEnvelope, toOpenApiPath } from '@citus/contracts';
+import { createLogger } from '@citus/kit';
+// Not in the package's index: the gateway config is built by a CLI, not by a service.
+import { buildKongConfig } from '../../../packages/contracts/src/kong-gateway.js';
+import { startServices, type ServiceProcess } from '../src/index.js';
+import { ADMIN_PASSWORD } from './support/test-platform.js';
+
+const TOKEN = 'kong-upstream-test-token-0123456789abcdef';
+
+/** The compose containers Kong's services name (KONG_UPSTREAMS), each with what its CITUS_SERVICES runs. */
+const CONTAINERS = {
+  portal: 'portal',
+  platform: 'device-lifecycle,iot-hub,indexer,analytics',
+  'app-registry': 'app-registry',
+} as const;
+type Container = keyof typeof CONTAINERS;
+
+interface Started {
+  process: ServiceProcess;
+  baseUrl: string;
+  dataDir: string;
+}
+
+const started = new Map<Container, Started>();
+
+async function start(container: Container, env: Record<string, string>): Promise<Started> {
+  const dataDir = mkdtempSync(join(tmpdir(), `citus-kong-${container}-`));
+  const process = await startServices(
+    { PORT: '0', HOST: '127.0.0.1', MQTT_TLS_PORT: '0', MQTT_HOST: '127.0.0.1', CITUS_DATA_DIR: dataDir, CITUS_SERVICES: CONTAINERS[container], ...env },
+    createLogger({ level: 'silent' }),
+  );
+  const one = { process, baseUrl: `http://127.0.0.1:${process.httpPort}`, dataDir };
+  started.set(container, one);
+  return one;
+}
+
+/** `http://portal:8080` -> `portal`: the compose service, which is the container. */
+function containerOf(url: string): Container {
+  const host = new URL(url).hostname;
+  if (!(host in CONTAINERS)) throw new Error(`Kong sends requests to ${url}, which no container of the split answers`);
+  return host as Container;
+}
+
+const ofProcess = (container: Container): Started => {
+  const one = started.get(container);
+  if (!one) throw new Error(`${container} did not start`);
+  return one;
+};
+
+const isNoSuchRoute = async (response: Response): Promise<boolean> =>
+  response.status === 404 && ((await response.json().catch(() => ({}))) as Partial<ErrorEnvelope>).error?.message === 'no such route';
+
+// kong/kong.yml is generated from the route table and KONG_UPSTREAMS; this checks the processes
+// behind those upstreams serve what Kong sends them.
+describe('Kong upstreams against the split processes', () => {
+  const kong = buildKongConfig();
+
+  beforeAll(async () => {
+    const portal = await start('portal', { CITUS_SERVICE_TOKEN: TOKEN, CITUS_ADMIN_PASSWORD: ADMIN_PASSWORD });
+    const remote = { CITUS_PORTAL_URL: portal.baseUrl, CITUS_SERVICE_TOKEN: TOKEN };
+    await start('platform', remote);
+    await start('app-registry', { ...remote, DOCKER_HOST: 'unix:///nonexistent.sock' });
+  });
+
+  afterAll(async () => {
+    for (const one of [...started.values()].reverse()) {
+      await one.process.stop();
+      rmSync(one.dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('sends every operation of the route table to a process that serves it', () => {
+    const served = new Map([...started].map(([container, one]) => [container, one.process.routes().map((route) => `${route.method} ${toOpenApiPath(route.path)}`)]));
+    const misrouted = API_ROUTES.flatMap((route) => {
+      const service = kong.services.find((candidate) => candidate.routes.some((kongRoute) => kongRoute.name === route.operationId));
+      const operation = `${route.method.toUpperCase()} ${route.path}`;
+      if (!service) return [`${operation}: no Kong route`];
+      return served.get(containerOf(service.url))?.includes(operation) ? [] : [`${operation} -> ${service.url}`];
+    });
+    expect(misrouted).toEqual([]);
+  });
+
+  it('sends the web UI to the portal, the app proxy to the app registry and MQTT over WebSocket to the device plane', async () => {
+    const upstreamOf = (routeName: string): Started => {
+      const service = kong.services.find((candidate) => candidate.routes.some((route) => route.name === routeName));
+      if (!service) throw new Error(`no Kong route ${routeName}`);
+      return ofProcess(containerOf(service.url));
+    };
+    const webUi = await fetch(`${upstreamOf('webUi').baseUrl}/`);
+    expect([webUi.status, webUi.headers.get('content-type')]).toEqual([200, expect.stringContaining('text/html')]);
+    expect(await isNoSuchRoute(await fetch(`${upstreamOf('appProxy').baseUrl}/apps/default/dashboard/`))).toBe(false);
+    expect(await isNoSuchRoute(await fetch(`${ofProcess('portal').baseUrl}/apps/default/dashboard/`))).toBe(true);
+    expect(upstreamOf('mqttWebSocket').process.mqttPort).toEqual(expect.any(Number));
+  });
+});
