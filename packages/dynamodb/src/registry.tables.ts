@@ -14,6 +14,10 @@ import type { TableDefinition } from './tables.js';
  * same transaction as the device or certificate, so a name or id is taken once or not at all.
  * A device, its activation and its certificates share a partition, so one strongly consistent
  * Query reads all of them.
+ *
+ * The table's stream carries both images: a process that indexes devices apart from the registry
+ * (the indexer's `registry-stream` device source) learns changes there, and a removed device's old
+ * image is the only place left that names its workspace and thing.
  */
 export const REGISTRY_TABLE_NAMES = {
   registry: 'registry',
@@ -45,5 +49,6 @@ export const REGISTRY_TABLES: TableDefinition[] = [
         Projection: { ProjectionType: 'ALL' },
       },
     ],
+    StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
   },
 ];

@@ -3,10 +3,13 @@ import {
   DescribeTableCommand,
   ResourceInUseException,
   ResourceNotFoundException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
   type CreateTableCommandInput,
   type DynamoDBClient,
+  type StreamSpecification,
+  type TableDescription,
 } from '@aws-sdk/client-dynamodb';
 
 /** A table as its owner declares it; the name is completed with the installation's prefix. */
@@ -29,26 +32,58 @@ export function stringKeys(partitionKey: string, sortKey?: string): Pick<TableDe
 
 /**
  * Creates the tables that do not exist yet, on-demand (pay per request: no capacity to plan for a
- * bursty device fleet), and waits until they are ACTIVE. Existing tables are left as they are:
- * changing keys or indexes of a live table is a migration, not a start-up step.
+ * bursty device fleet), and waits until they are ACTIVE. Existing tables keep their keys and
+ * indexes (changing those on a live table is a migration, not a start-up step), with one upgrade:
+ * a table made by an older version without the stream its definition now declares gets it
+ * (`enableStream`), since a stream only carries changes made after it was enabled.
  */
 export async function ensureTables(client: DynamoDBClient, prefix: string, definitions: TableDefinition[]): Promise<void> {
   for (const { name, timeToLiveAttribute, ...definition } of definitions) {
     const TableName = tableName(prefix, name);
-    if (await tableExists(client, TableName)) continue;
+    const existing = await describeTable(client, TableName);
+    if (existing) {
+      if (definition.StreamSpecification?.StreamEnabled) await enableStream(client, existing, definition.StreamSpecification);
+      continue;
+    }
     try {
       await client.send(new CreateTableCommand({ ...definition, TableName, BillingMode: 'PAY_PER_REQUEST' }));
     } catch (error) {
       // Another instance starting at the same moment created it first.
       if (!(error instanceof ResourceInUseException)) throw error;
     }
-    await waitUntilTableExists({ client, maxWaitTime: 120, minDelay: 1 }, { TableName });
+    await waitUntilActive(client, TableName);
     if (timeToLiveAttribute) {
       await client.send(
         new UpdateTimeToLiveCommand({ TableName, TimeToLiveSpecification: { AttributeName: timeToLiveAttribute, Enabled: true } }),
       );
     }
   }
+}
+
+/**
+ * Turns on the declared stream of an existing table that has none (UpdateTable), and waits until
+ * the table is ACTIVE again. A stream of another view type is not switched: that takes disabling
+ * it first, which ends the stream its readers follow, so it is an operator's decision.
+ */
+async function enableStream(client: DynamoDBClient, table: TableDescription, wanted: StreamSpecification): Promise<void> {
+  const TableName = table.TableName as string;
+  const current = table.StreamSpecification;
+  if (current?.StreamEnabled) {
+    if (current.StreamViewType === wanted.StreamViewType) return;
+    throw new Error(
+      `table ${TableName} has a ${String(current.StreamViewType)} stream where ${String(wanted.StreamViewType)} is declared: disable its stream, then start again`,
+    );
+  }
+  // An UpdateTable cannot start while the table is still being created or updated.
+  await waitUntilActive(client, TableName);
+  try {
+    await client.send(new UpdateTableCommand({ TableName, StreamSpecification: wanted }));
+  } catch (error) {
+    // Another instance starting at the same moment enabled it first (or is still doing so).
+    const now = await describeTable(client, TableName);
+    if (now?.StreamSpecification?.StreamViewType !== wanted.StreamViewType) throw error;
+  }
+  await waitUntilActive(client, TableName);
 }
 
 /**
@@ -65,11 +100,20 @@ export async function requireTables(client: DynamoDBClient, prefix: string, defi
 }
 
 async function tableExists(client: DynamoDBClient, TableName: string): Promise<boolean> {
+  return (await describeTable(client, TableName)) !== undefined;
+}
+
+async function describeTable(client: DynamoDBClient, TableName: string): Promise<TableDescription | undefined> {
   try {
-    await client.send(new DescribeTableCommand({ TableName }));
-    return true;
+    const { Table } = await client.send(new DescribeTableCommand({ TableName }));
+    return Table;
   } catch (error) {
-    if (error instanceof ResourceNotFoundException) return false;
+    if (error instanceof ResourceNotFoundException) return undefined;
     throw error;
   }
+}
+
+/** Waits until the table is ACTIVE (the waiter's success state), after a create or an update. */
+function waitUntilActive(client: DynamoDBClient, TableName: string): Promise<unknown> {
+  return waitUntilTableExists({ client, maxWaitTime: 120, minDelay: 1 }, { TableName });
 }

@@ -1,5 +1,15 @@
 import { DescribeTableCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { createDynamoClients, ensureTables, startDynamoDbLocal, TELEMETRY_BY_THING_INDEX, TELEMETRY_TABLES, type DynamoClients } from '../src/index.js';
+import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  createDynamoClients,
+  ensureTables,
+  REGISTRY_TABLES,
+  startDynamoDbLocal,
+  TELEMETRY_BY_THING_INDEX,
+  TELEMETRY_TABLES,
+  type DynamoClients,
+  type TableDefinition,
+} from '../src/index.js';
 import { useDynamoDbLocal } from './support/dynamodb-local.fixture.js';
 
 const dynamo = useDynamoDbLocal();
@@ -39,6 +49,46 @@ describe('ensureTables on DynamoDB Local', () => {
     const [telemetry] = TELEMETRY_TABLES;
     const broken = { ...telemetry, name: 'broken', KeySchema: [{ AttributeName: 'missing', KeyType: 'HASH' as const }] };
     await expect(ensureTables(clients.client, 'x-', [broken as (typeof TELEMETRY_TABLES)[number]])).rejects.toThrow();
+  });
+});
+
+describe('ensureTables and the registry table stream (DynamoDB Local)', () => {
+  const [registry] = REGISTRY_TABLES as [TableDefinition];
+  const { StreamSpecification: _stream, ...olderRegistry } = registry;
+  const tableOf = async (TableName: string) => (await clients.client.send(new DescribeTableCommand({ TableName }))).Table;
+
+  it('creates the registry table with a stream of new and old images', async () => {
+    await ensureTables(clients.client, 'fresh-', REGISTRY_TABLES);
+    const table = await tableOf('fresh-registry');
+    expect(table?.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' });
+    expect(table?.LatestStreamArn).toEqual(expect.any(String));
+  });
+
+  it("enables the stream on a registry table an older version made without one, keeping the table and its items", async () => {
+    await ensureTables(clients.client, 'older-', [olderRegistry]);
+    const before = await tableOf('older-registry');
+    expect(before?.StreamSpecification?.StreamEnabled ?? false).toBe(false);
+    await clients.documents.send(new PutCommand({ TableName: 'older-registry', Item: { pk: 'DEVICE#d1', sk: 'DEVICE', kind: 'device' } }));
+
+    await ensureTables(clients.client, 'older-', REGISTRY_TABLES);
+    const after = await tableOf('older-registry');
+    expect(after?.TableStatus).toBe('ACTIVE');
+    expect(after?.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' });
+    expect(after?.LatestStreamArn).toEqual(expect.any(String));
+    expect(after?.CreationDateTime).toEqual(before?.CreationDateTime);
+    expect((await clients.documents.send(new ScanCommand({ TableName: 'older-registry' }))).Count).toBe(1);
+
+    // A second start finds the stream there and leaves it (and its ARN) alone.
+    await ensureTables(clients.client, 'older-', REGISTRY_TABLES);
+    expect((await tableOf('older-registry'))?.LatestStreamArn).toBe(after?.LatestStreamArn);
+  });
+
+  it('refuses to switch a stream of another view type, naming the table', async () => {
+    const keysOnly = { ...registry, StreamSpecification: { StreamEnabled: true, StreamViewType: 'KEYS_ONLY' as const } };
+    await ensureTables(clients.client, 'keys-', [keysOnly]);
+    await expect(ensureTables(clients.client, 'keys-', REGISTRY_TABLES)).rejects.toThrow(
+      'table keys-registry has a KEYS_ONLY stream where NEW_AND_OLD_IMAGES is declared: disable its stream, then start again',
+    );
   });
 });
 
