@@ -46,3 +46,4 @@ export * from './alert-api.routes.js';
 export * from './analyser.schema.js';
 export * from './analyser-api.routes.js';
 export * from './internal.schema.js';
+export * from './internal-device.schema.js';
