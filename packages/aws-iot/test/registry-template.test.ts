@@ -30,18 +30,26 @@ const tableArn = (name: string) => `arn:\${AWS::Partition}:dynamodb:\${AWS::Regi
 describe('infra/aws/registry.yaml', () => {
   it.each([...REGISTRY_TABLES, CHECKPOINT_TABLE].map((table): [string, TableDefinition] => [table.name, table]))(
     'declares the %s table as the code defines it',
-    (name, { AttributeDefinitions, KeySchema, GlobalSecondaryIndexes }) => {
+    (name, { AttributeDefinitions, KeySchema, GlobalSecondaryIndexes, StreamSpecification }) => {
       const table = tableNamed(name);
       expect(table?.Properties).toMatchObject({ BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions, KeySchema });
       expect(table?.Properties.GlobalSecondaryIndexes).toEqual(GlobalSecondaryIndexes);
+      // CloudFormation's StreamSpecification has only the view type: declaring it enables the stream.
+      expect(table?.Properties.StreamSpecification).toEqual(StreamSpecification && { StreamViewType: StreamSpecification.StreamViewType });
     },
   );
 
-  it("lets the services use the items of every platform table and its indexes, and read the telemetry stream, and nothing more", () => {
+  it('declares the registry stream with both images, which the indexer needs to learn removed devices', () => {
+    expect(tableNamed('registry')?.Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
+  });
+
+  it("lets the services use the items of every platform table and its indexes, and read the tables' streams, and nothing more", () => {
     const tables = [...TELEMETRY_TABLES, ...REGISTRY_TABLES, CHECKPOINT_TABLE];
     const withIndexes = tables.flatMap((table) => [tableArn(table.name), ...(table.GlobalSecondaryIndexes ? [`${tableArn(table.name)}/index/*`] : [])]);
     expect(arnsOf('ItemsOfTheServicesTables').sort()).toEqual(withIndexes.sort());
-    expect(arnsOf('TelemetryStream')).toEqual([`${tableArn('telemetry')}/stream/*`]);
+    const streamed = tables.filter((table) => table.StreamSpecification?.StreamEnabled).map((table) => `${tableArn(table.name)}/stream/*`);
+    expect(arnsOf('ChangeStreams')).toEqual(streamed);
+    expect(streamed).toEqual([`${tableArn('telemetry')}/stream/*`, `${tableArn('registry')}/stream/*`]);
     const actions = statements.flatMap((statement) => statement.Action);
     // Tables come from templates, never from the services: no table is created, changed or dropped.
     expect(actions.filter((action) => /Create|Delete(Table|Backup)|UpdateTable|UpdateTimeToLive|\*/.test(action))).toEqual([]);
