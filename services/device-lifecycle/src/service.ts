@@ -4,6 +4,7 @@ import { DeviceService } from './app/device.service.js';
 import { DeviceProvisioningService } from './app/device-provisioning.service.js';
 import { RegistryDirectory } from './app/registry.directory.js';
 import { deviceRoutes } from './adapters/http/device.routes.js';
+import { internalRoutes } from './adapters/http/internal.routes.js';
 import { EmbeddedCaAdapter } from './adapters/pki/embedded-ca.adapter.js';
 import type { DeviceLifecycleConfig } from './config.js';
 import type { ConnectivityDirectory } from './domain/device.model.js';
@@ -45,6 +46,8 @@ export function createService(ctx: DeviceLifecycleContext): DeviceLifecycleServi
     devices,
     provisioning: new DeviceProvisioningService(store.repository, directory, ctx.events),
     apiRoutes: deviceRoutes(devices, ctx.authenticate, ctx.ca.certificatePem, ctx.connectivity),
+    // For analytics in a process of its own (the launcher mounts it only with a service token).
+    internalRoutes: internalRoutes(devices),
     // Before the hub starts (the platform starts services in order): it asks the directory at once.
     async start() {
       await store.start();

@@ -9,6 +9,7 @@ import { PresenceService } from './app/presence.service.js';
 import { ReservedTopicRouter } from './app/reserved-topic.router.js';
 import { ShadowService } from './app/shadow.service.js';
 import { shadowRoutes } from './adapters/http/shadow.routes.js';
+import { internalRoutes } from './adapters/http/internal.routes.js';
 import { shadowHandlers } from './adapters/mqtt/shadow.handlers.js';
 import { SHADOW_MIGRATIONS, SqliteShadowRepository } from './adapters/sqlite/shadow.repository.js';
 import { policyRoutes } from './adapters/http/policy.routes.js';
@@ -165,6 +166,8 @@ export function createService(ctx: IotHubContext): IotHubService {
     provisioning: provisioning.service,
     mqttPort: () => boundPort,
     handleUpgrade: mqttOverWebSocket(() => broker),
+    // For analytics in a process of its own (the launcher mounts it only with a service token).
+    internalRoutes: internalRoutes(shadows, ingest, ctx.things),
     apiRoutes: Router().use(
       telemetryRoutes(telemetry, ctx.things, ctx.events, ctx.authenticate),
       telemetryQueryRoutes(store.queries, ctx.things, ctx.authenticate),
