@@ -48,7 +48,8 @@ export class DeploymentHealth {
 
   /**
    * Probes until the check passes, for at most `timeoutSeconds + intervalSeconds * retries` (the
-   * time the manifest gives a start, capped): undefined once healthy, else what it last answered.
+   * time the manifest gives a start, capped; a probe begun before then may run its own timeout
+   * past it): undefined once healthy, else what it last answered.
    */
   async waitUntilHealthy(hostPort: number, check: AppHealthCheck): Promise<string | undefined> {
     const allowedSeconds = Math.min(check.timeoutSeconds + check.intervalSeconds * check.retries, MAX_WAIT_SECONDS);
