@@ -20,9 +20,31 @@ const named = <T>(kind: string, name: string): T & Manifest => {
 
 const deployments = ofKind<IDeployment>('Deployment');
 const platform = named<IDeployment>('Deployment', 'citus-platform');
+const portal = named<IDeployment>('Deployment', 'citus-portal');
+const appRegistry = named<IDeployment>('Deployment', 'citus-app-registry');
 const podSpec = platform.spec?.template.spec;
 const containers = (deployment: IDeployment): IContainer[] => deployment.spec?.template.spec?.containers ?? [];
 const SECRET_NAME = /PASSWORD|SECRET|TOKEN|API_KEY|PRIVATE/i;
+/** Long enough for every secret the processes check (CITUS_SERVICE_TOKEN: at least 32 characters). */
+const SECRET_VALUE = 'a-secret-of-the-right-length-0123456789abcdef';
+
+/** The processes the platform image runs in Kubernetes, by Deployment, with what each one's CITUS_SERVICES names. */
+const PROCESSES: Array<[string, IDeployment, string]> = [
+  ['citus-portal', portal, 'portal'],
+  ['citus-platform', platform, 'device-lifecycle,iot-hub,indexer,analytics'],
+  ['citus-app-registry', appRegistry, 'app-registry'],
+];
+
+const configMapOf = (deployment: IDeployment): IConfigMap => {
+  const name = containers(deployment)[0]?.envFrom?.[0]?.configMapRef?.name ?? '';
+  return named<IConfigMap>('ConfigMap', name);
+};
+const envNames = (deployment: IDeployment): string[] => containers(deployment).flatMap((container) => (container.env ?? []).map((variable) => variable.name));
+const policyOf = (deployment: IDeployment): INetworkPolicy['spec'] => named<INetworkPolicy>('NetworkPolicy', deployment.metadata?.name ?? '').spec;
+const podsOf = (name: string) => ({ podSelector: { matchLabels: { 'app.kubernetes.io/name': name } } });
+const DNS_RULE_PORTS = ['53/UDP', '53/TCP'];
+const portsOf = (rules: Array<{ ports?: Array<{ port?: number | string; protocol?: string }> }>) =>
+  rules.flatMap((rule) => (rule.ports ?? []).map((port) => `${port.port}/${port.protocol}`));
 
 describe('infra/k8s manifests', () => {
   it.each(resources.map((manifest): [string, string, Manifest] => [manifest.file, `${manifest.kind} ${manifest.metadata.name}`, manifest]))(
@@ -77,15 +99,16 @@ describe('infra/k8s manifests', () => {
     },
   );
 
-  it("runs as the platform image's own user", () => {
+  it("runs the portal, the device plane and the app registry, each as the platform image's own user", () => {
     expect(readFileSync(new URL('../../../Dockerfile', import.meta.url), 'utf8')).toMatch(/^USER 10001:10001$/m);
-    expect(containers(platform)[0]?.image).toMatch(/^citus\/platform:/);
+    expect(deployments.map((deployment) => deployment.metadata?.name).sort()).toEqual(PROCESSES.map(([name]) => name).sort());
+    for (const [name, deployment] of PROCESSES) expect([name, containers(deployment)[0]?.image]).toEqual([name, expect.stringMatching(/^citus\/platform:/)]);
   });
 
-  it('probes /healthz on the HTTP port, the port the ConfigMap gives the platform', () => {
-    const [container] = containers(platform);
+  it.each(PROCESSES)('%s probes /healthz on the HTTP port, the port its ConfigMap gives it', (_name, deployment) => {
+    const [container] = containers(deployment);
     const http = container?.ports?.find((port) => port.name === 'http');
-    expect(http?.containerPort).toBe(Number(named<IConfigMap>('ConfigMap', 'citus-platform').data?.PORT));
+    expect(http?.containerPort).toBe(Number(configMapOf(deployment).data?.PORT));
     for (const probe of [container?.startupProbe, container?.readinessProbe, container?.livenessProbe]) {
       expect(probe?.httpGet).toEqual({ path: '/healthz', port: 'http' });
     }
@@ -93,7 +116,7 @@ describe('infra/k8s manifests', () => {
 
   it('holds no Secret and no secret value: secrets come from the Secret citus-platform by reference', () => {
     expect(resources.filter((manifest) => manifest.kind === 'Secret')).toEqual([]);
-    const env = containers(platform).flatMap((container) => container.env ?? []);
+    const env = deployments.flatMap((deployment) => containers(deployment).flatMap((container) => container.env ?? []));
     expect(env.filter((variable) => variable.value !== undefined)).toEqual([]);
     for (const variable of env) expect(variable.valueFrom?.secretKeyRef?.name).toBe('citus-platform');
     expect(env.map((variable) => variable.name).filter((name) => !SECRET_NAME.test(name))).toEqual([]);
@@ -101,12 +124,38 @@ describe('infra/k8s manifests', () => {
     expect(config.filter((name) => SECRET_NAME.test(name))).toEqual([]);
   });
 
+  it('gives each process only the secrets it uses: the admin password to the portal, the Elasticsearch key to the platform, the service token to all', () => {
+    expect(envNames(portal).sort()).toEqual(['CITUS_ADMIN_PASSWORD', 'CITUS_METRICS_TOKEN', 'CITUS_SERVICE_TOKEN']);
+    expect(envNames(platform).sort()).toEqual(['CITUS_METRICS_TOKEN', 'CITUS_SERVICE_TOKEN', 'ELASTICSEARCH_API_KEY']);
+    expect(envNames(appRegistry).sort()).toEqual(['CITUS_METRICS_TOKEN', 'CITUS_SERVICE_TOKEN']);
+    for (const [name, deployment] of PROCESSES) {
+      const token = containers(deployment)[0]?.env?.find((variable) => variable.name === 'CITUS_SERVICE_TOKEN');
+      expect([name, token?.valueFrom?.secretKeyRef]).toEqual([name, { name: 'citus-platform', key: 'service-token' }]);
+    }
+  });
+
+  it.each(PROCESSES)('configures %s with values it accepts at start', (_name, deployment, services) => {
+    const secrets = Object.fromEntries(
+      containers(deployment)
+        .flatMap((container) => container.env ?? [])
+        .filter((variable) => variable.valueFrom?.secretKeyRef?.optional !== true)
+        .map((variable) => [variable.name, SECRET_VALUE]),
+    );
+    const env = { ...configMapOf(deployment).data, ...secrets };
+    expect(loadConfig(env).embedded.CITUS_SERVICES.join(',')).toBe(services);
+    expect(env).toMatchObject({ HOST: '0.0.0.0', CITUS_DATA_DIR: '/var/lib/citus/data' });
+    // A process without the portal asks the portal's Service, on its port.
+    const portalService = named<IService>('Service', 'citus-portal');
+    const expectedPortal = services === 'portal' ? undefined : `http://${portalService.metadata?.name}:${portalService.spec?.ports?.[0]?.port}`;
+    expect(env.CITUS_PORTAL_URL).toBe(expectedPortal);
+  });
+
   it('configures the platform with values it accepts at start, given the secrets', () => {
     const secrets = Object.fromEntries(
       containers(platform)
         .flatMap((container) => container.env ?? [])
         .filter((variable) => variable.valueFrom?.secretKeyRef?.optional !== true)
-        .map((variable) => [variable.name, 'a-secret-of-the-right-length']),
+        .map((variable) => [variable.name, SECRET_VALUE]),
     );
     const env = { ...named<IConfigMap>('ConfigMap', 'citus-platform').data, ...secrets };
     expect(() => loadConfig(env)).not.toThrow();
@@ -116,34 +165,38 @@ describe('infra/k8s manifests', () => {
     expect(env).toMatchObject({ HOST: '0.0.0.0', CITUS_DATA_DIR: '/var/lib/citus/data', CITUS_TELEMETRY_STORE: 'dynamodb', CITUS_REGISTRY_STORE: 'dynamodb' });
   });
 
-  it('keeps one replica while the data dir is a ReadWriteOnce volume, replaced rather than rolled', () => {
-    const claim = named<{ spec: { accessModes: string[] } }>('PersistentVolumeClaim', 'citus-platform-data');
-    expect(claim.spec.accessModes).toEqual(['ReadWriteOnce']);
-    expect(podSpec?.volumes?.find((volume) => volume.name === 'data')?.persistentVolumeClaim?.claimName).toBe('citus-platform-data');
-    expect(platform.spec).toMatchObject({ replicas: 1, strategy: { type: 'Recreate' } });
+  it.each(PROCESSES)('keeps %s at one replica while its data dir is a ReadWriteOnce volume, replaced rather than rolled', (name, deployment) => {
+    const claimName = deployment.spec?.template.spec?.volumes?.find((volume) => volume.name === 'data')?.persistentVolumeClaim?.claimName;
+    expect(claimName).toBe(`${name}-data`);
+    expect(named<{ spec: { accessModes: string[] } }>('PersistentVolumeClaim', claimName ?? '').spec.accessModes).toEqual(['ReadWriteOnce']);
+    expect(deployment.spec).toMatchObject({ replicas: 1, strategy: { type: 'Recreate' } });
     // citus restore renames the data dir within its parent: the volume must be the parent, not the dir.
-    const dataDir = named<IConfigMap>('ConfigMap', 'citus-platform').data?.CITUS_DATA_DIR;
-    const mounts = containers(platform).flatMap((container) => container.volumeMounts ?? []);
+    const dataDir = configMapOf(deployment).data?.CITUS_DATA_DIR;
+    const mounts = containers(deployment).flatMap((container) => container.volumeMounts ?? []);
     expect(mounts.find((mount) => mount.name === 'data')?.mountPath).toBe('/var/lib/citus');
     expect(mounts.map((mount) => mount.mountPath)).not.toContain(dataDir);
     expect(dataDir?.startsWith('/var/lib/citus/')).toBe(true);
-    const autoscaler = named<IHorizontalPodAutoscaler>('HorizontalPodAutoscaler', 'citus-platform');
-    expect(autoscaler.spec).toMatchObject({
+  });
+
+  it('scales nothing past one replica: the platform\'s autoscaler is pinned, the SQLite-bound portal and app registry have none', () => {
+    const autoscalers = ofKind<IHorizontalPodAutoscaler>('HorizontalPodAutoscaler');
+    expect(autoscalers.map((autoscaler) => autoscaler.spec?.scaleTargetRef.name)).toEqual(['citus-platform']);
+    expect(named<IHorizontalPodAutoscaler>('HorizontalPodAutoscaler', 'citus-platform').spec).toMatchObject({
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'citus-platform' },
       minReplicas: 1,
       maxReplicas: 1,
     });
   });
 
-  it("exposes HTTP inside the cluster and MQTT through a TCP load balancer, each to the platform's named ports", () => {
-    const labels = platform.spec?.template.metadata?.labels ?? {};
-    const ports = new Set(containers(platform).flatMap((container) => (container.ports ?? []).map((port) => port.name)));
+  it("exposes each process's HTTP inside the cluster and MQTT through a TCP load balancer, each to its named ports", () => {
     const services = ofKind<IService>('Service');
     for (const service of services) {
-      expect(labels).toMatchObject(service.spec?.selector ?? { missing: 'selector' });
+      const selected = deployments.filter((deployment) => Object.entries(service.spec?.selector ?? { missing: 'selector' }).every(([key, value]) => deployment.spec?.template.metadata?.labels?.[key] === value));
+      expect([service.metadata.name, selected.length]).toEqual([service.metadata.name, 1]);
+      const ports = new Set(containers(selected[0]!).flatMap((container) => (container.ports ?? []).map((port) => port.name)));
       for (const port of service.spec?.ports ?? []) expect(ports.has(String(port.targetPort))).toBe(true);
     }
-    expect(named<IService>('Service', 'citus-platform').spec).toMatchObject({ type: 'ClusterIP', ports: [{ port: 8080 }] });
+    for (const [name] of PROCESSES) expect(named<IService>('Service', name).spec).toMatchObject({ type: 'ClusterIP', ports: [{ port: 8080 }] });
     expect(named<IService>('Service', 'citus-platform-mqtt').spec).toMatchObject({ type: 'LoadBalancer', ports: [{ port: 8883, protocol: 'TCP' }] });
   });
 
@@ -151,18 +204,54 @@ describe('infra/k8s manifests', () => {
     expect(named<INetworkPolicy>('NetworkPolicy', 'default-deny').spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
   });
 
-  it('lets Kong reach the API, anyone reach MQTT, and the platform reach only DNS, HTTPS and Elasticsearch', () => {
-    const policy = named<INetworkPolicy>('NetworkPolicy', 'citus-platform').spec;
+  it('lets Kong reach the API, anyone reach MQTT, and the platform reach only DNS, the portal, HTTPS and Elasticsearch', () => {
+    const policy = policyOf(platform);
     expect(policy?.podSelector.matchLabels).toEqual(platform.spec?.selector.matchLabels);
     expect(policy?.ingress).toEqual([
       { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kong' } } }], ports: [{ port: 8080, protocol: 'TCP' }] },
       { ports: [{ port: 8883, protocol: 'TCP' }] },
     ]);
     const egress = policy?.egress ?? [];
-    expect(egress.flatMap((rule) => (rule.ports ?? []).map((port) => `${port.port}/${port.protocol}`))).toEqual(['53/UDP', '53/TCP', '443/TCP', '9200/TCP']);
+    expect(portsOf(egress)).toEqual([...DNS_RULE_PORTS, '8080/TCP', '443/TCP', '9200/TCP']);
     for (const rule of egress) expect(rule.to?.length).toBeGreaterThan(0);
+    expect(egress.find((rule) => rule.ports?.some((port) => port.port === 8080))?.to).toEqual([podsOf('citus-portal')]);
     const https = egress.find((rule) => rule.ports?.some((port) => port.port === 443));
     expect(https?.to).toEqual([{ ipBlock: { cidr: '0.0.0.0/0', except: ['169.254.0.0/16'] } }]);
+  });
+
+  it('lets Kong, the platform and the app registry reach the portal, and the portal reach only DNS and HTTPS (Auth0)', () => {
+    const policy = policyOf(portal);
+    expect(policy?.podSelector.matchLabels).toEqual(portal.spec?.selector.matchLabels);
+    expect(policy?.ingress).toEqual([
+      {
+        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kong' } } }, podsOf('citus-platform'), podsOf('citus-app-registry')],
+        ports: [{ port: 8080, protocol: 'TCP' }],
+      },
+    ]);
+    // The pods named are the Deployments' own, so a renamed label cannot silently cut them off.
+    for (const [name, deployment] of PROCESSES) expect([name, deployment.spec?.template.metadata?.labels?.['app.kubernetes.io/name']]).toEqual([name, name]);
+    expect(portsOf(policy?.egress ?? [])).toEqual([...DNS_RULE_PORTS, '443/TCP']);
+    expect(policy?.egress?.[1]?.to).toEqual([{ ipBlock: { cidr: '0.0.0.0/0', except: ['169.254.0.0/16'] } }]);
+  });
+
+  it('lets only Kong reach the app registry, and the app registry reach only DNS and the portal', () => {
+    const policy = policyOf(appRegistry);
+    expect(policy?.podSelector.matchLabels).toEqual(appRegistry.spec?.selector.matchLabels);
+    expect(policy?.ingress).toEqual([
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kong' } } }], ports: [{ port: 8080, protocol: 'TCP' }] },
+    ]);
+    expect(portsOf(policy?.egress ?? [])).toEqual([...DNS_RULE_PORTS, '8080/TCP']);
+    expect(policy?.egress?.[1]?.to).toEqual([podsOf('citus-portal')]);
+  });
+
+  it('gives the portal and the app registry service accounts of their own, without the AWS role', () => {
+    for (const deployment of [portal, appRegistry]) {
+      const name = deployment.metadata?.name ?? '';
+      expect(deployment.spec?.template.spec?.serviceAccountName).toBe(name);
+      const account = named<{ automountServiceAccountToken: boolean }>('ServiceAccount', name);
+      expect([name, account.metadata.annotations?.['eks.amazonaws.com/role-arn']]).toEqual([name, undefined]);
+      expect(account.automountServiceAccountToken).toBe(false);
+    }
   });
 
   it("gives the platform the service account services-role.yaml's trust policy names, annotated for IRSA", () => {
