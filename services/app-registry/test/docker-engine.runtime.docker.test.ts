@@ -52,8 +52,14 @@ describe('DockerEngineRuntime on a real Docker engine', () => {
     const followed = runtime.logs(name, { follow: true, tail: 0 });
     const probe = `/probe-${randomUUID()}`;
     const seen = firstLine(followed, (line) => line.includes(`url:${probe}`));
-    await fetch(`http://127.0.0.1:${port}${probe}`);
-    expect(await seen).toContain(probe);
+    // Asked again until the line comes: the engine may attach the stream after the first request.
+    let found: string | undefined;
+    void seen.then((line) => (found = line));
+    await waitFor(async () => {
+      await fetch(`http://127.0.0.1:${port}${probe}`);
+      return found;
+    }, 'the probe request in the followed logs');
+    expect(found).toContain(probe);
 
     // An abort ends a followed stream of a quiet app at once, instead of at its next line.
     const stopped = new AbortController();
