@@ -11,6 +11,13 @@ import { MAX_MQTT_PAYLOAD_BYTES, TELEMETRY_TOPIC } from './telemetry.schema.js';
 
 const WorkspaceId = z.string().min(1).max(64);
 
+/**
+ * The 404's message for a thing that is not the workspace's (or no thing at all), so the caller
+ * can tell it from a route the process does not serve (`no such route`: a process without the
+ * device plane, or without a service token, at the configured URL).
+ */
+export const INTERNAL_THING_NOT_FOUND = 'thing not found';
+
 export const InternalThingPathParams = z.object({ thingName: ThingName });
 
 /** `GET /things/{thingName}`: the workspace the thing belongs to (404 for no such thing). */

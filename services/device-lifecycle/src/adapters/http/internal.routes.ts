@@ -1,6 +1,6 @@
 import { Router } from 'express';
-import { InternalThingPathParams, type InternalThing } from '@citus/contracts';
-import { notFound, parse } from '@citus/kit';
+import { INTERNAL_THING_NOT_FOUND, InternalThingPathParams, type InternalThing } from '@citus/contracts';
+import { AppError, parse } from '@citus/kit';
 
 /** The registry's answer to "whose thing is this", as the device service gives it. */
 export interface ThingOwners {
@@ -18,7 +18,7 @@ export function internalRoutes(things: ThingOwners): Router {
   router.get('/things/:thingName', (req, res) => {
     const { thingName } = parse(InternalThingPathParams, req.params);
     const workspaceId = things.workspaceOfThing(thingName);
-    if (workspaceId === undefined) throw notFound('thing');
+    if (workspaceId === undefined) throw new AppError('not_found', INTERNAL_THING_NOT_FOUND);
     const answer: InternalThing = { workspaceId };
     res.set('cache-control', 'no-store').json(answer);
   });

@@ -1,12 +1,13 @@
 import { Router } from 'express';
 import {
+  INTERNAL_THING_NOT_FOUND,
   InternalShadowUpdate,
   InternalTelemetryIngest,
   InternalThingPathParams,
   type InternalIngestOutcome,
   type InternalShadowOutcome,
 } from '@citus/contracts';
-import { notFound, parse } from '@citus/kit';
+import { AppError, parse } from '@citus/kit';
 import type { IngestService } from '../../app/ingest.service.js';
 import type { ShadowService } from '../../app/shadow.service.js';
 import type { ThingDirectory } from '../../domain/device-session.model.js';
@@ -22,7 +23,7 @@ export function internalRoutes(shadows: Pick<ShadowService, 'update'>, ingest: P
   const router = Router();
 
   const requireThingOf = (workspaceId: string, thingName: string): void => {
-    if (things.workspaceOfThing(thingName) !== workspaceId) throw notFound('thing');
+    if (things.workspaceOfThing(thingName) !== workspaceId) throw new AppError('not_found', INTERNAL_THING_NOT_FOUND);
   };
 
   // A refused update is a value (AWS's shadow error), as in one process: the caller records it.
