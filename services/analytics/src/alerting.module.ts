@@ -20,6 +20,7 @@ import { AlertRuleService } from './app/alert-rule.service.js';
 import { AnalyserConfigService } from './app/analyser-config.service.js';
 import { AnalyserRunner } from './app/analyser-runner.service.js';
 import { SecretService } from './app/secret.service.js';
+import type { StoredTelemetry } from './domain/stored-telemetry.rules.js';
 
 export interface AlertingDeps {
   /** The hub's shadow service, for rules' shadow actions; absent, those fail with a recorded error. */
@@ -35,8 +36,17 @@ export interface AlertingModule {
   routes: Router;
   secrets: SecretService;
   rules: AlertRuleService;
-  /** Subscribes to stored telemetry and detected anomalies; stops on the platform's shutdown, before the store closes. */
-  start(): void;
+  /**
+   * Subscribes to detected anomalies, and to stored telemetry's in-process events when
+   * `telemetryEvents` (the embedded mode); otherwise the caller hands stored telemetry to
+   * `onStoredTelemetry`. Stops on the platform's shutdown, before the store closes.
+   */
+  start(options: { telemetryEvents: boolean }): void;
+  /**
+   * Checks stored telemetry of one thing against threshold rules and analysers; resolves once the
+   * rules are read and the firings claimed (deliveries and vendor calls go on in the background).
+   */
+  onStoredTelemetry(batch: StoredTelemetry): Promise<void>;
   /** Unsubscribes, ends back-off waits and vendor calls, and waits for their outcomes to be recorded. */
   stop(): Promise<void>;
 }
@@ -74,6 +84,9 @@ export function createAlertingModule(ctx: ServiceContext, deps: AlertingDeps = {
   routes.use(secretRoutes(secrets), alertRuleRoutes(rules), analyserRoutes(new AnalyserConfigService(analyserRepository)));
 
   const unsubscribe: Array<() => void> = [];
+  const onStoredTelemetry = async (batch: StoredTelemetry): Promise<void> => {
+    await Promise.all([dispatcher.onTelemetry(batch), runner.onTelemetry(batch)]);
+  };
   const stop = async (): Promise<void> => {
     unsubscribe.splice(0).forEach((off) => off());
     await Promise.all([dispatcher.stop(), runner.stop()]);
@@ -82,11 +95,10 @@ export function createAlertingModule(ctx: ServiceContext, deps: AlertingDeps = {
     routes,
     secrets,
     rules,
-    start() {
-      unsubscribe.push(
-        ctx.events.on('telemetry.stored', (batch) => Promise.all([dispatcher.onTelemetry(batch), runner.onTelemetry(batch)])),
-        ctx.events.on('anomaly.detected', (anomaly) => dispatcher.onAnomaly(anomaly)),
-      );
+    onStoredTelemetry,
+    start({ telemetryEvents }) {
+      unsubscribe.push(ctx.events.on('anomaly.detected', (anomaly) => dispatcher.onAnomaly(anomaly)));
+      if (telemetryEvents) unsubscribe.push(ctx.events.on('telemetry.stored', onStoredTelemetry));
       // Registered after the store's close, so it runs before it: outcomes are recorded while the file is open.
       ctx.shutdown.add('alert deliveries and analyser calls', stop);
     },

@@ -2,6 +2,7 @@ import type { Logger } from '@citus/kit';
 import type { SqliteDatabase } from '@citus/sqlite';
 import { openTelemetryFeed } from './adapters/feed/change-feed.factory.js';
 import type { AnomalyDetectionService } from './app/anomaly-detection.service.js';
+import type { StoredMessage } from './domain/telemetry-points.rules.js';
 import { DeferredCheckpoints } from './app/deferred-checkpoints.js';
 import { StateSaver } from './app/state-saver.js';
 import type { AnalyticsConfig } from './config.js';
@@ -27,12 +28,21 @@ export async function runDetection(options: {
   db: SqliteDatabase;
   detection: AnomalyDetectionService;
   logger: Logger;
+  /**
+   * Also given every batch, after detection and before the feed may save its position: a
+   * rejection retries the batch (detection skips the points it has seen), so what it does happens
+   * at least once.
+   */
+  alsoHandle?: (messages: readonly StoredMessage[]) => Promise<void>;
 }): Promise<RunningDetection> {
-  const { config, detection, logger } = options;
+  const { config, detection, logger, alsoHandle } = options;
   let checkpoints: DeferredCheckpoints | undefined;
   const opened = await openTelemetryFeed(config, options.dataDir, options.db, logger, (store) => (checkpoints = new DeferredCheckpoints(store)));
   const saver = new StateSaver(detection, checkpoints!, logger);
-  const subscription = opened.feed.start(ANALYTICS_CONSUMER, (batch) => detection.handle(batch.records));
+  const subscription = opened.feed.start(ANALYTICS_CONSUMER, async (batch) => {
+    await detection.handle(batch.records);
+    await alsoHandle?.(batch.records);
+  });
   const timer = setInterval(() => void saver.save(), config.CITUS_ANALYTICS_SAVE_SECONDS * 1000);
   timer.unref();
   return {

@@ -41,7 +41,7 @@ describe('the alerting module', () => {
       authenticate: (_req, _res, next) => next(new AppError('unauthorized', 'not under test here')),
     };
     module = createAlertingModule(ctx, { ...deps, delivery });
-    module.start();
+    module.start({ telemetryEvents: true });
     return module;
   };
   const webhookRule = (over: Partial<AlertRuleRequest> = {}): AlertRuleRequest => ({

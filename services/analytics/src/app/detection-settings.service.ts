@@ -59,13 +59,13 @@ export class DetectionSettingsService {
     return saved;
   }
 
-  series(workspaceId: string, key: SeriesKey): SeriesSettings {
-    const id = this.ownedSeries(workspaceId, key);
+  async series(workspaceId: string, key: SeriesKey): Promise<SeriesSettings> {
+    const id = await this.ownedSeries(workspaceId, key);
     return this.view(id, key);
   }
 
-  setSeries(workspaceId: string, key: SeriesKey, update: SeriesSettingsUpdate): SeriesSettings {
-    const id = this.ownedSeries(workspaceId, key);
+  async setSeries(workspaceId: string, key: SeriesKey, update: SeriesSettingsUpdate): Promise<SeriesSettings> {
+    const id = await this.ownedSeries(workspaceId, key);
     if (update.detector !== undefined) requireKnownDetector(update.detector);
     const overrides: SeriesOverrides = {
       ...(update.detector === undefined ? {} : { detector: update.detector }),
@@ -78,8 +78,8 @@ export class DetectionSettingsService {
     return this.view(id, key);
   }
 
-  deleteSeries(workspaceId: string, key: SeriesKey): void {
-    const id = this.ownedSeries(workspaceId, key);
+  async deleteSeries(workspaceId: string, key: SeriesKey): Promise<void> {
+    const id = await this.ownedSeries(workspaceId, key);
     this.repository.deleteSeriesOverrides(id);
     this.overrides.delete(seriesKey(id));
     this.changed();
@@ -96,8 +96,8 @@ export class DetectionSettingsService {
   }
 
   /** A series of a thing of the workspace; another workspace's thing is "not found", like none. */
-  private ownedSeries(workspaceId: string, key: SeriesKey): SeriesId {
-    if (this.things.workspaceOfThing(key.thingName) !== workspaceId) throw notFound('thing');
+  private async ownedSeries(workspaceId: string, key: SeriesKey): Promise<SeriesId> {
+    if ((await this.things.workspaceOfThing(key.thingName)) !== workspaceId) throw notFound('thing');
     return { workspaceId, thingName: key.thingName, stream: key.stream ?? '', field: key.field };
   }
 

@@ -58,7 +58,11 @@ export interface SettingsRepository {
   forgetThing(workspaceId: string, thingName: string): void;
 }
 
-/** Port: which workspace a thing belongs to (the device registry's answer); undefined for no such thing. */
+/**
+ * Port: which workspace a thing belongs to (the device registry's answer); undefined for no such
+ * thing. Answered at once in the registry's process, over the internal API from a process of its
+ * own: people's settings requests wait for it, the detection loop never asks.
+ */
 export interface ThingDirectory {
-  workspaceOfThing(thingName: string): string | undefined;
+  workspaceOfThing(thingName: string): string | undefined | Promise<string | undefined>;
 }

@@ -23,20 +23,20 @@ export function settingsRoutes(settings: DetectionSettingsService, authenticate:
     res.json(answer);
   });
 
-  router.get('/anomalies/settings/series', (req, res) => {
+  router.get('/anomalies/settings/series', async (req, res) => {
     const workspace = workspaceOf(req, 'user');
-    res.json(settings.series(workspace.id, parse(SeriesKey, req.query)));
+    res.json(await settings.series(workspace.id, parse(SeriesKey, req.query)));
   });
 
-  router.put('/anomalies/settings/series', (req, res) => {
+  router.put('/anomalies/settings/series', async (req, res) => {
     const workspace = workspaceOf(req, 'developer');
     const key = parse(SeriesKey, req.query);
-    res.json(settings.setSeries(workspace.id, key, parse(SeriesSettingsUpdate, req.body)));
+    res.json(await settings.setSeries(workspace.id, key, parse(SeriesSettingsUpdate, req.body)));
   });
 
-  router.delete('/anomalies/settings/series', (req, res) => {
+  router.delete('/anomalies/settings/series', async (req, res) => {
     const workspace = workspaceOf(req, 'developer');
-    settings.deleteSeries(workspace.id, parse(SeriesKey, req.query));
+    await settings.deleteSeries(workspace.id, parse(SeriesKey, req.query));
     res.status(204).end();
   });
 
