@@ -1,4 +1,5 @@
 export type { ChangeBatch, ChangeFeed, ChangeRecord, CheckpointStore, FeedSubscription, OpenedFeed } from './domain/change-feed.port.js';
+export type { DeviceChange } from './domain/device-change.model.js';
 export type { DeviceDocument, SearchHit, SearchIndex, SearchPage, SearchQuery, TelemetryDocument } from './domain/search-index.port.js';
 export { StreamsChangeFeed, type StreamsChangeFeedOptions } from './adapters/dynamodb/streams.change-feed.js';
 export { CHECKPOINT_TABLE, DynamoCheckpointStore, ensureCheckpointTable } from './adapters/dynamodb/checkpoint.store.js';
@@ -10,6 +11,8 @@ export { SearchIndexError } from './adapters/elasticsearch/search-index.errors.j
 export { toDocument, toDocuments } from './app/telemetry-documents.js';
 export { SqliteChangeFeed, TELEMETRY_PARTITION, type SqliteChangeFeedOptions } from './adapters/sqlite/sqlite.change-feed.js';
 export { IndexerService, SEARCH_CONSUMER, type IndexerStats } from './app/indexer.service.js';
-export { createService, type IndexerContext, type IndexerModule } from './service.js';
+export { createService, type DeviceSource, type IndexerContext, type IndexerModule } from './service.js';
+export { DEVICES_CONSUMER } from './app/device-feed.indexer.js';
 export { IndexerConfig, isEmbedded } from './config.js';
 export { openStreamsChangeFeed, type StreamsFeedConfig } from './adapters/dynamodb/streams-feed.factory.js';
+export { openRegistryFeed } from './adapters/dynamodb/registry-feed.factory.js';

@@ -4,6 +4,7 @@ import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ensureTables, TELEMETRY_TABLE_NAMES, TELEMETRY_TABLES, type DynamoClients } from '@citus/dynamodb';
 import { useDynamoDbLocal } from '../../../packages/dynamodb/test/support/dynamodb-local.fixture.js';
 import { DynamoCheckpointStore, ensureCheckpointTable } from '../src/adapters/dynamodb/checkpoint.store.js';
+import { toChangeRecord } from '../src/adapters/dynamodb/stream-record.mapper.js';
 import { StreamsChangeFeed } from '../src/adapters/dynamodb/streams.change-feed.js';
 import type { ChangeBatch, FeedSubscription } from '../src/domain/change-feed.port.js';
 
@@ -43,6 +44,7 @@ function start(handle: (batch: ChangeBatch) => Promise<void>): FeedSubscription 
     dynamodb: clients.client,
     streams,
     tableName: telemetryTable(),
+    toRecord: toChangeRecord,
     checkpoints: checkpoints(),
     pollIntervalMs: 20,
     discoveryIntervalMs: 200,

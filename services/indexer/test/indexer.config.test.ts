@@ -17,7 +17,13 @@ const ELASTICSEARCH = { CITUS_SEARCH: 'elasticsearch', ELASTICSEARCH_URL: 'https
 describe('IndexerConfig', () => {
   it('defaults to the embedded combination: the SQLite change log into the FTS5 index', () => {
     const config = parseConfig(IndexerConfig, {});
-    expect(config).toEqual({ CITUS_SEARCH: 'sqlite', CITUS_SEARCH_INDEX_PREFIX: 'citus', CITUS_TELEMETRY_STORE: 'sqlite', CITUS_DYNAMODB_TABLE_PREFIX: '' });
+    expect(config).toEqual({
+      CITUS_SEARCH: 'sqlite',
+      CITUS_SEARCH_INDEX_PREFIX: 'citus',
+      CITUS_TELEMETRY_STORE: 'sqlite',
+      CITUS_REGISTRY_STORE: 'sqlite',
+      CITUS_DYNAMODB_TABLE_PREFIX: '',
+    });
     expect(isEmbedded(config)).toBe(true);
   });
 
@@ -73,6 +79,7 @@ describe('IndexerConfig', () => {
     expect(problemsOf({ ELASTICSEARCH_URL: 'not a url' })).toEqual([expect.stringContaining('ELASTICSEARCH_URL')]);
     expect(problemsOf({ CITUS_SEARCH_INDEX_PREFIX: 'Bad*Prefix' })).toEqual([expect.stringContaining('CITUS_SEARCH_INDEX_PREFIX')]);
     expect(problemsOf({ CITUS_TELEMETRY_STORE: 'postgres' })).toEqual([expect.stringContaining('CITUS_TELEMETRY_STORE')]);
+    expect(problemsOf({ CITUS_REGISTRY_STORE: 'mongodb' })).toEqual([expect.stringContaining('CITUS_REGISTRY_STORE')]);
     expect(problemsOf({ CITUS_DYNAMODB_ENDPOINT: 'ftp://127.0.0.1' })).toEqual([expect.stringContaining('CITUS_DYNAMODB_ENDPOINT')]);
     expect(problemsOf({ CITUS_DYNAMODB_TABLE_PREFIX: 'bad prefix/' })).toEqual([expect.stringContaining('CITUS_DYNAMODB_TABLE_PREFIX')]);
   });

@@ -13,10 +13,10 @@ export interface ChangeRecord {
 }
 
 /** What one delivery hands the consumer: records of one partition (a shard), in their order. */
-export interface ChangeBatch {
+export interface ChangeBatch<R = ChangeRecord> {
   /** The partition the records come from (a DynamoDB Streams shard id; one fixed name when embedded). */
   partition: string;
-  records: ChangeRecord[];
+  records: R[];
 }
 
 export interface FeedSubscription {
@@ -27,14 +27,15 @@ export interface FeedSubscription {
 }
 
 /**
- * Port: the telemetry table's change stream (DynamoDB Streams, or the embedded change log).
+ * Port: a table's change stream: the telemetry table's (DynamoDB Streams, or the embedded change
+ * log), or the registry table's (`R` = `DeviceChange`, DynamoDB Streams only).
  * Delivers every change at least once, in order within a partition, and saves the consumer's
  * position (through a `CheckpointStore`) only after `handle` resolved for a batch: a crash
  * replays, it never skips. A rejected `handle` is retried with back-off; the feed does not move on.
  * `handle` may run for several partitions at once, but never twice at once for one partition.
  */
-export interface ChangeFeed {
-  start(consumer: string, handle: (batch: ChangeBatch) => Promise<void>): FeedSubscription;
+export interface ChangeFeed<R = ChangeRecord> {
+  start(consumer: string, handle: (batch: ChangeBatch<R>) => Promise<void>): FeedSubscription;
 }
 
 /** Port: durable consumer positions, per consumer and partition. */
@@ -47,7 +48,7 @@ export interface CheckpointStore {
 }
 
 /** A change feed with the connections it was opened on, closed once its subscription has stopped. */
-export interface OpenedFeed {
-  feed: ChangeFeed;
+export interface OpenedFeed<R = ChangeRecord> {
+  feed: ChangeFeed<R>;
   close(): Promise<void> | void;
 }

@@ -8,7 +8,7 @@ import type { Client } from '@elastic/elasticsearch';
 import type { SearchResults } from '@citus/contracts';
 import { createHttpApp, createLogger, EventBus, finishHttpApp, HealthRegistry, parseConfig, Shutdown } from '@citus/kit';
 import { IndexerConfig } from '../../src/config.js';
-import { createService, type IndexerModule } from '../../src/service.js';
+import { createService, type DeviceSource, type IndexerModule } from '../../src/service.js';
 
 export const SEARCH_WORKSPACE = 'ws_scaleout';
 
@@ -34,6 +34,7 @@ export interface IndexerOptions {
   /** A data directory to reuse (a restart); a fresh one otherwise, removed by `stop`. */
   dataDir?: string;
   searchClient?: Client;
+  deviceSource?: DeviceSource;
 }
 
 /**
@@ -56,6 +57,7 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
     authenticate: asWorkspaceUser,
     config,
     ...(options.searchClient ? { searchClient: options.searchClient } : {}),
+    ...(options.deviceSource ? { deviceSource: options.deviceSource } : {}),
   });
   const app = createHttpApp({ logger });
   if (module.apiRoutes) app.use('/api/v1', module.apiRoutes);

@@ -11,15 +11,18 @@ import {
 import type { Logger } from '@citus/kit';
 import type { ChangeBatch, CheckpointStore } from '../../domain/change-feed.port.js';
 import type { Backoff, PollSignal } from './poll.signal.js';
-import { toChangeRecord } from './stream-record.mapper.js';
+
+/** A stream record as the consumer's records, or undefined for one it has no use for. */
+export type StreamRecordMapper<R> = (record: StreamRecord) => R | undefined;
 
 /** What one shard's reader needs; shared by all readers of a subscription. */
-export interface ShardReading {
+export interface ShardReading<R> {
   streams: DynamoDBStreamsClient;
   streamArn: string;
   consumer: string;
   checkpoints: CheckpointStore;
-  handle: (batch: ChangeBatch) => Promise<void>;
+  toRecord: StreamRecordMapper<R>;
+  handle: (batch: ChangeBatch<R>) => Promise<void>;
   signal: PollSignal;
   pollIntervalMs: number;
   batchLimit: number;
@@ -40,7 +43,7 @@ const STOPPED = Symbol('stopped');
  * after `handle` resolved; a rejected `handle` is retried with back-off on the same records. A
  * null `NextShardIterator` means the shard is closed and read to its end ("finished").
  */
-export async function readShard(reading: ShardReading, shardId: string): Promise<ShardEnd> {
+export async function readShard<R>(reading: ShardReading<R>, shardId: string): Promise<ShardEnd> {
   const loaded = await persist(reading, shardId, 'load checkpoint', () => reading.checkpoints.load(reading.consumer, shardId));
   if (loaded === STOPPED) return 'stopped';
   let position = loaded;
@@ -74,9 +77,9 @@ export async function readShard(reading: ShardReading, shardId: string): Promise
   return iterator === undefined ? 'gone' : 'stopped';
 }
 
-/** Hands the page's telemetry records to `handle`, then saves the page's last sequence number. */
-async function deliver(reading: ShardReading, shardId: string, records: StreamRecord[]): Promise<string | undefined | typeof STOPPED> {
-  const changes = records.map(toChangeRecord).filter((change) => change !== undefined);
+/** Hands the page's records the consumer uses to `handle`, then saves the page's last sequence number. */
+async function deliver<R>(reading: ShardReading<R>, shardId: string, records: StreamRecord[]): Promise<string | undefined | typeof STOPPED> {
+  const changes = records.map(reading.toRecord).filter((change) => change !== undefined);
   if (changes.length > 0) {
     const handled = await persist(reading, shardId, 'handle', () => reading.handle({ partition: shardId, records: changes }));
     if (handled === STOPPED) return STOPPED;
@@ -87,7 +90,7 @@ async function deliver(reading: ShardReading, shardId: string, records: StreamRe
   return saved === STOPPED ? STOPPED : last;
 }
 
-async function finish(reading: ShardReading, shardId: string): Promise<ShardEnd> {
+async function finish<R>(reading: ShardReading<R>, shardId: string): Promise<ShardEnd> {
   reading.onSeen(shardId, undefined);
   const marked = await persist(reading, shardId, 'mark finished', () => reading.checkpoints.markFinished(reading.consumer, shardId));
   return marked === STOPPED ? 'stopped' : 'finished';
@@ -99,7 +102,7 @@ async function finish(reading: ShardReading, shardId: string): Promise<ShardEnd>
  * still there (what was trimmed is lost to every consumer, so this is logged as an error).
  * Undefined when the shard is no longer in the stream.
  */
-async function openIterator(reading: ShardReading, shardId: string, position: string | undefined): Promise<string | undefined | typeof STOPPED> {
+async function openIterator<R>(reading: ShardReading<R>, shardId: string, position: string | undefined): Promise<string | undefined | typeof STOPPED> {
   let after = position;
   for (let failures = 1; !reading.signal.stopped; failures++) {
     try {
@@ -127,7 +130,7 @@ async function openIterator(reading: ShardReading, shardId: string, position: st
 }
 
 /** Runs `work` until it succeeds, backing off between failures; gives up only when stopped. */
-async function persist<T>(reading: ShardReading, shardId: string, what: string, work: () => Promise<T>): Promise<T | typeof STOPPED> {
+async function persist<T, R>(reading: ShardReading<R>, shardId: string, what: string, work: () => Promise<T>): Promise<T | typeof STOPPED> {
   for (let failures = 1; ; failures++) {
     try {
       return await work();
@@ -139,7 +142,7 @@ async function persist<T>(reading: ShardReading, shardId: string, what: string, 
   }
 }
 
-function failed(reading: ShardReading, shardId: string, what: string, error: unknown, failures: number): Promise<void> {
+function failed<R>(reading: ShardReading<R>, shardId: string, what: string, error: unknown, failures: number): Promise<void> {
   reading.logger?.warn({ err: error, shardId, failures }, `${what} failed; retrying after a back-off`);
   return reading.signal.backOff(reading.backoff, failures);
 }

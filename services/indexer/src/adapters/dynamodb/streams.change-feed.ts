@@ -1,17 +1,19 @@
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamCommand, type DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { Logger } from '@citus/kit';
-import type { ChangeBatch, ChangeFeed, CheckpointStore, FeedSubscription } from '../../domain/change-feed.port.js';
+import type { ChangeBatch, ChangeFeed, ChangeRecord, CheckpointStore, FeedSubscription } from '../../domain/change-feed.port.js';
 import { readableShards, type ShardInfo } from '../../domain/shard-order.rules.js';
 import { PollSignal, type Backoff } from './poll.signal.js';
-import { readShard, type ShardReading } from './shard.reader.js';
+import { readShard, type ShardReading, type StreamRecordMapper } from './shard.reader.js';
 
-export interface StreamsChangeFeedOptions {
+export interface StreamsChangeFeedOptions<R = ChangeRecord> {
   /** Finds the table's stream (`DescribeTable` → `LatestStreamArn`). */
   dynamodb: DynamoDBClient;
   streams: DynamoDBStreamsClient;
-  /** The telemetry table's full name, prefix included. */
+  /** The table's full name, prefix included. */
   tableName: string;
+  /** The consumer's records of the table's stream records (`toChangeRecord` for the telemetry table). */
+  toRecord: StreamRecordMapper<R>;
   checkpoints: CheckpointStore;
   logger?: Logger;
   /** Wait after an empty page of an open shard. AWS allows 5 GetRecords a second per shard. */
@@ -26,25 +28,26 @@ export interface StreamsChangeFeedOptions {
 const DEFAULTS = { pollIntervalMs: 250, discoveryIntervalMs: 10_000, batchLimit: 1_000, backoff: { initialMs: 100, maxMs: 10_000 } };
 
 /**
- * The scale-out change feed: the telemetry table's DynamoDB Stream (NEW_IMAGE). Shards are read
+ * A DynamoDB Stream as a change feed: the telemetry table's (NEW_IMAGE) for telemetry, the
+ * registry table's (NEW_AND_OLD_IMAGES) for devices, told apart by `toRecord`. Shards are read
  * side by side, each by its own reader, so `handle` may run for several partitions at once but
  * never twice at once for one partition. A shard born of a split is read only once its parent is
  * finished (see `readableShards`). The shard list is read again every `discoveryIntervalMs`, and at
  * once whenever a shard is finished, so its children start without waiting.
  */
-export class StreamsChangeFeed implements ChangeFeed {
-  private readonly options: StreamsChangeFeedOptions & typeof DEFAULTS;
+export class StreamsChangeFeed<R = ChangeRecord> implements ChangeFeed<R> {
+  private readonly options: StreamsChangeFeedOptions<R> & typeof DEFAULTS;
 
-  constructor(options: StreamsChangeFeedOptions) {
+  constructor(options: StreamsChangeFeedOptions<R>) {
     this.options = { ...DEFAULTS, ...options };
   }
 
-  start(consumer: string, handle: (batch: ChangeBatch) => Promise<void>): FeedSubscription {
+  start(consumer: string, handle: (batch: ChangeBatch<R>) => Promise<void>): FeedSubscription {
     return new StreamsSubscription(this.options, consumer, handle);
   }
 }
 
-class StreamsSubscription implements FeedSubscription {
+class StreamsSubscription<R> implements FeedSubscription {
   private readonly signal = new PollSignal();
   private readonly readers = new Map<string, Promise<void>>();
   private readonly finished = new Set<string>();
@@ -54,9 +57,9 @@ class StreamsSubscription implements FeedSubscription {
   private readonly running: Promise<void>;
 
   constructor(
-    private readonly options: StreamsChangeFeedOptions & typeof DEFAULTS,
+    private readonly options: StreamsChangeFeedOptions<R> & typeof DEFAULTS,
     private readonly consumer: string,
-    private readonly handle: (batch: ChangeBatch) => Promise<void>,
+    private readonly handle: (batch: ChangeBatch<R>) => Promise<void>,
   ) {
     this.running = this.discover();
   }
@@ -101,7 +104,7 @@ class StreamsSubscription implements FeedSubscription {
   }
 
   private startReader(streamArn: string, shardId: string): void {
-    const reading: ShardReading = {
+    const reading: ShardReading<R> = {
       ...this.options,
       streamArn,
       consumer: this.consumer,
@@ -130,7 +133,7 @@ class StreamsSubscription implements FeedSubscription {
     const { Table } = await this.options.dynamodb.send(new DescribeTableCommand({ TableName: this.options.tableName }), {
       abortSignal: this.signal.abortSignal,
     });
-    if (!Table?.LatestStreamArn) throw new Error(`table ${this.options.tableName} has no stream: enable one (NEW_IMAGE)`);
+    if (!Table?.LatestStreamArn) throw new Error(`table ${this.options.tableName} has no stream: enable one`);
     return Table.LatestStreamArn;
   }
 
