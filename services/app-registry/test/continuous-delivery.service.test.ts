@@ -12,30 +12,8 @@ import { AppInstallService } from '../src/app/app-install.service.js';
 import { AppReviewService } from '../src/app/app-review.service.js';
 import { ContinuousDeliveryService } from '../src/app/continuous-delivery.service.js';
 import { DeploymentService } from '../src/app/deployment.service.js';
-import { RuntimeError, type ContainerRuntime, type ContainerSpec } from '../src/domain/container-runtime.port.js';
 import { DEV, HOME, OTHER, REVIEWER, aManifest } from './support/app-fixture.js';
-
-/** An in-memory stand-in for the engine (the Docker tier runs the real one): records what runs; images in `missing` fail to start. */
-function inMemoryRuntime() {
-  const running = new Map<string, ContainerSpec>();
-  const missing = new Set<string>();
-  const runtime: ContainerRuntime = {
-    kind: 'docker',
-    availability: async () => ({ available: true, engine: 'in-memory' }),
-    deploy: async (spec) => {
-      if (missing.has(spec.image)) throw new RuntimeError('not_found', `no such image: ${spec.image}`);
-      running.set(spec.name, spec);
-    },
-    status: async (name) => (running.has(name) ? { state: 'running', replicas: { desired: 1, running: 1 } } : { state: 'missing', replicas: { desired: 0, running: 0 } }),
-    logs: async function* () {},
-    restart: async () => {},
-    stop: async () => {},
-    remove: async (name) => void running.delete(name),
-    scale: async () => {},
-    list: async () => [...running.keys()],
-  };
-  return { runtime, running, missing };
-}
+import { inMemoryRuntime } from './support/in-memory-engine.js';
 
 const push = (tag: string, repoName = 'citus/pump-watch') => ({ push_data: { tag }, repository: { repo_name: repoName } });
 const secretOf = (url: string): [string, string] => url.split('/').slice(-2) as [string, string];
