@@ -1,31 +1,40 @@
 #!/usr/bin/env bash
 # CI's check of the compose deployment's own containers (Kong and Elasticsearch cannot be had
-# without a registry): starts DynamoDB Local and the platform from docker-compose.yaml with
-# docker-compose.ci.yaml, then checks that
-#   - both images name a non-root user and the platform image has a health check,
-#   - both containers become healthy (docker inspect),
-#   - their processes run as uid 10001 and the data volume belongs to it,
-#   - /healthz answers 200 inside the container and on the loopback port CI publishes,
-#   - the platform publishes nothing but MQTT and that loopback HTTP port, both on loopback here,
-#   - both run with a read-only root file system, no capabilities and no-new-privileges,
-#   - the platform tells devices the published MQTT port (CITUS_MQTT_ADVERTISED_PORT).
+# without a registry): starts DynamoDB Local, the portal, the platform (the device plane) and the
+# app registry from docker-compose.yaml with docker-compose.ci.yaml, then checks that
+#   - the images name a non-root user and the platform image has a health check,
+#   - every container becomes healthy (docker inspect),
+#   - their processes run as uid 10001 and each data volume belongs to it,
+#   - /healthz answers 200 inside each container and on the loopback port CI publishes for it,
+#   - each runs its own services on its own volume (the identity store in the portal's, the device
+#     CA in the platform's, apps.db in the app registry's),
+#   - nothing is published but MQTT and the loopback HTTP ports, all on loopback here,
+#   - all run with a read-only root file system, no capabilities and no-new-privileges,
+#   - the platform tells devices the published MQTT port (CITUS_MQTT_ADVERTISED_PORT),
+#   - a token the portal issues declares a device on the platform and lists apps on the app
+#     registry (both ask the portal, over the default network, with CITUS_SERVICE_TOKEN),
+#   - the portal's internal API refuses a caller without that token.
 # Needs the images built (.ci/make-base-image.sh, docker/prepare-context.sh, docker-compose build).
-# Tears everything down, volumes included, however it ends. With CITUS_TEST_TALLY set, adds its
-# counts to it like the jest tiers do.
+# Test traffic goes to 127.0.0.0/8 only. Tears everything down, volumes included, however it ends.
+# With CITUS_TEST_TALLY set, adds its counts to it like the jest tiers do.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 project=citus-ci-$$
 http_port=${CITUS_CI_HTTP_PORT:-18080}
+portal_port=${CITUS_CI_PORTAL_PORT:-18081}
+apps_port=${CITUS_CI_APPS_PORT:-18082}
 mqtt_port=${CITUS_CI_MQTT_PORT:-18883}
 compose=(docker-compose -p "$project" -f docker-compose.yaml -f docker-compose.ci.yaml)
-export CITUS_CI_HTTP_PORT=$http_port CITUS_MQTT_PUBLISHED_PORT=$mqtt_port CITUS_MQTT_BIND_ADDRESS=127.0.0.1
+export CITUS_CI_HTTP_PORT=$http_port CITUS_CI_PORTAL_PORT=$portal_port CITUS_CI_APPS_PORT=$apps_port
+export CITUS_MQTT_PUBLISHED_PORT=$mqtt_port CITUS_MQTT_BIND_ADDRESS=127.0.0.1
 # The gateway network's subnet is fixed per project, and two projects may not share one: a subnet of
 # its own per run, so that a developer's compose and a CI run (or two CI runs) can coexist.
 export CITUS_GATEWAY_SUBNET=${CITUS_GATEWAY_SUBNET:-172.31.$(($$ % 256)).0/24}
-# A fresh password per run, never printed.
+# A fresh password and service token per run, never printed.
 CITUS_ADMIN_PASSWORD=$(od -An -N18 -tx1 /dev/urandom | tr -d ' \n')
-export CITUS_ADMIN_PASSWORD
+CITUS_SERVICE_TOKEN=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+export CITUS_ADMIN_PASSWORD CITUS_SERVICE_TOKEN
 
 passed=0
 failed=0
@@ -44,8 +53,8 @@ check() {
 finish() {
   local status=$?
   if [ "$failed" -gt 0 ] || [ "$status" -ne 0 ]; then
-    echo "check-platform-containers: the platform's last log lines:" >&2
-    "${compose[@]}" logs --no-color --tail 40 platform >&2 || true
+    echo "check-platform-containers: the containers' last log lines:" >&2
+    "${compose[@]}" logs --no-color --tail 40 portal platform app-registry >&2 || true
   fi
   "${compose[@]}" down --volumes --remove-orphans > /dev/null 2>&1 || true
   if [ -n "${CITUS_TEST_TALLY:-}" ]; then
@@ -94,7 +103,18 @@ healthz_inside() {
 }
 
 healthz_on_loopback() {
-  node -e "fetch('http://127.0.0.1:$http_port/healthz').then(async (r) => { const body = await r.json(); process.exit(r.status === 200 && typeof body === 'object' ? 0 : 1); }, () => process.exit(1))"
+  node -e "fetch('http://127.0.0.1:$1/healthz').then(async (r) => { const body = await r.json(); process.exit(r.status === 200 && typeof body === 'object' ? 0 : 1); }, () => process.exit(1))"
+}
+
+# What a container's data dir holds: data_dir_holds CONTAINER "PRESENT..." "ABSENT..." (names in it).
+data_dir_holds() {
+  local container=$1 name wrong=()
+  for name in $2; do docker exec "$container" test -e "/var/lib/citus/data/$name" || wrong+=("no $name"); done
+  for name in $3; do ! docker exec "$container" test -e "/var/lib/citus/data/$name" || wrong+=("a $name"); done
+  if [ ${#wrong[@]} -gt 0 ]; then
+    echo "  the data dir holds ${wrong[*]}" >&2
+    return 1
+  fi
 }
 
 # Read-only root file system, every capability dropped, no-new-privileges: docker-compose.yaml's
@@ -125,10 +145,12 @@ advertises_published_mqtt_port() {
   node -e "fetch('http://127.0.0.1:$http_port/api/v1/asyncapi.json').then((r) => r.json()).then((b) => process.exit(String(b.servers.hub.host).endsWith(':$mqtt_port') ? 0 : 1), () => process.exit(1))"
 }
 
+# only_expected_ports_published CONTAINER CONTAINER_PORT=HOST_ADDRESS:PORT...
 only_expected_ports_published() {
-  local published expected
-  published=$(docker port "$1" | sed 's/ -> /=/' | sort | tr '\n' ' ')
-  expected=$(printf '%s\n' "8080/tcp=127.0.0.1:$http_port" "8883/tcp=127.0.0.1:$mqtt_port" | sort | tr '\n' ' ')
+  local container=$1 published expected
+  shift
+  published=$(docker port "$container" | sed 's/ -> /=/' | sort | tr '\n' ' ')
+  expected=$(printf '%s\n' "$@" | sort | tr '\n' ' ')
   # Newer engines list the IPv6 binding of a published port as well.
   published=$(printf '%s' "$published" | tr ' ' '\n' | grep -v '=\[::\]:' | sort | tr '\n' ' ')
   if [ "$published" != "$expected" ]; then
@@ -137,30 +159,124 @@ only_expected_ports_published() {
   fi
 }
 
+# Signs in as admin on the portal (the password from the environment, never in an argument), then
+# runs the rest of the script with the token in `token`; exits 0 only when that part does.
+# with_portal_token JS
+with_portal_token() {
+  node --input-type=module -e "
+    const signIn = await fetch('http://127.0.0.1:$portal_port/api/v1/auth/token', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: process.env.CITUS_ADMIN_PASSWORD }),
+    });
+    if (signIn.status !== 200) { console.error('  sign-in on the portal: ' + signIn.status); process.exit(1); }
+    const token = (await signIn.json()).access_token;
+    const bearer = { authorization: 'Bearer ' + token };
+    $1
+  "
+}
+
+# The platform resolves people through the portal: a device declared with the portal's token.
+platform_accepts_portal_token() {
+  with_portal_token "
+    const declared = await fetch('http://127.0.0.1:$http_port/api/v1/devices', {
+      method: 'POST',
+      headers: { ...bearer, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'compose check sensor' }),
+    });
+    const body = await declared.json();
+    if (declared.status !== 201 || typeof body.thingName !== 'string') { console.error('  declare: ' + declared.status + ' ' + JSON.stringify(body)); process.exit(1); }
+    const anonymous = await fetch('http://127.0.0.1:$http_port/api/v1/devices');
+    if (anonymous.status !== 401) { console.error('  without a token: ' + anonymous.status); process.exit(1); }
+  "
+}
+
+app_registry_accepts_portal_token() {
+  with_portal_token "
+    const apps = await fetch('http://127.0.0.1:$apps_port/api/v1/apps', { headers: bearer });
+    const body = await apps.json();
+    if (apps.status !== 200 || !Array.isArray(body.items)) { console.error('  apps: ' + apps.status + ' ' + JSON.stringify(body)); process.exit(1); }
+    const anonymous = await fetch('http://127.0.0.1:$apps_port/api/v1/apps');
+    if (anonymous.status !== 401) { console.error('  without a token: ' + anonymous.status); process.exit(1); }
+  "
+}
+
+# The internal API answers holders of CITUS_SERVICE_TOKEN only: 403 without it or with another.
+internal_api_refuses_without_token() {
+  node --input-type=module -e "
+    const ask = (headers) => fetch('http://127.0.0.1:$portal_port/internal/v1/access', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ apiKey: 'citus_apk_000000000000000000000000_' + 'a'.repeat(43) }),
+    });
+    const statuses = [(await ask({})).status, (await ask({ 'x-citus-service-token': 'not-the-token-0123456789abcdef0123456789' })).status];
+    if (statuses.join() !== '403,403') { console.error('  internal API: ' + statuses.join()); process.exit(1); }
+  "
+}
+
+# The other containers reach the portal by its alias on the default network, not over the gateway
+# network whose peers it trusts for client addresses: the alias resolves to the portal's default address.
+reaches_portal_on_default_network() {
+  local expected resolved
+  expected=$(docker inspect --format "{{(index .NetworkSettings.Networks \"${project}_default\").IPAddress}}" "$2")
+  resolved=$(docker exec "$1" node -e "require('node:dns').lookup('portal-internal', (e, a) => { console.log(e ? 'none' : a); })")
+  if [ -z "$expected" ] || [ "$resolved" != "$expected" ]; then
+    echo "  portal-internal resolves to $resolved; the portal's default-network address is $expected" >&2
+    return 1
+  fi
+}
+
+# The checks every platform container passes: name, container id, loopback HTTP port.
+check_process_container() {
+  local name=$1 container=$2 port=$3
+  check "$name: main process runs as uid 10001" main_process_uid_is "$container" 10001
+  check "$name: /var/lib/citus (the volume) belongs to uid 10001" owner_is "$container" /var/lib/citus 10001
+  check "$name: /var/lib/citus/data (the data dir) belongs to uid 10001" owner_is "$container" /var/lib/citus/data 10001
+  check "$name: /healthz answers 200 inside the container" healthz_inside "$container"
+  check "$name: /healthz answers 200 on 127.0.0.1:$port" healthz_on_loopback "$port"
+  check "$name: read-only, no capabilities, no-new-privileges" hardened "$container"
+  check "$name: the root file system refuses writes (/var/tmp)" root_fs_refuses_writes "$container"
+  check "$name: main process has no effective capabilities" no_effective_capabilities "$container"
+}
+
 check "platform image: user is not root" image_user_is_not_root citus/platform:local
 check "platform image: has a health check" image_has_healthcheck citus/platform:local
 check "dynamodb-local image: user is not root" image_user_is_not_root citus/dynamodb-local:local
 
-# DynamoDB Local first: the platform creates its tables at start and would exit without it
-# (--no-deps, because compose's dependencies include Elasticsearch).
+# DynamoDB Local first: the platform creates its tables at start and would exit without it. Then the
+# portal, which the other two ask about people and keys (--no-deps, because compose's dependencies
+# include Elasticsearch).
 "${compose[@]}" up -d --no-build dynamodb-local
 dynamodb=$("${compose[@]}" ps -q dynamodb-local)
 check "dynamodb-local: healthy" wait_healthy "$dynamodb" 60
 started=$SECONDS
-"${compose[@]}" up -d --no-build --no-deps platform
+"${compose[@]}" up -d --no-build --no-deps portal
+portal=$("${compose[@]}" ps -q portal)
+check "portal: healthy (docker inspect)" wait_healthy "$portal" 180
+echo "  portal healthy after $((SECONDS - started)) s"
+started=$SECONDS
+"${compose[@]}" up -d --no-build --no-deps platform app-registry
 platform=$("${compose[@]}" ps -q platform)
+apps=$("${compose[@]}" ps -q app-registry)
 check "platform: healthy (docker inspect)" wait_healthy "$platform" 180
-echo "  platform healthy after $((SECONDS - started)) s"
-check "platform: main process runs as uid 10001" main_process_uid_is "$platform" 10001
-check "platform: /var/lib/citus (the volume) belongs to uid 10001" owner_is "$platform" /var/lib/citus 10001
-check "platform: /var/lib/citus/data (the data dir) belongs to uid 10001" owner_is "$platform" /var/lib/citus/data 10001
-check "platform: /healthz answers 200 inside the container" healthz_inside "$platform"
-check "platform: /healthz answers 200 on 127.0.0.1:$http_port" healthz_on_loopback
-check "platform: publishes only MQTT and the loopback HTTP port" only_expected_ports_published "$platform"
+check "app-registry: healthy (docker inspect)" wait_healthy "$apps" 180
+echo "  platform and app-registry healthy after $((SECONDS - started)) s"
+
+check_process_container portal "$portal" "$portal_port"
+check_process_container platform "$platform" "$http_port"
+check_process_container app-registry "$apps" "$apps_port"
+check "portal: publishes only its loopback HTTP port" only_expected_ports_published "$portal" "8080/tcp=127.0.0.1:$portal_port"
+check "platform: publishes only MQTT and its loopback HTTP port" only_expected_ports_published "$platform" "8080/tcp=127.0.0.1:$http_port" "8883/tcp=127.0.0.1:$mqtt_port"
+check "app-registry: publishes only its loopback HTTP port" only_expected_ports_published "$apps" "8080/tcp=127.0.0.1:$apps_port"
+check "portal: its volume holds the identity store, no device CA, no apps" data_dir_holds "$portal" "identity.db identity" "ca apps.db"
+check "platform: its volume holds the device CA, no identity store, no apps" data_dir_holds "$platform" "ca" "identity.db apps.db"
+check "app-registry: its volume holds apps.db, no identity store, no device CA" data_dir_holds "$apps" "apps.db" "identity.db ca"
 check "platform: tells devices the published MQTT port $mqtt_port" advertises_published_mqtt_port
-check "platform: read-only, no capabilities, no-new-privileges" hardened "$platform"
-check "platform: the root file system refuses writes (/var/tmp)" root_fs_refuses_writes "$platform"
-check "platform: main process has no effective capabilities" no_effective_capabilities "$platform"
+check "platform: reaches the portal on the default network" reaches_portal_on_default_network "$platform" "$portal"
+check "app-registry: reaches the portal on the default network" reaches_portal_on_default_network "$apps" "$portal"
+check "platform: a token from the portal declares a device (201), none is refused (401)" platform_accepts_portal_token
+check "app-registry: a token from the portal lists apps (200), none is refused (401)" app_registry_accepts_portal_token
+check "portal: /internal/v1/access answers 403 without the service token or with another" internal_api_refuses_without_token
 check "dynamodb-local: main process runs as uid 10001" main_process_uid_is "$dynamodb" 10001
 check "dynamodb-local: read-only, no capabilities, no-new-privileges" hardened "$dynamodb"
 check "dynamodb-local: the root file system refuses writes (/var/tmp)" root_fs_refuses_writes "$dynamodb"
