@@ -1,8 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { INTERNAL_THING_NOT_FOUND, SERVICE_TOKEN_HEADER, type DeclaredDevice, type ErrorEnvelope, type Me, type TelemetryPage } from '@citus/contracts';
-import { AppError } from '@citus/kit';
+import { AppError, createLogger, EventBus, HealthRegistry, parseConfig, Shutdown } from '@citus/kit';
 import { remoteDevicePlane } from '../src/adapters/device-plane/remote-device-plane.js';
+import { AnalyticsConfig } from '../src/config.js';
+import { createService, type AnalyticsContext } from '../src/service.js';
 // The real device plane, as the launcher mounts it (test-only cross-service import).
 import { ADMIN_PASSWORD, Api, bootTestPlatform, type TestPlatform } from '../../embedded/test/support/test-platform.js';
 
@@ -135,6 +137,25 @@ describe("analytics' device plane adapters", () => {
     }
     const closed = remoteDevicePlane({ url: 'http://127.0.0.1:9', serviceToken: TOKEN, timeoutMs: 2_000 });
     await expect(closed.ingest.ingest(session(thingName, workspaceId), `telemetry/${thingName}`, Buffer.from('{}'))).rejects.toEqual(unavailable(/cannot be reached at http:\/\/127\.0\.0\.1:9/));
+  });
+});
+
+describe('analytics apart from the device plane', () => {
+  it('needs the scale-out store, and the registry in process or the device plane', () => {
+    const logger = createLogger({ level: 'silent' });
+    const ctx = (env: Record<string, string>): AnalyticsContext => ({
+      logger,
+      events: new EventBus(logger),
+      health: new HealthRegistry(),
+      shutdown: new Shutdown(logger),
+      dataDir: '/nonexistent/never-opened',
+      authenticate: (_req, _res, next) => next(),
+      config: parseConfig(AnalyticsConfig, env),
+    });
+    const devicePlane = { url: platform.baseUrl, serviceToken: TOKEN };
+    // Refused before anything is opened (the data dir does not exist).
+    expect(() => createService({ ...ctx({}), devicePlane })).toThrow('only with CITUS_TELEMETRY_STORE=dynamodb');
+    expect(() => createService(ctx({ CITUS_TELEMETRY_STORE: 'dynamodb', AWS_REGION: 'eu-west-1' }))).toThrow('`things` in its process, or `devicePlane`');
   });
 });
 
