@@ -27,6 +27,8 @@ export interface AnalyticsContext extends ServiceContext {
   /**
    * Analytics in a process of its own (scale-out only): the device plane's process, asked over its
    * internal API for what `things` and `alerting` would give in process (those still win when given).
+   * `thing.deleted` is an in-process event: apart, a deleted thing's series settings and detector
+   * states stay (keyed by workspace and thing, they count again only if the name comes back there).
    */
   devicePlane?: DevicePlaneOptions;
 }
