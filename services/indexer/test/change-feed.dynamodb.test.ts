@@ -1,7 +1,7 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamCommand, DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { ensureTables, TELEMETRY_TABLE_NAMES, TELEMETRY_TABLES, type DynamoClients } from '@citus/dynamodb';
+import { ensureTables, REGISTRY_TABLES, TELEMETRY_TABLE_NAMES, TELEMETRY_TABLES, type DynamoClients } from '@citus/dynamodb';
 import { useDynamoDbLocal } from '../../../packages/dynamodb/test/support/dynamodb-local.fixture.js';
 import { DynamoCheckpointStore, ensureCheckpointTable } from '../src/adapters/dynamodb/checkpoint.store.js';
 import { toChangeRecord } from '../src/adapters/dynamodb/stream-record.mapper.js';
@@ -158,6 +158,20 @@ describe('StreamsChangeFeed on DynamoDB Local', () => {
     expect(calls[1]).toEqual(calls[0]);
     expect(calls[2]).toEqual(calls[0]);
     expect(keysOf(handled)).toEqual(written);
+  });
+
+  it('reads the first record of a shard it started on empty, after other tables were written meanwhile', async () => {
+    // DynamoDB Local then answers the empty shard's iterator with TrimmedDataAccessException:
+    // retrying that iterator never ends; a new one from the checkpoint reads on.
+    const batches: ChangeBatch[] = [];
+    start(async (batch) => void batches.push(batch));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await ensureTables(clients.client, prefix, REGISTRY_TABLES);
+    for (let i = 0; i < 3; i++) await clients.documents.send(new PutCommand({ TableName: `${prefix}registry`, Item: { pk: `DEVICE#${i}`, sk: 'DEVICE' } }));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await putTelemetry('boiler-1', T0, 1);
+    await waitFor(() => keysOf(batches).length === 1, 'the record');
+    expect(keysOf(batches)).toEqual([`telemetry/boiler-1#${T0}`]);
   });
 
   it('saves no checkpoint for a batch whose handle never succeeded: the next run gets it again', async () => {

@@ -60,7 +60,12 @@ export async function readShard<R>(reading: ShardReading<R>, shardId: string): P
       if (reading.signal.stopped) return 'stopped';
       // Iterators expire 15 minutes after they were issued: a new one from the checkpoint replays nothing handled.
       if (error instanceof ExpiredIteratorException) iterator = await openIterator(reading, shardId, position);
-      else await failed(reading, shardId, 'GetRecords', error, ++failures);
+      else if (error instanceof TrimmedDataAccessException) {
+        // An iterator left behind the shard's oldest record: past the retention, or (DynamoDB Local)
+        // an empty shard's first iterator once other tables were written. Retrying it fails forever.
+        await failed(reading, shardId, 'GetRecords', error, ++failures);
+        iterator = await openIterator(reading, shardId, position);
+      } else await failed(reading, shardId, 'GetRecords', error, ++failures);
       continue;
     }
     const records = page.Records ?? [];
