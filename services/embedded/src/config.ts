@@ -28,10 +28,13 @@ export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 /**
  * Services that still call each other in process (the hub asks the registry about certificates,
- * the registry asks the hub about presence, the indexer and analytics follow their events): they
- * run together or not at all.
+ * the registry asks the hub about presence): they run together or not at all. The indexer and
+ * analytics join them, or run apart on the scale-out stores (see `loadConfig`).
  */
-export const DEVICE_PLANE: readonly ServiceName[] = ['device-lifecycle', 'iot-hub', 'indexer', 'analytics'];
+export const DEVICE_CORE: readonly ServiceName[] = ['device-lifecycle', 'iot-hub'];
+
+/** The four services of the device plane, which run together unless the indexer or analytics run apart. */
+export const DEVICE_PLANE: readonly ServiceName[] = [...DEVICE_CORE, 'indexer', 'analytics'];
 
 const ServiceList = z
   .string()
@@ -42,20 +45,24 @@ const ServiceList = z
       .array(z.enum(SERVICE_NAMES, `one of ${SERVICE_NAMES.join(', ')}`))
       .min(1, 'at least one service')
       .refine((names) => new Set(names).size === names.length, 'each service once')
-      .refine((names) => DEVICE_PLANE.every((name) => names.includes(name)) || DEVICE_PLANE.every((name) => !names.includes(name)), {
-        message: `${DEVICE_PLANE.join(', ')} still call each other in process: name all four or none`,
+      .refine((names) => DEVICE_CORE.every((name) => names.includes(name)) || DEVICE_CORE.every((name) => !names.includes(name)), {
+        message: `${DEVICE_CORE.join(' and ')} still call each other in process: name both or neither`,
       }),
   );
 
 export const EmbeddedConfig = z
   .object({
     CITUS_SERVICES: ServiceList.describe(
-      `comma-separated services this process runs (${SERVICE_NAMES.join(', ')}); unset, all of them. The four device-plane services go together. Without \`portal\`, \`CITUS_PORTAL_URL\` and \`CITUS_SERVICE_TOKEN\` are needed`,
+      `comma-separated services this process runs (${SERVICE_NAMES.join(', ')}); unset, all of them. \`device-lifecycle\` and \`iot-hub\` go together; \`indexer\` and \`analytics\` run with them or, on DynamoDB, apart. Without \`portal\`, \`CITUS_PORTAL_URL\` and \`CITUS_SERVICE_TOKEN\` are needed`,
     ),
     CITUS_PORTAL_URL: z
       .url({ protocol: /^https?$/, error: 'an http(s) URL such as http://portal:8080' })
       .optional()
       .describe('where the portal process answers, for a process that runs without `portal` (e.g. `http://portal:8080`)'),
+    CITUS_DEVICE_PLANE_URL: z
+      .url({ protocol: /^https?$/, error: 'an http(s) URL such as http://platform:8080' })
+      .optional()
+      .describe('where the process with `iot-hub` answers, for `analytics` running apart (whose thing, shadow actions, analysis results)'),
     CITUS_SERVICE_TOKEN: ServiceToken.optional().describe(
       'shared by the processes of one platform (at least 32 characters): the portal serves its internal API (`/internal/v1`) to holders only, and the others send it; unset on a process with every service',
     ),

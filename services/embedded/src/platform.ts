@@ -82,7 +82,32 @@ export function loadConfig(env: NodeJS.ProcessEnv) {
     analytics: parse(() => parseConfig(AnalyticsConfig, env)),
   };
   if (problems.length > 0) throw new ConfigError(problems);
-  return config as { [K in keyof typeof config]: NonNullable<(typeof config)[K]> };
+  const parsed = config as { [K in keyof typeof config]: NonNullable<(typeof config)[K]> };
+  const apart = apartProblems(parsed);
+  if (apart.length > 0) throw new ConfigError(apart);
+  return parsed;
+}
+
+/**
+ * The indexer and analytics apart from the hub: only on the scale-out stores, which every process
+ * reaches (a SQLite file is one process's), and analytics only with the hub's process to ask.
+ */
+function apartProblems(config: { embedded: EmbeddedConfig; indexer: { CITUS_TELEMETRY_STORE: string; CITUS_REGISTRY_STORE: string }; analytics: { CITUS_TELEMETRY_STORE: string } }): string[] {
+  const runs = config.embedded.CITUS_SERVICES;
+  if (runs.includes('iot-hub')) return [];
+  const problems: string[] = [];
+  if (runs.includes('indexer') && (config.indexer.CITUS_TELEMETRY_STORE !== 'dynamodb' || config.indexer.CITUS_REGISTRY_STORE !== 'dynamodb')) {
+    problems.push('CITUS_SERVICES: the indexer runs apart from iot-hub only with CITUS_TELEMETRY_STORE=dynamodb and CITUS_REGISTRY_STORE=dynamodb (it follows their streams)');
+  }
+  if (runs.includes('analytics')) {
+    if (config.analytics.CITUS_TELEMETRY_STORE !== 'dynamodb') {
+      problems.push('CITUS_SERVICES: analytics runs apart from iot-hub only with CITUS_TELEMETRY_STORE=dynamodb (it follows its stream)');
+    }
+    if (config.embedded.CITUS_DEVICE_PLANE_URL === undefined) {
+      problems.push('CITUS_DEVICE_PLANE_URL: required when analytics runs apart from iot-hub (it asks that process whose a thing is)');
+    }
+  }
+  return problems;
 }
 
 /**
@@ -135,10 +160,10 @@ const DEFAULT_MQTT_PORT = 8883;
 type Config = ReturnType<typeof loadConfig>;
 
 /**
- * The device plane: registry, hub, indexer and analytics, which still call each other in process
- * (so they run together), on the device CA in the data dir.
+ * The device plane's core: registry and hub, which still call each other in process, on the device
+ * CA in the data dir; with the indexer and analytics when they run here too.
  */
-async function launchDevicePlane(ctx: ServiceContext, config: Config, resolveBearer: BearerResolver, metrics: Metrics) {
+async function launchDevicePlane(ctx: ServiceContext, config: Config, runs: Set<ServiceName>, resolveBearer: BearerResolver, metrics: Metrics) {
   const ca = await EmbeddedCertificateAuthority.loadOrCreate(join(ctx.dataDir, 'ca'));
   // The hub asks the device lifecycle about certificates and things; `devices` exists by the time it asks.
   const hub = createIotHub({
@@ -152,7 +177,8 @@ async function launchDevicePlane(ctx: ServiceContext, config: Config, resolveBea
     things: { workspaceOfThing: (thingName) => devices.devices.workspaceOfThing(thingName) },
     registrar: { registerThing: (thing) => devices.provisioning.register(thing) },
     resolveBearer,
-    downstreamLag: () => indexer.indexer.lagMs(),
+    // An indexer elsewhere follows the stream at its own pace: the hub cannot see its lag.
+    downstreamLag: () => indexer?.indexer.lagMs() ?? 0,
     metrics,
   });
   const devices = createDeviceLifecycle({
@@ -163,20 +189,44 @@ async function launchDevicePlane(ctx: ServiceContext, config: Config, resolveBea
     connectivity: { connectivityOf: (thingName) => hub.presence.connectivityOf(thingName) },
   });
   // After the hub: services start in this order, and the indexer reads the tables the hub creates.
-  const indexer = createIndexer({ ...ctx, config: config.indexer });
+  const indexer = runs.has('indexer') ? createIndexer({ ...ctx, config: config.indexer }) : undefined;
   // After the hub too, for the same reason: it follows the same change feed, as its own consumer.
-  const analytics = createAnalytics({
-    ...ctx,
-    config: config.analytics,
-    things: { workspaceOfThing: (thingName) => devices.devices.workspaceOfThing(thingName) },
-    alerting: { shadows: hub.shadows, ingest: hub.ingest },
-  });
+  const analytics = runs.has('analytics')
+    ? createAnalytics({
+        ...ctx,
+        config: config.analytics,
+        things: { workspaceOfThing: (thingName) => devices.devices.workspaceOfThing(thingName) },
+        alerting: { shadows: hub.shadows, ingest: hub.ingest },
+      })
+    : undefined;
+  const mounted: Array<Service | undefined> = [devices, hub, indexer, analytics];
+  const services = mounted.filter((service): service is Service => service !== undefined);
+  return { hub, caPem: ca.certificatePem, services, indexer, analytics };
+}
+
+/**
+ * The indexer and analytics in a process without the hub (scale-out stores only, as `loadConfig`
+ * checks): the indexer learns devices from the registry table's stream, analytics asks the hub's
+ * process over its internal API.
+ */
+function launchApart(ctx: ServiceContext, config: Config, runs: Set<ServiceName>, serviceToken: string | undefined) {
+  const indexer = runs.has('indexer') ? createIndexer({ ...ctx, config: config.indexer, deviceSource: 'registry-stream' }) : undefined;
+  const analytics = runs.has('analytics')
+    ? createAnalytics({
+        ...ctx,
+        config: config.analytics,
+        devicePlane: { url: config.embedded.CITUS_DEVICE_PLANE_URL as string, serviceToken: serviceToken as string },
+      })
+    : undefined;
+  return { indexer, analytics };
+}
+
+/** How far each consumer of the telemetry change feed in this process trails the store. */
+function feedLagGauge(metrics: Metrics, consumers: { indexer?: { indexer: { lagMs(): number } }; analytics?: { lagMs(): number } }): void {
   metrics.gaugeOf('citus_change_feed_lag_seconds', 'How far each consumer of the telemetry change feed trails the store', ['consumer'], () => [
-    [{ consumer: 'indexer' }, indexer.indexer.lagMs() / 1000],
-    [{ consumer: 'analytics' }, analytics.lagMs() / 1000],
+    ...(consumers.indexer ? [[{ consumer: 'indexer' }, consumers.indexer.indexer.lagMs() / 1000] as const] : []),
+    ...(consumers.analytics ? [[{ consumer: 'analytics' }, consumers.analytics.lagMs() / 1000] as const] : []),
   ]);
-  const services: Service[] = [devices, hub, indexer, analytics];
-  return { hub, caPem: ca.certificatePem, services };
 }
 
 async function launch(base: Base, config: Config): Promise<ServiceProcess> {
@@ -191,9 +241,12 @@ async function launch(base: Base, config: Config): Promise<ServiceProcess> {
     portal ??
     remotePortal({ url: config.embedded.CITUS_PORTAL_URL as string, serviceToken: token as string, cacheSeconds: config.embedded.CITUS_ACCESS_CACHE_SECONDS });
   const ctx = { ...base, authenticate: access.authenticate };
-  const plane = runs.has('iot-hub') ? await launchDevicePlane(ctx, config, access.resolveBearer, metrics) : undefined;
+  const plane = runs.has('iot-hub') ? await launchDevicePlane(ctx, config, runs, access.resolveBearer, metrics) : undefined;
+  const apart = plane ? { indexer: undefined, analytics: undefined } : launchApart(ctx, config, runs, token);
+  feedLagGauge(metrics, plane ?? apart);
   const apps = runs.has('app-registry') ? createAppRegistry({ ...ctx, config: config.apps, appKeys: access.appKeys }) : undefined;
-  const services = [portal, ...(plane?.services ?? []), apps].filter((service): service is Service => service !== undefined);
+  const mounted: Array<Service | undefined> = [portal, ...(plane?.services ?? []), apart.indexer, apart.analytics, apps];
+  const services = mounted.filter((service): service is Service => service !== undefined);
   const advertisedMqttPort = (): number => config.embedded.CITUS_MQTT_ADVERTISED_PORT ?? plane?.hub.mqttPort() ?? DEFAULT_MQTT_PORT;
 
   const app = createHttpApp({ logger: log, metrics, trustProxy: config.embedded.TRUST_PROXY });
