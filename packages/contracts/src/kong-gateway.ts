@@ -18,19 +18,19 @@ export type PlatformService = 'platform' | 'portal' | 'device-lifecycle' | 'iot-
 
 /**
  * Where each service answers, by its compose service name (CITUS_SERVICES of each container): the
- * portal and the app registry run in containers of their own, and the device plane's four services,
- * which still call each other in process, together in `platform`. Health and the API documents
- * (tag `platform`) are served by every process; the device plane's answers them here, since only
- * it knows the hub's MQTT port that the AsyncAPI document names.
+ * portal, the app registry, the indexer and analytics run in containers of their own, and the
+ * device lifecycle and the hub, which still call each other in process, together in `platform`.
+ * Health and the API documents (tag `platform`) are served by every process; the hub's answers
+ * them here, since only it knows the MQTT port that the AsyncAPI document names.
  */
 export const KONG_UPSTREAMS: Readonly<Record<PlatformService, string>> = {
   platform: 'http://platform:8080',
   portal: 'http://portal:8080',
   'device-lifecycle': 'http://platform:8080',
   'iot-hub': 'http://platform:8080',
-  indexer: 'http://platform:8080',
+  indexer: 'http://indexer:8080',
   'app-registry': 'http://app-registry:8080',
-  analytics: 'http://platform:8080',
+  analytics: 'http://analytics:8080',
 };
 
 /** Which service serves the operations of each tag of the route table. */

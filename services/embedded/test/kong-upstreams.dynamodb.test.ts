@@ -3,17 +3,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { API_ROUTES, type ErrorEnvelope, toOpenApiPath } from '@citus/contracts';
 import { createLogger } from '@citus/kit';
+import { useDynamoDbLocal } from '../../../packages/dynamodb/test/support/dynamodb-local.fixture.js';
 // Not in the package's index: the gateway config is built by a CLI, not by a service.
 import { buildKongConfig } from '../../../packages/contracts/src/kong-gateway.js';
 import { startServices, type ServiceProcess } from '../src/index.js';
 import { ADMIN_PASSWORD } from './support/test-platform.js';
 
+// On DynamoDB Local: the indexer and analytics run apart from the hub only on the scale-out stores,
+// as they do in compose and Kubernetes.
+const dynamo = useDynamoDbLocal();
 const TOKEN = 'kong-upstream-test-token-0123456789abcdef';
 
 /** The compose containers Kong's services name (KONG_UPSTREAMS), each with what its CITUS_SERVICES runs. */
 const CONTAINERS = {
   portal: 'portal',
-  platform: 'device-lifecycle,iot-hub,indexer,analytics',
+  platform: 'device-lifecycle,iot-hub',
+  indexer: 'indexer',
+  analytics: 'analytics',
   'app-registry': 'app-registry',
 } as const;
 type Container = keyof typeof CONTAINERS;
@@ -61,7 +67,18 @@ describe('Kong upstreams against the split processes', () => {
   beforeAll(async () => {
     const portal = await start('portal', { CITUS_SERVICE_TOKEN: TOKEN, CITUS_ADMIN_PASSWORD: ADMIN_PASSWORD });
     const remote = { CITUS_PORTAL_URL: portal.baseUrl, CITUS_SERVICE_TOKEN: TOKEN };
-    await start('platform', remote);
+    const stores = {
+      ...remote,
+      CITUS_TELEMETRY_STORE: 'dynamodb',
+      CITUS_REGISTRY_STORE: 'dynamodb',
+      AWS_REGION: 'eu-west-1',
+      CITUS_DYNAMODB_ENDPOINT: dynamo.endpoint(),
+      CITUS_DYNAMODB_TABLE_PREFIX: dynamo.nextPrefix('kong'),
+    };
+    // The hub's process first: it makes the tables whose streams the other two follow.
+    const platform = await start('platform', stores);
+    await start('indexer', stores);
+    await start('analytics', { ...stores, CITUS_DEVICE_PLANE_URL: platform.baseUrl });
     await start('app-registry', { ...remote, DOCKER_HOST: 'unix:///nonexistent.sock' });
   });
 
@@ -94,5 +111,13 @@ describe('Kong upstreams against the split processes', () => {
     expect(await isNoSuchRoute(await fetch(`${upstreamOf('appProxy').baseUrl}/apps/default/dashboard/`))).toBe(false);
     expect(await isNoSuchRoute(await fetch(`${ofProcess('portal').baseUrl}/apps/default/dashboard/`))).toBe(true);
     expect(upstreamOf('mqttWebSocket').process.mqttPort).toEqual(expect.any(Number));
+  });
+
+  it('runs search only in the indexer and anomalies only in analytics: the hub process answers neither', async () => {
+    expect(await isNoSuchRoute(await fetch(`${ofProcess('platform').baseUrl}/api/v1/search?q=x`))).toBe(true);
+    expect(await isNoSuchRoute(await fetch(`${ofProcess('platform').baseUrl}/api/v1/anomalies/settings`))).toBe(true);
+    // Without a token: 401, which says the route exists there.
+    expect((await fetch(`${ofProcess('indexer').baseUrl}/api/v1/search?q=x`)).status).toBe(401);
+    expect((await fetch(`${ofProcess('analytics').baseUrl}/api/v1/anomalies/settings`)).status).toBe(401);
   });
 });
