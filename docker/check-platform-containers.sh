@@ -1,19 +1,25 @@
 #!/usr/bin/env bash
 # CI's check of the compose deployment's own containers (Kong and Elasticsearch cannot be had
-# without a registry): starts DynamoDB Local, the portal, the platform (the device plane) and the
-# app registry from docker-compose.yaml with docker-compose.ci.yaml, then checks that
+# without a registry): starts DynamoDB Local, the portal, the platform (the hub's process), the
+# indexer, analytics and the app registry from docker-compose.yaml with docker-compose.ci.yaml,
+# then checks that
 #   - the images name a non-root user and the platform image has a health check,
 #   - every container becomes healthy (docker inspect),
 #   - their processes run as uid 10001 and each data volume belongs to it,
 #   - /healthz answers 200 inside each container and on the loopback port CI publishes for it,
 #   - each runs its own services on its own volume (the identity store in the portal's, the device
-#     CA in the platform's, apps.db in the app registry's),
-#   - nothing is published but MQTT and the loopback HTTP ports, all on loopback here,
+#     CA in the platform's, search.db in the indexer's, analytics.db, alerts.db and secrets.key in
+#     analytics', apps.db in the app registry's),
+#   - nothing is published but MQTT (by the platform only) and the loopback HTTP ports, all on
+#     loopback here,
 #   - all run with a read-only root file system, no capabilities and no-new-privileges,
 #   - the platform tells devices the published MQTT port (CITUS_MQTT_ADVERTISED_PORT),
 #   - a token the portal issues declares a device on the platform and lists apps on the app
 #     registry (both ask the portal, over the default network, with CITUS_SERVICE_TOKEN),
-#   - the portal's internal API refuses a caller without that token.
+#   - that device becomes findable through the indexer's search (from the registry table's stream),
+#   - analytics answers its settings to that token, and a series of that device after asking the
+#     platform (over the default network, with the service token) whose it is,
+#   - the portal's and the platform's internal APIs refuse a caller without that token.
 # Needs the images built (.ci/make-base-image.sh, docker/prepare-context.sh, docker-compose build).
 # Test traffic goes to 127.0.0.0/8 only. Tears everything down, volumes included, however it ends.
 # With CITUS_TEST_TALLY set, adds its counts to it like the jest tiers do.
@@ -24,9 +30,12 @@ project=citus-ci-$$
 http_port=${CITUS_CI_HTTP_PORT:-18080}
 portal_port=${CITUS_CI_PORTAL_PORT:-18081}
 apps_port=${CITUS_CI_APPS_PORT:-18082}
+indexer_port=${CITUS_CI_INDEXER_PORT:-18083}
+analytics_port=${CITUS_CI_ANALYTICS_PORT:-18084}
 mqtt_port=${CITUS_CI_MQTT_PORT:-18883}
 compose=(docker-compose -p "$project" -f docker-compose.yaml -f docker-compose.ci.yaml)
 export CITUS_CI_HTTP_PORT=$http_port CITUS_CI_PORTAL_PORT=$portal_port CITUS_CI_APPS_PORT=$apps_port
+export CITUS_CI_INDEXER_PORT=$indexer_port CITUS_CI_ANALYTICS_PORT=$analytics_port
 export CITUS_MQTT_PUBLISHED_PORT=$mqtt_port CITUS_MQTT_BIND_ADDRESS=127.0.0.1
 # The gateway network's subnet is fixed per project, and two projects may not share one: a subnet of
 # its own per run, so that a developer's compose and a CI run (or two CI runs) can coexist.
@@ -35,6 +44,8 @@ export CITUS_GATEWAY_SUBNET=${CITUS_GATEWAY_SUBNET:-172.31.$(($$ % 256)).0/24}
 CITUS_ADMIN_PASSWORD=$(od -An -N18 -tx1 /dev/urandom | tr -d ' \n')
 CITUS_SERVICE_TOKEN=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 export CITUS_ADMIN_PASSWORD CITUS_SERVICE_TOKEN
+# The thing the platform check declares, for the indexer's and analytics' checks.
+thing_file=$(mktemp)
 
 passed=0
 failed=0
@@ -54,9 +65,10 @@ finish() {
   local status=$?
   if [ "$failed" -gt 0 ] || [ "$status" -ne 0 ]; then
     echo "check-platform-containers: the containers' last log lines:" >&2
-    "${compose[@]}" logs --no-color --tail 40 portal platform app-registry >&2 || true
+    "${compose[@]}" logs --no-color --tail 40 portal platform indexer analytics app-registry >&2 || true
   fi
   "${compose[@]}" down --volumes --remove-orphans > /dev/null 2>&1 || true
+  rm -f "$thing_file"
   if [ -n "${CITUS_TEST_TALLY:-}" ]; then
     echo "$passed $failed 0" >> "$CITUS_TEST_TALLY"
   fi
@@ -186,6 +198,7 @@ platform_accepts_portal_token() {
     });
     const body = await declared.json();
     if (declared.status !== 201 || typeof body.thingName !== 'string') { console.error('  declare: ' + declared.status + ' ' + JSON.stringify(body)); process.exit(1); }
+    (await import('node:fs')).writeFileSync('$thing_file', body.thingName);
     const anonymous = await fetch('http://127.0.0.1:$http_port/api/v1/devices');
     if (anonymous.status !== 401) { console.error('  without a token: ' + anonymous.status); process.exit(1); }
   "
@@ -201,27 +214,66 @@ app_registry_accepts_portal_token() {
   "
 }
 
-# The internal API answers holders of CITUS_SERVICE_TOKEN only: 403 without it or with another.
+# The indexer learns devices from the registry table's stream, not from the platform's process: the
+# device the platform check declared is found by its name within about 20 s.
+indexer_finds_declared_device() {
+  with_portal_token "
+    const thingName = (await import('node:fs')).readFileSync('$thing_file', 'utf8');
+    const url = 'http://127.0.0.1:$indexer_port/api/v1/search?kind=device&q=' + encodeURIComponent('compose check sensor');
+    let last = 'no answer';
+    for (let attempt = 0; attempt < 40; attempt++) {
+      const answer = await fetch(url, { headers: bearer });
+      const body = await answer.json();
+      last = answer.status + ' ' + JSON.stringify(body);
+      const found = answer.status === 200 ? body.items.map((hit) => hit.device && hit.device.thingName) : [];
+      if (found.includes(thingName)) process.exit(0);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    console.error('  search for ' + thingName + ': ' + last);
+    process.exit(1);
+  "
+}
+
+# Analytics answers with the portal's token, and a series of the declared thing only after asking
+# the platform whose it is (a name the platform does not know is 404, told apart).
+analytics_answers_for_declared_thing() {
+  with_portal_token "
+    const thingName = (await import('node:fs')).readFileSync('$thing_file', 'utf8');
+    const base = 'http://127.0.0.1:$analytics_port/api/v1/anomalies/settings';
+    const settings = await fetch(base, { headers: bearer });
+    const series = await fetch(base + '/series?field=x&thingName=' + encodeURIComponent(thingName), { headers: bearer });
+    const seriesBody = await series.json();
+    const unknown = await fetch(base + '/series?field=x&thingName=compose-check-nobody', { headers: bearer });
+    const anonymous = await fetch(base);
+    const got = [settings.status, series.status, seriesBody.thingName === thingName, unknown.status, anonymous.status].join();
+    if (got !== '200,200,true,404,401') { console.error('  settings, series, its thing, unknown series, no token: ' + got + ' ' + JSON.stringify(seriesBody)); process.exit(1); }
+  "
+}
+
+# An internal API answers holders of CITUS_SERVICE_TOKEN only: 403 without it or with another.
+# internal_api_refuses_without_token PORT PATH BODY
 internal_api_refuses_without_token() {
   node --input-type=module -e "
-    const ask = (headers) => fetch('http://127.0.0.1:$portal_port/internal/v1/access', {
+    const ask = (headers) => fetch('http://127.0.0.1:$1$2', {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
-      body: JSON.stringify({ apiKey: 'citus_apk_000000000000000000000000_' + 'a'.repeat(43) }),
+      body: JSON.stringify($3),
     });
     const statuses = [(await ask({})).status, (await ask({ 'x-citus-service-token': 'not-the-token-0123456789abcdef0123456789' })).status];
     if (statuses.join() !== '403,403') { console.error('  internal API: ' + statuses.join()); process.exit(1); }
   "
 }
 
-# The other containers reach the portal by its alias on the default network, not over the gateway
-# network whose peers it trusts for client addresses: the alias resolves to the portal's default address.
-reaches_portal_on_default_network() {
+# The other containers reach the portal (and analytics the platform) by an alias on the default
+# network, not over the gateway network whose peers they trust for client addresses: the alias
+# resolves to the target's default-network address.
+# reaches_on_default_network CALLER ALIAS TARGET
+reaches_on_default_network() {
   local expected resolved
-  expected=$(docker inspect --format "{{(index .NetworkSettings.Networks \"${project}_default\").IPAddress}}" "$2")
-  resolved=$(docker exec "$1" node -e "require('node:dns').lookup('portal-internal', (e, a) => { console.log(e ? 'none' : a); })")
+  expected=$(docker inspect --format "{{(index .NetworkSettings.Networks \"${project}_default\").IPAddress}}" "$3")
+  resolved=$(docker exec "$1" node -e "require('node:dns').lookup('$2', (e, a) => { console.log(e ? 'none' : a); })")
   if [ -z "$expected" ] || [ "$resolved" != "$expected" ]; then
-    echo "  portal-internal resolves to $resolved; the portal's default-network address is $expected" >&2
+    echo "  $2 resolves to $resolved; the target's default-network address is $expected" >&2
     return 1
   fi
 }
@@ -244,8 +296,9 @@ check "platform image: has a health check" image_has_healthcheck citus/platform:
 check "dynamodb-local image: user is not root" image_user_is_not_root citus/dynamodb-local:local
 
 # DynamoDB Local first: the platform creates its tables at start and would exit without it. Then the
-# portal, which the other two ask about people and keys (--no-deps, because compose's dependencies
-# include Elasticsearch).
+# portal, which the others ask about people and keys, then the platform, which makes the tables whose
+# streams the indexer and analytics follow (--no-deps, because compose's dependencies include
+# Elasticsearch).
 "${compose[@]}" up -d --no-build dynamodb-local
 dynamodb=$("${compose[@]}" ps -q dynamodb-local)
 check "dynamodb-local: healthy" wait_healthy "$dynamodb" 60
@@ -255,28 +308,49 @@ portal=$("${compose[@]}" ps -q portal)
 check "portal: healthy (docker inspect)" wait_healthy "$portal" 180
 echo "  portal healthy after $((SECONDS - started)) s"
 started=$SECONDS
-"${compose[@]}" up -d --no-build --no-deps platform app-registry
+"${compose[@]}" up -d --no-build --no-deps platform
 platform=$("${compose[@]}" ps -q platform)
-apps=$("${compose[@]}" ps -q app-registry)
 check "platform: healthy (docker inspect)" wait_healthy "$platform" 180
+echo "  platform healthy after $((SECONDS - started)) s"
+started=$SECONDS
+"${compose[@]}" up -d --no-build --no-deps indexer analytics app-registry
+indexer=$("${compose[@]}" ps -q indexer)
+analytics=$("${compose[@]}" ps -q analytics)
+apps=$("${compose[@]}" ps -q app-registry)
+check "indexer: healthy (docker inspect)" wait_healthy "$indexer" 180
+check "analytics: healthy (docker inspect)" wait_healthy "$analytics" 180
 check "app-registry: healthy (docker inspect)" wait_healthy "$apps" 180
-echo "  platform and app-registry healthy after $((SECONDS - started)) s"
+echo "  indexer, analytics and app-registry healthy after $((SECONDS - started)) s"
 
 check_process_container portal "$portal" "$portal_port"
 check_process_container platform "$platform" "$http_port"
+check_process_container indexer "$indexer" "$indexer_port"
+check_process_container analytics "$analytics" "$analytics_port"
 check_process_container app-registry "$apps" "$apps_port"
 check "portal: publishes only its loopback HTTP port" only_expected_ports_published "$portal" "8080/tcp=127.0.0.1:$portal_port"
 check "platform: publishes only MQTT and its loopback HTTP port" only_expected_ports_published "$platform" "8080/tcp=127.0.0.1:$http_port" "8883/tcp=127.0.0.1:$mqtt_port"
+check "indexer: publishes only its loopback HTTP port" only_expected_ports_published "$indexer" "8080/tcp=127.0.0.1:$indexer_port"
+check "analytics: publishes only its loopback HTTP port" only_expected_ports_published "$analytics" "8080/tcp=127.0.0.1:$analytics_port"
 check "app-registry: publishes only its loopback HTTP port" only_expected_ports_published "$apps" "8080/tcp=127.0.0.1:$apps_port"
-check "portal: its volume holds the identity store, no device CA, no apps" data_dir_holds "$portal" "identity.db identity" "ca apps.db"
-check "platform: its volume holds the device CA, no identity store, no apps" data_dir_holds "$platform" "ca" "identity.db apps.db"
-check "app-registry: its volume holds apps.db, no identity store, no device CA" data_dir_holds "$apps" "apps.db" "identity.db ca"
+check "portal: its volume holds the identity store, nothing of the others" data_dir_holds "$portal" "identity.db identity" "ca apps.db search.db analytics.db alerts.db"
+check "platform: its volume holds the device CA, no identity store, search index, analytics or apps" data_dir_holds "$platform" "ca" "identity.db apps.db search.db analytics.db alerts.db secrets.key"
+check "indexer: its volume holds search.db, nothing of the others" data_dir_holds "$indexer" "search.db" "identity.db ca apps.db analytics.db alerts.db secrets.key"
+check "analytics: its volume holds analytics.db, alerts.db and secrets.key, nothing of the others" data_dir_holds "$analytics" "analytics.db alerts.db secrets.key" "identity.db ca apps.db search.db"
+check "app-registry: its volume holds apps.db, no identity store, device CA, search index or analytics" data_dir_holds "$apps" "apps.db" "identity.db ca search.db analytics.db alerts.db"
 check "platform: tells devices the published MQTT port $mqtt_port" advertises_published_mqtt_port
-check "platform: reaches the portal on the default network" reaches_portal_on_default_network "$platform" "$portal"
-check "app-registry: reaches the portal on the default network" reaches_portal_on_default_network "$apps" "$portal"
+check "platform: reaches the portal on the default network" reaches_on_default_network "$platform" portal-internal "$portal"
+check "indexer: reaches the portal on the default network" reaches_on_default_network "$indexer" portal-internal "$portal"
+check "analytics: reaches the portal on the default network" reaches_on_default_network "$analytics" portal-internal "$portal"
+check "app-registry: reaches the portal on the default network" reaches_on_default_network "$apps" portal-internal "$portal"
+check "analytics: reaches the platform on the default network" reaches_on_default_network "$analytics" platform-internal "$platform"
 check "platform: a token from the portal declares a device (201), none is refused (401)" platform_accepts_portal_token
 check "app-registry: a token from the portal lists apps (200), none is refused (401)" app_registry_accepts_portal_token
-check "portal: /internal/v1/access answers 403 without the service token or with another" internal_api_refuses_without_token
+check "indexer: finds the device declared on the platform (registry stream)" indexer_finds_declared_device
+check "analytics: settings (200), the declared thing's series (200, asked of the platform), an unknown thing (404), no token (401)" analytics_answers_for_declared_thing
+check "portal: /internal/v1/access answers 403 without the service token or with another" \
+  internal_api_refuses_without_token "$portal_port" /internal/v1/access "{ apiKey: 'citus_apk_000000000000000000000000_' + 'a'.repeat(43) }"
+check "platform: /internal/v1/telemetry answers 403 without the service token or with another" \
+  internal_api_refuses_without_token "$http_port" /internal/v1/telemetry "{}"
 check "dynamodb-local: main process runs as uid 10001" main_process_uid_is "$dynamodb" 10001
 check "dynamodb-local: read-only, no capabilities, no-new-privileges" hardened "$dynamodb"
 check "dynamodb-local: the root file system refuses writes (/var/tmp)" root_fs_refuses_writes "$dynamodb"
