@@ -107,16 +107,33 @@ export class EmbeddedCertificateAuthority {
   /** A TLS server certificate for the hub, with the given DNS names and IP addresses. */
   async issueServerCertificate(hostnames: string[]): Promise<{ certificatePem: string; privateKeyPem: string }> {
     const keys = await generateKeyPair();
+    const issued = await this.issueServer(keys.publicKey, hostnames);
+    return { certificatePem: issued.certificatePem, privateKeyPem: await privateKeyToPem(keys.privateKey) };
+  }
+
+  /**
+   * A TLS server certificate for the key of a CSR, for a hub whose key stays in its own process
+   * (the CA's key stays in this one). The names are the caller's list, never the CSR's: which
+   * names may be asked for is the caller's policy to check before.
+   */
+  async signServerCsr(csrPem: string, hostnames: string[]): Promise<{ certificatePem: string }> {
+    const csr = parseCsr(csrPem);
+    if (!(await csr.verify())) throw new CsrError('csr signature does not verify');
+    checkKey(csr.publicKey.algorithm);
+    const issued = await this.issueServer(csr.publicKey, hostnames);
+    return { certificatePem: issued.certificatePem };
+  }
+
+  private issueServer(publicKey: x509.PublicKey | CryptoKey, hostnames: string[]): Promise<IssuedCertificate> {
     const names = hostnames.map((value) => ({ type: isIp(value) ? ('ip' as const) : ('dns' as const), value }));
-    const issued = await this.issue({
+    return this.issue({
       subject: `CN=${hostnames[0] ?? 'localhost'}`,
-      publicKey: keys.publicKey,
+      publicKey,
       validityDays: 90,
       usage: x509.KeyUsageFlags.digitalSignature,
       extendedUsage: [x509.ExtendedKeyUsage.serverAuth],
       extra: [new x509.SubjectAlternativeNameExtension(names)],
     });
-    return { certificatePem: issued.certificatePem, privateKeyPem: await privateKeyToPem(keys.privateKey) };
   }
 
   private async issue(params: {

@@ -127,6 +127,24 @@ describe('EmbeddedCertificateAuthority', () => {
     });
   });
 
+  describe('signServerCsr', () => {
+    it("names the caller's host names, never the CSR's subject, for the CSR's key", async () => {
+      const { privateKeyPem, csrPem } = await ecCsr('evil.example');
+      const cert = new X509Certificate((await ca.signServerCsr(csrPem, ['hub.example', '10.0.0.7'])).certificatePem);
+      expect(cert.subjectAltName).toBe('DNS:hub.example, IP Address:10.0.0.7');
+      expect(cert.checkHost('evil.example')).toBeUndefined();
+      expect(cert.keyUsage).toEqual([SERVER_AUTH]);
+      expect(cert.checkIssued(caCert)).toBe(true);
+      expect(cert.checkPrivateKey(createPrivateKey(privateKeyPem))).toBe(true);
+    });
+
+    it('refuses a CSR that is not one, or whose signature does not verify', async () => {
+      await expect(ca.signServerCsr(GARBAGE_CSR, ['localhost'])).rejects.toBeInstanceOf(CsrError);
+      const tampered = withTamperedSignature((await ecCsr()).csrPem);
+      await expect(ca.signServerCsr(tampered, ['localhost'])).rejects.toThrow(new CsrError('csr signature does not verify'));
+    });
+  });
+
   it('serves mutual TLS: the device certificate and the server certificate each verify against the CA', async () => {
     const server = await ca.issueServerCertificate(['localhost', '127.0.0.1']);
     const device = await ecCsr();
