@@ -47,3 +47,4 @@ export * from './analyser.schema.js';
 export * from './analyser-api.routes.js';
 export * from './internal.schema.js';
 export * from './internal-device.schema.js';
+export * from './internal-hub.schema.js';
