@@ -15,3 +15,4 @@ export * from './metrics-server.js';
 export * from './secret-cipher.js';
 export * from './remote-portal.js';
 export * from './service-token.js';
+export * from './internal-api.client.js';
