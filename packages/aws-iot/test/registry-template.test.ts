@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { REGISTRY_TABLES, TELEMETRY_TABLES, type TableDefinition } from '@citus/dynamodb';
+import { CHECKPOINT_TABLE, REGISTRY_TABLES, TELEMETRY_TABLES, type TableDefinition } from '@citus/dynamodb';
 import { parse } from 'yaml';
-import { CHECKPOINT_TABLE } from '../../../services/indexer/src/adapters/dynamodb/checkpoint.store.js';
 
 interface Resource {
   Type: string;

@@ -1,7 +1,6 @@
 import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { ensureTables, TELEMETRY_TABLE_NAMES, TELEMETRY_TABLES } from '@citus/dynamodb';
+import { CHECKPOINT_TABLE_NAME, ensureTables, TELEMETRY_TABLE_NAMES, TELEMETRY_TABLES } from '@citus/dynamodb';
 import { useDynamoDbLocal } from '../../../packages/dynamodb/test/support/dynamodb-local.fixture.js';
-import { CHECKPOINT_TABLE_NAME } from '../../indexer/src/adapters/dynamodb/checkpoint.store.js';
 import { calmWithSpike, removeDir, startAnalytics, tempDataDir, waitFor, WORKSPACE, type RunningAnalytics } from './support/analytics.fixture.js';
 
 // The analytics service with CITUS_TELEMETRY_STORE=dynamodb against DynamoDB Local (which serves

@@ -1,10 +1,7 @@
 export type { ChangeBatch, ChangeFeed, ChangeRecord, CheckpointStore, FeedSubscription, OpenedFeed } from './domain/change-feed.port.js';
 export type { DeviceChange } from './domain/device-change.model.js';
 export type { DeviceDocument, SearchHit, SearchIndex, SearchPage, SearchQuery, TelemetryDocument } from './domain/search-index.port.js';
-export { StreamsChangeFeed, type StreamsChangeFeedOptions } from './adapters/dynamodb/streams.change-feed.js';
-export { CHECKPOINT_TABLE, DynamoCheckpointStore, ensureCheckpointTable } from './adapters/dynamodb/checkpoint.store.js';
 export { CHECKPOINT_MIGRATIONS, CHECKPOINT_MODULE, SqliteCheckpointStore } from './adapters/sqlite/checkpoint.store.js';
-export { readableShards, type ShardInfo } from './domain/shard-order.rules.js';
 export { FtsSearchIndex } from './adapters/sqlite/fts.search-index.js';
 export { ElasticSearchIndex, type ElasticSearchIndexOptions } from './adapters/elasticsearch/elastic.search-index.js';
 export { SearchIndexError } from './adapters/elasticsearch/search-index.errors.js';

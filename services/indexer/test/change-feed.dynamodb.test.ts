@@ -1,15 +1,22 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamCommand, DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { ensureTables, REGISTRY_TABLES, TELEMETRY_TABLE_NAMES, TELEMETRY_TABLES, type DynamoClients } from '@citus/dynamodb';
+import {
+  DynamoCheckpointStore,
+  ensureCheckpointTable,
+  ensureTables,
+  REGISTRY_TABLES,
+  StreamsChangeFeed,
+  TELEMETRY_TABLE_NAMES,
+  TELEMETRY_TABLES,
+  type DynamoClients,
+} from '@citus/dynamodb';
 import { useDynamoDbLocal } from '../../../packages/dynamodb/test/support/dynamodb-local.fixture.js';
-import { DynamoCheckpointStore, ensureCheckpointTable } from '../src/adapters/dynamodb/checkpoint.store.js';
 import { toChangeRecord } from '../src/adapters/dynamodb/stream-record.mapper.js';
-import { StreamsChangeFeed } from '../src/adapters/dynamodb/streams.change-feed.js';
 import type { ChangeBatch, FeedSubscription } from '../src/domain/change-feed.port.js';
 
 // The DynamoDB Streams change feed against DynamoDB Local, which serves Streams too. Splits cannot
-// be forced there: the parent -> child rule is tested in shard-order.rules.test.ts.
+// be forced there: the parent -> child rule is tested in packages/dynamodb/test/shard-order.rules.test.ts.
 const WORKSPACE = 'ws_home';
 const T0 = Date.UTC(2025, 0, 1, 12);
 const dynamo = useDynamoDbLocal();

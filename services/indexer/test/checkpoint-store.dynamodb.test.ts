@@ -1,5 +1,5 @@
 import { useDynamoDbLocal } from '../../../packages/dynamodb/test/support/dynamodb-local.fixture.js';
-import { DynamoCheckpointStore, ensureCheckpointTable } from '../src/adapters/dynamodb/checkpoint.store.js';
+import { DynamoCheckpointStore, ensureCheckpointTable } from '@citus/dynamodb';
 import { checkpointStoreContract } from './support/checkpoint-store.contract.js';
 
 // The scale-out adapter against DynamoDB Local (Java); each test gets its own table by prefix.

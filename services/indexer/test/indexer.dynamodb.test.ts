@@ -3,10 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { ensureTables, TELEMETRY_TABLE_NAMES, TELEMETRY_TABLES, type TableDefinition } from '@citus/dynamodb';
+import { CHECKPOINT_TABLE_NAME, ensureTables, TELEMETRY_TABLE_NAMES, TELEMETRY_TABLES, type TableDefinition } from '@citus/dynamodb';
 import { openDatabase } from '@citus/sqlite';
 import { useDynamoDbLocal } from '../../../packages/dynamodb/test/support/dynamodb-local.fixture.js';
-import { CHECKPOINT_TABLE_NAME } from '../src/adapters/dynamodb/checkpoint.store.js';
 import { SEARCH_WORKSPACE, startIndexer, waitFor, type RunningIndexer } from './support/indexer-service.fixture.js';
 
 // The indexer service with CITUS_TELEMETRY_STORE=dynamodb against DynamoDB Local (which serves

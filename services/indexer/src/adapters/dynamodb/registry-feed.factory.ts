@@ -1,10 +1,9 @@
 import type { TableDescription } from '@aws-sdk/client-dynamodb';
-import { REGISTRY_TABLE_NAMES } from '@citus/dynamodb';
+import { openStreamFeed, REGISTRY_TABLE_NAMES, streamViewOf, type StreamsFeedConfig } from '@citus/dynamodb';
 import type { Logger } from '@citus/kit';
 import type { OpenedFeed } from '../../domain/change-feed.port.js';
 import type { DeviceChange } from '../../domain/device-change.model.js';
 import { toDeviceChange } from './registry-record.mapper.js';
-import { openStreamFeed, type StreamsFeedConfig } from './streams-feed.factory.js';
 
 /**
  * The device registry table's stream as a feed of device changes, for an indexer that runs apart
@@ -12,7 +11,7 @@ import { openStreamFeed, type StreamsFeedConfig } from './streams-feed.factory.j
  * open, saying what to do, when the table is missing or its stream lacks the old image (a removed
  * device is known only by it).
  */
-export function openRegistryFeed(config: Omit<StreamsFeedConfig, 'wrapCheckpoints'>, logger: Logger): Promise<OpenedFeed<DeviceChange>> {
+export function openRegistryFeed(config: Omit<StreamsFeedConfig, 'wrapCheckpoints' | 'startAt'>, logger: Logger): Promise<OpenedFeed<DeviceChange>> {
   return openStreamFeed(config, logger.child({ component: 'registry-feed' }), {
     name: REGISTRY_TABLE_NAMES.registry,
     toRecord: toDeviceChange,
@@ -23,9 +22,8 @@ export function openRegistryFeed(config: Omit<StreamsFeedConfig, 'wrapCheckpoint
 }
 
 function requireBothImages(table: string, description: TableDescription | undefined): void {
-  const stream = description?.StreamSpecification;
-  if (stream?.StreamEnabled && description?.LatestStreamArn && stream.StreamViewType === 'NEW_AND_OLD_IMAGES') return;
-  const found = stream?.StreamEnabled ? `a ${String(stream.StreamViewType)} stream` : 'no stream';
+  const { ok, found } = streamViewOf(description, ['NEW_AND_OLD_IMAGES']);
+  if (ok) return;
   throw new Error(
     `the registry table ${table} has ${found}: the indexer's registry-stream device source needs NEW_AND_OLD_IMAGES ` +
       '(the device lifecycle enables it at start on DynamoDB Local; on AWS deploy infra/aws/registry.yaml)',

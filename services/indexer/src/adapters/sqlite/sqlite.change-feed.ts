@@ -2,7 +2,8 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Logger } from '@citus/kit';
 import type { SqliteDatabase, SqliteStatement } from '@citus/sqlite';
 import type { ChangeBatch, ChangeFeed, ChangeRecord, CheckpointStore, FeedSubscription } from '../../domain/change-feed.port.js';
-import { PollSignal, type Backoff } from '../dynamodb/poll.signal.js';
+// The stop switch the DynamoDB Streams feed uses, shared from there so both feeds stop alike.
+import { PollSignal, type Backoff } from '@citus/dynamodb';
 
 export interface SqliteChangeFeedOptions {
   /** A connection to the hub's `telemetry.db`, the indexer's own: WAL lets it read while the hub writes. */

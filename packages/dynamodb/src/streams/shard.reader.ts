@@ -9,8 +9,8 @@ import {
   type GetRecordsCommandOutput,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { Logger } from '@citus/kit';
-import type { ChangeBatch, CheckpointStore } from '../../domain/change-feed.port.js';
 import type { Backoff, PollSignal } from './poll.signal.js';
+import type { StreamBatch, StreamCheckpoints } from './stream-feed.port.js';
 
 /** A stream record as the consumer's records, or undefined for one it has no use for. */
 export type StreamRecordMapper<R> = (record: StreamRecord) => R | undefined;
@@ -20,17 +20,23 @@ export interface ShardReading<R> {
   streams: DynamoDBStreamsClient;
   streamArn: string;
   consumer: string;
-  checkpoints: CheckpointStore;
+  checkpoints: StreamCheckpoints;
   toRecord: StreamRecordMapper<R>;
-  handle: (batch: ChangeBatch<R>) => Promise<void>;
+  handle: (batch: StreamBatch<R>) => Promise<void>;
   signal: PollSignal;
   pollIntervalMs: number;
   batchLimit: number;
   backoff: Backoff;
   /** The newest record's creation time seen on a shard, or undefined once it is caught up. */
   onSeen(shardId: string, newest: number | undefined): void;
+  /** Where a shard without a checkpoint starts: its oldest record, or (a feed started at LATEST) its next one. */
+  startOf(shardId: string): StartOfShard;
+  /** Called once the shard's first iterator is in hand (or the shard is gone, or reading stopped). */
+  onOpened(shardId: string): void;
   logger?: Logger;
 }
+
+export type StartOfShard = 'TRIM_HORIZON' | 'LATEST';
 
 /** How a reader ended: its shard read to the end and marked finished, stopped, or no longer in the stream. */
 export type ShardEnd = 'finished' | 'stopped' | 'gone';
@@ -38,7 +44,7 @@ export type ShardEnd = 'finished' | 'stopped' | 'gone';
 const STOPPED = Symbol('stopped');
 
 /**
- * Reads one shard from the consumer's checkpoint (or its oldest record) to its end. Each page of
+ * Reads one shard from the consumer's checkpoint (or where `startOf` says) to its end. Each page of
  * records is handed over as one batch and the checkpoint moves to its last sequence number only
  * after `handle` resolved; a rejected `handle` is retried with back-off on the same records. A
  * null `NextShardIterator` means the shard is closed and read to its end ("finished").
@@ -47,7 +53,8 @@ export async function readShard<R>(reading: ShardReading<R>, shardId: string): P
   const loaded = await persist(reading, shardId, 'load checkpoint', () => reading.checkpoints.load(reading.consumer, shardId));
   if (loaded === STOPPED) return 'stopped';
   let position = loaded;
-  let iterator = await openIterator(reading, shardId, position);
+  let iterator = await openIterator(reading, shardId, position, reading.startOf(shardId));
+  reading.onOpened(shardId);
   let failures = 0;
   while (iterator !== STOPPED && iterator !== undefined && !reading.signal.stopped) {
     let page: GetRecordsCommandOutput;
@@ -59,12 +66,12 @@ export async function readShard<R>(reading: ShardReading<R>, shardId: string): P
     } catch (error) {
       if (reading.signal.stopped) return 'stopped';
       // Iterators expire 15 minutes after they were issued: a new one from the checkpoint replays nothing handled.
-      if (error instanceof ExpiredIteratorException) iterator = await openIterator(reading, shardId, position);
+      if (error instanceof ExpiredIteratorException) iterator = await openIterator(reading, shardId, position, 'TRIM_HORIZON');
       else if (error instanceof TrimmedDataAccessException) {
         // An iterator left behind the shard's oldest record: past the retention, or (DynamoDB Local)
         // an empty shard's first iterator once other tables were written. Retrying it fails forever.
         await failed(reading, shardId, 'GetRecords', error, ++failures);
-        iterator = await openIterator(reading, shardId, position);
+        iterator = await openIterator(reading, shardId, position, 'TRIM_HORIZON');
       } else await failed(reading, shardId, 'GetRecords', error, ++failures);
       continue;
     }
@@ -102,12 +109,19 @@ async function finish<R>(reading: ShardReading<R>, shardId: string): Promise<Sha
 }
 
 /**
- * An iterator just after the checkpoint, or at the shard's oldest record without one. A checkpoint
- * older than the stream's 24 h retention is trimmed away: reading resumes at the oldest record
- * still there (what was trimmed is lost to every consumer, so this is logged as an error).
- * Undefined when the shard is no longer in the stream.
+ * An iterator just after the checkpoint, or at `start` without one. A checkpoint older than the
+ * stream's 24 h retention is trimmed away: reading resumes at the oldest record still there (what
+ * was trimmed is lost to every consumer, so this is logged as an error). Undefined when the shard
+ * is no longer in the stream. Only a shard's first iterator may start at LATEST: one opened again
+ * before any record was read starts at the oldest, as replaying records is harmless to a consumer
+ * at least once and skipping them is not.
  */
-async function openIterator<R>(reading: ShardReading<R>, shardId: string, position: string | undefined): Promise<string | undefined | typeof STOPPED> {
+async function openIterator<R>(
+  reading: ShardReading<R>,
+  shardId: string,
+  position: string | undefined,
+  start: StartOfShard,
+): Promise<string | undefined | typeof STOPPED> {
   let after = position;
   for (let failures = 1; !reading.signal.stopped; failures++) {
     try {
@@ -115,7 +129,7 @@ async function openIterator<R>(reading: ShardReading<R>, shardId: string, positi
         new GetShardIteratorCommand({
           StreamArn: reading.streamArn,
           ShardId: shardId,
-          ...(after === undefined ? { ShardIteratorType: 'TRIM_HORIZON' } : { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after }),
+          ...(after === undefined ? { ShardIteratorType: start } : { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after }),
         }),
         { abortSignal: reading.signal.abortSignal },
       );

@@ -1,8 +1,9 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ensureTables, tableName, type TableDefinition } from '@citus/dynamodb';
-import type { CheckpointStore } from '../../domain/change-feed.port.js';
+import { ensureTables, tableName, type TableDefinition } from '../tables.js';
+import type { StreamCheckpoints } from './stream-feed.port.js';
 
+/** Named for its first consumer; the indexer, analytics and any other stream consumer share it, keyed by consumer. */
 export const CHECKPOINT_TABLE_NAME = 'indexer-checkpoints';
 
 /** One item per consumer and partition (a stream shard): its position and whether it is finished. */
@@ -24,12 +25,12 @@ export function ensureCheckpointTable(client: DynamoDBClient, prefix = ''): Prom
 }
 
 /**
- * Consumer positions in DynamoDB, for the scale-out indexer (several replicas, no shared disk).
+ * Consumer positions in DynamoDB, for scale-out stream consumers (several replicas, no shared disk).
  * Reads are strongly consistent: a restarted consumer must see the last position it saved, or it
  * would replay more than the batch in flight. Each write sets only its own attributes, so saving a
  * position never clears the finished flag and the reverse.
  */
-export class DynamoCheckpointStore implements CheckpointStore {
+export class DynamoCheckpointStore implements StreamCheckpoints {
   private readonly table: string;
 
   constructor(

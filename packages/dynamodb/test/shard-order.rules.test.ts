@@ -1,4 +1,4 @@
-import { readableShards, type ShardInfo } from '../src/domain/shard-order.rules.js';
+import { readableShards, type ShardInfo } from '../src/streams/shard-order.rules.js';
 
 // Shard splits cannot be forced on DynamoDB Local, so the parent -> child rule is tested here as a
 // pure function over shard lists shaped like DescribeStream's after splits.
