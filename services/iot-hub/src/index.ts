@@ -1,2 +1,4 @@
 export { createService, type IotHubContext, type IotHubService } from './service.js';
 export { IotHubConfig } from './config.js';
+export { remoteCertificateAuthority, remoteThingRegistrar, type RemoteCaOptions } from './adapters/http/device-registry.client.js';
+export type { HubCertificateAuthority } from './domain/hub-ca.port.js';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { BearerResolver, Metrics, Service, ServiceContext } from '@citus/kit';
-import type { EmbeddedCertificateAuthority } from '@citus/pki';
+import { createKeyAndCsr } from '@citus/pki';
 import { Router } from 'express';
 import { migrate, openDatabase } from '@citus/sqlite';
 import { IngestService } from './app/ingest.service.js';
@@ -35,6 +35,7 @@ import type { AccessDecider } from './domain/access.port.js';
 import { hubAccess } from './domain/workspace-boundary.access.js';
 import { workspaceUserAccess } from './domain/workspace-user.access.js';
 import type { CertificateDirectory, ThingDirectory } from './domain/device-session.model.js';
+import type { HubCertificateAuthority } from './domain/hub-ca.port.js';
 import type { MessagePublisher } from './domain/message-publisher.port.js';
 import type { ThingRegistrar } from './domain/provisioning/thing-registrar.port.js';
 import type { ProvisioningService } from './app/provisioning.service.js';
@@ -43,7 +44,8 @@ import { registerHubMetrics } from './adapters/metrics/hub.metrics.js';
 
 export interface IotHubContext extends ServiceContext {
   config: IotHubConfig;
-  ca: EmbeddedCertificateAuthority;
+  /** The device CA, owned by the device registry: the embedded CA in process, or `remoteCertificateAuthority`. */
+  ca: HubCertificateAuthority;
   certificates: CertificateDirectory;
   things: ThingDirectory;
   /** The device registry, where fleet provisioning's RegisterThing creates things. */
@@ -166,8 +168,8 @@ export function createService(ctx: IotHubContext): IotHubService {
     provisioning: provisioning.service,
     mqttPort: () => boundPort,
     handleUpgrade: mqttOverWebSocket(() => broker),
-    // For analytics in a process of its own (the launcher mounts it only with a service token).
-    internalRoutes: internalRoutes(shadows, ingest, ctx.things),
+    // For analytics and the device registry in processes of their own (mounted only with a service token).
+    internalRoutes: internalRoutes(shadows, ingest, ctx.things, presence),
     apiRoutes: Router().use(
       telemetryRoutes(telemetry, ctx.things, ctx.events, ctx.authenticate),
       telemetryQueryRoutes(store.queries, ctx.things, ctx.authenticate),
@@ -179,7 +181,7 @@ export function createService(ctx: IotHubContext): IotHubService {
     ),
     async start() {
       const hostnames = ['localhost', '127.0.0.1', ctx.config.CITUS_MQTT_ENDPOINT, ...ctx.config.CITUS_HUB_HOSTNAMES];
-      const server = await ctx.ca.issueServerCertificate([...new Set(hostnames)]);
+      const server = await serverCertificate(ctx.ca, [...new Set(hostnames)]);
       broker = new HubBroker({
         tls: { ...server, caPem: ctx.ca.certificatePem },
         certificates: ctx.certificates,
@@ -202,4 +204,11 @@ export function createService(ctx: IotHubContext): IotHubService {
       logger.info({ port: boundPort }, 'MQTT over TLS listening');
     },
   };
+}
+
+/** The hub's TLS key is made here and never leaves this process; the CA signs its CSR. */
+async function serverCertificate(ca: HubCertificateAuthority, hostnames: string[]): Promise<{ certificatePem: string; privateKeyPem: string }> {
+  const { privateKeyPem, csrPem } = await createKeyAndCsr(hostnames[0] ?? 'localhost');
+  const { certificatePem } = await ca.signServerCsr(csrPem, hostnames);
+  return { certificatePem, privateKeyPem };
 }

@@ -87,4 +87,12 @@ describe('PresenceService', () => {
   it('knows nothing of a client never seen', () => {
     expect(presence.connectivityOf('never-1')).toBeUndefined();
   });
+
+  it("answers a list's connectivity in one workspace only, leaving out clients never seen or seen elsewhere", () => {
+    presence.connected(facts('s1'));
+    presence.connected({ ...facts('s2'), requester: { ...facts('s2').requester, clientId: 'shed-1', thingName: 'shed-1', workspaceId: 'ws_2' } });
+    const found = presence.connectivityIn('ws_1', ['porch-1', 'shed-1', 'never-1', 'porch-1']);
+    expect([...found]).toEqual([['porch-1', { connected: true, timestamp: clock }]]);
+    expect([...presence.connectivityIn('ws_2', ['porch-1', 'shed-1']).keys()]).toEqual(['shed-1']);
+  });
 });

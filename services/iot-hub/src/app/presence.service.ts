@@ -49,6 +49,24 @@ export class PresenceService {
   }
 
   /**
+   * The last known connectivity of each of these clients that connected in the workspace; a client
+   * never seen, or seen in another workspace, is left out. For the registry's device lists.
+   */
+  connectivityIn(workspaceId: string, clientIds: readonly string[]): Map<string, Connectivity> {
+    const found = new Map<string, Connectivity>();
+    for (const clientId of new Set(clientIds)) {
+      const record = this.repository.get(clientId);
+      if (record?.workspaceId !== workspaceId) continue;
+      found.set(clientId, {
+        connected: record.connected,
+        timestamp: record.timestamp,
+        ...(record.disconnectReason ? { disconnectReason: record.disconnectReason } : {}),
+      });
+    }
+    return found;
+  }
+
+  /**
    * A deleted thing's connectivity goes with it (its client id is its thing name). Its sessions were
    * closed, and their disconnect recorded, when its certificates were revoked just before.
    */

@@ -5,7 +5,7 @@ import { createLogger } from '@citus/kit';
 import { EmbeddedCertificateAuthority } from '@citus/pki';
 import { openDatabase, type SqliteDatabase } from '@citus/sqlite';
 import { ProvisioningService, type Claim } from '../../src/app/provisioning.service.js';
-import { EmbeddedProvisioningCa } from '../../src/adapters/pki/provisioning-ca.adapter.js';
+import { HubProvisioningCa } from '../../src/adapters/pki/provisioning-ca.adapter.js';
 import { PROVISIONING_MIGRATIONS, SqliteProvisioningRepository } from '../../src/adapters/sqlite/provisioning.repository.js';
 import type { OutboundMessage } from '../../src/domain/message-publisher.port.js';
 import type { ThingRegistrar, ThingRegistration } from '../../src/domain/provisioning/thing-registrar.port.js';
@@ -55,7 +55,7 @@ export async function provisioningFixture(options: { maxOpenPerClaim?: number } 
   const ca = await EmbeddedCertificateAuthority.loadOrCreate(join(dir, 'ca'));
   const registrar = new InMemoryRegistrar();
   const clock = { now: T0 };
-  const service = new ProvisioningService(repository, new EmbeddedProvisioningCa(ca, 365), registrar, {
+  const service = new ProvisioningService(repository, new HubProvisioningCa(ca), registrar, {
     logger: createLogger({ level: 'silent' }),
     now: () => new Date(clock.now),
     ...options,
