@@ -112,7 +112,31 @@ export class InvalidCsrError extends Error {
   }
 }
 
-/** Port: whether a thing is connected now, as the hub's presence tracking knows it. */
+/**
+ * Port: whether things are connected now, as the hub's presence tracking knows it; asked once for
+ * a whole device list, since the hub may be another process. A thing missing from the answer
+ * never connected (or is not the workspace's).
+ */
 export interface ConnectivityDirectory {
+  connectivityIn(workspaceId: string, thingNames: readonly string[]): Promise<ReadonlyMap<string, DeviceConnectivity>>;
+}
+
+/** The hub's presence in the same process, one thing at a time: a lookup in its own store. */
+export interface ThingPresence {
   connectivityOf(thingName: string): DeviceConnectivity | undefined;
+}
+
+/** The in-process lookup as the port: workspace-scoped already, since only the workspace's things are asked. */
+export function connectivityDirectoryOf(presence: ConnectivityDirectory | ThingPresence): ConnectivityDirectory {
+  if ('connectivityIn' in presence) return presence;
+  return {
+    connectivityIn: (_workspaceId, thingNames) => {
+      const found = new Map<string, DeviceConnectivity>();
+      for (const thingName of thingNames) {
+        const connectivity = presence.connectivityOf(thingName);
+        if (connectivity) found.set(thingName, connectivity);
+      }
+      return Promise.resolve(found);
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import { Router, type RequestHandler } from 'express';
-import { ActivationRequest, DeclareDeviceRequest, type Device, DeviceId, UpdateDeviceRequest } from '@citus/contracts';
+import { ActivationRequest, DeclareDeviceRequest, type Device, type DeviceConnectivity, DeviceId, UpdateDeviceRequest } from '@citus/contracts';
 import { parse, requireScope, workspaceOf } from '@citus/kit';
 import type { DeviceService } from '../../app/device.service.js';
 import type { ConnectivityDirectory } from '../../domain/device.model.js';
@@ -12,11 +12,13 @@ export function deviceRoutes(
   connectivity?: ConnectivityDirectory,
 ): Router {
   const router = Router();
-  /** A device as the registry answers it: with whether it is connected now. */
-  const view = (device: Device): Device => ({
-    ...device,
-    connectivity: connectivity?.connectivityOf(device.thingName) ?? { connected: false },
-  });
+  /** Devices as the registry answers them: with whether each is connected now, asked once for all. */
+  const views = async (workspaceId: string, list: Device[]): Promise<Device[]> => {
+    const names = list.map((device) => device.thingName);
+    const known: ReadonlyMap<string, DeviceConnectivity> = connectivity && names.length > 0 ? await connectivity.connectivityIn(workspaceId, names) : new Map();
+    return list.map((device) => ({ ...device, connectivity: known.get(device.thingName) ?? { connected: false } }));
+  };
+  const view = async (workspaceId: string, device: Device): Promise<Device> => (await views(workspaceId, [device]))[0] as Device;
 
   router.get('/ca.pem', (_req, res) => {
     res.type('application/x-pem-file').send(caPem);
@@ -37,16 +39,18 @@ export function deviceRoutes(
   });
 
   router.get('/devices', requireScope('devices:read'), async (req, res) => {
-    res.json({ items: (await devices.list(workspaceOf(req, 'user').id)).map(view) });
+    const workspaceId = workspaceOf(req, 'user').id;
+    res.json({ items: await views(workspaceId, await devices.list(workspaceId)) });
   });
 
   router.get('/devices/:id', requireScope('devices:read'), async (req, res) => {
-    res.json(view(await devices.get(workspaceOf(req, 'user').id, parse(DeviceId, req.params.id))));
+    const workspaceId = workspaceOf(req, 'user').id;
+    res.json(await view(workspaceId, await devices.get(workspaceId, parse(DeviceId, req.params.id))));
   });
 
   router.patch('/devices/:id', async (req, res) => {
     const workspace = workspaceOf(req, 'user');
-    res.json(view(await devices.update(workspace.id, parse(DeviceId, req.params.id), parse(UpdateDeviceRequest, req.body))));
+    res.json(await view(workspace.id, await devices.update(workspace.id, parse(DeviceId, req.params.id), parse(UpdateDeviceRequest, req.body))));
   });
 
   router.delete('/devices/:id', async (req, res) => {

@@ -1,27 +1,104 @@
+import { X509Certificate } from 'node:crypto';
 import { Router } from 'express';
-import { INTERNAL_THING_NOT_FOUND, InternalThingPathParams, type InternalThing } from '@citus/contracts';
-import { AppError, parse } from '@citus/kit';
+import {
+  InternalDeviceCsr,
+  InternalServerCsr,
+  InternalThingRegistration,
+  type InternalCaCertificate,
+  type InternalRegistrationOutcome,
+  type InternalServerCertificate,
+  type InternalSignedCertificate,
+} from '@citus/contracts';
+import { badRequest, forbidden, parse } from '@citus/kit';
+import { certificateIdFromFingerprint, CsrError, type EmbeddedCertificateAuthority } from '@citus/pki';
+import type { DeviceProvisioningService } from '../../app/device-provisioning.service.js';
 
-/** The registry's answer to "whose thing is this", as the device service gives it. */
-export interface ThingOwners {
-  workspaceOfThing(thingName: string): string | undefined;
+export interface InternalRoutesOptions {
+  /** The device CA; its key stays in this process, so the hub sends CSRs. */
+  ca: EmbeddedCertificateAuthority;
+  /** Validity of the client certificates signed for the hub (`CITUS_DEVICE_CERT_DAYS`). */
+  deviceCertificateDays: number;
+  /** The only names the hub's server certificate may carry: devices trust any name this CA signs. */
+  serverHostnames: readonly string[];
+  provisioning: Pick<DeviceProvisioningService, 'register'>;
 }
 
 /**
- * What other service processes ask of the device registry when they run apart (mounted at
- * `/internal/v1`, behind the service token): the workspace a thing belongs to, so that analytics
- * can answer "not found" for another workspace's thing as it does in one process.
+ * What the hub asks of the device registry when it runs in a process of its own (mounted at
+ * `/internal/v1`, behind the service token): the device CA's certificate and signatures, and
+ * fleet provisioning's RegisterThing. A leaked service token is the threat kept in mind: it can
+ * mint no server certificate for a name devices would trust, and register no certificate this CA
+ * did not sign.
  */
-export function internalRoutes(things: ThingOwners): Router {
+export function internalRoutes(options: InternalRoutesOptions): Router {
   const router = Router();
+  const { ca } = options;
+  const allowed = new Set(options.serverHostnames.map((name) => name.toLowerCase()));
 
-  router.get('/things/:thingName', (req, res) => {
-    const { thingName } = parse(InternalThingPathParams, req.params);
-    const workspaceId = things.workspaceOfThing(thingName);
-    if (workspaceId === undefined) throw new AppError('not_found', INTERNAL_THING_NOT_FOUND);
-    const answer: InternalThing = { workspaceId };
+  router.get('/ca', (_req, res) => {
+    const answer: InternalCaCertificate = { certificatePem: ca.certificatePem };
+    res.json(answer);
+  });
+
+  // Client certificates only (clientAuth): the hub accepts one only once the registry has it attached to a thing.
+  router.post('/ca/device-certificates', async (req, res) => {
+    const { commonName, csr } = parse(InternalDeviceCsr, req.body);
+    const issued = await unlessUnusable(() => ca.signDeviceCsr(csr, commonName, options.deviceCertificateDays));
+    const answer: InternalSignedCertificate = { certificateId: issued.certificateId, certificatePem: issued.certificatePem, notAfter: issued.notAfter.toISOString() };
+    res.set('cache-control', 'no-store').json(answer);
+  });
+
+  router.post('/ca/server-certificates', async (req, res) => {
+    const { hostnames, csr } = parse(InternalServerCsr, req.body);
+    const refused = hostnames.filter((name) => !allowed.has(name.toLowerCase()));
+    if (refused.length > 0) {
+      throw forbidden(`the hub's server certificate may name only ${[...allowed].join(', ')} (CITUS_MQTT_ENDPOINT and CITUS_HUB_HOSTNAMES of the registry's process), not ${refused.join(', ')}`);
+    }
+    const answer: InternalServerCertificate = await unlessUnusable(() => ca.signServerCsr(csr, hostnames));
+    res.set('cache-control', 'no-store').json(answer);
+  });
+
+  // A refused name is the device's answer (a value); a certificate not from this CA is the caller's 400.
+  router.post('/provisioned-things', async (req, res) => {
+    const { workspaceId, thingName, certificatePem } = parse(InternalThingRegistration, req.body);
+    const certificate = issuedBy(ca, certificatePem);
+    const outcome = await options.provisioning.register({
+      workspaceId,
+      thingName,
+      certificateId: certificateIdFromFingerprint(certificate.fingerprint256),
+      certificatePem,
+      notAfter: new Date(certificate.validTo),
+    });
+    const answer: InternalRegistrationOutcome = outcome.registered ? { registered: true } : { registered: false, reason: outcome.reason };
     res.set('cache-control', 'no-store').json(answer);
   });
 
   return router;
+}
+
+/** The CA's refusal of a CSR is the caller's 400, with the CA's reason. */
+async function unlessUnusable<T>(sign: () => Promise<T>): Promise<T> {
+  try {
+    return await sign();
+  } catch (error) {
+    if (error instanceof CsrError) throw badRequest(error.message);
+    throw error;
+  }
+}
+
+/** Extended key usage `id-kp-clientAuth` (RFC 5280 4.2.1.12). */
+const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+
+/** The certificate, if this CA signed it as a client certificate (only then may it be attached to a thing). */
+function issuedBy(ca: EmbeddedCertificateAuthority, pem: string): X509Certificate {
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(pem);
+  } catch {
+    throw badRequest('certificatePem is not a PEM certificate');
+  }
+  const authority = new X509Certificate(ca.certificatePem);
+  if (!certificate.checkIssued(authority) || !certificate.verify(authority.publicKey)) throw badRequest('the certificate was not signed by this CA');
+  if (!certificate.keyUsage?.includes(CLIENT_AUTH)) throw badRequest('the certificate is not a client certificate');
+  return certificate;
 }
