@@ -7,7 +7,7 @@ import { deviceRoutes } from './adapters/http/device.routes.js';
 import { internalRoutes } from './adapters/http/internal.routes.js';
 import { EmbeddedCaAdapter } from './adapters/pki/embedded-ca.adapter.js';
 import type { DeviceLifecycleConfig } from './config.js';
-import type { ConnectivityDirectory } from './domain/device.model.js';
+import { connectivityDirectoryOf, type ConnectivityDirectory, type ThingPresence } from './domain/device.model.js';
 import { createRegistryStore } from './registry-store.module.js';
 
 export interface DeviceLifecycleContext extends ServiceContext {
@@ -15,8 +15,13 @@ export interface DeviceLifecycleContext extends ServiceContext {
   ca: EmbeddedCertificateAuthority;
   /** The MQTT port devices are told to use, once the hub listens. */
   mqttPort: () => number;
-  /** Whether each thing is connected now: the hub's presence tracking. */
-  connectivity?: ConnectivityDirectory;
+  /** Whether each thing is connected now: the hub's presence, in process or over its internal API (`remoteConnectivity`). */
+  connectivity?: ConnectivityDirectory | ThingPresence;
+  /**
+   * The hub's `CITUS_HUB_HOSTNAMES`: with `CITUS_MQTT_ENDPOINT`, `localhost` and `127.0.0.1`, the
+   * only names a hub in another process may have its server certificate signed for.
+   */
+  hubHostnames?: readonly string[];
 }
 
 export interface DeviceLifecycleService extends Service {
@@ -41,13 +46,15 @@ export function createService(ctx: DeviceLifecycleContext): DeviceLifecycleServi
       mqttPort: ctx.mqttPort,
     },
   );
+  const provisioning = new DeviceProvisioningService(store.repository, directory, ctx.events);
+  const serverHostnames = ['localhost', '127.0.0.1', ctx.config.CITUS_MQTT_ENDPOINT, ...(ctx.hubHostnames ?? [])];
   return {
     name: 'device-lifecycle',
     devices,
-    provisioning: new DeviceProvisioningService(store.repository, directory, ctx.events),
-    apiRoutes: deviceRoutes(devices, ctx.authenticate, ctx.ca.certificatePem, ctx.connectivity),
-    // For analytics in a process of its own (the launcher mounts it only with a service token).
-    internalRoutes: internalRoutes(devices),
+    provisioning,
+    apiRoutes: deviceRoutes(devices, ctx.authenticate, ctx.ca.certificatePem, ctx.connectivity && connectivityDirectoryOf(ctx.connectivity)),
+    // For the hub in a process of its own (the launcher mounts it only with a service token).
+    internalRoutes: internalRoutes({ ca: ctx.ca, deviceCertificateDays: ctx.config.CITUS_DEVICE_CERT_DAYS, serverHostnames, provisioning }),
     // Before the hub starts (the platform starts services in order): it asks the directory at once.
     async start() {
       await store.start();
