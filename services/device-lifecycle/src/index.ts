@@ -2,3 +2,4 @@ export { createService, type DeviceLifecycleContext, type DeviceLifecycleService
 export { DeviceLifecycleConfig } from './config.js';
 export { DeviceService } from './app/device.service.js';
 export { DeviceProvisioningService, type ProvisionedThing, type ProvisioningOutcome } from './app/device-provisioning.service.js';
+export { remoteConnectivity } from './adapters/http/hub-connectivity.client.js';
