@@ -3,7 +3,7 @@ import { ErrorEnvelope, INTERNAL_API_PREFIX, INTERNAL_THING_NOT_FOUND, SERVICE_T
 import { AppError } from '@citus/kit';
 
 export interface DevicePlaneOptions {
-  /** Where the device plane's process answers (registry and hub), e.g. `http://device-plane:8080`. */
+  /** Where the hub's process answers (whose a thing is, shadows, telemetry), e.g. `http://device-plane:8080`. */
   url: string;
   /** The platform's service token, the same in every process. */
   serviceToken: string;

@@ -5,7 +5,7 @@ import type { ShadowUpdater } from '../hub/alert-shadow.writer.js';
 import type { TelemetryIngest } from '../hub/analyser-telemetry.sink.js';
 import { DevicePlaneClient, type DevicePlaneOptions } from './device-plane.client.js';
 
-/** What analytics asks of the device registry and the hub, from a process of its own. */
+/** What analytics asks of the hub (its thing directory, shadows and ingest), from a process of its own. */
 export interface RemoteDevicePlane {
   things: ThingDirectory;
   shadows: ShadowUpdater;
@@ -15,7 +15,7 @@ export interface RemoteDevicePlane {
 const thingPath = (thingName: string): string => `/things/${encodeURIComponent(thingName)}`;
 
 /**
- * The registry's thing directory, the hub's shadows and its telemetry ingest over the device
+ * The hub's thing directory, its shadows and its telemetry ingest over the device
  * plane's internal API: the same answers as in one process (a thing of another workspace is
  * "not found"; a refused shadow update is a value), or `unavailable` when the plane cannot answer.
  */
