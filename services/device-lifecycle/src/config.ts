@@ -17,8 +17,9 @@ export const DeviceLifecycleConfig = z
       .describe(
         [
           'where the device registry is stored: `sqlite` (`devices.db`) or `dynamodb` (the `<prefix>registry` table, created on DynamoDB Local; on AWS it must exist).',
-          'The hub\'s per-connect and per-publish checks are answered from memory, loaded at start and kept by this instance\'s own writes:',
-          'with several instances, a device declared, activated or revoked on another instance is seen here only after a restart',
+          'The hub\'s per-connect and per-publish checks are answered from memory, loaded at start and kept by this instance\'s own writes;',
+          'on `dynamodb` also by the table\'s stream (NEW_AND_OLD_IMAGES), so a device declared, activated, revoked or deleted on another instance',
+          'is seen here within about a second',
         ].join(' '),
       ),
     ...dynamoDbFields,

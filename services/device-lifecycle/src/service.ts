@@ -9,6 +9,7 @@ import { EmbeddedCaAdapter } from './adapters/pki/embedded-ca.adapter.js';
 import type { DeviceLifecycleConfig } from './config.js';
 import { connectivityDirectoryOf, type ConnectivityDirectory, type ThingPresence } from './domain/device.model.js';
 import { createRegistryStore } from './registry-store.module.js';
+import { openStreamedDirectory } from './streamed-directory.module.js';
 
 export interface DeviceLifecycleContext extends ServiceContext {
   config: DeviceLifecycleConfig;
@@ -35,6 +36,11 @@ export function createService(ctx: DeviceLifecycleContext): DeviceLifecycleServi
   ctx.shutdown.add('device store', () => store.stop());
   // Shared by both services: each records its own writes in it.
   const directory = new RegistryDirectory();
+  // On DynamoDB, other instances' writes too, from the registry stream; the services announce their own writes already.
+  const streamed = ctx.config.CITUS_REGISTRY_STORE === 'dynamodb'
+    ? openStreamedDirectory({ config: ctx.config, events: ctx.events, logger: ctx.logger, directory, emitEvents: false })
+    : undefined;
+  if (streamed) ctx.shutdown.add('registry stream', () => streamed.stop());
   const devices = new DeviceService(
     store.repository,
     directory,
@@ -58,7 +64,8 @@ export function createService(ctx: DeviceLifecycleContext): DeviceLifecycleServi
     // Before the hub starts (the platform starts services in order): it asks the directory at once.
     async start() {
       await store.start();
-      await devices.start();
+      // The streamed directory loads the directory itself, once the stream is open.
+      await (streamed ? streamed.start() : devices.start());
     },
   };
 }

@@ -7,17 +7,23 @@ import type { ActiveCertificateEntry, DeviceRepository, ThingEntry } from '../do
  * publish itself.
  *
  * Loaded from the repository at start, then kept up to date by this process's own writes (the
- * device and provisioning services call it once their write has succeeded). With several
- * instances over one DynamoDB registry, a write made by another instance is not seen here until
- * restart: a device declared or activated there is refused here, and a certificate revoked there
- * is still accepted here. A known limit of this first step; the registry's change stream is the way
- * to lift it.
+ * device and provisioning services call it once their write has succeeded). On the SQLite
+ * registry that is all there is: one process writes it. On the DynamoDB registry a
+ * `RegistryFollower` also applies the registry table's stream to it (`openStreamedDirectory`), so
+ * a write made by another instance is seen here within the stream's lag (about a second): until
+ * then a device declared or activated there is refused here, and a certificate revoked there is
+ * still accepted here.
+ *
+ * Revocation is final (a certificate id is never reused), so a revoked id is remembered and never
+ * added again: a stream record of its earlier activation, applied after the revocation this
+ * process made itself, cannot bring it back.
  */
 export class RegistryDirectory {
   private readonly workspaces = new Map<string, string>();
   private readonly certificates = new Map<string, { thingName: string; workspaceId: string; notAfterMs: number }>();
+  private readonly revoked = new Set<string>();
 
-  async load(repository: DeviceRepository): Promise<void> {
+  async load(repository: Pick<DeviceRepository, 'directoryEntries'>): Promise<void> {
     const { things, activeCertificates } = await repository.directoryEntries();
     this.workspaces.clear();
     this.certificates.clear();
@@ -34,11 +40,15 @@ export class RegistryDirectory {
   }
 
   addCertificate({ id, thingName, workspaceId, notAfter }: ActiveCertificateEntry): void {
+    if (this.revoked.has(id)) return;
     this.certificates.set(id, { thingName, workspaceId, notAfterMs: Date.parse(notAfter) });
   }
 
   removeCertificates(ids: readonly string[]): void {
-    for (const id of ids) this.certificates.delete(id);
+    for (const id of ids) {
+      this.certificates.delete(id);
+      this.revoked.add(id);
+    }
   }
 
   workspaceOfThing(thingName: string): string | undefined {
