@@ -22,6 +22,8 @@ const deployments = ofKind<IDeployment>('Deployment');
 const platform = named<IDeployment>('Deployment', 'citus-platform');
 const portal = named<IDeployment>('Deployment', 'citus-portal');
 const appRegistry = named<IDeployment>('Deployment', 'citus-app-registry');
+const indexer = named<IDeployment>('Deployment', 'citus-indexer');
+const analytics = named<IDeployment>('Deployment', 'citus-analytics');
 const podSpec = platform.spec?.template.spec;
 const containers = (deployment: IDeployment): IContainer[] => deployment.spec?.template.spec?.containers ?? [];
 const SECRET_NAME = /PASSWORD|SECRET|TOKEN|API_KEY|PRIVATE/i;
@@ -31,9 +33,19 @@ const SECRET_VALUE = 'a-secret-of-the-right-length-0123456789abcdef';
 /** The processes the platform image runs in Kubernetes, by Deployment, with what each one's CITUS_SERVICES names. */
 const PROCESSES: Array<[string, IDeployment, string]> = [
   ['citus-portal', portal, 'portal'],
-  ['citus-platform', platform, 'device-lifecycle,iot-hub,indexer,analytics'],
+  ['citus-platform', platform, 'device-lifecycle,iot-hub'],
+  ['citus-indexer', indexer, 'indexer'],
+  ['citus-analytics', analytics, 'analytics'],
   ['citus-app-registry', appRegistry, 'app-registry'],
 ];
+
+/** The processes that follow the DynamoDB tables' streams, apart from the hub's process that writes them. */
+const STREAM_CONSUMERS: Array<[string, IDeployment]> = [
+  ['citus-indexer', indexer],
+  ['citus-analytics', analytics],
+];
+const HTTPS_OUT = [{ ipBlock: { cidr: '0.0.0.0/0', except: ['169.254.0.0/16'] } }];
+const FROM_KONG = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kong' } } };
 
 const configMapOf = (deployment: IDeployment): IConfigMap => {
   const name = containers(deployment)[0]?.envFrom?.[0]?.configMapRef?.name ?? '';
@@ -99,7 +111,7 @@ describe('infra/k8s manifests', () => {
     },
   );
 
-  it("runs the portal, the device plane and the app registry, each as the platform image's own user", () => {
+  it("runs the portal, the hub's process, the indexer, analytics and the app registry, each as the platform image's own user", () => {
     expect(readFileSync(new URL('../../../Dockerfile', import.meta.url), 'utf8')).toMatch(/^USER 10001:10001$/m);
     expect(deployments.map((deployment) => deployment.metadata?.name).sort()).toEqual(PROCESSES.map(([name]) => name).sort());
     for (const [name, deployment] of PROCESSES) expect([name, containers(deployment)[0]?.image]).toEqual([name, expect.stringMatching(/^citus\/platform:/)]);
@@ -124,9 +136,11 @@ describe('infra/k8s manifests', () => {
     expect(config.filter((name) => SECRET_NAME.test(name))).toEqual([]);
   });
 
-  it('gives each process only the secrets it uses: the admin password to the portal, the Elasticsearch key to the platform, the service token to all', () => {
+  it('gives each process only the secrets it uses: the admin password to the portal, the Elasticsearch key to the indexer, the service token to all', () => {
     expect(envNames(portal).sort()).toEqual(['CITUS_ADMIN_PASSWORD', 'CITUS_METRICS_TOKEN', 'CITUS_SERVICE_TOKEN']);
-    expect(envNames(platform).sort()).toEqual(['CITUS_METRICS_TOKEN', 'CITUS_SERVICE_TOKEN', 'ELASTICSEARCH_API_KEY']);
+    expect(envNames(platform).sort()).toEqual(['CITUS_METRICS_TOKEN', 'CITUS_SERVICE_TOKEN']);
+    expect(envNames(indexer).sort()).toEqual(['CITUS_METRICS_TOKEN', 'CITUS_SERVICE_TOKEN', 'ELASTICSEARCH_API_KEY']);
+    expect(envNames(analytics).sort()).toEqual(['CITUS_METRICS_TOKEN', 'CITUS_SERVICE_TOKEN']);
     expect(envNames(appRegistry).sort()).toEqual(['CITUS_METRICS_TOKEN', 'CITUS_SERVICE_TOKEN']);
     for (const [name, deployment] of PROCESSES) {
       const token = containers(deployment)[0]?.env?.find((variable) => variable.name === 'CITUS_SERVICE_TOKEN');
@@ -165,6 +179,27 @@ describe('infra/k8s manifests', () => {
     expect(env).toMatchObject({ HOST: '0.0.0.0', CITUS_DATA_DIR: '/var/lib/citus/data', CITUS_TELEMETRY_STORE: 'dynamodb', CITUS_REGISTRY_STORE: 'dynamodb' });
   });
 
+  it('leaves search to the indexer: the platform has no Elasticsearch settings, the indexer all of them', () => {
+    const platformConfig = configMapOf(platform).data ?? {};
+    expect(Object.keys(platformConfig).filter((name) => /SEARCH|ELASTICSEARCH/.test(name))).toEqual([]);
+    expect(configMapOf(indexer).data).toMatchObject({ CITUS_SEARCH: 'elasticsearch', ELASTICSEARCH_URL: expect.stringMatching(/^https:\/\//) });
+  });
+
+  it.each(STREAM_CONSUMERS)('points %s at the tables the platform writes: the same region, prefix and stores', (_name, deployment) => {
+    const own = configMapOf(deployment).data ?? {};
+    const platformConfig = configMapOf(platform).data ?? {};
+    for (const key of ['AWS_REGION', 'CITUS_DYNAMODB_TABLE_PREFIX', 'CITUS_TELEMETRY_STORE']) expect([key, own[key]]).toEqual([key, platformConfig[key]]);
+    // The process refuses to run apart from the hub without the stream it follows.
+    const secrets = Object.fromEntries(envNames(deployment).map((name) => [name, SECRET_VALUE]));
+    expect(() => loadConfig({ ...own, ...secrets, CITUS_TELEMETRY_STORE: 'sqlite' })).toThrow(/runs apart from iot-hub/);
+  });
+
+  it("sends analytics to the platform's Service for whose a thing is", () => {
+    const service = named<IService>('Service', 'citus-platform');
+    expect(configMapOf(analytics).data?.CITUS_DEVICE_PLANE_URL).toBe(`http://${service.metadata?.name}:${service.spec?.ports?.[0]?.port}`);
+    expect(configMapOf(platform).data?.CITUS_DEVICE_PLANE_URL).toBeUndefined();
+  });
+
   it.each(PROCESSES)('keeps %s at one replica while its data dir is a ReadWriteOnce volume, replaced rather than rolled', (name, deployment) => {
     const claimName = deployment.spec?.template.spec?.volumes?.find((volume) => volume.name === 'data')?.persistentVolumeClaim?.claimName;
     expect(claimName).toBe(`${name}-data`);
@@ -178,7 +213,7 @@ describe('infra/k8s manifests', () => {
     expect(dataDir?.startsWith('/var/lib/citus/')).toBe(true);
   });
 
-  it('scales nothing past one replica: the platform\'s autoscaler is pinned, the SQLite-bound portal and app registry have none', () => {
+  it("scales nothing past one replica: the platform's autoscaler is pinned, the portal, indexer, analytics and app registry have none", () => {
     const autoscalers = ofKind<IHorizontalPodAutoscaler>('HorizontalPodAutoscaler');
     expect(autoscalers.map((autoscaler) => autoscaler.spec?.scaleTargetRef.name)).toEqual(['citus-platform']);
     expect(named<IHorizontalPodAutoscaler>('HorizontalPodAutoscaler', 'citus-platform').spec).toMatchObject({
@@ -204,27 +239,48 @@ describe('infra/k8s manifests', () => {
     expect(named<INetworkPolicy>('NetworkPolicy', 'default-deny').spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
   });
 
-  it('lets Kong reach the API, anyone reach MQTT, and the platform reach only DNS, the portal, HTTPS and Elasticsearch', () => {
+  it('lets Kong and analytics reach the API, anyone reach MQTT, and the platform reach only DNS, the portal and HTTPS', () => {
     const policy = policyOf(platform);
     expect(policy?.podSelector.matchLabels).toEqual(platform.spec?.selector.matchLabels);
     expect(policy?.ingress).toEqual([
-      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kong' } } }], ports: [{ port: 8080, protocol: 'TCP' }] },
+      { from: [FROM_KONG, podsOf('citus-analytics')], ports: [{ port: 8080, protocol: 'TCP' }] },
       { ports: [{ port: 8883, protocol: 'TCP' }] },
     ]);
     const egress = policy?.egress ?? [];
-    expect(portsOf(egress)).toEqual([...DNS_RULE_PORTS, '8080/TCP', '443/TCP', '9200/TCP']);
+    expect(portsOf(egress)).toEqual([...DNS_RULE_PORTS, '8080/TCP', '443/TCP']);
     for (const rule of egress) expect(rule.to?.length).toBeGreaterThan(0);
     expect(egress.find((rule) => rule.ports?.some((port) => port.port === 8080))?.to).toEqual([podsOf('citus-portal')]);
     const https = egress.find((rule) => rule.ports?.some((port) => port.port === 443));
-    expect(https?.to).toEqual([{ ipBlock: { cidr: '0.0.0.0/0', except: ['169.254.0.0/16'] } }]);
+    expect(https?.to).toEqual(HTTPS_OUT);
   });
 
-  it('lets Kong, the platform and the app registry reach the portal, and the portal reach only DNS and HTTPS (Auth0)', () => {
+  it('lets only Kong reach the indexer, and the indexer reach only DNS, the portal, HTTPS (DynamoDB, Elasticsearch) and Elasticsearch in the cluster', () => {
+    const policy = policyOf(indexer);
+    expect(policy?.podSelector.matchLabels).toEqual(indexer.spec?.selector.matchLabels);
+    expect(policy?.ingress).toEqual([{ from: [FROM_KONG], ports: [{ port: 8080, protocol: 'TCP' }] }]);
+    const egress = policy?.egress ?? [];
+    expect(portsOf(egress)).toEqual([...DNS_RULE_PORTS, '8080/TCP', '443/TCP', '9200/TCP']);
+    expect(egress[1]?.to).toEqual([podsOf('citus-portal')]);
+    expect(egress[2]?.to).toEqual(HTTPS_OUT);
+    expect(egress[3]?.to).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'elasticsearch' } } }]);
+  });
+
+  it("lets only Kong reach analytics, and analytics reach only DNS, the portal, the platform's 8080 and HTTPS (DynamoDB, webhooks, vendors)", () => {
+    const policy = policyOf(analytics);
+    expect(policy?.podSelector.matchLabels).toEqual(analytics.spec?.selector.matchLabels);
+    expect(policy?.ingress).toEqual([{ from: [FROM_KONG], ports: [{ port: 8080, protocol: 'TCP' }] }]);
+    const egress = policy?.egress ?? [];
+    expect(portsOf(egress)).toEqual([...DNS_RULE_PORTS, '8080/TCP', '443/TCP']);
+    expect(egress[1]?.to).toEqual([podsOf('citus-portal'), podsOf('citus-platform')]);
+    expect(egress[2]?.to).toEqual(HTTPS_OUT);
+  });
+
+  it('lets Kong and the four other processes reach the portal, and the portal reach only DNS and HTTPS (Auth0)', () => {
     const policy = policyOf(portal);
     expect(policy?.podSelector.matchLabels).toEqual(portal.spec?.selector.matchLabels);
     expect(policy?.ingress).toEqual([
       {
-        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kong' } } }, podsOf('citus-platform'), podsOf('citus-app-registry')],
+        from: [FROM_KONG, podsOf('citus-platform'), podsOf('citus-indexer'), podsOf('citus-analytics'), podsOf('citus-app-registry')],
         ports: [{ port: 8080, protocol: 'TCP' }],
       },
     ]);
@@ -254,9 +310,11 @@ describe('infra/k8s manifests', () => {
     }
   });
 
-  it("gives the platform the service account services-role.yaml's trust policy names, annotated for IRSA", () => {
+  it("gives the platform, the indexer and analytics the service account services-role.yaml's trust policy names, annotated for IRSA", () => {
     const parameters = readTemplate('services-role.yaml').Parameters ?? {};
     expect(podSpec?.serviceAccountName).toBe(parameters.ServiceAccountName?.Default);
+    // The stream consumers read DynamoDB too, and the trust policy names one account: they share it.
+    for (const [name, deployment] of STREAM_CONSUMERS) expect([name, deployment.spec?.template.spec?.serviceAccountName]).toEqual([name, parameters.ServiceAccountName?.Default]);
     const account = named<{ automountServiceAccountToken: boolean }>('ServiceAccount', 'citus-platform');
     expect(account.metadata.namespace).toBe(parameters.ServiceAccountNamespace?.Default);
     expect(account.metadata.annotations?.['eks.amazonaws.com/role-arn']).toMatch(/^arn:aws:iam::\d{12}:role\/[\w+=,.@-]+$/);
