@@ -36,9 +36,11 @@ export function createService(ctx: DeviceLifecycleContext): DeviceLifecycleServi
   ctx.shutdown.add('device store', () => store.stop());
   // Shared by both services: each records its own writes in it.
   const directory = new RegistryDirectory();
-  // On DynamoDB, other instances' writes too, from the registry stream; the services announce their own writes already.
+  // On DynamoDB, other instances' writes too, from the registry stream. It announces only what is
+  // news to the directory: their revocations and deletions reach this process's hub, this one's are
+  // announced once, by the services that make them.
   const streamed = ctx.config.CITUS_REGISTRY_STORE === 'dynamodb'
-    ? openStreamedDirectory({ config: ctx.config, events: ctx.events, logger: ctx.logger, directory, emitEvents: false })
+    ? openStreamedDirectory({ config: ctx.config, events: ctx.events, logger: ctx.logger, directory })
     : undefined;
   if (streamed) ctx.shutdown.add('registry stream', () => streamed.stop());
   const devices = new DeviceService(

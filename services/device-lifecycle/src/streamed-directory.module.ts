@@ -17,12 +17,15 @@ export interface StreamedDirectoryOptions {
   config: DeviceLifecycleConfig;
   events: EventBus;
   logger: Logger;
-  /** Announce `certificate.revoked` and `thing.deleted` (default): false beside the device-lifecycle service, which announces its own. */
+  /**
+   * Announce `certificate.revoked` and `thing.deleted` for what is news to the directory (the
+   * default): other instances' writes, never the ones this process made and announced itself.
+   */
   emitEvents?: boolean;
   /** The directory to keep; a new one by default. The device-lifecycle service passes the one its own writes update. */
   directory?: RegistryDirectory;
-  /** For tests: see `RegistryFollowerOptions.beforeLoad`. */
-  beforeLoad?: () => Promise<void>;
+  /** For tests: see `RegistryFollowerOptions.duringLoad`. */
+  duringLoad?: () => Promise<void>;
 }
 
 /** What the hub asks synchronously, answered from a directory that follows the DynamoDB registry. */
@@ -54,7 +57,7 @@ export function openStreamedDirectory(options: StreamedDirectoryOptions): Stream
   const follower = new RegistryFollower(directory, options.events, {
     emitEvents: options.emitEvents ?? true,
     logger,
-    ...(options.beforeLoad ? { beforeLoad: options.beforeLoad } : {}),
+    ...(options.duringLoad ? { duringLoad: options.duringLoad } : {}),
   });
   const endpoint = config.CITUS_DYNAMODB_ENDPOINT;
   const connection = { region, tablePrefix: config.CITUS_DYNAMODB_TABLE_PREFIX, ...(endpoint === undefined ? {} : { endpoint }) };

@@ -1,5 +1,7 @@
 import type { ActiveCertificateEntry, DeviceRepository, ThingEntry } from '../domain/device.model.js';
 
+export type DirectoryEntries = Awaited<ReturnType<DeviceRepository['directoryEntries']>>;
+
 /**
  * What the hub asks the registry on every connect and publish, answered from memory: which
  * workspace a thing belongs to, and which thing an active certificate is attached to. The hub's
@@ -24,7 +26,11 @@ export class RegistryDirectory {
   private readonly revoked = new Set<string>();
 
   async load(repository: Pick<DeviceRepository, 'directoryEntries'>): Promise<void> {
-    const { things, activeCertificates } = await repository.directoryEntries();
+    this.replace(await repository.directoryEntries());
+  }
+
+  /** Everything known so far gives way to the entries (a full read of the registry); revoked ids stay revoked. */
+  replace({ things, activeCertificates }: DirectoryEntries): void {
     this.workspaces.clear();
     this.certificates.clear();
     for (const thing of things) this.addThing(thing);
@@ -35,8 +41,9 @@ export class RegistryDirectory {
     this.workspaces.set(thingName, workspaceId);
   }
 
-  removeThing(thingName: string): void {
-    this.workspaces.delete(thingName);
+  /** Whether the thing was known: false when this process removed it already. */
+  removeThing(thingName: string): boolean {
+    return this.workspaces.delete(thingName);
   }
 
   addCertificate({ id, thingName, workspaceId, notAfter }: ActiveCertificateEntry): void {
@@ -44,11 +51,16 @@ export class RegistryDirectory {
     this.certificates.set(id, { thingName, workspaceId, notAfterMs: Date.parse(notAfter) });
   }
 
-  removeCertificates(ids: readonly string[]): void {
-    for (const id of ids) {
-      this.certificates.delete(id);
-      this.revoked.add(id);
-    }
+  /** The ids that were known as active: the others this process removed already, or never knew. */
+  removeCertificates(ids: readonly string[]): string[] {
+    const known = ids.filter((id) => this.certificates.delete(id));
+    for (const id of ids) this.revoked.add(id);
+    return known;
+  }
+
+  /** The ids of the thing's certificates known as active (expired or not). A scan: for the rare deletion only. */
+  certificatesOf(thingName: string): string[] {
+    return [...this.certificates].filter(([, certificate]) => certificate.thingName === thingName).map(([id]) => id);
   }
 
   workspaceOfThing(thingName: string): string | undefined {

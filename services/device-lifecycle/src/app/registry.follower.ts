@@ -5,14 +5,17 @@ import type { RegistryDirectory } from './registry.directory.js';
 
 export interface RegistryFollowerOptions {
   /**
-   * Whether to announce `certificate.revoked` and `thing.deleted` for what the registry's changes
-   * show: yes in a process without the device-lifecycle service (the hub apart), no beside it,
-   * which announces its own writes already and would otherwise announce them twice.
+   * Whether to announce `certificate.revoked` and `thing.deleted` for the changes that are news to
+   * the directory (see the class). False keeps the follower silent.
    */
   emitEvents: boolean;
   logger: Logger;
-  /** For tests: runs between the feed being ready and the load, to write what neither may miss. */
-  beforeLoad?: () => Promise<void>;
+  /**
+   * For tests: runs once the Scan has read the registry, before its result is applied. What it
+   * writes is missing from that result, as a write racing a long Scan would be: only the stream,
+   * opened before, can bring it.
+   */
+  duringLoad?: () => Promise<void>;
 }
 
 /**
@@ -20,6 +23,12 @@ export interface RegistryFollowerOptions {
  * closes the gap between loading and following: the feed is opened first, the directory loaded
  * after (a Scan), and only then are changes applied, the ones held back meanwhile first. A change
  * the load already saw is applied again harmlessly, each being the item's state after the write.
+ *
+ * A revocation or deletion is announced only when it is news to the directory: the certificate
+ * was still active there, the thing still known. So the device-lifecycle service, which updates
+ * the directory and announces its own writes as it makes them, does not hear them twice, while
+ * another instance's writes reach this process's hub (its live sessions, its jobs and shadows);
+ * and a record delivered again is not announced again.
  */
 export class RegistryFollower {
   private subscription: RegistryChangeSubscription | undefined;
@@ -41,8 +50,9 @@ export class RegistryFollower {
     this.subscription = subscription;
     try {
       await subscription.ready();
-      await this.options.beforeLoad?.();
-      await this.directory.load(repository);
+      const entries = await repository.directoryEntries();
+      await this.options.duringLoad?.();
+      this.directory.replace(entries);
     } catch (error) {
       // Lets a batch held back go, so the feed can stop.
       release(false);
@@ -68,16 +78,21 @@ export class RegistryFollower {
       case 'thing-added':
         this.directory.addThing(change.thing);
         return;
-      case 'thing-removed':
-        this.directory.removeThing(change.thing.thingName);
-        if (change.deviceDeleted) this.announce('thing.deleted', change.thing);
+      case 'thing-removed': {
+        const { thingName } = change.thing;
+        // Deleting revokes the device's certificates in the same transaction, but the stream may list
+        // them after the device: revoked here first, so the hub closes sessions before it cleans up.
+        for (const certificateId of this.directory.removeCertificates(this.directory.certificatesOf(thingName))) {
+          this.announce('certificate.revoked', { thingName, certificateId });
+        }
+        if (this.directory.removeThing(thingName)) this.announce('thing.deleted', change.thing);
         return;
+      }
       case 'certificate-active':
         this.directory.addCertificate(change.certificate);
         return;
       case 'certificate-inactive':
-        this.directory.removeCertificates([change.certificateId]);
-        if (change.revokedNow) this.announce('certificate.revoked', { thingName: change.thingName, certificateId: change.certificateId });
+        if (this.directory.removeCertificates([change.certificateId]).length > 0 && change.revokedNow) this.announce('certificate.revoked', { thingName: change.thingName, certificateId: change.certificateId });
         return;
     }
   }

@@ -8,8 +8,8 @@ import type { ActiveCertificateEntry, ThingEntry } from './device.model.js';
 export type RegistryChange =
   /** A device or its thing-name marker written: the thing belongs to the workspace. */
   | { kind: 'thing-added'; thing: ThingEntry }
-  /** A device or its marker removed; `deviceDeleted` for the device item itself, the one deletion to announce. */
-  | { kind: 'thing-removed'; thing: ThingEntry; deviceDeleted: boolean }
+  /** The device deleted (named by its old image). */
+  | { kind: 'thing-removed'; thing: ThingEntry }
   | { kind: 'certificate-active'; certificate: ActiveCertificateEntry }
   /** A certificate no longer active; `revokedNow` when this change is the one that revoked it. */
   | { kind: 'certificate-inactive'; certificateId: string; thingName: string; revokedNow: boolean };

@@ -13,6 +13,8 @@ const THING_NAME_PREFIX = 'THING#';
  * activating puts an ACTIVE certificate and revokes the earlier ones (status REVOKED); revoking
  * sets REVOKED; deleting removes the device and its marker and revokes its certificates, which
  * stay. A certificate's status decides, not the event: any image not ACTIVE takes it out.
+ * A device and its certificates share a partition, hence a shard, so their records come in the
+ * order they were written; the marker's may come apart from them.
  */
 export function toRegistryChange(record: StreamRecord): RegistryChange | undefined {
   const { NewImage, OldImage } = record.dynamodb ?? {};
@@ -37,7 +39,9 @@ function thingChange(image: Image, removed: boolean): RegistryChange | undefined
   const workspaceId = text(image.workspaceId);
   if (!thingName || workspaceId === undefined) return undefined;
   const thing = { thingName, workspaceId };
-  return removed ? { kind: 'thing-removed', thing, deviceDeleted: device } : { kind: 'thing-added', thing };
+  if (!removed) return { kind: 'thing-added', thing };
+  // The marker goes in the same transaction as the device: the device's removal alone stands for both.
+  return device ? { kind: 'thing-removed', thing } : undefined;
 }
 
 function certificateChange(image: Image, removed: boolean, before: Image | undefined): RegistryChange | undefined {
