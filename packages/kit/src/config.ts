@@ -86,6 +86,19 @@ export const telemetryStore = z
     ].join(' '),
   );
 
+/** The registry store, read by the device lifecycle that writes it and by the services that follow its stream. */
+export const registryStore = z
+  .enum(['sqlite', 'dynamodb'])
+  .default('sqlite')
+  .describe(
+    [
+      'where the device registry is stored: `sqlite` (`devices.db`) or `dynamodb` (the `<prefix>registry` table with a stream of new and old images, created on DynamoDB Local; on AWS it must exist).',
+      'The hub\'s per-connect and per-publish checks are answered from memory, loaded at start and kept by this instance\'s own writes;',
+      'on `dynamodb` also by the table\'s stream, so a device declared, activated, revoked or deleted on another instance (or by a registry in another process) is seen within about a second.',
+      'An indexer without the registry in its process follows the same stream for devices',
+    ].join(' '),
+  );
+
 /** The MQTT endpoint, read by the device lifecycle that hands it to devices and by the hub that certifies it. */
 export const mqttEndpoint = hostName
   .default('localhost')

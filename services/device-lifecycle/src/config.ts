@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dynamoDbFields, mqttEndpoint, requireAwsRegion } from '@citus/kit';
+import { dynamoDbFields, mqttEndpoint, registryStore, requireAwsRegion } from '@citus/kit';
 
 export const DeviceLifecycleConfig = z
   .object({
@@ -11,17 +11,7 @@ export const DeviceLifecycleConfig = z
       .describe('how long a declared device\'s activation code is valid, in hours (at most 720)'),
     CITUS_DEVICE_CERT_DAYS: z.coerce.number().int().min(1).max(3650).default(365).describe('validity of device certificates, in days (1–3650)'),
     CITUS_MQTT_ENDPOINT: mqttEndpoint,
-    CITUS_REGISTRY_STORE: z
-      .enum(['sqlite', 'dynamodb'])
-      .default('sqlite')
-      .describe(
-        [
-          'where the device registry is stored: `sqlite` (`devices.db`) or `dynamodb` (the `<prefix>registry` table, created on DynamoDB Local; on AWS it must exist).',
-          'The hub\'s per-connect and per-publish checks are answered from memory, loaded at start and kept by this instance\'s own writes;',
-          'on `dynamodb` also by the table\'s stream (NEW_AND_OLD_IMAGES), so a device declared, activated, revoked or deleted on another instance',
-          'is seen here within about a second',
-        ].join(' '),
-      ),
+    CITUS_REGISTRY_STORE: registryStore,
     ...dynamoDbFields,
   })
   .superRefine((config, context) => {

@@ -26,16 +26,6 @@ function isTrustedProxy(entry: string): boolean {
 export const SERVICE_NAMES = ['portal', 'device-lifecycle', 'iot-hub', 'indexer', 'analytics', 'app-registry'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
-/**
- * Services that still call each other in process (the hub asks the registry about certificates,
- * the registry asks the hub about presence): they run together or not at all. The indexer and
- * analytics join them, or run apart on the scale-out stores (see `loadConfig`).
- */
-export const DEVICE_CORE: readonly ServiceName[] = ['device-lifecycle', 'iot-hub'];
-
-/** The four services of the device plane, which run together unless the indexer or analytics run apart. */
-export const DEVICE_PLANE: readonly ServiceName[] = [...DEVICE_CORE, 'indexer', 'analytics'];
-
 const ServiceList = z
   .string()
   .default(SERVICE_NAMES.join(','))
@@ -44,16 +34,13 @@ const ServiceList = z
     z
       .array(z.enum(SERVICE_NAMES, `one of ${SERVICE_NAMES.join(', ')}`))
       .min(1, 'at least one service')
-      .refine((names) => new Set(names).size === names.length, 'each service once')
-      .refine((names) => DEVICE_CORE.every((name) => names.includes(name)) || DEVICE_CORE.every((name) => !names.includes(name)), {
-        message: `${DEVICE_CORE.join(' and ')} still call each other in process: name both or neither`,
-      }),
+      .refine((names) => new Set(names).size === names.length, 'each service once'),
   );
 
 export const EmbeddedConfig = z
   .object({
     CITUS_SERVICES: ServiceList.describe(
-      `comma-separated services this process runs (${SERVICE_NAMES.join(', ')}); unset, all of them. \`device-lifecycle\` and \`iot-hub\` go together; \`indexer\` and \`analytics\` run with them or, on DynamoDB, apart. Without \`portal\`, \`CITUS_PORTAL_URL\` and \`CITUS_SERVICE_TOKEN\` are needed`,
+      `comma-separated services this process runs (${SERVICE_NAMES.join(', ')}); unset, all of them. Any of them may run apart on the scale-out stores (DynamoDB; see Compose mode), with \`CITUS_SERVICE_TOKEN\` and the URLs of the processes they ask`,
     ),
     CITUS_PORTAL_URL: z
       .url({ protocol: /^https?$/, error: 'an http(s) URL such as http://portal:8080' })
@@ -62,7 +49,15 @@ export const EmbeddedConfig = z
     CITUS_DEVICE_PLANE_URL: z
       .url({ protocol: /^https?$/, error: 'an http(s) URL such as http://platform:8080' })
       .optional()
-      .describe('where the process with `iot-hub` answers, for `analytics` running apart (whose thing, shadow actions, analysis results)'),
+      .describe(
+        'where the process with `iot-hub` answers, for `analytics` (whose thing, shadow actions, analysis results) and `device-lifecycle` (devices\' connectivity) running apart from it',
+      ),
+    CITUS_DEVICE_REGISTRY_URL: z
+      .url({ protocol: /^https?$/, error: 'an http(s) URL such as http://device-lifecycle:8080' })
+      .optional()
+      .describe(
+        'where the process with `device-lifecycle` answers, for `iot-hub` running apart from it (the device CA signs the hub\'s CSRs there; fleet provisioning registers things there)',
+      ),
     CITUS_SERVICE_TOKEN: ServiceToken.optional().describe(
       'shared by the processes of one platform (at least 32 characters): the portal serves its internal API (`/internal/v1`) to holders only, and the others send it; unset on a process with every service',
     ),
@@ -129,8 +124,8 @@ export const EmbeddedConfig = z
     path: ['CITUS_PORTAL_URL'],
     message: 'required when CITUS_SERVICES leaves out portal: people and API keys are resolved there',
   })
-  .refine((config) => config.CITUS_SERVICES.includes('portal') || config.CITUS_SERVICE_TOKEN !== undefined, {
+  .refine((config) => config.CITUS_SERVICES.length === SERVICE_NAMES.length || config.CITUS_SERVICE_TOKEN !== undefined, {
     path: ['CITUS_SERVICE_TOKEN'],
-    message: 'required when CITUS_SERVICES leaves out portal: the portal answers its internal API only to holders',
+    message: 'required when CITUS_SERVICES names only some services: the processes of one platform call each other with it',
   });
 export type EmbeddedConfig = z.infer<typeof EmbeddedConfig>;

@@ -2,11 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { buildAsyncApiDocument, buildOpenApiDocument, INTERNAL_API_PREFIX } from '@citus/contracts';
-import { AnalyticsConfig, createService as createAnalytics } from '@citus/analytics';
+import { AnalyticsConfig, createService as createAnalytics, type AnalyticsModule } from '@citus/analytics';
 import { AppRegistryConfig, createService as createAppRegistry } from '@citus/app-registry';
-import { createService as createDeviceLifecycle, DeviceLifecycleConfig } from '@citus/device-lifecycle';
-import { createService as createIndexer, IndexerConfig } from '@citus/indexer';
-import { createService as createIotHub, IotHubConfig } from '@citus/iot-hub';
+import { createService as createDeviceLifecycle, DeviceLifecycleConfig, openStreamedDirectory, remoteConnectivity } from '@citus/device-lifecycle';
+import { createService as createIndexer, IndexerConfig, type IndexerModule } from '@citus/indexer';
+import { createService as createIotHub, IotHubConfig, remoteCertificateAuthority, remoteThingRegistrar, type IotHubService } from '@citus/iot-hub';
 import {
   type BearerResolver,
   ConfigError,
@@ -88,24 +88,40 @@ export function loadConfig(env: NodeJS.ProcessEnv) {
   return parsed;
 }
 
+interface StoreChoices {
+  embedded: EmbeddedConfig;
+  devices: { CITUS_REGISTRY_STORE: string };
+  indexer: { CITUS_TELEMETRY_STORE: string; CITUS_REGISTRY_STORE: string };
+  analytics: { CITUS_TELEMETRY_STORE: string };
+}
+
 /**
- * The indexer and analytics apart from the hub: only on the scale-out stores, which every process
- * reaches (a SQLite file is one process's), and analytics only with the hub's process to ask.
+ * Services apart from the ones they ask: only on the scale-out stores, which every process reaches
+ * and which have streams to follow (a SQLite file is one process's), and only with the URL of the
+ * process to ask.
  */
-function apartProblems(config: { embedded: EmbeddedConfig; indexer: { CITUS_TELEMETRY_STORE: string; CITUS_REGISTRY_STORE: string }; analytics: { CITUS_TELEMETRY_STORE: string } }): string[] {
-  const runs = config.embedded.CITUS_SERVICES;
-  if (runs.includes('iot-hub')) return [];
+function apartProblems(config: StoreChoices): string[] {
+  const runs = new Set(config.embedded.CITUS_SERVICES);
+  const { CITUS_DEVICE_PLANE_URL: hubUrl, CITUS_DEVICE_REGISTRY_URL: registryUrl } = config.embedded;
+  const registryOnDynamo = config.devices.CITUS_REGISTRY_STORE === 'dynamodb';
   const problems: string[] = [];
-  if (runs.includes('indexer') && (config.indexer.CITUS_TELEMETRY_STORE !== 'dynamodb' || config.indexer.CITUS_REGISTRY_STORE !== 'dynamodb')) {
-    problems.push('CITUS_SERVICES: the indexer runs apart from iot-hub only with CITUS_TELEMETRY_STORE=dynamodb and CITUS_REGISTRY_STORE=dynamodb (it follows their streams)');
+  const split = (a: ServiceName, b: ServiceName) => runs.has(a) && !runs.has(b);
+  if (split('iot-hub', 'device-lifecycle')) {
+    if (!registryOnDynamo) problems.push('CITUS_SERVICES: iot-hub runs apart from device-lifecycle only with CITUS_REGISTRY_STORE=dynamodb (it follows the registry table\'s stream)');
+    if (registryUrl === undefined) problems.push('CITUS_DEVICE_REGISTRY_URL: required when iot-hub runs apart from device-lifecycle (the device CA signs there)');
   }
-  if (runs.includes('analytics')) {
+  if (split('device-lifecycle', 'iot-hub')) {
+    if (!registryOnDynamo) problems.push('CITUS_SERVICES: device-lifecycle runs apart from iot-hub only with CITUS_REGISTRY_STORE=dynamodb (the hub follows its stream)');
+    if (hubUrl === undefined) problems.push('CITUS_DEVICE_PLANE_URL: required when device-lifecycle runs apart from iot-hub (devices\' connectivity is asked there)');
+  }
+  if (split('indexer', 'device-lifecycle') && (config.indexer.CITUS_TELEMETRY_STORE !== 'dynamodb' || config.indexer.CITUS_REGISTRY_STORE !== 'dynamodb')) {
+    problems.push('CITUS_SERVICES: the indexer runs apart from device-lifecycle only with CITUS_TELEMETRY_STORE=dynamodb and CITUS_REGISTRY_STORE=dynamodb (it follows their streams)');
+  }
+  if (split('analytics', 'iot-hub')) {
     if (config.analytics.CITUS_TELEMETRY_STORE !== 'dynamodb') {
       problems.push('CITUS_SERVICES: analytics runs apart from iot-hub only with CITUS_TELEMETRY_STORE=dynamodb (it follows its stream)');
     }
-    if (config.embedded.CITUS_DEVICE_PLANE_URL === undefined) {
-      problems.push('CITUS_DEVICE_PLANE_URL: required when analytics runs apart from iot-hub (it asks that process whose a thing is)');
-    }
+    if (hubUrl === undefined) problems.push('CITUS_DEVICE_PLANE_URL: required when analytics runs apart from iot-hub (it asks that process whose a thing is)');
   }
   return problems;
 }
@@ -159,66 +175,112 @@ const DEFAULT_MQTT_PORT = 8883;
 
 type Config = ReturnType<typeof loadConfig>;
 
-/**
- * The device plane's core: registry and hub, which still call each other in process, on the device
- * CA in the data dir; with the indexer and analytics when they run here too.
- */
-async function launchDevicePlane(ctx: ServiceContext, config: Config, runs: Set<ServiceName>, resolveBearer: BearerResolver, metrics: Metrics) {
-  const ca = await EmbeddedCertificateAuthority.loadOrCreate(join(ctx.dataDir, 'ca'));
-  // The hub asks the device lifecycle about certificates and things; `devices` exists by the time it asks.
-  const hub = createIotHub({
-    ...ctx,
-    config: config.hub,
-    ca,
-    certificates: {
-      activeCertificate: (id) => devices.devices.activeCertificate(id),
-      claimCertificate: (id) => hub.provisioning.claimCertificate(id),
-    },
-    things: { workspaceOfThing: (thingName) => devices.devices.workspaceOfThing(thingName) },
-    registrar: { registerThing: (thing) => devices.provisioning.register(thing) },
-    resolveBearer,
-    // An indexer elsewhere follows the stream at its own pace: the hub cannot see its lag.
-    downstreamLag: () => indexer?.indexer.lagMs() ?? 0,
-    metrics,
-  });
-  const devices = createDeviceLifecycle({
-    ...ctx,
-    config: config.devices,
-    ca,
-    mqttPort: () => config.embedded.CITUS_MQTT_ADVERTISED_PORT ?? hub.mqttPort(),
-    connectivity: { connectivityOf: (thingName) => hub.presence.connectivityOf(thingName) },
-  });
-  // After the hub: services start in this order, and the indexer reads the tables the hub creates.
-  const indexer = runs.has('indexer') ? createIndexer({ ...ctx, config: config.indexer }) : undefined;
-  // After the hub too, for the same reason: it follows the same change feed, as its own consumer.
-  const analytics = runs.has('analytics')
-    ? createAnalytics({
-        ...ctx,
-        config: config.analytics,
-        things: { workspaceOfThing: (thingName) => devices.devices.workspaceOfThing(thingName) },
-        alerting: { shadows: hub.shadows, ingest: hub.ingest },
-      })
-    : undefined;
-  const mounted: Array<Service | undefined> = [devices, hub, indexer, analytics];
-  const services = mounted.filter((service): service is Service => service !== undefined);
-  return { hub, caPem: ca.certificatePem, services, indexer, analytics };
+interface DevicePlane {
+  services: Service[];
+  hub?: IotHubService;
+  /** The device CA's certificate: the CA's own here, or the registry process's when the hub runs apart from it. */
+  caPem?: string;
+  indexer?: IndexerModule;
+  analytics?: AnalyticsModule;
 }
 
+interface PlaneLinks {
+  resolveBearer: BearerResolver;
+  /** The service token; the config made sure of it whenever a part runs elsewhere. */
+  serviceToken: string | undefined;
+}
+
+/** How long the hub waits at start for the registry's process (its CA) when they start together. */
+const REGISTRY_WAIT_MS = 60_000;
+
 /**
- * The indexer and analytics in a process without the hub (scale-out stores only, as `loadConfig`
- * checks): the indexer learns devices from the registry table's stream, analytics asks the hub's
- * process over its internal API.
+ * The device plane's parts that `CITUS_SERVICES` puts here: the registry (device-lifecycle, with the
+ * device CA in the data dir), the hub, the indexer and analytics. In one process they call each
+ * other directly; a part that runs elsewhere is asked over its process's internal API, and the
+ * registry's answers the hub needs at every connect come from the registry table's stream
+ * (`openStreamedDirectory`) when the registry runs elsewhere. `loadConfig` has checked the stores
+ * and URLs each split needs.
  */
-function launchApart(ctx: ServiceContext, config: Config, runs: Set<ServiceName>, serviceToken: string | undefined) {
-  const indexer = runs.has('indexer') ? createIndexer({ ...ctx, config: config.indexer, deviceSource: 'registry-stream' }) : undefined;
-  const analytics = runs.has('analytics')
-    ? createAnalytics({
+async function launchDevicePlane(ctx: ServiceContext, config: Config, runs: Set<ServiceName>, links: PlaneLinks, metrics: Metrics): Promise<DevicePlane> {
+  const token = links.serviceToken as string;
+  const hubLink = () => ({ url: config.embedded.CITUS_DEVICE_PLANE_URL as string, serviceToken: token });
+  const registryLink = () => ({ url: config.embedded.CITUS_DEVICE_REGISTRY_URL as string, serviceToken: token });
+  const ownCa = runs.has('device-lifecycle') ? await EmbeddedCertificateAuthority.loadOrCreate(join(ctx.dataDir, 'ca')) : undefined;
+  let hub: IotHubService | undefined;
+  const devices = ownCa
+    ? createDeviceLifecycle({
         ...ctx,
-        config: config.analytics,
-        devicePlane: { url: config.embedded.CITUS_DEVICE_PLANE_URL as string, serviceToken: serviceToken as string },
+        config: config.devices,
+        ca: ownCa,
+        mqttPort: () => config.embedded.CITUS_MQTT_ADVERTISED_PORT ?? hub?.mqttPort() ?? DEFAULT_MQTT_PORT,
+        connectivity: runs.has('iot-hub')
+          ? { connectivityOf: (thingName) => (hub as IotHubService).presence.connectivityOf(thingName) }
+          : remoteConnectivity(hubLink()),
+        hubHostnames: config.hub.CITUS_HUB_HOSTNAMES,
       })
     : undefined;
-  return { indexer, analytics };
+  // What the hub and analytics ask of the registry: its own service here, else a directory that follows the table.
+  const streamed = !devices && runs.has('iot-hub') ? openStreamedDirectory({ config: config.devices, events: ctx.events, logger: ctx.logger }) : undefined;
+  const directory = devices?.devices ?? streamed;
+  const following: Service | undefined = streamed && {
+    name: 'registry-directory',
+    async start() {
+      await streamed.start();
+      ctx.shutdown.add('registry directory', () => streamed.stop());
+    },
+  };
+  const ca = ownCa ?? (runs.has('iot-hub') ? await remoteCertificateAuthority({ ...registryLink(), waitMs: REGISTRY_WAIT_MS }) : undefined);
+  // Made before the hub, which reads its lag; started after it (the `mounted` order), since it reads the tables the hub creates.
+  const indexer = runs.has('indexer')
+    ? createIndexer({ ...ctx, config: config.indexer, ...(devices ? {} : { deviceSource: 'registry-stream' as const }) })
+    : undefined;
+  if (runs.has('iot-hub') && ca && directory) {
+    const registrar = devices?.provisioning;
+    hub = createIotHub({
+      ...ctx,
+      config: config.hub,
+      ca,
+      certificates: {
+        activeCertificate: (id) => directory.activeCertificate(id),
+        claimCertificate: (id) => (hub as IotHubService).provisioning.claimCertificate(id),
+      },
+      things: { workspaceOfThing: (thingName) => directory.workspaceOfThing(thingName) },
+      registrar: registrar ? { registerThing: (thing) => registrar.register(thing) } : remoteThingRegistrar(registryLink()),
+      resolveBearer: links.resolveBearer,
+      // An indexer elsewhere follows the stream at its own pace: the hub cannot see its lag.
+      downstreamLag: () => indexer?.indexer.lagMs() ?? 0,
+      metrics,
+    });
+  }
+  // After the hub too, for the same reason: it follows the same change feed, as its own consumer.
+  const analytics = runs.has('analytics') ? createAnalyticsPart(ctx, config, hub, directory, hubLink) : undefined;
+  const mounted: Array<Service | undefined> = [devices, following, hub, indexer, analytics];
+  return {
+    services: mounted.filter((service): service is Service => service !== undefined),
+    ...(hub ? { hub } : {}),
+    ...(ca ? { caPem: ca.certificatePem } : {}),
+    ...(indexer ? { indexer } : {}),
+    ...(analytics ? { analytics } : {}),
+  };
+}
+
+/** Analytics beside the hub (its shadows and ingest directly), or apart from it (over the hub's internal API). */
+function createAnalyticsPart(
+  ctx: ServiceContext,
+  config: Config,
+  hub: IotHubService | undefined,
+  directory: { workspaceOfThing(thingName: string): string | undefined } | undefined,
+  hubLink: () => { url: string; serviceToken: string },
+): AnalyticsModule {
+  if (hub && directory) {
+    return createAnalytics({
+      ...ctx,
+      config: config.analytics,
+      things: { workspaceOfThing: (thingName) => directory.workspaceOfThing(thingName) },
+      alerting: { shadows: hub.shadows, ingest: hub.ingest },
+    });
+  }
+  return createAnalytics({ ...ctx, config: config.analytics, devicePlane: hubLink() });
 }
 
 /** How far each consumer of the telemetry change feed in this process trails the store. */
@@ -241,13 +303,12 @@ async function launch(base: Base, config: Config): Promise<ServiceProcess> {
     portal ??
     remotePortal({ url: config.embedded.CITUS_PORTAL_URL as string, serviceToken: token as string, cacheSeconds: config.embedded.CITUS_ACCESS_CACHE_SECONDS });
   const ctx = { ...base, authenticate: access.authenticate };
-  const plane = runs.has('iot-hub') ? await launchDevicePlane(ctx, config, runs, access.resolveBearer, metrics) : undefined;
-  const apart = plane ? { indexer: undefined, analytics: undefined } : launchApart(ctx, config, runs, token);
-  feedLagGauge(metrics, plane ?? apart);
+  const plane = await launchDevicePlane(ctx, config, runs, { resolveBearer: access.resolveBearer, serviceToken: token }, metrics);
+  feedLagGauge(metrics, plane);
   const apps = runs.has('app-registry') ? createAppRegistry({ ...ctx, config: config.apps, appKeys: access.appKeys }) : undefined;
-  const mounted: Array<Service | undefined> = [portal, ...(plane?.services ?? []), apart.indexer, apart.analytics, apps];
+  const mounted: Array<Service | undefined> = [portal, ...plane.services, apps];
   const services = mounted.filter((service): service is Service => service !== undefined);
-  const advertisedMqttPort = (): number => config.embedded.CITUS_MQTT_ADVERTISED_PORT ?? plane?.hub.mqttPort() ?? DEFAULT_MQTT_PORT;
+  const advertisedMqttPort = (): number => config.embedded.CITUS_MQTT_ADVERTISED_PORT ?? plane.hub?.mqttPort() ?? DEFAULT_MQTT_PORT;
 
   const app = createHttpApp({ logger: log, metrics, trustProxy: config.embedded.TRUST_PROXY });
   app.get('/healthz', (_req, res) => {
@@ -294,13 +355,14 @@ async function launch(base: Base, config: Config): Promise<ServiceProcess> {
   const address = server.address();
   const httpPort = typeof address === 'object' && address ? address.port : config.embedded.PORT;
   const { dataDir } = base;
-  const mqttPort = plane?.hub.mqttPort();
+  const mqttPort = plane.hub?.mqttPort();
   log.info({ services: [...runs], httpPort, mqttPort, dataDir }, 'Citus IoT platform ready');
   return {
     httpPort,
     dataDir,
     services: [...runs],
-    ...(plane ? { mqttPort: plane.hub.mqttPort(), caPem: plane.caPem } : {}),
+    ...(mqttPort === undefined ? {} : { mqttPort }),
+    ...(plane.caPem === undefined ? {} : { caPem: plane.caPem }),
     ...(metricsServer ? { metricsPort: metricsServer.port } : {}),
     logger: log,
     shutdown: base.shutdown,

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SearchResults, SeriesSettings } from '@citus/contracts';
@@ -9,8 +9,8 @@ import { connectMqtt, reading } from './support/devices.js';
 import { ADMIN_PASSWORD, Api, declareAndActivate, type TestPlatform } from './support/test-platform.js';
 import { waitFor } from '../../app-registry/test/support/test-image.js';
 
-// Issue 10 point 1: on the scale-out stores the indexer and analytics run in processes of their
-// own, beside the portal and the hub's process (device-lifecycle and iot-hub, which still go together).
+// Issue 10 point 1: on the scale-out stores every service runs in a process of its own: the portal,
+// the registry (device-lifecycle), the hub, the indexer and analytics (the app registry is in split-processes).
 const dynamo = useDynamoDbLocal();
 const TOKEN = 'apart-test-service-token-0123456789abcdef';
 
@@ -20,16 +20,16 @@ interface Started {
   dataDir: string;
 }
 
-describe('the indexer and analytics apart from the hub, on DynamoDB', () => {
+describe('every device-plane service in a process of its own, on DynamoDB', () => {
   const started: Started[] = [];
   let portal: Started;
+  let registry: Started;
   let hub: Started;
   let indexer: Started;
   let analytics: Started;
   let admin: Api;
 
-  async function start(env: Record<string, string>): Promise<Started> {
-    const dataDir = mkdtempSync(join(tmpdir(), 'citus-apart-'));
+  async function start(env: Record<string, string>, dataDir = mkdtempSync(join(tmpdir(), 'citus-apart-'))): Promise<Started> {
     const process = await startServices(
       { PORT: '0', HOST: '127.0.0.1', MQTT_TLS_PORT: '0', MQTT_HOST: '127.0.0.1', CITUS_DATA_DIR: dataDir, ...env },
       createLogger({ level: 'silent' }),
@@ -50,8 +50,17 @@ describe('the indexer and analytics apart from the hub, on DynamoDB', () => {
     };
     portal = await start({ CITUS_SERVICES: 'portal', CITUS_SERVICE_TOKEN: TOKEN, CITUS_ADMIN_PASSWORD: ADMIN_PASSWORD });
     const remote = { ...stores, CITUS_PORTAL_URL: portal.baseUrl, CITUS_ACCESS_CACHE_SECONDS: '0' };
-    // The hub's process first: it makes the tables the others follow.
-    hub = await start({ CITUS_SERVICES: 'device-lifecycle,iot-hub', ...remote });
+    // The registry first (it makes the registry table and holds the CA), then the hub (the telemetry
+    // tables); their URLs are known only once they listen, so the registry learns the hub's late:
+    // it asks the hub only when a device view needs connectivity.
+    let hubUrl = 'http://127.0.0.1:9';
+    registry = await start({ CITUS_SERVICES: 'device-lifecycle', ...remote, CITUS_DEVICE_PLANE_URL: 'http://127.0.0.1:1' });
+    hub = await start({ CITUS_SERVICES: 'iot-hub', ...remote, CITUS_DEVICE_REGISTRY_URL: registry.baseUrl });
+    hubUrl = hub.baseUrl;
+    // The registry again on its data (its CA), now knowing where the hub is.
+    await registry.process.stop();
+    started.splice(started.indexOf(registry), 1);
+    registry = await start({ CITUS_SERVICES: 'device-lifecycle', ...remote, CITUS_DEVICE_PLANE_URL: hubUrl }, registry.dataDir);
     indexer = await start({ CITUS_SERVICES: 'indexer', ...remote });
     analytics = await start({ CITUS_SERVICES: 'analytics', ...remote, CITUS_DEVICE_PLANE_URL: hub.baseUrl });
     admin = await Api.login(portal.baseUrl, 'admin', ADMIN_PASSWORD);
@@ -65,20 +74,25 @@ describe('the indexer and analytics apart from the hub, on DynamoDB', () => {
   });
 
   it('runs each part where it was put', async () => {
-    expect([hub.process.services, indexer.process.services, analytics.process.services]).toEqual([
-      ['device-lifecycle', 'iot-hub'],
+    expect([registry.process.services, hub.process.services, indexer.process.services, analytics.process.services]).toEqual([
+      ['device-lifecycle'],
+      ['iot-hub'],
       ['indexer'],
       ['analytics'],
     ]);
-    for (const one of [portal, hub, indexer, analytics]) expect((await fetch(`${one.baseUrl}/healthz`)).status).toBe(200);
+    for (const one of [portal, registry, hub, indexer, analytics]) expect((await fetch(`${one.baseUrl}/healthz`)).status).toBe(200);
+    // The CA's key stays with the registry; the hub serves TLS on a certificate the registry signed.
+    expect([existsSync(join(registry.dataDir, 'ca', 'ca.key')), existsSync(join(hub.dataDir, 'ca'))]).toEqual([true, false]);
+    expect(hub.process.caPem).toBe(registry.process.caPem);
     expect((await new Api(indexer.baseUrl).get('/api/v1/devices')).status).toBe(404);
     expect((await new Api(hub.baseUrl).get('/api/v1/search?q=x')).status).toBe(404);
+    expect((await new Api(hub.baseUrl).get('/api/v1/devices')).status).toBe(404);
   });
 
-  it("indexes a device declared on the hub's process from the registry stream, and its telemetry from the telemetry stream", async () => {
+  it("follows a device declared on the registry's process: the hub, the indexer and analytics learn it from the streams, and a revocation closes its session", async () => {
     const token = (await new Api(portal.baseUrl).post<{ access_token: string }>('/api/v1/auth/token', { username: 'admin', password: ADMIN_PASSWORD })).body.access_token;
-    const onHub = new Api(hub.baseUrl, token);
-    const device = await declareAndActivate(onHub, 'Apart boiler');
+    const onRegistry = new Api(registry.baseUrl, token);
+    const device = await declareAndActivate(onRegistry, 'Apart boiler');
     const search = new Api(indexer.baseUrl, token);
     const found = await waitFor(async () => {
       const answer = await search.get<SearchResults>('/api/v1/search?q=boiler&kind=device');
@@ -86,10 +100,13 @@ describe('the indexer and analytics apart from the hub, on DynamoDB', () => {
     }, 'the device in the search index');
     expect(found.map((hit) => hit.kind === 'device' && hit.device.thingName)).toEqual([device.device.thingName]);
 
+    // The hub learns the activated certificate from the registry table's stream.
     const asPlatform = { ...hub.process, mqttPort: hub.process.mqttPort as number, baseUrl: hub.baseUrl } as unknown as TestPlatform;
-    const client = await connectMqtt(asPlatform, device);
+    const client = await waitFor(() => connectMqtt(asPlatform, device).catch(() => undefined), 'the hub to accept the new certificate');
     await client.publishAsync(`telemetry/${device.device.thingName}`, reading({ temperature: 71.5, unit: 'celsius' }), { qos: 1 });
-    await client.endAsync();
+    // The registry asks the hub about the device's connectivity.
+    const seen = await onRegistry.get<{ connectivity?: { connected: boolean } }>(`/api/v1/devices/${device.device.id}`);
+    expect([seen.status, seen.body.connectivity?.connected]).toEqual([200, true]);
     await waitFor(async () => {
       const answer = await search.get<SearchResults>(`/api/v1/search?q=celsius&kind=telemetry&thingName=${device.device.thingName}`);
       return answer.body.items.length > 0 ? answer.body.items : undefined;
@@ -101,5 +118,11 @@ describe('the indexer and analytics apart from the hub, on DynamoDB', () => {
     expect([series.status, series.body.thingName]).toEqual([200, device.device.thingName]);
     expect((await onAnalytics.get('/api/v1/anomalies/settings/series?thingName=nobody-here&field=temperature')).status).toBe(404);
     expect((await admin.get('/api/v1/me')).status).toBe(200);
+
+    // Revoked on the registry: the hub hears it from the stream and closes the device's session.
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+    expect((await onRegistry.post(`/api/v1/devices/${device.device.id}/revoke`)).status).toBe(200);
+    await closed;
+    expect(await connectMqtt(asPlatform, device).then(() => 'connected', () => 'refused')).toBe('refused');
   });
 });

@@ -148,8 +148,9 @@ describe('services in processes of their own', () => {
       }
       throw new Error('started');
     };
-    expect(await problems({ CITUS_SERVICES: 'iot-hub' })).toMatch(/name both or neither/);
-    expect(await problems({ CITUS_SERVICES: 'indexer', CITUS_PORTAL_URL: 'http://portal:8080', CITUS_SERVICE_TOKEN: TOKEN })).toMatch(/indexer runs apart from iot-hub only with CITUS_TELEMETRY_STORE=dynamodb/);
+    expect(await problems({ CITUS_SERVICES: 'iot-hub', CITUS_PORTAL_URL: 'http://portal:8080', CITUS_SERVICE_TOKEN: TOKEN })).toMatch(/iot-hub runs apart from device-lifecycle only with CITUS_REGISTRY_STORE=dynamodb[^]*CITUS_DEVICE_REGISTRY_URL: required/);
+    expect(await problems({ CITUS_SERVICES: 'portal,iot-hub' })).toMatch(/CITUS_SERVICE_TOKEN: required when CITUS_SERVICES names only some services/);
+    expect(await problems({ CITUS_SERVICES: 'indexer', CITUS_PORTAL_URL: 'http://portal:8080', CITUS_SERVICE_TOKEN: TOKEN })).toMatch(/indexer runs apart from device-lifecycle only with CITUS_TELEMETRY_STORE=dynamodb/);
     expect(await problems({ CITUS_SERVICES: 'analytics', CITUS_PORTAL_URL: 'http://portal:8080', CITUS_SERVICE_TOKEN: TOKEN, CITUS_TELEMETRY_STORE: 'dynamodb', AWS_REGION: 'eu-west-1' })).toMatch(/CITUS_DEVICE_PLANE_URL: required/);
     expect(await problems({ CITUS_SERVICES: 'app-registry' })).toMatch(/CITUS_PORTAL_URL.*required when CITUS_SERVICES leaves out portal/s);
     expect(await problems({ CITUS_SERVICES: 'app-registry', CITUS_PORTAL_URL: 'http://portal:8080' })).toMatch(/CITUS_SERVICE_TOKEN/);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dynamoDbFields, requireAwsRegion, telemetryStore } from '@citus/kit';
+import { dynamoDbFields, registryStore, requireAwsRegion, telemetryStore } from '@citus/kit';
 
 /** Elasticsearch's URL: http(s), and no credentials in it (URLs are logged, shown and copied). */
 const elasticsearchUrl = z
@@ -45,18 +45,8 @@ export const IndexerConfig = z
       .default('citus')
       .describe('with `elasticsearch`: prefix of the index names (`<prefix>-telemetry`, `<prefix>-devices`)'),
     CITUS_TELEMETRY_STORE: telemetryStore,
-    // Read here only so the `registry-stream` device source is refused without it. Described word
-    // for word as device-lifecycle does: one variable, one meaning (the config docs check they agree).
-    CITUS_REGISTRY_STORE: z
-      .enum(['sqlite', 'dynamodb'])
-      .default('sqlite')
-      .describe(
-        [
-          'where the device registry is stored: `sqlite` (`devices.db`) or `dynamodb` (the `<prefix>registry` table, created on DynamoDB Local; on AWS it must exist).',
-          'The hub\'s per-connect and per-publish checks are answered from memory, loaded at start and kept by this instance\'s own writes:',
-          'with several instances, a device declared, activated or revoked on another instance is seen here only after a restart',
-        ].join(' '),
-      ),
+    // Read here only so the `registry-stream` device source is refused without it.
+    CITUS_REGISTRY_STORE: registryStore,
     ...dynamoDbFields,
   })
   .superRefine((config, context) => {
