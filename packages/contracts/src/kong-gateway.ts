@@ -17,16 +17,15 @@ import {
 export type PlatformService = 'platform' | 'portal' | 'device-lifecycle' | 'iot-hub' | 'indexer' | 'app-registry' | 'analytics';
 
 /**
- * Where each service answers, by its compose service name (CITUS_SERVICES of each container): the
- * portal, the app registry, the indexer and analytics run in containers of their own, and the
- * device lifecycle and the hub, which still call each other in process, together in `platform`.
+ * Where each service answers, by its compose service name (CITUS_SERVICES of each container): every
+ * service runs in a container of its own, the hub's being `platform` (the only one with MQTT).
  * Health and the API documents (tag `platform`) are served by every process; the hub's answers
  * them here, since only it knows the MQTT port that the AsyncAPI document names.
  */
 export const KONG_UPSTREAMS: Readonly<Record<PlatformService, string>> = {
   platform: 'http://platform:8080',
   portal: 'http://portal:8080',
-  'device-lifecycle': 'http://platform:8080',
+  'device-lifecycle': 'http://device-lifecycle:8080',
   'iot-hub': 'http://platform:8080',
   indexer: 'http://indexer:8080',
   'app-registry': 'http://app-registry:8080',

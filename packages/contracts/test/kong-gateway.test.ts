@@ -86,7 +86,7 @@ describe('kong/kong.yml', () => {
     expect(mqttService?.read_timeout).toBeGreaterThan(1_200_000);
   });
 
-  it('sends each request to the container that runs its service: portal, app-registry, indexer, analytics or the hub', () => {
+  it('sends each request to the container that runs its service: portal, app-registry, device-lifecycle, indexer, analytics or the hub', () => {
     const upstreamOf = (method: string, path: string): string[] => {
       const names = matching(method, path);
       return parsed.services.filter((service) => service.routes.some((route) => names.includes(route.name))).map((service) => service.url);
@@ -94,6 +94,7 @@ describe('kong/kong.yml', () => {
     const portal = ['http://portal:8080'];
     const apps = ['http://app-registry:8080'];
     const plane = ['http://platform:8080'];
+    const registry = ['http://device-lifecycle:8080'];
     const indexer = ['http://indexer:8080'];
     const analytics = ['http://analytics:8080'];
     // The web UI and the signing keys live in the portal process, beside the identity store.
@@ -111,7 +112,10 @@ describe('kong/kong.yml', () => {
     expect(upstreamOf('GET', '/api/v1/asyncapi.json')).toEqual(plane);
     expect(upstreamOf('GET', '/api/v1/openapi.json')).toEqual(plane);
     expect(upstreamOf('GET', '/healthz')).toEqual(plane);
-    expect(upstreamOf('POST', '/api/v1/devices')).toEqual(plane);
+    // Devices (declare, activate, revoke, delete) in the registry's container, which holds the device CA.
+    expect(upstreamOf('POST', '/api/v1/devices')).toEqual(registry);
+    expect(upstreamOf('POST', '/api/v1/devices/sample/revoke')).toEqual(registry);
+    expect(upstreamOf('GET', '/api/v1/devices/sample')).toEqual(registry);
     expect(upstreamOf('GET', '/api/v1/things/sample/shadow')).toEqual(plane);
     expect(upstreamOf('GET', '/api/v1/search')).toEqual(indexer);
     // Anomalies, alert rules, secrets and analysers: the tags `analytics` and `alerts`, one process.
@@ -119,8 +123,8 @@ describe('kong/kong.yml', () => {
     expect(upstreamOf('GET', '/api/v1/alert-rules')).toEqual(analytics);
     expect(upstreamOf('GET', '/api/v1/secrets')).toEqual(analytics);
     expect(upstreamOf('GET', '/api/v1/analysers')).toEqual(analytics);
-    // Only these five hosts: the internal API (/internal/v1) is never routed.
-    expect(new Set(parsed.services.map((service) => service.url))).toEqual(new Set([...portal, ...apps, ...plane, ...indexer, ...analytics]));
+    // Only these six hosts: the internal API (/internal/v1) is never routed.
+    expect(new Set(parsed.services.map((service) => service.url))).toEqual(new Set([...portal, ...apps, ...plane, ...registry, ...indexer, ...analytics]));
     expect(matching('POST', '/internal/v1/access')).toEqual([]);
   });
 

@@ -9,15 +9,16 @@ import { buildKongConfig } from '../../../packages/contracts/src/kong-gateway.js
 import { startServices, type ServiceProcess } from '../src/index.js';
 import { ADMIN_PASSWORD } from './support/test-platform.js';
 
-// On DynamoDB Local: the indexer and analytics run apart from the hub only on the scale-out stores,
-// as they do in compose and Kubernetes.
+// On DynamoDB Local: the registry, the indexer and analytics run apart from the hub only on the
+// scale-out stores, as they do in compose and Kubernetes.
 const dynamo = useDynamoDbLocal();
 const TOKEN = 'kong-upstream-test-token-0123456789abcdef';
 
 /** The compose containers Kong's services name (KONG_UPSTREAMS), each with what its CITUS_SERVICES runs. */
 const CONTAINERS = {
   portal: 'portal',
-  platform: 'device-lifecycle,iot-hub',
+  'device-lifecycle': 'device-lifecycle',
+  platform: 'iot-hub',
   indexer: 'indexer',
   analytics: 'analytics',
   'app-registry': 'app-registry',
@@ -75,8 +76,11 @@ describe('Kong upstreams against the split processes', () => {
       CITUS_DYNAMODB_ENDPOINT: dynamo.endpoint(),
       CITUS_DYNAMODB_TABLE_PREFIX: dynamo.nextPrefix('kong'),
     };
-    // The hub's process first: it makes the tables whose streams the other two follow.
-    const platform = await start('platform', stores);
+    // The registry first (the registry table, the device CA), then the hub, which asks it to sign its
+    // server certificate and makes the telemetry tables the indexer and analytics follow. The
+    // registry asks the hub only for a device's connectivity, which these checks do not.
+    const registry = await start('device-lifecycle', { ...stores, CITUS_DEVICE_PLANE_URL: 'http://127.0.0.1:1' });
+    const platform = await start('platform', { ...stores, CITUS_DEVICE_REGISTRY_URL: registry.baseUrl });
     await start('indexer', stores);
     await start('analytics', { ...stores, CITUS_DEVICE_PLANE_URL: platform.baseUrl });
     await start('app-registry', { ...remote, DOCKER_HOST: 'unix:///nonexistent.sock' });
@@ -113,10 +117,12 @@ describe('Kong upstreams against the split processes', () => {
     expect(upstreamOf('mqttWebSocket').process.mqttPort).toEqual(expect.any(Number));
   });
 
-  it('runs search only in the indexer and anomalies only in analytics: the hub process answers neither', async () => {
+  it('runs devices only in the registry, search only in the indexer and anomalies only in analytics: the hub process answers none', async () => {
+    expect(await isNoSuchRoute(await fetch(`${ofProcess('platform').baseUrl}/api/v1/devices`))).toBe(true);
     expect(await isNoSuchRoute(await fetch(`${ofProcess('platform').baseUrl}/api/v1/search?q=x`))).toBe(true);
     expect(await isNoSuchRoute(await fetch(`${ofProcess('platform').baseUrl}/api/v1/anomalies/settings`))).toBe(true);
     // Without a token: 401, which says the route exists there.
+    expect((await fetch(`${ofProcess('device-lifecycle').baseUrl}/api/v1/devices`)).status).toBe(401);
     expect((await fetch(`${ofProcess('indexer').baseUrl}/api/v1/search?q=x`)).status).toBe(401);
     expect((await fetch(`${ofProcess('analytics').baseUrl}/api/v1/anomalies/settings`)).status).toBe(401);
   });
