@@ -24,6 +24,7 @@ const portal = named<IDeployment>('Deployment', 'citus-portal');
 const appRegistry = named<IDeployment>('Deployment', 'citus-app-registry');
 const indexer = named<IDeployment>('Deployment', 'citus-indexer');
 const analytics = named<IDeployment>('Deployment', 'citus-analytics');
+const registry = named<IDeployment>('Deployment', 'citus-device-lifecycle');
 const podSpec = platform.spec?.template.spec;
 const containers = (deployment: IDeployment): IContainer[] => deployment.spec?.template.spec?.containers ?? [];
 const SECRET_NAME = /PASSWORD|SECRET|TOKEN|API_KEY|PRIVATE/i;
@@ -33,17 +34,21 @@ const SECRET_VALUE = 'a-secret-of-the-right-length-0123456789abcdef';
 /** The processes the platform image runs in Kubernetes, by Deployment, with what each one's CITUS_SERVICES names. */
 const PROCESSES: Array<[string, IDeployment, string]> = [
   ['citus-portal', portal, 'portal'],
-  ['citus-platform', platform, 'device-lifecycle,iot-hub'],
+  ['citus-device-lifecycle', registry, 'device-lifecycle'],
+  ['citus-platform', platform, 'iot-hub'],
   ['citus-indexer', indexer, 'indexer'],
   ['citus-analytics', analytics, 'analytics'],
   ['citus-app-registry', appRegistry, 'app-registry'],
 ];
 
-/** The processes that follow the DynamoDB tables' streams, apart from the hub's process that writes them. */
+/** The processes that follow the telemetry table's stream, apart from the hub's process that writes it. */
 const STREAM_CONSUMERS: Array<[string, IDeployment]> = [
   ['citus-indexer', indexer],
   ['citus-analytics', analytics],
 ];
+
+/** The processes on the platform's service account (the AWS role for the tables and their streams). */
+const AWS_CALLERS: Array<[string, IDeployment]> = [['citus-device-lifecycle', registry], ...STREAM_CONSUMERS];
 const HTTPS_OUT = [{ ipBlock: { cidr: '0.0.0.0/0', except: ['169.254.0.0/16'] } }];
 const FROM_KONG = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kong' } } };
 
@@ -111,7 +116,7 @@ describe('infra/k8s manifests', () => {
     },
   );
 
-  it("runs the portal, the hub's process, the indexer, analytics and the app registry, each as the platform image's own user", () => {
+  it("runs the portal, the registry, the hub's process, the indexer, analytics and the app registry, each as the platform image's own user", () => {
     expect(readFileSync(new URL('../../../Dockerfile', import.meta.url), 'utf8')).toMatch(/^USER 10001:10001$/m);
     expect(deployments.map((deployment) => deployment.metadata?.name).sort()).toEqual(PROCESSES.map(([name]) => name).sort());
     for (const [name, deployment] of PROCESSES) expect([name, containers(deployment)[0]?.image]).toEqual([name, expect.stringMatching(/^citus\/platform:/)]);
@@ -139,6 +144,7 @@ describe('infra/k8s manifests', () => {
   it('gives each process only the secrets it uses: the admin password to the portal, the Elasticsearch key to the indexer, the service token to all', () => {
     expect(envNames(portal).sort()).toEqual(['CITUS_ADMIN_PASSWORD', 'CITUS_METRICS_TOKEN', 'CITUS_SERVICE_TOKEN']);
     expect(envNames(platform).sort()).toEqual(['CITUS_METRICS_TOKEN', 'CITUS_SERVICE_TOKEN']);
+    expect(envNames(registry).sort()).toEqual(['CITUS_METRICS_TOKEN', 'CITUS_SERVICE_TOKEN']);
     expect(envNames(indexer).sort()).toEqual(['CITUS_METRICS_TOKEN', 'CITUS_SERVICE_TOKEN', 'ELASTICSEARCH_API_KEY']);
     expect(envNames(analytics).sort()).toEqual(['CITUS_METRICS_TOKEN', 'CITUS_SERVICE_TOKEN']);
     expect(envNames(appRegistry).sort()).toEqual(['CITUS_METRICS_TOKEN', 'CITUS_SERVICE_TOKEN']);
@@ -191,13 +197,32 @@ describe('infra/k8s manifests', () => {
     for (const key of ['AWS_REGION', 'CITUS_DYNAMODB_TABLE_PREFIX', 'CITUS_TELEMETRY_STORE']) expect([key, own[key]]).toEqual([key, platformConfig[key]]);
     // The process refuses to run apart from the hub without the stream it follows.
     const secrets = Object.fromEntries(envNames(deployment).map((name) => [name, SECRET_VALUE]));
-    expect(() => loadConfig({ ...own, ...secrets, CITUS_TELEMETRY_STORE: 'sqlite' })).toThrow(/runs apart from iot-hub/);
+    expect(() => loadConfig({ ...own, ...secrets, CITUS_TELEMETRY_STORE: 'sqlite' })).toThrow(/CITUS_SERVICES: (the indexer|analytics) runs apart from/);
   });
 
-  it("sends analytics to the platform's Service for whose a thing is", () => {
-    const service = named<IService>('Service', 'citus-platform');
-    expect(configMapOf(analytics).data?.CITUS_DEVICE_PLANE_URL).toBe(`http://${service.metadata?.name}:${service.spec?.ports?.[0]?.port}`);
+  it("sends analytics and the registry to the platform's Service (things, connectivity), and the platform to the registry's (its CA)", () => {
+    const urlOf = (name: string) => {
+      const service = named<IService>('Service', name);
+      return `http://${service.metadata?.name}:${service.spec?.ports?.[0]?.port}`;
+    };
+    expect(configMapOf(analytics).data?.CITUS_DEVICE_PLANE_URL).toBe(urlOf('citus-platform'));
+    expect(configMapOf(registry).data?.CITUS_DEVICE_PLANE_URL).toBe(urlOf('citus-platform'));
     expect(configMapOf(platform).data?.CITUS_DEVICE_PLANE_URL).toBeUndefined();
+    expect(configMapOf(platform).data?.CITUS_DEVICE_REGISTRY_URL).toBe(urlOf('citus-device-lifecycle'));
+    for (const deployment of [portal, registry, indexer, analytics, appRegistry]) expect(configMapOf(deployment).data?.CITUS_DEVICE_REGISTRY_URL).toBeUndefined();
+  });
+
+  it('gives the registry and the hub the same MQTT names and registry table: the CA signs the hub certificate for those names only', () => {
+    const own = configMapOf(registry).data ?? {};
+    const platformConfig = configMapOf(platform).data ?? {};
+    for (const key of ['CITUS_MQTT_ENDPOINT', 'CITUS_HUB_HOSTNAMES', 'CITUS_MQTT_ADVERTISED_PORT', 'AWS_REGION', 'CITUS_DYNAMODB_TABLE_PREFIX', 'CITUS_REGISTRY_STORE']) {
+      expect([key, own[key]]).toEqual([key, platformConfig[key]]);
+    }
+    // Each refuses to run apart from the other without the registry table's stream or the other's URL.
+    const secrets = Object.fromEntries(envNames(registry).map((name) => [name, SECRET_VALUE]));
+    expect(() => loadConfig({ ...own, ...secrets, CITUS_REGISTRY_STORE: 'sqlite' })).toThrow(/device-lifecycle runs apart from iot-hub/);
+    expect(() => loadConfig({ ...own, ...secrets, CITUS_DEVICE_PLANE_URL: undefined })).toThrow(/CITUS_DEVICE_PLANE_URL/);
+    expect(() => loadConfig({ ...platformConfig, ...secrets, CITUS_DEVICE_REGISTRY_URL: undefined })).toThrow(/CITUS_DEVICE_REGISTRY_URL/);
   });
 
   it.each(PROCESSES)('keeps %s at one replica while its data dir is a ReadWriteOnce volume, replaced rather than rolled', (name, deployment) => {
@@ -213,7 +238,7 @@ describe('infra/k8s manifests', () => {
     expect(dataDir?.startsWith('/var/lib/citus/')).toBe(true);
   });
 
-  it("scales nothing past one replica: the platform's autoscaler is pinned, the portal, indexer, analytics and app registry have none", () => {
+  it("scales nothing past one replica: the platform's autoscaler is pinned, the portal, registry, indexer, analytics and app registry have none", () => {
     const autoscalers = ofKind<IHorizontalPodAutoscaler>('HorizontalPodAutoscaler');
     expect(autoscalers.map((autoscaler) => autoscaler.spec?.scaleTargetRef.name)).toEqual(['citus-platform']);
     expect(named<IHorizontalPodAutoscaler>('HorizontalPodAutoscaler', 'citus-platform').spec).toMatchObject({
@@ -239,19 +264,29 @@ describe('infra/k8s manifests', () => {
     expect(named<INetworkPolicy>('NetworkPolicy', 'default-deny').spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
   });
 
-  it('lets Kong and analytics reach the API, anyone reach MQTT, and the platform reach only DNS, the portal and HTTPS', () => {
+  it('lets Kong, analytics and the registry reach the API, anyone reach MQTT, and the platform reach only DNS, the portal, the registry and HTTPS', () => {
     const policy = policyOf(platform);
     expect(policy?.podSelector.matchLabels).toEqual(platform.spec?.selector.matchLabels);
     expect(policy?.ingress).toEqual([
-      { from: [FROM_KONG, podsOf('citus-analytics')], ports: [{ port: 8080, protocol: 'TCP' }] },
+      { from: [FROM_KONG, podsOf('citus-analytics'), podsOf('citus-device-lifecycle')], ports: [{ port: 8080, protocol: 'TCP' }] },
       { ports: [{ port: 8883, protocol: 'TCP' }] },
     ]);
     const egress = policy?.egress ?? [];
     expect(portsOf(egress)).toEqual([...DNS_RULE_PORTS, '8080/TCP', '443/TCP']);
     for (const rule of egress) expect(rule.to?.length).toBeGreaterThan(0);
-    expect(egress.find((rule) => rule.ports?.some((port) => port.port === 8080))?.to).toEqual([podsOf('citus-portal')]);
+    expect(egress.find((rule) => rule.ports?.some((port) => port.port === 8080))?.to).toEqual([podsOf('citus-portal'), podsOf('citus-device-lifecycle')]);
     const https = egress.find((rule) => rule.ports?.some((port) => port.port === 443));
     expect(https?.to).toEqual(HTTPS_OUT);
+  });
+
+  it("lets Kong and the hub's process reach the registry (the internal API: its CA), and the registry reach only DNS, the portal, the platform's 8080 and HTTPS (DynamoDB)", () => {
+    const policy = policyOf(registry);
+    expect(policy?.podSelector.matchLabels).toEqual(registry.spec?.selector.matchLabels);
+    expect(policy?.ingress).toEqual([{ from: [FROM_KONG, podsOf('citus-platform')], ports: [{ port: 8080, protocol: 'TCP' }] }]);
+    const egress = policy?.egress ?? [];
+    expect(portsOf(egress)).toEqual([...DNS_RULE_PORTS, '8080/TCP', '443/TCP']);
+    expect(egress[1]?.to).toEqual([podsOf('citus-portal'), podsOf('citus-platform')]);
+    expect(egress[2]?.to).toEqual(HTTPS_OUT);
   });
 
   it('lets only Kong reach the indexer, and the indexer reach only DNS, the portal, HTTPS (DynamoDB, Elasticsearch) and Elasticsearch in the cluster', () => {
@@ -275,12 +310,12 @@ describe('infra/k8s manifests', () => {
     expect(egress[2]?.to).toEqual(HTTPS_OUT);
   });
 
-  it('lets Kong and the four other processes reach the portal, and the portal reach only DNS and HTTPS (Auth0)', () => {
+  it('lets Kong and the five other processes reach the portal, and the portal reach only DNS and HTTPS (Auth0)', () => {
     const policy = policyOf(portal);
     expect(policy?.podSelector.matchLabels).toEqual(portal.spec?.selector.matchLabels);
     expect(policy?.ingress).toEqual([
       {
-        from: [FROM_KONG, podsOf('citus-platform'), podsOf('citus-indexer'), podsOf('citus-analytics'), podsOf('citus-app-registry')],
+        from: [FROM_KONG, podsOf('citus-device-lifecycle'), podsOf('citus-platform'), podsOf('citus-indexer'), podsOf('citus-analytics'), podsOf('citus-app-registry')],
         ports: [{ port: 8080, protocol: 'TCP' }],
       },
     ]);
@@ -310,11 +345,11 @@ describe('infra/k8s manifests', () => {
     }
   });
 
-  it("gives the platform, the indexer and analytics the service account services-role.yaml's trust policy names, annotated for IRSA", () => {
+  it("gives the platform, the registry, the indexer and analytics the service account services-role.yaml's trust policy names, annotated for IRSA", () => {
     const parameters = readTemplate('services-role.yaml').Parameters ?? {};
     expect(podSpec?.serviceAccountName).toBe(parameters.ServiceAccountName?.Default);
-    // The stream consumers read DynamoDB too, and the trust policy names one account: they share it.
-    for (const [name, deployment] of STREAM_CONSUMERS) expect([name, deployment.spec?.template.spec?.serviceAccountName]).toEqual([name, parameters.ServiceAccountName?.Default]);
+    // The registry and the stream consumers call DynamoDB too, and the trust policy names one account: they share it.
+    for (const [name, deployment] of AWS_CALLERS) expect([name, deployment.spec?.template.spec?.serviceAccountName]).toEqual([name, parameters.ServiceAccountName?.Default]);
     const account = named<{ automountServiceAccountToken: boolean }>('ServiceAccount', 'citus-platform');
     expect(account.metadata.namespace).toBe(parameters.ServiceAccountNamespace?.Default);
     expect(account.metadata.annotations?.['eks.amazonaws.com/role-arn']).toMatch(/^arn:aws:iam::\d{12}:role\/[\w+=,.@-]+$/);
