@@ -1,25 +1,34 @@
 #!/usr/bin/env bash
 # CI's check of the compose deployment's own containers (Kong and Elasticsearch cannot be had
-# without a registry): starts DynamoDB Local, the portal, the platform (the hub's process), the
-# indexer, analytics and the app registry from docker-compose.yaml with docker-compose.ci.yaml,
-# then checks that
+# without a registry): starts DynamoDB Local, the portal, device-lifecycle (the registry and the
+# device CA), the platform (the hub's process), the indexer, analytics and the app registry from
+# docker-compose.yaml with docker-compose.ci.yaml, then checks that
 #   - the images name a non-root user and the platform image has a health check,
 #   - every container becomes healthy (docker inspect),
 #   - their processes run as uid 10001 and each data volume belongs to it,
 #   - /healthz answers 200 inside each container and on the loopback port CI publishes for it,
 #   - each runs its own services on its own volume (the identity store in the portal's, the device
-#     CA in the platform's, search.db in the indexer's, analytics.db, alerts.db and secrets.key in
-#     analytics', apps.db in the app registry's),
+#     CA in device-lifecycle's and its key in no other, the hub's SQLite files in the platform's,
+#     search.db in the indexer's, analytics.db, alerts.db and secrets.key in analytics', apps.db in
+#     the app registry's),
 #   - nothing is published but MQTT (by the platform only) and the loopback HTTP ports, all on
 #     loopback here,
 #   - all run with a read-only root file system, no capabilities and no-new-privileges,
 #   - the platform tells devices the published MQTT port (CITUS_MQTT_ADVERTISED_PORT),
-#   - a token the portal issues declares a device on the platform and lists apps on the app
-#     registry (both ask the portal, over the default network, with CITUS_SERVICE_TOKEN),
+#   - a token the portal issues declares a device on device-lifecycle and lists apps on the app
+#     registry (both ask the portal, over the default network, with CITUS_SERVICE_TOKEN); the
+#     platform serves no device routes,
+#   - that device, activated on device-lifecycle with a CSR made here (openssl), connects to the
+#     hub's published MQTT port with mosquitto_pub (the hub's certificate verified against the CA
+#     the activation handed out, the device's accepted once the hub has it from the registry
+#     table's stream), and a new connection is refused within seconds of its revocation on
+#     device-lifecycle,
 #   - that device becomes findable through the indexer's search (from the registry table's stream),
 #   - analytics answers its settings to that token, and a series of that device after asking the
 #     platform (over the default network, with the service token) whose it is,
-#   - the portal's and the platform's internal APIs refuse a caller without that token.
+#   - the portal's, device-lifecycle's and the platform's internal APIs refuse a caller without that
+#     token.
+# Needs openssl and mosquitto_pub (Debian's mosquitto-clients, which .ci/run's tier 3 installs).
 # Needs the images built (.ci/make-base-image.sh, docker/prepare-context.sh, docker-compose build).
 # Test traffic goes to 127.0.0.0/8 only. Tears everything down, volumes included, however it ends.
 # With CITUS_TEST_TALLY set, adds its counts to it like the jest tiers do.
@@ -32,10 +41,11 @@ portal_port=${CITUS_CI_PORTAL_PORT:-18081}
 apps_port=${CITUS_CI_APPS_PORT:-18082}
 indexer_port=${CITUS_CI_INDEXER_PORT:-18083}
 analytics_port=${CITUS_CI_ANALYTICS_PORT:-18084}
+registry_port=${CITUS_CI_REGISTRY_PORT:-18085}
 mqtt_port=${CITUS_CI_MQTT_PORT:-18883}
 compose=(docker-compose -p "$project" -f docker-compose.yaml -f docker-compose.ci.yaml)
 export CITUS_CI_HTTP_PORT=$http_port CITUS_CI_PORTAL_PORT=$portal_port CITUS_CI_APPS_PORT=$apps_port
-export CITUS_CI_INDEXER_PORT=$indexer_port CITUS_CI_ANALYTICS_PORT=$analytics_port
+export CITUS_CI_INDEXER_PORT=$indexer_port CITUS_CI_ANALYTICS_PORT=$analytics_port CITUS_CI_REGISTRY_PORT=$registry_port
 export CITUS_MQTT_PUBLISHED_PORT=$mqtt_port CITUS_MQTT_BIND_ADDRESS=127.0.0.1
 # The gateway network's subnet is fixed per project, and two projects may not share one: a subnet of
 # its own per run, so that a developer's compose and a CI run (or two CI runs) can coexist.
@@ -44,8 +54,10 @@ export CITUS_GATEWAY_SUBNET=${CITUS_GATEWAY_SUBNET:-172.31.$(($$ % 256)).0/24}
 CITUS_ADMIN_PASSWORD=$(od -An -N18 -tx1 /dev/urandom | tr -d ' \n')
 CITUS_SERVICE_TOKEN=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 export CITUS_ADMIN_PASSWORD CITUS_SERVICE_TOKEN
-# The thing the platform check declares, for the indexer's and analytics' checks.
+# The thing the declare check makes, for the indexer's, analytics' and MQTT checks; the device's
+# key, CSR and certificates (the key never leaves this directory, removed at the end).
 thing_file=$(mktemp)
+device_dir=$(mktemp -d)
 
 passed=0
 failed=0
@@ -65,10 +77,11 @@ finish() {
   local status=$?
   if [ "$failed" -gt 0 ] || [ "$status" -ne 0 ]; then
     echo "check-platform-containers: the containers' last log lines:" >&2
-    "${compose[@]}" logs --no-color --tail 40 portal platform indexer analytics app-registry >&2 || true
+    "${compose[@]}" logs --no-color --tail 40 portal device-lifecycle platform indexer analytics app-registry >&2 || true
   fi
   "${compose[@]}" down --volumes --remove-orphans > /dev/null 2>&1 || true
   rm -f "$thing_file"
+  rm -rf "$device_dir"
   if [ -n "${CITUS_TEST_TALLY:-}" ]; then
     echo "$passed $failed 0" >> "$CITUS_TEST_TALLY"
   fi
@@ -125,6 +138,17 @@ data_dir_holds() {
   for name in $3; do ! docker exec "$container" test -e "/var/lib/citus/data/$name" || wrong+=("a $name"); done
   if [ ${#wrong[@]} -gt 0 ]; then
     echo "  the data dir holds ${wrong[*]}" >&2
+    return 1
+  fi
+}
+
+# The CA's key only where it belongs: no file of that name anywhere on the container's volume.
+# no_file_named_on_volume CONTAINER NAME
+no_file_named_on_volume() {
+  local found
+  found=$(docker exec "$1" find /var/lib/citus -name "$2" 2>&1)
+  if [ -n "$found" ]; then
+    echo "  found: $found" >&2
     return 1
   fi
 }
@@ -188,20 +212,100 @@ with_portal_token() {
   "
 }
 
-# The platform resolves people through the portal: a device declared with the portal's token.
-platform_accepts_portal_token() {
+# device-lifecycle resolves people through the portal: a device declared with the portal's token.
+# Its id and activation code go to the device directory, for the MQTT checks.
+registry_accepts_portal_token() {
   with_portal_token "
-    const declared = await fetch('http://127.0.0.1:$http_port/api/v1/devices', {
+    const declared = await fetch('http://127.0.0.1:$registry_port/api/v1/devices', {
       method: 'POST',
       headers: { ...bearer, 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'compose check sensor' }),
     });
     const body = await declared.json();
     if (declared.status !== 201 || typeof body.thingName !== 'string') { console.error('  declare: ' + declared.status + ' ' + JSON.stringify(body)); process.exit(1); }
-    (await import('node:fs')).writeFileSync('$thing_file', body.thingName);
-    const anonymous = await fetch('http://127.0.0.1:$http_port/api/v1/devices');
+    const fs = await import('node:fs');
+    fs.writeFileSync('$thing_file', body.thingName);
+    fs.writeFileSync('$device_dir/declared.json', JSON.stringify({ id: body.id, activationCode: body.activationCode }), { mode: 0o600 });
+    const anonymous = await fetch('http://127.0.0.1:$registry_port/api/v1/devices');
     if (anonymous.status !== 401) { console.error('  without a token: ' + anonymous.status); process.exit(1); }
   "
+}
+
+# The hub's process serves no device routes any more: they answer in device-lifecycle's container.
+platform_serves_no_device_routes() {
+  node -e "fetch('http://127.0.0.1:$http_port/api/v1/devices').then((r) => process.exit(r.status === 404 ? 0 : 1), () => process.exit(1))"
+}
+
+# The device's key and CSR, made here with openssl (EC P-256, the thing name as CN), then activated
+# on device-lifecycle: it answers the certificate, the CA's, and the published MQTT port.
+device_activates_on_registry() {
+  local thing
+  thing=$(cat "$thing_file")
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=$thing" \
+    -keyout "$device_dir/key.pem" -out "$device_dir/csr.pem" 2> "$device_dir/openssl.log" || { cat "$device_dir/openssl.log" >&2; return 1; }
+  chmod 0600 "$device_dir/key.pem"
+  node --input-type=module -e "
+    const fs = await import('node:fs');
+    const declared = JSON.parse(fs.readFileSync('$device_dir/declared.json', 'utf8'));
+    const activated = await fetch('http://127.0.0.1:$registry_port/api/v1/devices/' + declared.id + '/activation', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ activationCode: declared.activationCode, csr: fs.readFileSync('$device_dir/csr.pem', 'utf8') }),
+    });
+    const body = await activated.json();
+    if (activated.status !== 200 || body.mqttPort !== $mqtt_port) { console.error('  activation: ' + activated.status + ' port ' + body.mqttPort); process.exit(1); }
+    fs.writeFileSync('$device_dir/cert.pem', body.certificatePem);
+    fs.writeFileSync('$device_dir/ca.pem', body.caCertificatePem);
+  "
+}
+
+# One QoS 1 telemetry message with mosquitto_pub over mutual TLS to the published port, on
+# loopback; exits 0 only when the hub accepted the CONNECT and acknowledged the PUBLISH, 124 when
+# the hub did not answer within 15 s.
+mqtt_publish_once() {
+  local thing
+  thing=$(cat "$thing_file")
+  timeout 15 mosquitto_pub --cafile "$device_dir/ca.pem" --cert "$device_dir/cert.pem" --key "$device_dir/key.pem" \
+    -h 127.0.0.1 -p "$mqtt_port" -i "$thing" -V mqttv311 -q 1 -t "telemetry/$thing" \
+    -m '{"temperature":21.5,"label":"compose check"}' > "$device_dir/mqtt.log" 2>&1
+}
+
+# The hub learns the new certificate from the registry table's stream: accepted within about 30 s.
+device_connects_to_hub() {
+  command -v mosquitto_pub > /dev/null || { echo "  mosquitto_pub is missing (apt-get install mosquitto-clients)" >&2; return 1; }
+  local attempt
+  for attempt in $(seq 30); do
+    if mqtt_publish_once; then
+      echo "  accepted at attempt $attempt"
+      return 0
+    fi
+    sleep 1
+  done
+  echo "  mosquitto_pub: $(tail -n 3 "$device_dir/mqtt.log")" >&2
+  return 1
+}
+
+# Revoked on device-lifecycle, the device's next connection is refused within about 15 s (the hub
+# hears of it from the same stream).
+revoked_device_refused_by_hub() {
+  with_portal_token "
+    const declared = JSON.parse((await import('node:fs')).readFileSync('$device_dir/declared.json', 'utf8'));
+    const revoked = await fetch('http://127.0.0.1:$registry_port/api/v1/devices/' + declared.id + '/revoke', { method: 'POST', headers: bearer });
+    if (revoked.status !== 200) { console.error('  revoke: ' + revoked.status); process.exit(1); }
+  " || return 1
+  local code
+  for _ in $(seq 15); do
+    code=0
+    mqtt_publish_once || code=$?
+    # Refused is an answer from the hub (a closed handshake or a CONNACK's refusal), not silence.
+    if [ "$code" -ne 0 ] && [ "$code" -ne 124 ]; then
+      echo "  refused after the revocation: $(tail -n 1 "$device_dir/mqtt.log")"
+      return 0
+    fi
+    sleep 1
+  done
+  echo "  mosquitto_pub 15 s after the revocation: exit $code, $(tail -n 3 "$device_dir/mqtt.log")" >&2
+  return 1
 }
 
 app_registry_accepts_portal_token() {
@@ -214,8 +318,8 @@ app_registry_accepts_portal_token() {
   "
 }
 
-# The indexer learns devices from the registry table's stream, not from the platform's process: the
-# device the platform check declared is found by its name within about 20 s.
+# The indexer learns devices from the registry table's stream, not from device-lifecycle's process:
+# the device the declare check made is found by its name within about 20 s.
 indexer_finds_declared_device() {
   with_portal_token "
     const thingName = (await import('node:fs')).readFileSync('$thing_file', 'utf8');
@@ -264,8 +368,8 @@ internal_api_refuses_without_token() {
   "
 }
 
-# The other containers reach the portal (and analytics the platform) by an alias on the default
-# network, not over the gateway network whose peers they trust for client addresses: the alias
+# The other containers reach the portal (analytics and device-lifecycle the platform, the platform
+# device-lifecycle) by an alias on the default network, not over the gateway network whose peers they trust for client addresses: the alias
 # resolves to the target's default-network address.
 # reaches_on_default_network CALLER ALIAS TARGET
 reaches_on_default_network() {
@@ -295,10 +399,11 @@ check "platform image: user is not root" image_user_is_not_root citus/platform:l
 check "platform image: has a health check" image_has_healthcheck citus/platform:local
 check "dynamodb-local image: user is not root" image_user_is_not_root citus/dynamodb-local:local
 
-# DynamoDB Local first: the platform creates its tables at start and would exit without it. Then the
-# portal, which the others ask about people and keys, then the platform, which makes the tables whose
-# streams the indexer and analytics follow (--no-deps, because compose's dependencies include
-# Elasticsearch).
+# DynamoDB Local first: device-lifecycle and the platform create their tables at start and would exit
+# without it. Then the portal, which the others ask about people and keys, then device-lifecycle
+# (the registry table, the CA the platform asks for its certificate), then the platform (the
+# telemetry tables), whose streams the indexer and analytics follow (--no-deps, because compose's
+# dependencies include Elasticsearch).
 "${compose[@]}" up -d --no-build dynamodb-local
 dynamodb=$("${compose[@]}" ps -q dynamodb-local)
 check "dynamodb-local: healthy" wait_healthy "$dynamodb" 60
@@ -307,6 +412,11 @@ started=$SECONDS
 portal=$("${compose[@]}" ps -q portal)
 check "portal: healthy (docker inspect)" wait_healthy "$portal" 180
 echo "  portal healthy after $((SECONDS - started)) s"
+started=$SECONDS
+"${compose[@]}" up -d --no-build --no-deps device-lifecycle
+registry=$("${compose[@]}" ps -q device-lifecycle)
+check "device-lifecycle: healthy (docker inspect)" wait_healthy "$registry" 180
+echo "  device-lifecycle healthy after $((SECONDS - started)) s"
 started=$SECONDS
 "${compose[@]}" up -d --no-build --no-deps platform
 platform=$("${compose[@]}" ps -q platform)
@@ -323,32 +433,47 @@ check "app-registry: healthy (docker inspect)" wait_healthy "$apps" 180
 echo "  indexer, analytics and app-registry healthy after $((SECONDS - started)) s"
 
 check_process_container portal "$portal" "$portal_port"
+check_process_container device-lifecycle "$registry" "$registry_port"
 check_process_container platform "$platform" "$http_port"
 check_process_container indexer "$indexer" "$indexer_port"
 check_process_container analytics "$analytics" "$analytics_port"
 check_process_container app-registry "$apps" "$apps_port"
 check "portal: publishes only its loopback HTTP port" only_expected_ports_published "$portal" "8080/tcp=127.0.0.1:$portal_port"
+check "device-lifecycle: publishes only its loopback HTTP port" only_expected_ports_published "$registry" "8080/tcp=127.0.0.1:$registry_port"
 check "platform: publishes only MQTT and its loopback HTTP port" only_expected_ports_published "$platform" "8080/tcp=127.0.0.1:$http_port" "8883/tcp=127.0.0.1:$mqtt_port"
 check "indexer: publishes only its loopback HTTP port" only_expected_ports_published "$indexer" "8080/tcp=127.0.0.1:$indexer_port"
 check "analytics: publishes only its loopback HTTP port" only_expected_ports_published "$analytics" "8080/tcp=127.0.0.1:$analytics_port"
 check "app-registry: publishes only its loopback HTTP port" only_expected_ports_published "$apps" "8080/tcp=127.0.0.1:$apps_port"
-check "portal: its volume holds the identity store, nothing of the others" data_dir_holds "$portal" "identity.db identity" "ca apps.db search.db analytics.db alerts.db"
-check "platform: its volume holds the device CA, no identity store, search index, analytics or apps" data_dir_holds "$platform" "ca" "identity.db apps.db search.db analytics.db alerts.db secrets.key"
+check "portal: its volume holds the identity store, nothing of the others" data_dir_holds "$portal" "identity.db identity" "ca apps.db search.db analytics.db alerts.db shadows.db"
+check "device-lifecycle: its volume holds the device CA (key and certificate), nothing of the others" data_dir_holds "$registry" "ca/ca.key ca/ca.pem" "identity.db apps.db search.db analytics.db alerts.db secrets.key shadows.db presence.db jobs.db"
+check "platform: its volume holds the hub's files, no device CA, identity store, search index, analytics or apps" data_dir_holds "$platform" "shadows.db presence.db jobs.db" "ca devices.db identity.db apps.db search.db analytics.db alerts.db secrets.key"
+for one in portal:"$portal" platform:"$platform" indexer:"$indexer" analytics:"$analytics" app-registry:"$apps"; do
+  check "${one%%:*}: no ca.key anywhere on its volume (the CA's key stays in registry-data)" no_file_named_on_volume "${one#*:}" ca.key
+done
 check "indexer: its volume holds search.db, nothing of the others" data_dir_holds "$indexer" "search.db" "identity.db ca apps.db analytics.db alerts.db secrets.key"
 check "analytics: its volume holds analytics.db, alerts.db and secrets.key, nothing of the others" data_dir_holds "$analytics" "analytics.db alerts.db secrets.key" "identity.db ca apps.db search.db"
 check "app-registry: its volume holds apps.db, no identity store, device CA, search index or analytics" data_dir_holds "$apps" "apps.db" "identity.db ca search.db analytics.db alerts.db"
 check "platform: tells devices the published MQTT port $mqtt_port" advertises_published_mqtt_port
+check "device-lifecycle: reaches the portal on the default network" reaches_on_default_network "$registry" portal-internal "$portal"
+check "device-lifecycle: reaches the platform on the default network" reaches_on_default_network "$registry" platform-internal "$platform"
 check "platform: reaches the portal on the default network" reaches_on_default_network "$platform" portal-internal "$portal"
+check "platform: reaches device-lifecycle on the default network" reaches_on_default_network "$platform" device-lifecycle-internal "$registry"
 check "indexer: reaches the portal on the default network" reaches_on_default_network "$indexer" portal-internal "$portal"
 check "analytics: reaches the portal on the default network" reaches_on_default_network "$analytics" portal-internal "$portal"
 check "app-registry: reaches the portal on the default network" reaches_on_default_network "$apps" portal-internal "$portal"
 check "analytics: reaches the platform on the default network" reaches_on_default_network "$analytics" platform-internal "$platform"
-check "platform: a token from the portal declares a device (201), none is refused (401)" platform_accepts_portal_token
+check "device-lifecycle: a token from the portal declares a device (201), none is refused (401)" registry_accepts_portal_token
+check "platform: serves no device routes (404)" platform_serves_no_device_routes
 check "app-registry: a token from the portal lists apps (200), none is refused (401)" app_registry_accepts_portal_token
-check "indexer: finds the device declared on the platform (registry stream)" indexer_finds_declared_device
+check "indexer: finds the device declared on device-lifecycle (registry stream)" indexer_finds_declared_device
 check "analytics: settings (200), the declared thing's series (200, asked of the platform), an unknown thing (404), no token (401)" analytics_answers_for_declared_thing
+check "device-lifecycle: activates the device from a CSR made here, telling it the published MQTT port" device_activates_on_registry
+check "platform: the activated device connects and publishes over MQTT (mosquitto_pub, 127.0.0.1:$mqtt_port)" device_connects_to_hub
+check "platform: after POST /api/v1/devices/{id}/revoke on device-lifecycle, a new MQTT connection is refused" revoked_device_refused_by_hub
 check "portal: /internal/v1/access answers 403 without the service token or with another" \
   internal_api_refuses_without_token "$portal_port" /internal/v1/access "{ apiKey: 'citus_apk_000000000000000000000000_' + 'a'.repeat(43) }"
+check "device-lifecycle: /internal/v1/ca/server-certificates answers 403 without the service token or with another" \
+  internal_api_refuses_without_token "$registry_port" /internal/v1/ca/server-certificates "{}"
 check "platform: /internal/v1/telemetry answers 403 without the service token or with another" \
   internal_api_refuses_without_token "$http_port" /internal/v1/telemetry "{}"
 check "dynamodb-local: main process runs as uid 10001" main_process_uid_is "$dynamodb" 10001
