@@ -12,6 +12,9 @@ export interface InternalApiOptions {
 
 const DEFAULT_TIMEOUT_MS = 5_000;
 
+/** What every process answers for a path no route serves (kit's `finishHttpApp`). */
+const NO_SUCH_ROUTE = 'no such route';
+
 /** A refusal the adapter did not pass on. */
 interface InternalRefusal {
   status: number;
@@ -40,6 +43,18 @@ export class InternalApiClient {
   }
 
   async call<S extends z.ZodType>(method: 'GET' | 'POST', path: string, body: unknown, schema: S, passOn: readonly ErrorCode[] = []): Promise<z.infer<S>> {
+    const json = await this.request(method, path, body, passOn);
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) throw new AppError('unavailable', `${this.peer} at ${this.base.origin} answered ${method} ${path} with something unexpected`);
+    return parsed.data;
+  }
+
+  /** A call whose answer has no body worth reading (204). */
+  async send(method: 'POST' | 'DELETE', path: string, body: unknown, passOn: readonly ErrorCode[] = []): Promise<void> {
+    await this.request(method, path, body, passOn);
+  }
+
+  private async request(method: string, path: string, body: unknown, passOn: readonly ErrorCode[]): Promise<unknown> {
     const origin = this.base.origin;
     let response: Response;
     try {
@@ -58,12 +73,12 @@ export class InternalApiClient {
     const json = text ? safeJson(text) : undefined;
     if (!response.ok) {
       const error = ErrorEnvelope.safeParse(json).data?.error;
-      if (error && passOn.includes(error.code)) throw new AppError(error.code, error.message);
+      // A route the process does not serve is never the caller's "not found".
+      const missingRoute = response.status === 404 && error?.message === NO_SUCH_ROUTE;
+      if (error && !missingRoute && passOn.includes(error.code)) throw new AppError(error.code, error.message);
       throw this.failure({ status: response.status, ...(error ? { code: error.code, message: error.message } : {}) });
     }
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) throw new AppError('unavailable', `${this.peer} at ${origin} answered ${method} ${path} with something unexpected`);
-    return parsed.data;
+    return json;
   }
 
   private failure(refusal: InternalRefusal): AppError {
@@ -71,8 +86,8 @@ export class InternalApiClient {
     if (refusal.status === 403 && refusal.message?.includes(SERVICE_TOKEN_HEADER)) {
       return new AppError('unavailable', `${at} refused this process's service token: CITUS_SERVICE_TOKEN must be the same in every process`);
     }
-    if (refusal.status === 404 && refusal.message === 'no such route') {
-      return new AppError('unavailable', `${at} does not serve this part of the internal API: is it the right process, with CITUS_SERVICE_TOKEN set?`);
+    if (refusal.status === 404 && refusal.message === NO_SUCH_ROUTE) {
+      return new AppError('unavailable', `${at} does not serve its internal API there: is it the right process, with CITUS_SERVICE_TOKEN set?`);
     }
     return new AppError('unavailable', `${at} answered ${refusal.status}${refusal.message ? `: ${refusal.message}` : ''}`);
   }
