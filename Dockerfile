@@ -1,5 +1,6 @@
-# The platform image: today the embedded process (every service in one Node.js process), configured
-# for compose by environment (see docker-compose.yaml and the README's Configuration).
+# The platform image: one Node.js process running the services CITUS_SERVICES names (all of them by
+# default, as the embedded mode; one each in compose and Kubernetes), configured by environment
+# (see docker-compose.yaml and the README's Configuration).
 #
 # Before building: .ci/make-base-image.sh (the Debian base images; no registry is needed) and
 # docker/prepare-context.sh (pnpm and the packages of the lockfile, so no step below reaches a
