@@ -219,8 +219,12 @@ async function launchDevicePlane(ctx: ServiceContext, config: Config, runs: Set<
         hubHostnames: config.hub.CITUS_HUB_HOSTNAMES,
       })
     : undefined;
-  // What the hub and analytics ask of the registry: its own service here, else a directory that follows the table.
-  const streamed = !devices && runs.has('iot-hub') ? openStreamedDirectory({ config: config.devices, events: ctx.events, logger: ctx.logger }) : undefined;
+  // What the hub and analytics ask of the registry: its own service here, else a directory that
+  // follows the table. Analytics without the hub asks the hub's process instead, but it still
+  // follows the table when it can, for the thing.deleted its series are forgotten on.
+  const followsRegistry =
+    !devices && (runs.has('iot-hub') || (runs.has('analytics') && config.devices.CITUS_REGISTRY_STORE === 'dynamodb'));
+  const streamed = followsRegistry ? openStreamedDirectory({ config: config.devices, events: ctx.events, logger: ctx.logger }) : undefined;
   const directory = devices?.devices ?? streamed;
   const following: Service | undefined = streamed && {
     name: 'registry-directory',

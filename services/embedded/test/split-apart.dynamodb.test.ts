@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SearchResults, SeriesSettings } from '@citus/contracts';
 import { createLogger } from '@citus/kit';
+import { openDatabase } from '@citus/sqlite';
 import { useDynamoDbLocal } from '../../../packages/dynamodb/test/support/dynamodb-local.fixture.js';
 import { startServices, type ServiceProcess } from '../src/index.js';
 import { connectMqtt, reading } from './support/devices.js';
@@ -89,7 +90,7 @@ describe('every device-plane service in a process of its own, on DynamoDB', () =
     expect((await new Api(hub.baseUrl).get('/api/v1/devices')).status).toBe(404);
   });
 
-  it("follows a device declared on the registry's process: the hub, the indexer and analytics learn it from the streams, and a revocation closes its session", async () => {
+  it("follows a device declared on the registry's process: the hub, the indexer and analytics learn it from the streams; a revocation closes its session, a deletion clears its series", async () => {
     const token = (await new Api(portal.baseUrl).post<{ access_token: string }>('/api/v1/auth/token', { username: 'admin', password: ADMIN_PASSWORD })).body.access_token;
     const onRegistry = new Api(registry.baseUrl, token);
     const device = await declareAndActivate(onRegistry, 'Apart boiler');
@@ -124,5 +125,20 @@ describe('every device-plane service in a process of its own, on DynamoDB', () =
     expect((await onRegistry.post(`/api/v1/devices/${device.device.id}/revoke`)).status).toBe(200);
     await closed;
     expect(await connectMqtt(asPlatform, device).then(() => 'connected', () => 'refused')).toBe('refused');
+
+    // Deleted on the registry: analytics, in a process of its own, forgets the thing's series settings.
+    const seriesPath = `/api/v1/anomalies/settings/series?thingName=${device.device.thingName}&field=temperature`;
+    expect((await onAnalytics.put(seriesPath, { threshold: 0.8 })).status).toBe(200);
+    const settingsRows = () => {
+      const db = openDatabase(join(analytics.dataDir, 'analytics.db'), { module: 'test-reader', migrations: [] });
+      try {
+        return (db.prepare('SELECT COUNT(*) FROM analytics_series_settings WHERE thing_name = ?').pluck().get(device.device.thingName) as number);
+      } finally {
+        db.close();
+      }
+    };
+    expect(settingsRows()).toBe(1);
+    expect((await onRegistry.delete(`/api/v1/devices/${device.device.id}`)).status).toBe(204);
+    await waitFor(async () => (settingsRows() === 0 ? true : undefined), "analytics forgetting the deleted thing's series");
   });
 });
