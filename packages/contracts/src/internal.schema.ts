@@ -19,10 +19,14 @@ export const ServiceToken = z.string().min(32, 'at least 32 characters').max(512
  * A caller's credential to turn into what it may do: a person's bearer token or an API key,
  * exactly one, and the workspace the request named (`X-Citus-Workspace`), if any.
  */
+/** The longest credentials an access request carries: longer ones are no valid token or key. */
+export const MAX_BEARER_LENGTH = 16_384;
+export const MAX_API_KEY_LENGTH = 256;
+
 export const AccessRequest = z
   .strictObject({
-    bearer: z.string().min(1).max(16_384).optional(),
-    apiKey: z.string().min(1).max(256).optional(),
+    bearer: z.string().min(1).max(MAX_BEARER_LENGTH).optional(),
+    apiKey: z.string().min(1).max(MAX_API_KEY_LENGTH).optional(),
     workspace: z.string().max(64).optional(),
   })
   .refine((request) => (request.bearer === undefined) !== (request.apiKey === undefined), 'exactly one of bearer and apiKey');

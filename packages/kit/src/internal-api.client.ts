@@ -57,6 +57,7 @@ export class InternalApiClient {
   private async request(method: string, path: string, body: unknown, passOn: readonly ErrorCode[]): Promise<unknown> {
     const origin = this.base.origin;
     let response: Response;
+    let text: string;
     try {
       response = await fetch(new URL(`${INTERNAL_API_PREFIX}${path}`, this.base), {
         method,
@@ -65,11 +66,12 @@ export class InternalApiClient {
         redirect: 'error',
         signal: AbortSignal.timeout(this.timeoutMs),
       });
+      // Inside the try: the time-out also covers the body, and a peer can stall or reset half way.
+      text = await response.text();
     } catch (error) {
       const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
       throw new AppError('unavailable', `${this.peer} cannot be reached at ${origin} (${cause})`);
     }
-    const text = await response.text();
     const json = text ? safeJson(text) : undefined;
     if (!response.ok) {
       const error = ErrorEnvelope.safeParse(json).data?.error;

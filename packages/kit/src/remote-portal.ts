@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { AccessGrant, IssuedAppKey, type AccessRequest, type ErrorCode } from '@citus/contracts';
+import { AccessGrant, IssuedAppKey, MAX_API_KEY_LENGTH, MAX_BEARER_LENGTH, type AccessRequest, type ErrorCode } from '@citus/contracts';
 import { authenticate, type AccessContext, type ApiKeyResolver, type AppKeyIssuer, type BearerResolver } from './auth.js';
+import { AppError } from './errors.js';
 import { InternalApiClient } from './internal-api.client.js';
 
 export interface RemotePortalOptions {
@@ -39,6 +40,7 @@ export function remotePortal(options: RemotePortalOptions): RemotePortal {
   const cache = new Map<string, { access: AccessContext; until: number }>();
 
   async function resolve(request: AccessRequest): Promise<AccessContext> {
+    refuseOverlong(request);
     const key = createHash('sha256').update(JSON.stringify(request)).digest('base64url');
     const now = Date.now();
     const cached = cache.get(key);
@@ -58,8 +60,21 @@ export function remotePortal(options: RemotePortalOptions): RemotePortal {
     authenticate: authenticate(resolveBearer, resolveKey),
     resolveBearer,
     appKeys: {
-      issueAppKey: async (request) => client.call('POST', '/app-keys', { ...request, scopes: [...request.scopes] }, IssuedAppKey, ['bad_request']),
+      issueAppKey: async (request) => client.call('POST', '/app-keys', { ...request, scopes: [...request.scopes] }, IssuedAppKey, ['bad_request', 'not_found']),
       revokeAppKey: (keyId) => client.send('DELETE', `/app-keys/${encodeURIComponent(keyId)}`, undefined),
     },
   };
+}
+
+/**
+ * A credential longer than the internal request allows is no valid one: refused here as one
+ * process would refuse it (401), not sent to the portal to come back as a malformed request (400).
+ */
+function refuseOverlong(request: AccessRequest): void {
+  if (request.bearer !== undefined && request.bearer.length > MAX_BEARER_LENGTH) {
+    throw new AppError('unauthorized', 'invalid or expired token');
+  }
+  if (request.apiKey !== undefined && request.apiKey.length > MAX_API_KEY_LENGTH) {
+    throw new AppError('unauthorized', 'invalid, revoked or expired API key');
+  }
 }

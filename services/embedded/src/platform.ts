@@ -114,6 +114,11 @@ function apartProblems(config: StoreChoices): string[] {
     if (!registryOnDynamo) problems.push('CITUS_SERVICES: device-lifecycle runs apart from iot-hub only with CITUS_REGISTRY_STORE=dynamodb (the hub follows its stream)');
     if (hubUrl === undefined) problems.push('CITUS_DEVICE_PLANE_URL: required when device-lifecycle runs apart from iot-hub (devices\' connectivity is asked there)');
   }
+  // Apart from the hub it follows the telemetry stream, apart from the registry the registry's
+  // (and the launcher gives it the registry stream whenever device-lifecycle is elsewhere).
+  if (split('indexer', 'iot-hub') && config.indexer.CITUS_TELEMETRY_STORE !== 'dynamodb') {
+    problems.push('CITUS_SERVICES: the indexer runs apart from iot-hub only with CITUS_TELEMETRY_STORE=dynamodb (it follows the telemetry stream)');
+  }
   if (split('indexer', 'device-lifecycle') && (config.indexer.CITUS_TELEMETRY_STORE !== 'dynamodb' || config.indexer.CITUS_REGISTRY_STORE !== 'dynamodb')) {
     problems.push('CITUS_SERVICES: the indexer runs apart from device-lifecycle only with CITUS_TELEMETRY_STORE=dynamodb and CITUS_REGISTRY_STORE=dynamodb (it follows their streams)');
   }
@@ -170,7 +175,17 @@ export async function startPlatform(env: NodeJS.ProcessEnv = process.env, logger
 
 type Base = Omit<ServiceContext, 'authenticate'>;
 
-/** Devices tell their MQTT port from the activation answer; the hub's default when this process runs none. */
+/**
+ * The MQTT port devices are told (activation answers, the AsyncAPI document): the advertised one
+ * when set, else the hub's listener here, else the port the hub's config names (a process without
+ * the hub reads the same MQTT_TLS_PORT as the hub's process; 0, a free port, cannot be told).
+ */
+function advertisedMqttPort(config: Config, hub: IotHubService | undefined): number {
+  const configured = config.hub.MQTT_TLS_PORT === 0 ? DEFAULT_MQTT_PORT : config.hub.MQTT_TLS_PORT;
+  return config.embedded.CITUS_MQTT_ADVERTISED_PORT ?? hub?.mqttPort() ?? configured;
+}
+
+/** The hub's default port, told when nothing else says which. */
 const DEFAULT_MQTT_PORT = 8883;
 
 type Config = ReturnType<typeof loadConfig>;
@@ -212,7 +227,7 @@ async function launchDevicePlane(ctx: ServiceContext, config: Config, runs: Set<
         ...ctx,
         config: config.devices,
         ca: ownCa,
-        mqttPort: () => config.embedded.CITUS_MQTT_ADVERTISED_PORT ?? hub?.mqttPort() ?? DEFAULT_MQTT_PORT,
+        mqttPort: () => advertisedMqttPort(config, hub),
         connectivity: runs.has('iot-hub')
           ? { connectivityOf: (thingName) => (hub as IotHubService).presence.connectivityOf(thingName) }
           : remoteConnectivity(hubLink()),
@@ -312,7 +327,7 @@ async function launch(base: Base, config: Config): Promise<ServiceProcess> {
   const apps = runs.has('app-registry') ? createAppRegistry({ ...ctx, config: config.apps, appKeys: access.appKeys }) : undefined;
   const mounted: Array<Service | undefined> = [portal, ...plane.services, apps];
   const services = mounted.filter((service): service is Service => service !== undefined);
-  const advertisedMqttPort = (): number => config.embedded.CITUS_MQTT_ADVERTISED_PORT ?? plane.hub?.mqttPort() ?? DEFAULT_MQTT_PORT;
+  const mqttPortToTell = (): number => advertisedMqttPort(config, plane.hub);
 
   const app = createHttpApp({ logger: log, metrics, trustProxy: config.embedded.TRUST_PROXY });
   app.get('/healthz', (_req, res) => {
@@ -332,7 +347,7 @@ async function launch(base: Base, config: Config): Promise<ServiceProcess> {
     res.json((openApi ??= buildOpenApiDocument()));
   });
   app.get('/api/v1/asyncapi.json', (_req, res) => {
-    res.json((asyncApi ??= buildAsyncApiDocument({ host: config.devices.CITUS_MQTT_ENDPOINT, port: advertisedMqttPort() })));
+    res.json((asyncApi ??= buildAsyncApiDocument({ host: config.devices.CITUS_MQTT_ENDPOINT, port: mqttPortToTell() })));
   });
   for (const service of services) if (service.rootRoutes) app.use(service.rootRoutes);
   finishHttpApp(app);

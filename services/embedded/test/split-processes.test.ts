@@ -128,6 +128,12 @@ describe('services in processes of their own', () => {
     expect(openApi).not.toContain('/internal/');
   });
 
+  it('refuses an over-long credential as one process would (401), without asking the portal', async () => {
+    // (An over-long bearer token does not get this far: Node refuses headers over 16 KiB with 431.)
+    const overlong = await fetch(`${apps.baseUrl}/api/v1/apps`, { headers: { 'x-api-key': `citus_${'k'.repeat(300)}` } });
+    expect([overlong.status, ((await overlong.json()) as ErrorEnvelope).error.message]).toEqual([401, 'invalid, revoked or expired API key']);
+  });
+
   it("answers 503 naming the cause when the portal refuses the process's token or cannot be reached", async () => {
     const token = (await new Api(portal.baseUrl).post<{ access_token: string }>('/api/v1/auth/token', { username: 'admin', password: ADMIN_PASSWORD })).body.access_token;
     const stranger = await start({ CITUS_SERVICES: 'app-registry', CITUS_PORTAL_URL: portal.baseUrl, CITUS_SERVICE_TOKEN: `${TOKEN}-other` });
@@ -150,6 +156,11 @@ describe('services in processes of their own', () => {
     };
     expect(await problems({ CITUS_SERVICES: 'iot-hub', CITUS_PORTAL_URL: 'http://portal:8080', CITUS_SERVICE_TOKEN: TOKEN })).toMatch(/iot-hub runs apart from device-lifecycle only with CITUS_REGISTRY_STORE=dynamodb[^]*CITUS_DEVICE_REGISTRY_URL: required/);
     expect(await problems({ CITUS_SERVICES: 'portal,iot-hub' })).toMatch(/CITUS_SERVICE_TOKEN: required when CITUS_SERVICES names only some services/);
+    // Beside the registry but apart from the hub: the telemetry stream is still needed.
+    const registryBeside = { CITUS_SERVICES: 'device-lifecycle,indexer', CITUS_PORTAL_URL: 'http://portal:8080', CITUS_SERVICE_TOKEN: TOKEN };
+    expect(await problems({ ...registryBeside, CITUS_REGISTRY_STORE: 'dynamodb', AWS_REGION: 'eu-west-1', CITUS_DEVICE_PLANE_URL: 'http://hub:8080' })).toMatch(
+      /indexer runs apart from iot-hub only with CITUS_TELEMETRY_STORE=dynamodb/,
+    );
     expect(await problems({ CITUS_SERVICES: 'indexer', CITUS_PORTAL_URL: 'http://portal:8080', CITUS_SERVICE_TOKEN: TOKEN })).toMatch(/indexer runs apart from device-lifecycle only with CITUS_TELEMETRY_STORE=dynamodb/);
     expect(await problems({ CITUS_SERVICES: 'analytics', CITUS_PORTAL_URL: 'http://portal:8080', CITUS_SERVICE_TOKEN: TOKEN, CITUS_TELEMETRY_STORE: 'dynamodb', AWS_REGION: 'eu-west-1' })).toMatch(/CITUS_DEVICE_PLANE_URL: required/);
     expect(await problems({ CITUS_SERVICES: 'app-registry' })).toMatch(/CITUS_PORTAL_URL.*required when CITUS_SERVICES leaves out portal/s);
