@@ -1,12 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { API_ROUTES, type ErrorEnvelope, toOpenApiPath } from '@citus/contracts';
-import { createLogger } from '@citus/kit';
 import { useDynamoDbLocal } from '../../../packages/dynamodb/test/support/dynamodb-local.fixture.js';
 // Not in the package's index: the gateway config is built by a CLI, not by a service.
 import { buildKongConfig } from '../../../packages/contracts/src/kong-gateway.js';
-import { startServices, type ServiceProcess } from '../src/index.js';
+import { ServiceProcesses, type StartedProcess } from './support/service-processes.js';
 import { ADMIN_PASSWORD } from './support/test-platform.js';
 
 // On DynamoDB Local: the registry, the indexer and analytics run apart from the hub only on the
@@ -25,21 +21,13 @@ const CONTAINERS = {
 } as const;
 type Container = keyof typeof CONTAINERS;
 
-interface Started {
-  process: ServiceProcess;
-  baseUrl: string;
-  dataDir: string;
-}
+type Started = StartedProcess;
 
+const processes = new ServiceProcesses();
 const started = new Map<Container, Started>();
 
 async function start(container: Container, env: Record<string, string>): Promise<Started> {
-  const dataDir = mkdtempSync(join(tmpdir(), `citus-kong-${container}-`));
-  const process = await startServices(
-    { PORT: '0', HOST: '127.0.0.1', MQTT_TLS_PORT: '0', MQTT_HOST: '127.0.0.1', CITUS_DATA_DIR: dataDir, CITUS_SERVICES: CONTAINERS[container], ...env },
-    createLogger({ level: 'silent' }),
-  );
-  const one = { process, baseUrl: `http://127.0.0.1:${process.httpPort}`, dataDir };
+  const one = await processes.start({ CITUS_SERVICES: CONTAINERS[container], ...env });
   started.set(container, one);
   return one;
 }
@@ -86,12 +74,7 @@ describe('Kong upstreams against the split processes', () => {
     await start('app-registry', { ...remote, DOCKER_HOST: 'unix:///nonexistent.sock' });
   });
 
-  afterAll(async () => {
-    for (const one of [...started.values()].reverse()) {
-      await one.process.stop();
-      rmSync(one.dataDir, { recursive: true, force: true });
-    }
-  });
+  afterAll(() => processes.stopAll());
 
   it('sends every operation of the route table to a process that serves it', () => {
     const served = new Map([...started].map(([container, one]) => [container, one.process.routes().map((route) => `${route.method} ${toOpenApiPath(route.path)}`)]));

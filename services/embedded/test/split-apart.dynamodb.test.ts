@@ -1,11 +1,9 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SearchResults, SeriesSettings } from '@citus/contracts';
-import { createLogger } from '@citus/kit';
 import { openDatabase } from '@citus/sqlite';
 import { useDynamoDbLocal } from '../../../packages/dynamodb/test/support/dynamodb-local.fixture.js';
-import { startServices, type ServiceProcess } from '../src/index.js';
+import { ServiceProcesses, type StartedProcess } from './support/service-processes.js';
 import { connectMqtt, reading } from './support/devices.js';
 import { ADMIN_PASSWORD, Api, declareAndActivate, type TestPlatform } from './support/test-platform.js';
 import { waitFor } from '../../app-registry/test/support/test-image.js';
@@ -15,30 +13,17 @@ import { waitFor } from '../../app-registry/test/support/test-image.js';
 const dynamo = useDynamoDbLocal();
 const TOKEN = 'apart-test-service-token-0123456789abcdef';
 
-interface Started {
-  process: ServiceProcess;
-  baseUrl: string;
-  dataDir: string;
-}
+type Started = StartedProcess;
 
 describe('every device-plane service in a process of its own, on DynamoDB', () => {
-  const started: Started[] = [];
+  const processes = new ServiceProcesses();
+  const start = (env: Record<string, string>, dataDir?: string) => processes.start(env, dataDir);
   let portal: Started;
   let registry: Started;
   let hub: Started;
   let indexer: Started;
   let analytics: Started;
   let admin: Api;
-
-  async function start(env: Record<string, string>, dataDir = mkdtempSync(join(tmpdir(), 'citus-apart-'))): Promise<Started> {
-    const process = await startServices(
-      { PORT: '0', HOST: '127.0.0.1', MQTT_TLS_PORT: '0', MQTT_HOST: '127.0.0.1', CITUS_DATA_DIR: dataDir, ...env },
-      createLogger({ level: 'silent' }),
-    );
-    const one = { process, baseUrl: `http://127.0.0.1:${process.httpPort}`, dataDir };
-    started.push(one);
-    return one;
-  }
 
   beforeAll(async () => {
     const stores = {
@@ -59,20 +44,14 @@ describe('every device-plane service in a process of its own, on DynamoDB', () =
     hub = await start({ CITUS_SERVICES: 'iot-hub', ...remote, CITUS_DEVICE_REGISTRY_URL: registry.baseUrl });
     hubUrl = hub.baseUrl;
     // The registry again on its data (its CA), now knowing where the hub is.
-    await registry.process.stop();
-    started.splice(started.indexOf(registry), 1);
+    await processes.stop(registry);
     registry = await start({ CITUS_SERVICES: 'device-lifecycle', ...remote, CITUS_DEVICE_PLANE_URL: hubUrl }, registry.dataDir);
     indexer = await start({ CITUS_SERVICES: 'indexer', ...remote });
     analytics = await start({ CITUS_SERVICES: 'analytics', ...remote, CITUS_DEVICE_PLANE_URL: hub.baseUrl });
     admin = await Api.login(portal.baseUrl, 'admin', ADMIN_PASSWORD);
   });
 
-  afterAll(async () => {
-    for (const one of started.reverse()) {
-      await one.process.stop();
-      rmSync(one.dataDir, { recursive: true, force: true });
-    }
-  });
+  afterAll(() => processes.stopAll());
 
   it('runs each part where it was put', async () => {
     expect([registry.process.services, hub.process.services, indexer.process.services, analytics.process.services]).toEqual([

@@ -1,32 +1,18 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CreatedApiKey, DeclaredDevice, ErrorEnvelope, Me } from '@citus/contracts';
 import { ConfigError, createLogger, remotePortal } from '@citus/kit';
-import { startServices, type ServiceProcess } from '../src/index.js';
+import { startServices } from '../src/index.js';
+import { ServiceProcesses, type StartedProcess } from './support/service-processes.js';
 import { ADMIN_PASSWORD, Api, declareAndActivate } from './support/test-platform.js';
 
 const TOKEN = 'split-test-service-token-0123456789abcdef';
 const DEVICE_PLANE = 'device-lifecycle,iot-hub,indexer,analytics';
 
-interface Started {
-  process: ServiceProcess;
-  baseUrl: string;
-  dataDir: string;
-}
-
-const started: Started[] = [];
-
-async function start(env: Record<string, string>): Promise<Started> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'citus-split-'));
-  const process = await startServices(
-    { PORT: '0', HOST: '127.0.0.1', MQTT_TLS_PORT: '0', MQTT_HOST: '127.0.0.1', CITUS_DATA_DIR: dataDir, ...env },
-    createLogger({ level: 'silent' }),
-  );
-  const one = { process, baseUrl: `http://127.0.0.1:${process.httpPort}`, dataDir };
-  started.push(one);
-  return one;
-}
+const processes = new ServiceProcesses();
+const start = (env: Record<string, string>) => processes.start(env);
+type Started = StartedProcess;
 
 const codeOf = (response: { status: number; body: unknown }) => [response.status, (response.body as ErrorEnvelope).error?.code];
 
@@ -50,12 +36,7 @@ describe('services in processes of their own', () => {
     admin = await Api.login(portal.baseUrl, 'admin', ADMIN_PASSWORD);
   });
 
-  afterAll(async () => {
-    for (const one of started.reverse()) {
-      await one.process.stop();
-      rmSync(one.dataDir, { recursive: true, force: true });
-    }
-  });
+  afterAll(() => processes.stopAll());
 
   it('runs only what each process was given, each on its own data', async () => {
     expect([portal.process.services, plane.process.services, apps.process.services]).toEqual([
