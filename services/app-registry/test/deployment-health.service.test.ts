@@ -1,21 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { AppHealthCheck, AppManifest, RedeployOutcome } from '@citus/contracts';
-import { AesGcmSecretCipher } from '@citus/kit';
-import { openDatabase, type SqliteDatabase } from '@citus/sqlite';
-import { APP_MIGRATIONS } from '../src/adapters/sqlite/app.migrations.js';
-import { SqliteAppRepository } from '../src/adapters/sqlite/app.repository.js';
-import { SqliteAppWebhookRepository } from '../src/adapters/sqlite/app-webhook.repository.js';
-import { SqliteDeploymentRepository } from '../src/adapters/sqlite/deployment.repository.js';
-import { AppCatalogService } from '../src/app/app-catalog.service.js';
-import { AppReviewService } from '../src/app/app-review.service.js';
-import { ContinuousDeliveryService } from '../src/app/continuous-delivery.service.js';
+import type { SqliteDatabase } from '@citus/sqlite';
 import { DeploymentHealth } from '../src/app/deployment-health.js';
-import { DeploymentService } from '../src/app/deployment.service.js';
 import type { ContainerSpec } from '../src/domain/container-runtime.port.js';
 import { DEV, HOME, REVIEWER, aManifest } from './support/app-fixture.js';
-import { inMemoryKeys, inMemoryRuntime, scriptedProbe, steppingClock } from './support/in-memory-engine.js';
+import { deliveryHarness, type DeliveryHarness } from './support/delivery-harness.js';
+import { scriptedProbe, steppingClock } from './support/in-memory-engine.js';
 
 const CHECK_1_0: AppHealthCheck = { path: '/healthz', intervalSeconds: 15, timeoutSeconds: 5, retries: 3 };
 const CHECK_1_1: AppHealthCheck = { path: '/ready', intervalSeconds: 5, timeoutSeconds: 2, retries: 2 };
@@ -25,39 +14,25 @@ const version = (label: string, healthCheck: AppHealthCheck, name = 'pump-watch'
 
 // The platform runs the manifest's health check: views show `unhealthy`, a redeploy waits for health or rolls back.
 describe('health-checked deployments', () => {
-  let dir: string;
+  let harness: DeliveryHarness;
   let db: SqliteDatabase;
-  let engine: ReturnType<typeof inMemoryRuntime>;
-  let keys: ReturnType<typeof inMemoryKeys>;
+  let engine: DeliveryHarness['engine'];
+  let keys: DeliveryHarness['keys'];
   let probe: ReturnType<typeof scriptedProbe>;
   let time: ReturnType<typeof steppingClock>;
-  let records: SqliteDeploymentRepository;
-  let catalog: AppCatalogService;
-  let reviews: AppReviewService;
-  let deployments: DeploymentService;
+  let records: DeliveryHarness['records'];
+  let catalog: DeliveryHarness['catalog'];
+  let reviews: DeliveryHarness['reviews'];
+  let deployments: DeliveryHarness['deployments'];
   let outcomes: RedeployOutcome[];
 
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'citus-health-'));
-    db = openDatabase(join(dir, 'apps.db'), { module: 'app-registry', migrations: APP_MIGRATIONS });
-    const apps = new SqliteAppRepository(db);
-    records = new SqliteDeploymentRepository(db, new AesGcmSecretCipher(Buffer.alloc(32, 4)));
-    engine = inMemoryRuntime();
-    keys = inMemoryKeys();
     probe = scriptedProbe();
     time = steppingClock();
-    let nextPort = 44_000;
-    catalog = new AppCatalogService(apps);
-    const ports = { allocate: async () => (nextPort += 1), isFree: async () => true };
-    deployments = new DeploymentService(catalog, records, engine.runtime, ports, Date.now, keys.issuer, new DeploymentHealth(probe.probe, time.clock));
-    const delivery = new ContinuousDeliveryService(apps, new SqliteAppWebhookRepository(db), records, deployments);
-    outcomes = [];
-    reviews = new AppReviewService(apps, Date.now, async (approved) => void outcomes.push(...(await delivery.afterApproval(approved))));
+    harness = deliveryHarness({ health: new DeploymentHealth(probe.probe, time.clock) });
+    ({ db, engine, keys, records, catalog, reviews, deployments, outcomes } = harness);
   });
-  afterEach(() => {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => harness.close());
 
   /** HOME's app 1.0.0 approved and deployed following its tag; answers the deployment. */
   async function following(name = 'pump-watch') {
@@ -71,9 +46,9 @@ describe('health-checked deployments', () => {
   async function approve(appId: string, label: string, check: AppHealthCheck): Promise<RedeployOutcome[]> {
     await catalog.addVersion(HOME.id, appId, DEV, version(label, check));
     await catalog.submit(HOME.id, appId, label, DEV);
-    outcomes = [];
+    outcomes.length = 0;
     await reviews.approve(appId, label, REVIEWER);
-    return outcomes;
+    return [...outcomes];
   }
 
   const runningSpec = (): ContainerSpec => {

@@ -1,54 +1,29 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { AppManifest, AppScope, RedeployOutcome } from '@citus/contracts';
-import { AesGcmSecretCipher } from '@citus/kit';
-import { openDatabase, type SqliteDatabase } from '@citus/sqlite';
-import { APP_MIGRATIONS } from '../src/adapters/sqlite/app.migrations.js';
-import { SqliteAppRepository } from '../src/adapters/sqlite/app.repository.js';
-import { SqliteAppWebhookRepository } from '../src/adapters/sqlite/app-webhook.repository.js';
-import { SqliteDeploymentRepository } from '../src/adapters/sqlite/deployment.repository.js';
-import { AppCatalogService } from '../src/app/app-catalog.service.js';
-import { AppReviewService } from '../src/app/app-review.service.js';
-import { ContinuousDeliveryService } from '../src/app/continuous-delivery.service.js';
-import { DeploymentService } from '../src/app/deployment.service.js';
+import type { SqliteDatabase } from '@citus/sqlite';
 import type { ContainerSpec } from '../src/domain/container-runtime.port.js';
 import { DEV, HOME, REVIEWER, aManifest } from './support/app-fixture.js';
-import { inMemoryKeys, inMemoryRuntime } from './support/in-memory-engine.js';
+import { deliveryHarness, type DeliveryHarness } from './support/delivery-harness.js';
 
 const version = (label: string, scopes: AppScope[]): AppManifest =>
   aManifest({ version: label, image: `citus/pump-watch:${label}`, scopes, secrets: ['TOKEN'] });
 
 // A new version of a following deployment gets a key of its own, with the scopes its manifest asks for.
 describe('replacing a deployment\'s version', () => {
-  let dir: string;
+  let harness: DeliveryHarness;
   let db: SqliteDatabase;
-  let engine: ReturnType<typeof inMemoryRuntime>;
-  let keys: ReturnType<typeof inMemoryKeys>;
-  let records: SqliteDeploymentRepository;
-  let catalog: AppCatalogService;
-  let reviews: AppReviewService;
-  let deployments: DeploymentService;
+  let engine: DeliveryHarness['engine'];
+  let keys: DeliveryHarness['keys'];
+  let records: DeliveryHarness['records'];
+  let catalog: DeliveryHarness['catalog'];
+  let reviews: DeliveryHarness['reviews'];
+  let deployments: DeliveryHarness['deployments'];
   let outcomes: RedeployOutcome[];
 
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'citus-replace-'));
-    db = openDatabase(join(dir, 'apps.db'), { module: 'app-registry', migrations: APP_MIGRATIONS });
-    const apps = new SqliteAppRepository(db);
-    records = new SqliteDeploymentRepository(db, new AesGcmSecretCipher(Buffer.alloc(32, 2)));
-    engine = inMemoryRuntime();
-    keys = inMemoryKeys();
-    let nextPort = 43_000;
-    catalog = new AppCatalogService(apps);
-    deployments = new DeploymentService(catalog, records, engine.runtime, { allocate: async () => (nextPort += 1), isFree: async () => true }, Date.now, keys.issuer);
-    const delivery = new ContinuousDeliveryService(apps, new SqliteAppWebhookRepository(db), records, deployments);
-    outcomes = [];
-    reviews = new AppReviewService(apps, Date.now, async (approved) => void outcomes.push(...(await delivery.afterApproval(approved))));
+    harness = deliveryHarness();
+    ({ db, engine, keys, records, catalog, reviews, deployments, outcomes } = harness);
   });
-  afterEach(() => {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => harness.close());
 
   /** HOME's pump-watch 1.0.0 (devices:read) approved and deployed following its tag; answers the deployment's id. */
   async function followingDeployment(): Promise<{ appId: string; deploymentId: string }> {
@@ -62,9 +37,9 @@ describe('replacing a deployment\'s version', () => {
   async function approve(appId: string, label: string, scopes: AppScope[]): Promise<RedeployOutcome[]> {
     await catalog.addVersion(HOME.id, appId, DEV, version(label, scopes));
     await catalog.submit(HOME.id, appId, label, DEV);
-    outcomes = [];
+    outcomes.length = 0;
     await reviews.approve(appId, label, REVIEWER);
-    return outcomes;
+    return [...outcomes];
   }
 
   const runningSpec = (): ContainerSpec => {
