@@ -12,6 +12,8 @@ export * from './telemetry-query.schema.js';
 export * from './telemetry-query.routes.js';
 export * from './policy.schema.js';
 export * from './policy-api.routes.js';
+export * from './topic-rule.schema.js';
+export * from './topic-rule-api.routes.js';
 export * from './api-document.schema.js';
 export * from './api-route.js';
 export * from './api-routes.js';

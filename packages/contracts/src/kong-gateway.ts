@@ -41,6 +41,7 @@ export const SERVICE_OF_TAG: Readonly<Record<string, PlatformService>> = {
   shadows: 'iot-hub',
   jobs: 'iot-hub',
   policies: 'iot-hub',
+  rules: 'iot-hub',
   provisioning: 'iot-hub',
   search: 'indexer',
   apps: 'app-registry',

@@ -40,6 +40,7 @@ const TAGS = [
   { name: 'shadows', description: "Devices' shadows (desired and reported state), as AWS IoT Device Shadow" },
   { name: 'jobs', description: 'Jobs for devices (the control plane of AWS IoT Jobs)' },
   { name: 'policies', description: 'AWS IoT-style policies attached to device certificates' },
+  { name: 'rules', description: 'Topic rules: AWS IoT SQL over incoming messages, with actions' },
   { name: 'provisioning', description: 'Fleet provisioning by claim: templates and claim certificates' },
   { name: 'search', description: 'Searching telemetry and devices' },
   { name: 'apps', description: 'Container apps: manifests, review, marketplace, deployments, webhooks' },
