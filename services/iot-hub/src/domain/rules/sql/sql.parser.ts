@@ -1,6 +1,7 @@
-import { EmbeddedActionsParser, EOF, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
+import { EmbeddedActionsParser, type IToken } from 'chevrotain';
 import type { ArgumentNode, ExpressionNode, SelectItemNode, StatementNode } from './sql.ast.js';
 import { positionAt, RuleSqlError, type SqlPosition } from './sql.error.js';
+import { PARSE_MESSAGES, refusalOf, refuseSelectValue } from './sql.parse-errors.js';
 import {
   ALL_TOKENS, And, As, Colon, Comma, Dot, DoubleQuoted, Equal, False, From, Greater, GreaterEqual, Identifier, LBrace, LBracket,
   Less, LessEqual, LParen, Minus, Not, NotEqual, Null, NumberLiteral, Or, Percent, Plus, QuotedIdentifier, quotedName, RBrace,
@@ -14,44 +15,6 @@ export const MAX_EXPRESSION_DEPTH = 128;
 const OPERATOR_OF: Readonly<Record<string, BinaryOperator>> = {
   Or: 'OR', And: 'AND', Equal: '=', NotEqual: '<>', Less: '<', LessEqual: '<=', Greater: '>', GreaterEqual: '>=',
   Plus: '+', Minus: '-', Star: '*', Slash: '/', Percent: '%',
-};
-
-/** SQL the rules engine of a single message has no use for, named so the refusal says so. */
-const UNSUPPORTED_WORDS: Readonly<Record<string, string>> = {
-  JOIN: 'JOIN is not supported: a rule reads one topic filter',
-  GROUP: 'GROUP BY is not supported: a rule sees one message at a time',
-  ORDER: 'ORDER BY is not supported: a rule sees one message at a time',
-  HAVING: 'HAVING is not supported: a rule sees one message at a time',
-  LIMIT: 'LIMIT is not supported: a rule sees one message at a time',
-  UNION: 'UNION is not supported',
-  CASE: 'CASE is not supported by the hub; use WHERE or a second rule',
-  IN: 'IN is not supported by the hub; use = with OR',
-  LIKE: 'LIKE is not supported by the hub',
-  IS: 'IS is not supported by the hub; use isUndefined(x) or x = NULL',
-  BETWEEN: 'BETWEEN is not supported by the hub; use >= and <=',
-};
-
-const describe = (token: IToken | undefined): string =>
-  token === undefined || token.tokenType === EOF ? 'the end of the statement' : `'${token.image.length > 40 ? `${token.image.slice(0, 40)}...` : token.image}'`;
-const label = (type: TokenType): string => type.LABEL ?? type.name;
-const RULE_LABELS: Readonly<Record<string, string>> = {
-  selectItem: '* or an expression', name: 'a name', argument: 'an argument', objectKey: "a key in quotes, e.g. 'state'",
-};
-const EXAMPLE_FROM = "FROM 'things/+/telemetry'";
-
-const MESSAGES: IParserErrorMessageProvider = {
-  buildMismatchTokenMessage({ expected, actual, previous }) {
-    if (expected === From && (actual.tokenType === EOF || actual.tokenType === Where)) {
-      return `missing FROM: a rule reads the messages of a topic filter in single quotes, e.g. ${EXAMPLE_FROM}`;
-    }
-    if (expected === SingleQuoted && previous?.tokenType === From) {
-      return `FROM takes a topic filter in single quotes, e.g. ${EXAMPLE_FROM}, not ${describe(actual)}`;
-    }
-    return `expected ${label(expected)} but found ${describe(actual)}`;
-  },
-  buildNotAllInputParsedMessage: ({ firstRedundant }) => `unexpected ${describe(firstRedundant)} after the end of the statement`,
-  buildNoViableAltMessage: ({ actual, ruleName }) => `expected ${RULE_LABELS[ruleName] ?? 'an expression'} but found ${describe(actual[0])}`,
-  buildEarlyExitMessage: ({ actual, ruleName }) => `expected ${RULE_LABELS[ruleName] ?? 'an expression'} but found ${describe(actual[0])}`,
 };
 
 /** A node with its height, refused when the expression grows taller than MAX_EXPRESSION_DEPTH. */
@@ -69,7 +32,7 @@ const literal = (token: IToken, value: unknown): ExpressionNode => node({ kind: 
 /** Chevrotain grammar of the subset; semantic code sits in ACTION so grammar recording skips it. */
 class SqlParser extends EmbeddedActionsParser {
   constructor() {
-    super(ALL_TOKENS, { errorMessageProvider: MESSAGES, maxLookahead: 2 });
+    super(ALL_TOKENS, { errorMessageProvider: PARSE_MESSAGES, maxLookahead: 2 });
     this.performSelfAnalysis();
   }
 
@@ -342,27 +305,7 @@ export function parseExpression(text: string): ExpressionNode {
   return expression;
 }
 
-/** `SELECT VALUE x` would make results that are not objects; refused by name rather than as a stray token. */
-function refuseSelectValue(tokens: IToken[]): void {
-  const [first, second, third] = tokens;
-  if (first?.tokenType !== Select || second?.tokenType !== Identifier || second.image.toUpperCase() !== 'VALUE' || !third) return;
-  const startsExpression = [Identifier, QuotedIdentifier, NumberLiteral, SingleQuoted, DoubleQuoted, True, False, Null, LBrace, LBracket, Star, Not];
-  if (startsExpression.includes(third.tokenType)) {
-    throw new RuleSqlError('SELECT VALUE is not supported: the hub\'s rule results are JSON objects; select fields or an object literal', tokenPosition(second));
-  }
-}
-
 function throwFirstError(text: string, tokens: IToken[]): void {
   const error = parser.errors[0];
-  if (!error) return;
-  const token = error.token;
-  const position = token.tokenType === EOF || Number.isNaN(token.startOffset) ? positionAt(text, text.length) : tokenPosition(token);
-  if (token.tokenType === Select) throw new RuleSqlError('nested SELECT is not supported', position);
-  // `CASE a WHEN` fails at `a`: the unsupported word may be the token before the one that failed.
-  const previous = tokens[tokens.indexOf(token) - 1];
-  for (const candidate of [token, previous]) {
-    const word = candidate?.tokenType === Identifier ? UNSUPPORTED_WORDS[candidate.image.toUpperCase()] : undefined;
-    if (candidate && word) throw new RuleSqlError(word, tokenPosition(candidate));
-  }
-  throw new RuleSqlError(error.message, position);
+  if (error) throw refusalOf(error, text, tokens);
 }
