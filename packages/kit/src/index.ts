@@ -16,3 +16,4 @@ export * from './secret-cipher.js';
 export * from './remote-portal.js';
 export * from './service-token.js';
 export * from './internal-api.client.js';
+export * from './signed-webhook.js';

@@ -1,8 +1,7 @@
 import type { AlertAction, AlertActionOutcome, AlertWebhookBody, Anomaly, TelemetryItem } from '@citus/contracts';
-import type { Logger } from '@citus/kit';
+import { signWebhook, type Logger } from '@citus/kit';
 import type { DesiredStateWriter, WebhookSender } from '../domain/alert-delivery.port.js';
 import type { AlertRuleRepository, StoredAlertRule } from '../domain/alert-rule.model.js';
-import { signWebhook } from '../domain/alert-signature.rules.js';
 import { anomalySignal, cooldownKey, thresholdSignals, type AlertSignal } from '../domain/alert-signal.rules.js';
 import type { SecretReader } from '../domain/secret.port.js';
 import type { AlertCooldowns } from './alert-cooldown.js';
