@@ -33,6 +33,8 @@ export interface PlatformProcessOptions {
    * process can start on the same data. Without it, a fresh temp dir, removed on stop.
    */
   data?: { dataDir: string; adminPassword: string };
+  /** More environment for the platform (settings, or e.g. `NODE_EXTRA_CA_CERTS`). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -55,6 +57,7 @@ export async function startPlatformProcess(options: PlatformProcessOptions = {})
       CITUS_DATA_DIR: dataDir.path,
       CITUS_ADMIN_PASSWORD: adminPassword,
       LOG_LEVEL: 'warn',
+      ...options.env,
     },
   });
   const stop = async (): Promise<void> => {

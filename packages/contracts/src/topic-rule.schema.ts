@@ -52,7 +52,7 @@ export const HttpHeader = z.strictObject({
  * seconds},v1={hex HMAC-SHA256 of "{t}.{body}" with the rule's signing secret}`.
  */
 export const HttpRuleAction = z.strictObject({
-  /** A fixed URL: https (http only for a loopback host), without credentials. */
+  /** https (http only for a loopback host), without credentials; templates may fill in its path and query, never its host. */
   url: OutboundUrl,
   headers: z.array(HttpHeader).max(20, 'at most 20 headers').optional(),
 });

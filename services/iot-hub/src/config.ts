@@ -27,6 +27,34 @@ export const IotHubConfig = z
           'the same sweep trims the telemetry change log to its last 24 h (like DynamoDB Streams), so an indexer stopped for longer misses what was trimmed',
         ].join(' '),
       ),
+    CITUS_RULE_ACTION_ATTEMPTS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(20)
+      .default(4)
+      .describe("tries (1–20) of a topic rule's action before its failure goes to the rule's error action; waits double from CITUS_RULE_RETRY_BASE_MS"),
+    CITUS_RULE_RETRY_BASE_MS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(600_000)
+      .default(1000)
+      .describe("wait (ms) before a topic rule action's second try; each later wait doubles, with up to 20 % jitter"),
+    CITUS_RULE_QUEUE_LIMIT: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .default(10_000)
+      .describe('messages a topic rule may have waiting for its actions; past it, new ones go straight to its error action (a slow endpoint cannot hold the hub\'s memory)'),
+    CITUS_RULE_HTTP_TIMEOUT_MS: z.coerce
+      .number()
+      .int()
+      .min(100)
+      .max(60_000)
+      .default(10_000)
+      .describe("time limit (ms) of one request of a topic rule's http or app action"),
   })
   .superRefine((config, context) => {
     if (config.CITUS_TELEMETRY_STORE !== 'dynamodb') return;

@@ -41,6 +41,8 @@ import type { ThingRegistrar } from './domain/provisioning/thing-registrar.port.
 import type { ProvisioningService } from './app/provisioning.service.js';
 import { createProvisioningModule } from './provisioning.module.js';
 import { registerHubMetrics } from './adapters/metrics/hub.metrics.js';
+import { createRulesModule } from './rules.module.js';
+import type { AppEndpoints } from './adapters/rules/hub-action.runner.js';
 
 export interface IotHubContext extends ServiceContext {
   config: IotHubConfig;
@@ -60,6 +62,8 @@ export interface IotHubContext extends ServiceContext {
   downstreamLag?: () => number;
   /** Where the hub's ingest and connection metrics go; none, none kept. */
   metrics?: Metrics;
+  /** Apps deployed on the platform, for topic rules' app actions; without it those actions fail with the reason. */
+  apps?: AppEndpoints;
 }
 
 export interface IotHubService extends Service {
@@ -72,6 +76,8 @@ export interface IotHubService extends Service {
   policies: PolicyService;
   /** Fleet provisioning by claim; `claimCertificate` tells the broker whom a claim certificate belongs to. */
   provisioning: ProvisioningService;
+  /** Topic rules: their definitions and the dispatcher that takes their actions. */
+  rules: ReturnType<typeof createRulesModule>;
   /** The MQTT port actually bound (differs from the config when it asks for port 0). */
   mqttPort(): number;
 }
@@ -129,6 +135,7 @@ export function createService(ctx: IotHubContext): IotHubService {
   ctx.shutdown.add('policy store', () => {
     policyDb.close();
   });
+  const rules = createRulesModule({ ...ctx, publisher, shadows, logger });
   const jobsDb = openDatabase(join(ctx.dataDir, 'jobs.db'), { module: 'jobs', migrations: JOB_MIGRATIONS });
   const jobRepository = new SqliteJobRepository(jobsDb);
   const jobs = new JobsService(jobRepository, publisher, logger.child({ component: 'jobs' }));
@@ -166,6 +173,7 @@ export function createService(ctx: IotHubContext): IotHubService {
     presence,
     policies,
     provisioning: provisioning.service,
+    rules,
     mqttPort: () => boundPort,
     handleUpgrade: mqttOverWebSocket(() => broker),
     // For analytics and the device registry in processes of their own (mounted only with a service token).
@@ -175,6 +183,7 @@ export function createService(ctx: IotHubContext): IotHubService {
       telemetryQueryRoutes(store.queries, ctx.things, ctx.authenticate),
       retentionRoutes(retention, ctx.authenticate),
       policyRoutes(policies, ctx.authenticate),
+      rules.routes,
       shadowRoutes(shadows, ctx.things, ctx.authenticate),
       provisioning.routes,
       jobsRoutes(new JobControlService(jobRepository, jobs, ctx.things), ctx.authenticate),
@@ -188,6 +197,7 @@ export function createService(ctx: IotHubContext): IotHubService {
         things: ctx.things,
         access,
         ingest,
+        rules: rules.engine,
         reserved,
         presence,
         people: ctx.resolveBearer,

@@ -2,7 +2,7 @@ import { TelemetryPayload } from '@citus/contracts';
 import type { EventBus, Logger } from '@citus/kit';
 import type { DeviceSession } from '../domain/device-session.model.js';
 import type { TelemetryEntry as Entry, TelemetryTable } from '../domain/telemetry-table.port.js';
-import { deviceTimestamp, type StoredItem, type WriteOutcome } from '../domain/telemetry.model.js';
+import { deviceTimestamp, type DeadLetter, type StoredItem, type WriteOutcome } from '../domain/telemetry.model.js';
 import { PipelinedCommit } from './pipelined-commit.queue.js';
 
 export interface IngestStats {
@@ -45,8 +45,20 @@ export class IngestService {
   }
 
   async ingest(session: DeviceSession, topic: string, payload: Buffer): Promise<WriteOutcome> {
+    return this.submit(this.classify(session, topic, payload, this.now()));
+  }
+
+  /**
+   * Stores what a topic rule made of a message (its SELECT's object) under the message's topic,
+   * held to the same telemetry schema as a payload stored as it came.
+   */
+  async ingestDocument(session: DeviceSession, topic: string, document: Record<string, unknown>): Promise<WriteOutcome> {
     const receivedAt = this.now();
-    const entry = this.classify(session, topic, payload, receivedAt);
+    const text = JSON.stringify(document);
+    return this.submit(this.classifyDocument({ topic, thingName: session.thingName, workspaceId: session.workspaceId, receivedAt }, text, document, Buffer.from(text)));
+  }
+
+  private async submit(entry: Entry): Promise<WriteOutcome> {
     try {
       return await this.writer.submit(entry);
     } catch (error) {
@@ -74,6 +86,10 @@ export class IngestService {
     } catch {
       return { deadLetter: { ...base, reason: 'payload is not valid JSON', payload } };
     }
+    return this.classifyDocument(base, text, json, payload);
+  }
+
+  private classifyDocument(base: Omit<DeadLetter, 'reason' | 'payload'>, text: string, json: unknown, payload: Buffer): Entry {
     const parsed = TelemetryPayload.safeParse(json);
     if (!parsed.success) {
       const reason = parsed.error.issues
@@ -83,7 +99,7 @@ export class IngestService {
       return { deadLetter: { ...base, reason: `payload fails the telemetry schema: ${reason}`, payload } };
     }
     return {
-      record: { ...base, payload: text, document: parsed.data, deviceEpoch: deviceTimestamp(parsed.data, receivedAt) },
+      record: { ...base, payload: text, document: parsed.data, deviceEpoch: deviceTimestamp(parsed.data, base.receivedAt) },
     };
   }
 

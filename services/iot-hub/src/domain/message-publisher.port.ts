@@ -1,7 +1,7 @@
 /** A message the hub itself sends: a reply to a reserved-topic request, a shadow delta, a job notification. */
 export interface OutboundMessage {
   topic: string;
-  /** Serialised as JSON. */
+  /** Serialised as JSON; a Buffer goes as it is (a topic rule passing on bytes that are not JSON). */
   payload: unknown;
   /** 1 unless given; a subscription's lower QoS still wins, as MQTT requires. */
   qos?: 0 | 1;

@@ -7,6 +7,7 @@ import { createServer, type Server, type TLSSocket } from 'node:tls';
 import { Aedes, type AedesOptions, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
 import type { BearerResolver, Logger } from '@citus/kit';
 import type { IngestService } from '../../app/ingest.service.js';
+import type { RuleEngine } from '../../app/rule-engine.js';
 import type { PresenceService } from '../../app/presence.service.js';
 import type { ReservedTopicRouter } from '../../app/reserved-topic.router.js';
 import type { AccessDecider } from '../../domain/access.port.js';
@@ -26,6 +27,8 @@ export interface HubBrokerOptions {
   things: ThingDirectory;
   access: AccessDecider;
   ingest: IngestService;
+  /** Topic rules: run on every publish outside the reserved topics. */
+  rules?: RuleEngine;
   /** Answers requests on AWS IoT's reserved topics (`$aws/...`). */
   reserved: ReservedTopicRouter;
   presence?: PresenceService;
@@ -118,7 +121,7 @@ export class HubBroker implements MessagePublisher {
     const packet = {
       cmd: 'publish' as const,
       topic: message.topic,
-      payload: Buffer.from(JSON.stringify(message.payload)),
+      payload: Buffer.isBuffer(message.payload) ? message.payload : Buffer.from(JSON.stringify(message.payload)),
       qos: message.qos ?? 1,
       retain: false,
       dup: false,

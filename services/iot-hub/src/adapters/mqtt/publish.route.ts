@@ -2,9 +2,10 @@ import type { PublishPacket } from 'aedes';
 import { TELEMETRY_TOPIC } from '@citus/contracts';
 import type { Logger } from '@citus/kit';
 import type { IngestService } from '../../app/ingest.service.js';
+import type { RuleEngine } from '../../app/rule-engine.js';
 import type { ReservedTopicRouter } from '../../app/reserved-topic.router.js';
 import type { AccessDecider } from '../../domain/access.port.js';
-import type { DeviceSession } from '../../domain/device-session.model.js';
+import type { DeviceSession, Requester } from '../../domain/device-session.model.js';
 import { MAX_PAYLOAD_BYTES } from '../../domain/device.policy.js';
 import type { DisconnectReason } from '../../domain/presence.model.js';
 import type { HubSession } from './hub-sessions.js';
@@ -22,6 +23,8 @@ interface PublishDeps {
   access: AccessDecider;
   reserved: ReservedTopicRouter;
   ingest: IngestService;
+  /** The workspace's topic rules; without them, telemetry is stored as it came (the default rule's effect). */
+  rules?: RuleEngine;
   logger: Logger;
   /** Time from a QoS 1 telemetry PUBLISH to its PUBACK. */
   pubackLatency?: LatencyObserver;
@@ -54,19 +57,52 @@ function route(session: HubSession, packet: PublishPacket, deps: PublishDeps): P
     packet.retain = false;
     return { kind: 'accept', run: () => ingestTelemetry({ ...session, thingName, certificateId }, packet, payload, deps) };
   }
-  return passThrough;
+  return applicationMessage(session, packet, payload, deps);
+}
+
+/** Who the rules see as the publisher: `principal()` is a device's certificate id, a person's user id. */
+const ruleSource = (session: Requester) => ({
+  workspaceId: session.workspaceId,
+  clientId: session.clientId,
+  principal: session.certificateId ?? session.user?.userId ?? session.clientId,
+});
+
+/** Any other topic goes on to its subscribers; the rules that match it act after the PUBACK. */
+function applicationMessage(session: HubSession, packet: PublishPacket, payload: Buffer, deps: PublishDeps): PublishRouting {
+  if (!deps.rules || session.claim) return passThrough;
+  const evaluation = deps.rules.evaluate(ruleSource(session), packet.topic, payload);
+  return {
+    kind: 'accept',
+    run: () => {
+      evaluation.dispatch();
+      return Promise.resolve();
+    },
+  };
 }
 
 /**
- * Resolves once the message is stored, and aedes then writes the PUBACK at once (its publish
+ * Runs the workspace's rules on a telemetry message: the table writes they ask for (the default
+ * rule's, `store_telemetry`) are made before this resolves, and aedes then writes the PUBACK at once (its publish
  * handler: authorizePublish, then the PUBACK for QoS 1), so this span is PUBLISH to PUBACK less
  * the packet's parsing.
  */
-function ingestTelemetry(session: DeviceSession, packet: PublishPacket, payload: Buffer, deps: PublishDeps): Promise<void> {
+async function ingestTelemetry(session: DeviceSession, packet: PublishPacket, payload: Buffer, deps: PublishDeps): Promise<void> {
   const started = performance.now();
-  return deps.ingest.ingest(session, packet.topic, payload).then(() => {
-    if (packet.qos === 1) deps.pubackLatency?.observe((performance.now() - started) / 1000);
-  });
+  if (!deps.rules) {
+    await deps.ingest.ingest(session, packet.topic, payload);
+  } else {
+    const evaluation = deps.rules.evaluate(ruleSource(session), packet.topic, payload);
+    await Promise.all(
+      evaluation.tableWrites.map((write) =>
+        'asIs' in write || 'binary' in write.output
+          ? deps.ingest.ingest(session, packet.topic, payload)
+          : deps.ingest.ingestDocument(session, packet.topic, write.output.value),
+      ),
+    );
+    // Stored first: a write that fails fails the publish, and the device's resend is routed again.
+    evaluation.dispatch();
+  }
+  if (packet.qos === 1) deps.pubackLatency?.observe((performance.now() - started) / 1000);
 }
 
 /**

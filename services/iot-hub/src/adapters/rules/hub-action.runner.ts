@@ -1,0 +1,97 @@
+import { postWebhook, signWebhook } from '@citus/kit';
+import type { ShadowService } from '../../app/shadow.service.js';
+import type { ThingDirectory } from '../../domain/device-session.model.js';
+import type { MessagePublisher } from '../../domain/message-publisher.port.js';
+import type { CompiledAction } from '../../domain/rules/compiled-rule.js';
+import { bodyOf, type ActionCall, type ActionOutcome, type ActionRunner } from '../../domain/rules/rule-action.port.js';
+import { thingOfTopic } from '../../domain/topic-thing.js';
+
+/** Port: where an app deployed in a workspace takes requests, or why it cannot. */
+export interface AppEndpoints {
+  urlOf(workspaceId: string, app: string): Promise<{ url: string } | { error: string }>;
+}
+
+export interface HubActionRunnerDeps {
+  publisher: MessagePublisher;
+  shadows: ShadowService;
+  things: ThingDirectory;
+  /** Apps deployed on the platform; without it, app actions fail with the reason. */
+  apps?: AppEndpoints;
+  /** Per HTTP request. */
+  httpTimeoutMs: number;
+}
+
+const failed = (error: string, retryable = false): ActionOutcome => ({ ok: false, retryable, error });
+const OK: ActionOutcome = { ok: true };
+
+/**
+ * The actions the built-in hub takes for topic rules (the telemetry table is written by the ingest
+ * path before the PUBACK). Each stays inside the rule's workspace: a republish or shadow action
+ * names a thing of that workspace, or it fails without touching anything.
+ */
+export class HubActionRunner implements ActionRunner {
+  constructor(private readonly deps: HubActionRunnerDeps) {}
+
+  run(action: CompiledAction, call: ActionCall): Promise<ActionOutcome> {
+    switch (action.kind) {
+      case 'republish':
+        return this.republish(action, call);
+      case 'shadow':
+        return this.shadow(action, call);
+      case 'http': {
+        const url = action.url.render(call.message);
+        if (URL.parse(url)?.origin !== action.origin) return Promise.resolve(failed(`http: the URL's templates gave ${JSON.stringify(url)}, which leaves ${action.origin}`));
+        return this.http(url, action.headers.map(({ key, value }) => [key, value.render(call.message)] as const), call);
+      }
+      case 'app':
+        return this.app(action, call);
+      case 'telemetryTable':
+        return Promise.resolve(failed('the telemetry table is written before the PUBACK, not by the dispatcher'));
+    }
+  }
+
+  private async republish(action: Extract<CompiledAction, { kind: 'republish' }>, call: ActionCall): Promise<ActionOutcome> {
+    const topic = action.topic.render(call.message);
+    const target = thingOfTopic(topic);
+    if (!target || target.family !== 'app' || topic.includes('+') || topic.includes('#')) {
+      return failed(`republish topic ${JSON.stringify(topic)} is not an application topic things/{thingName}/...`);
+    }
+    if (this.deps.things.workspaceOfThing(target.thingName) !== call.workspaceId) return failed(`republish topic ${JSON.stringify(topic)}: no thing ${target.thingName} in this workspace`);
+    const payload = 'binary' in call.output ? call.output.binary : call.output.value;
+    await this.deps.publisher.publish({ topic, payload, qos: action.qos });
+    return OK;
+  }
+
+  private async shadow(action: Extract<CompiledAction, { kind: 'shadow' }>, call: ActionCall): Promise<ActionOutcome> {
+    const thingName = action.thingName ? action.thingName.render(call.message) : (call.message.topic.split('/')[1] ?? '');
+    if (this.deps.things.workspaceOfThing(thingName) !== call.workspaceId) return failed(`shadow: no thing ${JSON.stringify(thingName)} in this workspace`);
+    if ('binary' in call.output) return failed('shadow: the rule gave bytes, not a shadow update document');
+    const shadowName = action.shadowName?.render(call.message);
+    const outcome = await this.deps.shadows.update({ workspaceId: call.workspaceId, thingName, ...(shadowName ? { shadowName } : {}) }, { body: call.output.value });
+    if (outcome.ok) return OK;
+    // Throttled or failed inside the hub: worth another try; a refused document or version is not.
+    return failed(`shadow update rejected: ${outcome.error.code} ${outcome.error.message}`, outcome.error.code === 429 || outcome.error.code === 500);
+  }
+
+  private async app(action: Extract<CompiledAction, { kind: 'app' }>, call: ActionCall): Promise<ActionOutcome> {
+    if (!this.deps.apps) return failed(`app ${action.app}: no app registry in reach of the hub`);
+    const endpoint = await this.deps.apps.urlOf(call.workspaceId, action.app);
+    if ('error' in endpoint) return failed(`app ${action.app}: ${endpoint.error}`, true);
+    const path = action.path?.render(call.message) ?? '/';
+    return this.http(new URL(path.replace(/^\/+/, ''), endpoint.url.endsWith('/') ? endpoint.url : `${endpoint.url}/`).toString(), [], call);
+  }
+
+  private async http(url: string, headers: ReadonlyArray<readonly [string, string]>, call: ActionCall): Promise<ActionOutcome> {
+    const { body, contentType } = bodyOf(call.output);
+    const attempt = await postWebhook({
+      url,
+      body,
+      contentType,
+      signature: signWebhook(call.signingSecret, Math.floor(Date.now() / 1000), body),
+      headers: Object.fromEntries(headers),
+      userAgent: 'citus-rules/1',
+      timeoutMs: this.deps.httpTimeoutMs,
+    });
+    return attempt.ok ? OK : failed(`POST ${new URL(url).origin}${new URL(url).pathname}: ${attempt.error}`, attempt.retryable);
+  }
+}

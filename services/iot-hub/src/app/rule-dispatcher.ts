@@ -1,0 +1,174 @@
+import type { RuleErrorMessage } from '@citus/contracts';
+import type { Logger } from '@citus/kit';
+import type { CompiledAction, CompiledRule } from '../domain/rules/compiled-rule.js';
+import type { ActionCall, ActionOutcome, ActionRunner, RuleOutput } from '../domain/rules/rule-action.port.js';
+import type { RuleMessage } from '../domain/rules/sql/index.js';
+
+export interface DispatcherOptions {
+  /** Tries per action, the first included. */
+  attempts: number;
+  /** The wait before the second try; it doubles for each next one (with up to 20 % jitter). */
+  retryBaseMs: number;
+  /** Deliveries a rule may have waiting; past it, new ones go straight to the error action. */
+  queueLimit: number;
+  /** A timer; tests may shorten time. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface RuleStats {
+  delivered: number;
+  actionFailures: number;
+  errorActions: number;
+  errorActionFailures: number;
+  overflowed: number;
+}
+
+/** One message matched by one rule, with the actions still to take. */
+export interface Delivery {
+  rule: CompiledRule;
+  message: RuleMessage;
+  output: RuleOutput;
+}
+
+interface Lane {
+  queue: Delivery[];
+}
+
+const defaultSleep = (ms: number) =>
+  new Promise<void>((resolve) => {
+    setTimeout(resolve, ms).unref();
+  });
+
+/**
+ * Takes rules' actions after the PUBACK. Deliveries of one rule on one topic form a lane and run one
+ * after the other, so a rule sees a topic's messages in arrival order; lanes run independently, so
+ * a failing endpoint holds up only the topics it serves, never other devices. A failed action is
+ * tried again with back-off; when its tries are spent the rule's error action gets AWS IoT's error
+ * message with the reason. A rule whose queue is full sends new messages straight to its error
+ * action rather than holding memory without bound.
+ */
+export class RuleDispatcher {
+  private readonly lanes = new Map<string, Lane>();
+  private readonly queued = new Map<string, number>();
+  private readonly sleep: (ms: number) => Promise<void>;
+  private stopped = false;
+  private readonly running = new Set<Promise<void>>();
+  readonly stats: RuleStats = { delivered: 0, actionFailures: 0, errorActions: 0, errorActionFailures: 0, overflowed: 0 };
+
+  constructor(
+    private readonly runner: ActionRunner,
+    private readonly logger: Logger,
+    private readonly options: DispatcherOptions,
+  ) {
+    this.sleep = options.sleep ?? defaultSleep;
+  }
+
+  enqueue(delivery: Delivery): void {
+    if (this.stopped) return;
+    const { rule, message } = delivery;
+    const ruleKey = `${rule.workspaceId}\u0000${rule.name}`;
+    const waiting = this.queued.get(ruleKey) ?? 0;
+    if (waiting >= this.options.queueLimit) {
+      this.stats.overflowed++;
+      const failures = rule.actions.map((action) => ({ action, error: `the rule has ${waiting} messages waiting: this one was not sent`, attempts: 1 }));
+      this.track(this.reportFailures(delivery, failures));
+      return;
+    }
+    this.queued.set(ruleKey, waiting + 1);
+    const laneKey = `${ruleKey}\u0000${message.topic}`;
+    const lane = this.lanes.get(laneKey);
+    if (lane) return void lane.queue.push(delivery);
+    const fresh: Lane = { queue: [delivery] };
+    this.lanes.set(laneKey, fresh);
+    this.track(this.drainLane(laneKey, ruleKey, fresh));
+  }
+
+  /** Deliveries waiting or in progress. */
+  get pending(): number {
+    let count = 0;
+    for (const waiting of this.queued.values()) count += waiting;
+    return count;
+  }
+
+  /** Stops taking deliveries and waits for those in progress; what is still queued is logged and dropped. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const dropped = [...this.lanes.values()].reduce((sum, lane) => sum + Math.max(0, lane.queue.length - 1), 0);
+    for (const lane of this.lanes.values()) lane.queue.splice(1);
+    await Promise.all(this.running);
+    if (dropped > 0) this.logger.warn({ dropped }, 'rule actions not taken: the hub stopped');
+  }
+
+  private track(work: Promise<void>): void {
+    this.running.add(work);
+    void work.finally(() => this.running.delete(work));
+  }
+
+  private async drainLane(laneKey: string, ruleKey: string, lane: Lane): Promise<void> {
+    for (let delivery = lane.queue[0]; delivery; delivery = lane.queue[0]) {
+      try {
+        await this.deliver(delivery);
+      } catch (error) {
+        this.logger.error({ err: error, rule: delivery.rule.name }, 'rule delivery failed');
+      }
+      lane.queue.shift();
+      this.queued.set(ruleKey, (this.queued.get(ruleKey) ?? 1) - 1);
+    }
+    this.lanes.delete(laneKey);
+    if (this.queued.get(ruleKey) === 0) this.queued.delete(ruleKey);
+  }
+
+  private async deliver(delivery: Delivery): Promise<void> {
+    const call = this.callOf(delivery, delivery.output);
+    const results = await Promise.all(delivery.rule.actions.map(async (action) => ({ action, ...(await this.attempt(action, call)) })));
+    const failures = results.flatMap((result) => (result.outcome.ok ? [] : [{ action: result.action, error: result.outcome.error, attempts: result.attempts }]));
+    this.stats.delivered++;
+    if (failures.length > 0) await this.reportFailures(delivery, failures);
+  }
+
+  /** Runs an action until it succeeds, fails for good, or its tries are spent. */
+  private async attempt(action: CompiledAction, call: ActionCall): Promise<{ outcome: ActionOutcome; attempts: number }> {
+    let outcome: ActionOutcome = { ok: false, retryable: false, error: 'not tried' };
+    for (let attempt = 1; attempt <= this.options.attempts; attempt++) {
+      if (attempt > 1) {
+        const delay = this.options.retryBaseMs * 2 ** (attempt - 2);
+        await this.sleep(delay + Math.random() * delay * 0.2);
+      }
+      outcome = await this.runner.run(action, call).catch((error: unknown): ActionOutcome => ({ ok: false, retryable: false, error: String(error) }));
+      if (outcome.ok || !outcome.retryable || this.stopped) return { outcome, attempts: attempt };
+    }
+    return { outcome, attempts: this.options.attempts };
+  }
+
+  private async reportFailures(delivery: Delivery, failures: Array<{ action: CompiledAction; error: string; attempts: number }>): Promise<void> {
+    const { rule, message } = delivery;
+    this.stats.actionFailures += failures.length;
+    this.logger.warn(
+      { workspaceId: rule.workspaceId, rule: rule.name, topic: message.topic, failures: failures.map(({ action, error }) => ({ action: action.kind, error })) },
+      'rule action failed',
+    );
+    const errorAction = rule.errorAction;
+    if (!errorAction) return;
+    const report: RuleErrorMessage = {
+      ruleName: rule.name,
+      topic: message.topic,
+      clientId: message.clientId,
+      base64OriginalPayload: message.payload.toString('base64'),
+      failures: failures.map(({ action, error, attempts }) => ({ failedAction: actionName(action), failedResource: action.resource, errorMessage: error, attempts })),
+    };
+    this.stats.errorActions++;
+    const { outcome } = await this.attempt(errorAction, this.callOf(delivery, { value: report }));
+    if (!outcome.ok) {
+      this.stats.errorActionFailures++;
+      this.logger.error({ workspaceId: rule.workspaceId, rule: rule.name, error: outcome.error }, 'rule error action failed: the failure report is lost');
+    }
+  }
+
+  private callOf(delivery: Delivery, output: RuleOutput): ActionCall {
+    const { rule, message } = delivery;
+    return { workspaceId: rule.workspaceId, ruleName: rule.name, message, output, signingSecret: rule.signingSecret };
+  }
+}
+
+/** AWS's names for the actions in an error message: `HttpAction`, `RepublishAction`, ... */
+const actionName = (action: CompiledAction): string => `${action.kind.charAt(0).toUpperCase()}${action.kind.slice(1)}Action`;

@@ -1,0 +1,187 @@
+import { randomBytes } from 'node:crypto';
+import {
+  DEFAULT_TELEMETRY_RULE,
+  RULE_SQL_VERSION,
+  type CreatedTopicRule,
+  type CreateTopicRuleRequest,
+  type ReplaceTopicRuleRequest,
+  type TopicRule,
+} from '@citus/contracts';
+import { badRequest, conflict, notFound, type Logger, type SecretCipher } from '@citus/kit';
+import { compileRule, InvalidRuleError, type CompiledRule } from '../domain/rules/compiled-rule.js';
+import { signingSecretContext, type RuleDefinition, type StoredRule, type TopicRuleRepository } from '../domain/rules/topic-rule.model.js';
+
+const definitionOf = (request: ReplaceTopicRuleRequest): RuleDefinition => ({
+  sql: request.sql,
+  description: request.description ?? '',
+  actions: request.actions,
+  ...(request.errorAction ? { errorAction: request.errorAction } : {}),
+  ruleDisabled: request.ruleDisabled ?? false,
+});
+
+/**
+ * The topic rules of each workspace: kept in the repository, compiled once when saved or loaded,
+ * and handed to the rule engine per workspace. Every workspace starts with `store_telemetry`, the
+ * rule that stores telemetry; it is a rule like the others, which its admins may change, disable
+ * or delete.
+ */
+export class TopicRuleService {
+  /** The enabled rules of each workspace, compiled; a workspace missing here has not been loaded or seeded. */
+  private readonly active = new Map<string, CompiledRule[]>();
+
+  constructor(
+    private readonly repository: TopicRuleRepository,
+    private readonly cipher: SecretCipher,
+    private readonly logger: Logger,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Compiles every stored rule. A rule that no longer compiles (a hub that runs less SQL than the one that saved it) is left out and logged. */
+  load(): void {
+    const byWorkspace = new Map<string, StoredRule[]>();
+    for (const rule of this.repository.all()) byWorkspace.set(rule.workspaceId, [...(byWorkspace.get(rule.workspaceId) ?? []), rule]);
+    for (const [workspaceId, rules] of byWorkspace) this.active.set(workspaceId, this.compileEnabled(rules));
+  }
+
+  /**
+   * The enabled rules of a workspace, by name, for the engine; the workspace is given its default
+   * rules the first time it is seen. Answered from memory after that.
+   */
+  rulesOf(workspaceId: string): readonly CompiledRule[] {
+    return this.active.get(workspaceId) ?? this.seed(workspaceId);
+  }
+
+  list(workspaceId: string): TopicRule[] {
+    this.rulesOf(workspaceId);
+    return this.repository.list(workspaceId).map(viewOf);
+  }
+
+  get(workspaceId: string, name: string): TopicRule {
+    this.rulesOf(workspaceId);
+    return viewOf(this.stored(workspaceId, name));
+  }
+
+  create(workspaceId: string, request: CreateTopicRuleRequest): CreatedTopicRule {
+    this.rulesOf(workspaceId);
+    const definition = definitionOf(request);
+    const signingSecret = randomBytes(32).toString('base64url');
+    this.check(workspaceId, request.name, definition, signingSecret);
+    const at = this.now().toISOString();
+    const rule: StoredRule = {
+      workspaceId,
+      name: request.name,
+      ...definition,
+      signingSecret: this.cipher.seal(signingSecret, signingSecretContext(workspaceId, request.name)),
+      createdAt: at,
+      updatedAt: at,
+    };
+    if (!this.repository.insert(rule)) throw conflict(`rule ${request.name} exists`);
+    this.refresh(workspaceId);
+    this.logger.info({ workspaceId, rule: request.name }, 'topic rule created');
+    return { ...viewOf(rule), signingSecret };
+  }
+
+  replace(workspaceId: string, name: string, request: ReplaceTopicRuleRequest): TopicRule {
+    return this.update(workspaceId, name, () => definitionOf(request));
+  }
+
+  setDisabled(workspaceId: string, name: string, ruleDisabled: boolean): TopicRule {
+    return this.update(workspaceId, name, (current) => ({ ...current, ruleDisabled }));
+  }
+
+  delete(workspaceId: string, name: string): void {
+    this.rulesOf(workspaceId);
+    if (!this.repository.delete(workspaceId, name)) throw notFound('rule');
+    this.refresh(workspaceId);
+    this.logger.info({ workspaceId, rule: name }, 'topic rule deleted');
+  }
+
+  private update(workspaceId: string, name: string, change: (current: RuleDefinition) => RuleDefinition): TopicRule {
+    this.rulesOf(workspaceId);
+    const current = this.stored(workspaceId, name);
+    const definition = change(current);
+    this.check(workspaceId, name, definition, '');
+    const at = this.now().toISOString();
+    if (!this.repository.replace(workspaceId, name, definition, at)) throw notFound('rule');
+    this.refresh(workspaceId);
+    this.logger.info({ workspaceId, rule: name, ruleDisabled: definition.ruleDisabled }, 'topic rule changed');
+    return viewOf({ ...current, ...definition, updatedAt: at });
+  }
+
+  private stored(workspaceId: string, name: string): StoredRule {
+    const rule = this.repository.get(workspaceId, name);
+    if (!rule) throw notFound('rule');
+    return rule;
+  }
+
+  /** Refuses with a 400 naming every problem and its position. */
+  private check(workspaceId: string, name: string, definition: RuleDefinition, signingSecret: string): void {
+    try {
+      compileRule(workspaceId, name, definition, signingSecret);
+    } catch (error) {
+      if (error instanceof InvalidRuleError) throw badRequest(`invalid rule: ${error.message}`, error.problems);
+      throw error;
+    }
+  }
+
+  private seed(workspaceId: string): readonly CompiledRule[] {
+    const at = this.now().toISOString();
+    if (this.repository.markSeeded(workspaceId, at)) {
+      const { name, sql, description } = DEFAULT_TELEMETRY_RULE;
+      const signingSecret = randomBytes(32).toString('base64url');
+      this.repository.insert({
+        workspaceId,
+        name,
+        sql,
+        description,
+        actions: [{ telemetryTable: {} }],
+        ruleDisabled: false,
+        signingSecret: this.cipher.seal(signingSecret, signingSecretContext(workspaceId, name)),
+        createdAt: at,
+        updatedAt: at,
+      });
+      this.logger.info({ workspaceId, rule: name }, 'workspace given its default topic rule');
+    }
+    return this.refresh(workspaceId);
+  }
+
+  private refresh(workspaceId: string): readonly CompiledRule[] {
+    const rules = this.compileEnabled(this.repository.list(workspaceId));
+    this.active.set(workspaceId, rules);
+    return rules;
+  }
+
+  private compileEnabled(rules: StoredRule[]): CompiledRule[] {
+    return rules.flatMap((rule) => {
+      if (rule.ruleDisabled) return [];
+      try {
+        const secret = this.cipher.open(rule.signingSecret, signingSecretContext(rule.workspaceId, rule.name));
+        return [compileRule(rule.workspaceId, rule.name, rule, secret)];
+      } catch (error) {
+        this.logger.error({ err: error, workspaceId: rule.workspaceId, rule: rule.name }, 'topic rule left out: it no longer compiles');
+        return [];
+      }
+    });
+  }
+}
+
+function viewOf(rule: StoredRule): TopicRule {
+  let topicFilter = '';
+  try {
+    topicFilter = compileRule(rule.workspaceId, rule.name, rule, '').statement.topicFilter;
+  } catch {
+    // A rule that no longer compiles is still shown, without its filter.
+  }
+  return {
+    name: rule.name,
+    sql: rule.sql,
+    description: rule.description,
+    actions: rule.actions,
+    ...(rule.errorAction ? { errorAction: rule.errorAction } : {}),
+    ruleDisabled: rule.ruleDisabled,
+    awsIotSqlVersion: RULE_SQL_VERSION,
+    topicFilter,
+    createdAt: rule.createdAt,
+    updatedAt: rule.updatedAt,
+  };
+}

@@ -1,0 +1,168 @@
+import { createLogger } from '@citus/kit';
+import { RuleDispatcher, type Delivery, type DispatcherOptions } from '../src/app/rule-dispatcher.js';
+import type { CompiledAction, CompiledRule } from '../src/domain/rules/compiled-rule.js';
+import type { ActionCall, ActionOutcome } from '../src/domain/rules/rule-action.port.js';
+import { NOT_JSON, type CompiledStatement, type RuleMessage } from '../src/domain/rules/sql/index.js';
+
+const logger = createLogger({ level: 'silent' });
+const statement = { topicFilter: 'telemetry/+', selectsPayloadAsIs: true, evaluate: () => ({ matched: false }) } as unknown as CompiledStatement;
+const hook = (url: string): CompiledAction => ({ kind: 'http', resource: url, url: { text: url, render: () => url }, origin: url, headers: [] });
+const report: CompiledAction = hook('https://errors.example');
+
+const ruleWith = (actions: CompiledAction[], errorAction?: CompiledAction): CompiledRule => ({
+  workspaceId: 'ws_1',
+  name: 'r1',
+  statement,
+  tableActions: 0,
+  actions,
+  ...(errorAction ? { errorAction } : {}),
+  signingSecret: 's',
+});
+
+const message = (topic: string, seq: number): RuleMessage => ({
+  topic,
+  payload: Buffer.from(JSON.stringify({ seq })),
+  json: NOT_JSON,
+  clientId: topic.split('/')[1] ?? 'c',
+  principal: 'p',
+  timestamp: 0,
+});
+
+const delivery = (rule: CompiledRule, topic: string, seq: number): Delivery => ({ rule, message: message(topic, seq), output: { value: { seq } } });
+
+/** A runner that records calls and answers from a script per URL. */
+class ScriptedRunner {
+  readonly calls: Array<{ url: string; seq: unknown; at: number }> = [];
+  readonly gates = new Map<string, Promise<void>>();
+  constructor(private readonly answer: (url: string, call: ActionCall, attempt: number) => ActionOutcome) {}
+  private readonly attempts = new Map<string, number>();
+
+  async run(action: CompiledAction, call: ActionCall): Promise<ActionOutcome> {
+    const url = action.kind === 'http' ? action.url.text : action.kind;
+    const seq = 'value' in call.output ? (call.output.value as { seq?: unknown }).seq : undefined;
+    const key = `${url}#${String(seq)}`;
+    const attempt = (this.attempts.get(key) ?? 0) + 1;
+    this.attempts.set(key, attempt);
+    await this.gates.get(`${url}#${call.message.topic}`);
+    this.calls.push({ url, seq, at: this.calls.length });
+    return this.answer(url, call, attempt);
+  }
+
+  outputsTo(url: string): unknown[] {
+    return this.calls.filter((call) => call.url === url).map((call) => call.seq);
+  }
+}
+
+const options = (overrides: Partial<DispatcherOptions> = {}): DispatcherOptions => ({ attempts: 3, retryBaseMs: 1, queueLimit: 100, sleep: () => Promise.resolve(), ...overrides });
+
+async function settled(dispatcher: RuleDispatcher): Promise<void> {
+  for (let i = 0; i < 1000 && dispatcher.pending > 0; i++) await new Promise((resolve) => setImmediate(resolve));
+  expect(dispatcher.pending).toBe(0);
+}
+
+describe('RuleDispatcher', () => {
+  it('takes one topic\'s messages in arrival order, each retried until it succeeds before the next starts', async () => {
+    const runner = new ScriptedRunner((_url, call, attempt) => {
+      const seq = 'value' in call.output ? (call.output.value as { seq: number }).seq : 0;
+      return seq === 1 && attempt < 3 ? { ok: false, retryable: true, error: 'the receiver answered 503' } : { ok: true };
+    });
+    const dispatcher = new RuleDispatcher(runner, logger, options());
+    const rule = ruleWith([hook('https://a.example')]);
+    for (const seq of [1, 2, 3, 4]) dispatcher.enqueue(delivery(rule, 'telemetry/t1', seq));
+    await settled(dispatcher);
+    expect(runner.outputsTo('https://a.example')).toEqual([1, 1, 1, 2, 3, 4]);
+    expect(dispatcher.stats).toMatchObject({ delivered: 4, actionFailures: 0 });
+  });
+
+  it('sends AWS IoT\'s error message to the error action once the tries are spent, and not for a failure that cannot pass', async () => {
+    const waits: number[] = [];
+    const runner = new ScriptedRunner((url) =>
+      url === 'https://down.example'
+        ? { ok: false, retryable: true, error: 'the receiver answered 500' }
+        : url === 'https://refusing.example'
+          ? { ok: false, retryable: false, error: 'the receiver answered 400' }
+          : { ok: true },
+    );
+    const errors: ActionCall[] = [];
+    const recording = {
+      run: async (action: CompiledAction, call: ActionCall) => {
+        if (action === report) errors.push(call);
+        return runner.run(action, call);
+      },
+    };
+    const dispatcher = new RuleDispatcher(recording, logger, options({ attempts: 4, retryBaseMs: 100, sleep: async (ms) => void waits.push(ms) }));
+    dispatcher.enqueue(delivery(ruleWith([hook('https://down.example'), hook('https://refusing.example'), hook('https://up.example')], report), 'telemetry/t1', 7));
+    await settled(dispatcher);
+    expect(runner.outputsTo('https://down.example')).toEqual([7, 7, 7, 7]);
+    expect(runner.outputsTo('https://refusing.example')).toEqual([7]);
+    expect(runner.outputsTo('https://up.example')).toEqual([7]);
+    // Back-off: 100, 200, 400 ms, each with up to 20 % jitter.
+    expect(waits).toHaveLength(3);
+    waits.forEach((wait, index) => {
+      expect(wait).toBeGreaterThanOrEqual(100 * 2 ** index);
+      expect(wait).toBeLessThanOrEqual(120 * 2 ** index);
+    });
+    expect(errors).toHaveLength(1);
+    const sent = (errors[0]?.output as { value: Record<string, unknown> }).value;
+    expect(sent).toEqual({
+      ruleName: 'r1',
+      topic: 'telemetry/t1',
+      clientId: 't1',
+      base64OriginalPayload: Buffer.from(JSON.stringify({ seq: 7 })).toString('base64'),
+      failures: [
+        { failedAction: 'HttpAction', failedResource: 'https://down.example', errorMessage: 'the receiver answered 500', attempts: 4 },
+        { failedAction: 'HttpAction', failedResource: 'https://refusing.example', errorMessage: 'the receiver answered 400', attempts: 1 },
+      ],
+    });
+    expect(dispatcher.stats).toMatchObject({ actionFailures: 2, errorActions: 1, errorActionFailures: 0 });
+  });
+
+  it('lets other topics pass while one topic waits on a slow endpoint', async () => {
+    const runner = new ScriptedRunner(() => ({ ok: true }));
+    let release = (): void => undefined;
+    runner.gates.set('https://a.example#telemetry/slow', new Promise<void>((resolve) => (release = resolve)));
+    const dispatcher = new RuleDispatcher(runner, logger, options());
+    const rule = ruleWith([hook('https://a.example')]);
+    dispatcher.enqueue(delivery(rule, 'telemetry/slow', 1));
+    dispatcher.enqueue(delivery(rule, 'telemetry/slow', 2));
+    for (const seq of [10, 11, 12]) dispatcher.enqueue(delivery(rule, 'telemetry/fast', seq));
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(runner.outputsTo('https://a.example')).toEqual([10, 11, 12]);
+    expect(dispatcher.pending).toBe(2);
+    release();
+    await settled(dispatcher);
+    expect(runner.outputsTo('https://a.example')).toEqual([10, 11, 12, 1, 2]);
+  });
+
+  it('sends what overflows a full rule queue straight to the error action', async () => {
+    const runner = new ScriptedRunner(() => ({ ok: true }));
+    let release = (): void => undefined;
+    runner.gates.set('https://a.example#telemetry/t1', new Promise<void>((resolve) => (release = resolve)));
+    const reports: ActionCall[] = [];
+    const dispatcher = new RuleDispatcher(
+      { run: async (action, call) => (action === report ? (reports.push(call), { ok: true }) : runner.run(action, call)) },
+      logger,
+      options({ queueLimit: 2 }),
+    );
+    const rule = ruleWith([hook('https://a.example')], report);
+    for (const seq of [1, 2, 3]) dispatcher.enqueue(delivery(rule, 'telemetry/t1', seq));
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(reports).toHaveLength(1);
+    expect((reports[0]?.output as { value: { failures: Array<{ errorMessage: string }> } }).value.failures[0]?.errorMessage).toMatch(/2 messages waiting/);
+    release();
+    await settled(dispatcher);
+    expect(runner.outputsTo('https://a.example')).toEqual([1, 2]);
+    expect(dispatcher.stats.overflowed).toBe(1);
+  });
+
+  it('stops: no new delivery is taken, the one in progress finishes', async () => {
+    const runner = new ScriptedRunner(() => ({ ok: true }));
+    const dispatcher = new RuleDispatcher(runner, logger, options());
+    const rule = ruleWith([hook('https://a.example')]);
+    dispatcher.enqueue(delivery(rule, 'telemetry/t1', 1));
+    dispatcher.enqueue(delivery(rule, 'telemetry/t1', 2));
+    await dispatcher.stop();
+    dispatcher.enqueue(delivery(rule, 'telemetry/t1', 3));
+    expect(runner.outputsTo('https://a.example')).toEqual([1]);
+  });
+});
