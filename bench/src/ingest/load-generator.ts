@@ -20,11 +20,15 @@ export interface LoadPlan {
   pacing?: PacingPlan & { onProbe: (probe: Probe) => void };
   /** More to say on each progress line (e.g. the platform's memory). */
   progressNote?: () => string;
+  /** The topics a device publishes to in turn; without it, only `telemetry/{clientId}`. */
+  topicsOf?: (clientId: string) => readonly string[];
 }
 
 export interface LoadResult {
   published: number;
   acked: number;
+  /** Acknowledged publishes on `telemetry/...` topics: the ones the platform must have stored. */
+  ackedTelemetry: number;
   /** Publishes answered with an error, or outstanding on a connection that closed. */
   lost: number;
   /** From the first publish to the last PUBACK. */
@@ -37,6 +41,9 @@ interface Device {
   client: MqttClient;
   clientId: string;
   topic: string;
+  topics: readonly string[];
+  /** How many publishes the device has sent: picks its next topic. */
+  sent: number;
   inflight: number;
   closed: boolean;
   lastEpoch: number;
@@ -55,6 +62,7 @@ export class LoadGenerator {
   private readonly latency = new LatencyRecorder();
   private published = 0;
   private acked = 0;
+  private ackedTelemetry = 0;
   private lost = 0;
   private inflight = 0;
   private running = false;
@@ -71,7 +79,8 @@ export class LoadGenerator {
     const devices = await mapLimit(plan.devices, CONNECT_CONCURRENCY, async (credentials): Promise<Device> => {
       const client = await connectDevice(plan.mqttPort, plan.caPem, credentials);
       const { clientId } = credentials;
-      return { client, clientId, topic: `telemetry/${clientId}`, inflight: 0, closed: false, lastEpoch: 0 };
+      const topics = plan.topicsOf?.(clientId) ?? [`telemetry/${clientId}`];
+      return { client, clientId, topic: topics[0] ?? `telemetry/${clientId}`, topics, sent: 0, inflight: 0, closed: false, lastEpoch: 0 };
     });
     const generator = new LoadGenerator(plan, devices);
     for (const device of devices) device.client.on('close', () => generator.onClose(device));
@@ -90,7 +99,8 @@ export class LoadGenerator {
     await this.drain();
     const [p50Ms = Number.NaN, p99Ms = Number.NaN] = this.latency.percentiles(50, 99);
     const seconds = (Math.max(this.lastAckAt, startedAt) - startedAt) / 1000;
-    return { published: this.published, acked: this.acked, lost: this.lost, seconds, p50Ms, p99Ms };
+    const { published, acked, ackedTelemetry, lost } = this;
+    return { published, acked, ackedTelemetry, lost, seconds, p50Ms, p99Ms };
   }
 
   /** Disconnects every device cleanly, or cuts the ones that do not finish within a few seconds. */
@@ -109,8 +119,10 @@ export class LoadGenerator {
     const fromEpoch = Date.now();
     const marked = probe ? this.probeMarkers.next() : undefined;
     const payload = telemetryPayload(device, this.plan.deviceTimestamps, marked?.label);
+    const topic = device.topics[device.sent++ % device.topics.length] ?? device.topic;
     const sentAt = performance.now();
-    device.client.publish(device.topic, payload, { qos: 1 }, (error) => {
+    device.client.publish(topic, payload, { qos: 1 }, (error) => {
+      if (!error && !device.closed && topic.startsWith('telemetry/')) this.ackedTelemetry++;
       this.onAck(device, sentAt, error);
       if (marked && !error) this.plan.pacing?.onProbe({ thingName: device.clientId, ...marked, sentAt, fromEpoch });
     });
