@@ -3,11 +3,12 @@ import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { buildAsyncApiDocument, buildOpenApiDocument, INTERNAL_API_PREFIX } from '@citus/contracts';
 import { AnalyticsConfig, createService as createAnalytics, type AnalyticsModule } from '@citus/analytics';
-import { AppRegistryConfig, createService as createAppRegistry } from '@citus/app-registry';
+import { AppRegistryConfig, createService as createAppRegistry, type AppRegistryService } from '@citus/app-registry';
 import { createService as createDeviceLifecycle, DeviceLifecycleConfig, openStreamedDirectory, remoteConnectivity } from '@citus/device-lifecycle';
 import { createService as createIndexer, IndexerConfig, type IndexerModule } from '@citus/indexer';
-import { createService as createIotHub, IotHubConfig, remoteCertificateAuthority, remoteThingRegistrar, type IotHubService } from '@citus/iot-hub';
+import { createService as createIotHub, IotHubConfig, remoteCertificateAuthority, remoteThingRegistrar, type AppEndpoints, type IotHubService } from '@citus/iot-hub';
 import {
+  AppError,
   type BearerResolver,
   ConfigError,
   createHttpApp,
@@ -201,6 +202,8 @@ interface DevicePlane {
 
 interface PlaneLinks {
   resolveBearer: BearerResolver;
+  /** Deployments of the app registry in this process, for topic rules' app actions. */
+  apps: AppEndpoints;
   /** The service token; the config made sure of it whenever a part runs elsewhere. */
   serviceToken: string | undefined;
 }
@@ -266,6 +269,7 @@ async function launchDevicePlane(ctx: ServiceContext, config: Config, runs: Set<
       things: { workspaceOfThing: (thingName) => directory.workspaceOfThing(thingName) },
       registrar: registrar ? { registerThing: (thing) => registrar.register(thing) } : remoteThingRegistrar(registryLink()),
       resolveBearer: links.resolveBearer,
+      apps: links.apps,
       // An indexer elsewhere follows the stream at its own pace: the hub cannot see its lag.
       downstreamLag: () => indexer?.indexer.lagMs() ?? 0,
       metrics,
@@ -302,6 +306,26 @@ function createAnalyticsPart(
   return createAnalytics({ ...ctx, config: config.analytics, devicePlane: hubLink() });
 }
 
+/**
+ * Where topic rules' app actions find a workspace's deployment of an app: on 127.0.0.1 at the port
+ * the engine publishes it on, under its route prefix, as the app proxy reaches it.
+ */
+function deploymentEndpoints(registry: () => AppRegistryService | undefined): AppEndpoints {
+  return {
+    async urlOf(workspaceId, app) {
+      const apps = registry();
+      if (!apps) return { error: 'the app registry runs in another process: app actions reach apps deployed beside the hub only', retryable: false };
+      try {
+        const route = await apps.deployments.route(workspaceId, app);
+        return { url: `http://127.0.0.1:${route.hostPort}${route.routePrefix}` };
+      } catch (error) {
+        if (error instanceof AppError && error.code === 'not_found') return { error: 'no deployment of it in this workspace', retryable: false };
+        throw error;
+      }
+    },
+  };
+}
+
 /** How far each consumer of the telemetry change feed in this process trails the store. */
 function feedLagGauge(metrics: Metrics, consumers: { indexer?: { indexer: { lagMs(): number } }; analytics?: { lagMs(): number } }): void {
   metrics.gaugeOf('citus_change_feed_lag_seconds', 'How far each consumer of the telemetry change feed trails the store', ['consumer'], () => [
@@ -322,9 +346,12 @@ async function launch(base: Base, config: Config): Promise<ServiceProcess> {
     portal ??
     remotePortal({ url: config.embedded.CITUS_PORTAL_URL as string, serviceToken: token as string, cacheSeconds: config.embedded.CITUS_ACCESS_CACHE_SECONDS });
   const ctx = { ...base, authenticate: access.authenticate };
-  const plane = await launchDevicePlane(ctx, config, runs, { resolveBearer: access.resolveBearer, serviceToken: token }, metrics);
+  // Made after the hub, whose rules' app actions reach its deployments once it is there.
+  const registry: { apps?: AppRegistryService } = {};
+  const plane = await launchDevicePlane(ctx, config, runs, { resolveBearer: access.resolveBearer, serviceToken: token, apps: deploymentEndpoints(() => registry.apps) }, metrics);
   feedLagGauge(metrics, plane);
   const apps = runs.has('app-registry') ? createAppRegistry({ ...ctx, config: config.apps, appKeys: access.appKeys }) : undefined;
+  registry.apps = apps;
   const mounted: Array<Service | undefined> = [portal, ...plane.services, apps];
   const services = mounted.filter((service): service is Service => service !== undefined);
   const mqttPortToTell = (): number => advertisedMqttPort(config, plane.hub);

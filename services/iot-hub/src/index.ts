@@ -2,3 +2,4 @@ export { createService, type IotHubContext, type IotHubService } from './service
 export { IotHubConfig } from './config.js';
 export { remoteCertificateAuthority, remoteThingRegistrar, type RemoteCaOptions } from './adapters/http/device-registry.client.js';
 export type { HubCertificateAuthority } from './domain/hub-ca.port.js';
+export type { AppEndpoints } from './adapters/rules/hub-action.runner.js';

@@ -8,7 +8,8 @@ import { thingOfTopic } from '../../domain/topic-thing.js';
 
 /** Port: where an app deployed in a workspace takes requests, or why it cannot. */
 export interface AppEndpoints {
-  urlOf(workspaceId: string, app: string): Promise<{ url: string } | { error: string }>;
+  /** `retryable` false: trying again cannot help (no such deployment); true by default. */
+  urlOf(workspaceId: string, app: string): Promise<{ url: string } | { error: string; retryable?: boolean }>;
 }
 
 export interface HubActionRunnerDeps {
@@ -76,7 +77,7 @@ export class HubActionRunner implements ActionRunner {
   private async app(action: Extract<CompiledAction, { kind: 'app' }>, call: ActionCall): Promise<ActionOutcome> {
     if (!this.deps.apps) return failed(`app ${action.app}: no app registry in reach of the hub`);
     const endpoint = await this.deps.apps.urlOf(call.workspaceId, action.app);
-    if ('error' in endpoint) return failed(`app ${action.app}: ${endpoint.error}`, true);
+    if ('error' in endpoint) return failed(`app ${action.app}: ${endpoint.error}`, endpoint.retryable ?? true);
     const path = action.path?.render(call.message) ?? '/';
     return this.http(new URL(path.replace(/^\/+/, ''), endpoint.url.endsWith('/') ? endpoint.url : `${endpoint.url}/`).toString(), [], call);
   }
