@@ -36,6 +36,20 @@ export interface IngestReport {
   goals: GoalRow[];
 }
 
+export type MachineInfo = IngestReport['machine'];
+
+/** The machine a benchmark ran on, for its report. */
+export function machineInfo(): MachineInfo {
+  return {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    totalMemoryMb: Math.round(totalmem() / 2 ** 20),
+    node: process.version,
+    platform: process.platform,
+    arch: process.arch,
+  };
+}
+
 export function buildReport(options: IngestOptions, results: Partial<Record<TargetName, TargetResult>>, paced?: PacedResult): IngestReport {
   const { devices, durationSeconds, window, deviceTimestamps, pacedRate, pacedDurationSeconds } = options;
   return {
@@ -52,14 +66,7 @@ export function buildReport(options: IngestOptions, results: Partial<Record<Targ
       transport: 'MQTT 3.1.1 over TLS (mqtts) on 127.0.0.1',
       payloadExample: JSON.parse(telemetryPayload({ lastEpoch: 0 }, deviceTimestamps)) as unknown,
     },
-    machine: {
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model ?? 'unknown',
-      totalMemoryMb: Math.round(totalmem() / 2 ** 20),
-      node: process.version,
-      platform: process.platform,
-      arch: process.arch,
-    },
+    machine: machineInfo(),
     results,
     ...(paced && { paced }),
     goals: evaluateGoals({
@@ -77,7 +84,7 @@ const ms = (value: number): string => (Number.isFinite(value) ? value.toFixed(2)
 const mb = (value: number): string => value.toFixed(0);
 
 /** Rows padded to their columns: the first `leftColumns` left-aligned, the others right-aligned. */
-function table(rows: string[][], leftColumns = 1): string {
+export function table(rows: string[][], leftColumns = 1): string {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   const pad = (cell: string, column: number): string => (column < leftColumns ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!));
   return rows.map((row) => row.map(pad).join('  ').trimEnd()).join('\n');
@@ -138,10 +145,10 @@ export function printSummary(report: IngestReport): void {
   console.log(`\ngoals (issue 5 point 6)\n${table([['goal', 'measured', 'verdict'], ...report.goals.map((g) => [g.goal, g.measured, g.verdict])], 3)}`);
 }
 
-/** Writes `bench-results/ingest.json` at the repo root; answers its path relative to the working dir. */
-export function writeReport(report: IngestReport): string {
+/** Writes `bench-results/<benchmark>.json` (ingest.json here) at the repo root; answers its path relative to the working dir. */
+export function writeReport(report: { benchmark: string }): string {
   mkdirSync(repoPath('bench-results'), { recursive: true });
-  const file = repoPath('bench-results', 'ingest.json');
+  const file = repoPath('bench-results', `${report.benchmark}.json`);
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   return relative(process.cwd(), file) || file;
 }
