@@ -104,6 +104,39 @@ export function ensureUnhealthyTestImage(dockerHost = DEFAULT_DOCKER_HOST): stri
 }
 
 /**
+ * An app that records what topic rules' app actions send it: busybox httpd runs the CGI script
+ * /www/cgi-bin/hook, which writes the request's `x-citus-signature` header and its body to
+ * stderr, on one line of the deployment's logs (`hook signature=... body=...`), and answers 204.
+ * It serves /healthz, the manifest's default check, as the test image does.
+ */
+export const HOOK_RECORDER_IMAGE = 'citus-test/hook-recorder:1';
+/** Where the recorder takes POSTs, under its root. */
+export const HOOK_RECORDER_PATH = '/cgi-bin/hook';
+
+// busybox httpd hands a CGI the body on stdin and the headers as HTTP_* variables; an answer that
+// starts with a status line goes out as it is. The root has no /bin/sh, so busybox is named.
+const HOOK_SCRIPT = `#!/bin/busybox sh
+body=$(/bin/busybox head -c "\${CONTENT_LENGTH:-0}")
+printf 'hook signature=%s body=%s\\n' "$HTTP_X_CITUS_SIGNATURE" "$body" >&2
+printf 'HTTP/1.0 204 No Content\\r\\n\\r\\n'
+`;
+
+/** Builds and imports the hook recorder unless the engine has it already; answers its tag. */
+export function ensureHookRecorderImage(dockerHost = DEFAULT_DOCKER_HOST): string {
+  // Written to the work directory first: files copied `from` there are made executable, as CGI must be.
+  const prepare = (work: string) => {
+    requireStaticBusybox();
+    writeFileSync(join(work, 'hook'), HOOK_SCRIPT);
+  };
+  const files = [
+    { path: 'bin/busybox', from: BUSYBOX },
+    { path: `www${HOOK_RECORDER_PATH}`, from: '$WORK/hook' },
+    { path: 'www/healthz', content: 'ok\n' },
+  ];
+  return importRootfs(HOOK_RECORDER_IMAGE, files, CMD, dockerHost, prepare);
+}
+
+/**
  * Replicas of one deployment on one host share its port (host networking), which only a server
  * binding with SO_REUSEPORT can do; busybox httpd does not, so the Swarm scale test runs this
  * one, compiled statically here. It answers with a random id of its own, so a test can tell
