@@ -5,12 +5,15 @@ import { HUB_USAGE } from './hub/hub-options.js';
 import { runHubBenchmark } from './hub/hub.bench.js';
 import { INGEST_USAGE } from './ingest/ingest-options.js';
 import { runIngestBenchmark } from './ingest/ingest.bench.js';
+import { RULES_USAGE } from './rules/rules-options.js';
+import { runRulesBenchmark } from './rules/rules.bench.js';
 import { UsageError } from './support/usage-error.js';
 
 const BENCHMARKS: Record<string, { run: (args: string[]) => Promise<void>; usage: string }> = {
   ingest: { run: runIngestBenchmark, usage: INGEST_USAGE },
   hub: { run: runHubBenchmark, usage: HUB_USAGE },
   analytics: { run: runAnalyticsBenchmark, usage: ANALYTICS_USAGE },
+  rules: { run: runRulesBenchmark, usage: RULES_USAGE },
 };
 
 function usage(): string {
