@@ -55,8 +55,38 @@ export const IotHubConfig = z
       .max(60_000)
       .default(10_000)
       .describe("time limit (ms) of one request of a topic rule's http or app action"),
+    CITUS_AWS_IOT_RULES: z
+      .enum(['off', 'on'])
+      .default('off')
+      .describe(
+        [
+          "AWS mode's topic rules: `on` deploys every workspace's rules to AWS IoT Core as well (created, replaced, enabled, disabled and deleted there first; what AWS cannot express is refused with a 400),",
+          'named `<CITUS_AWS_IOT_RULE_PREFIX>_<workspace key>_<rule>` and scoped to the workspace with `get_registry_data`. Workspaces then get no `store_telemetry`: the telemetry rule of `infra/aws/telemetry.yaml` stores telemetry.',
+          'Needs AWS_REGION, CITUS_AWS_IOT_RULE_ROLE_ARN and CITUS_AWS_IOT_APPS_URL; credentials from the AWS SDK\'s default chain',
+        ].join(' '),
+      ),
+    CITUS_AWS_IOT_RULE_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_]{1,32}$/, '1-32 letters, digits and _')
+      .default('citus')
+      .describe('with CITUS_AWS_IOT_RULES=on: the start of every AWS IoT rule name of this installation'),
+    CITUS_AWS_IOT_RULE_ROLE_ARN: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'an IAM role ARN')
+      .optional()
+      .describe('with CITUS_AWS_IOT_RULES=on: the role AWS IoT assumes for the rules (iot:DescribeThing, iot:Publish, dynamodb:PutItem on the telemetry table)'),
+    CITUS_AWS_IOT_APPS_URL: z
+      .url({ protocol: /^https$/ })
+      .optional()
+      .describe('with CITUS_AWS_IOT_RULES=on: the platform\'s public https URL, under which app actions reach apps (`/apps/<workspace>/<app>/`)'),
   })
   .superRefine((config, context) => {
+    if (config.CITUS_AWS_IOT_RULES === 'on') {
+      requireAwsRegion(config.AWS_REGION, 'CITUS_AWS_IOT_RULES', context);
+      for (const key of ['CITUS_AWS_IOT_RULE_ROLE_ARN', 'CITUS_AWS_IOT_APPS_URL'] as const) {
+        if (config[key] === undefined) context.addIssue({ code: 'custom', path: [key], message: `required with CITUS_AWS_IOT_RULES=on` });
+      }
+    }
     if (config.CITUS_TELEMETRY_STORE !== 'dynamodb') return;
     requireAwsRegion(config.AWS_REGION, 'CITUS_TELEMETRY_STORE', context);
   });

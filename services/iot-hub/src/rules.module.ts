@@ -1,6 +1,9 @@
 import { join } from 'node:path';
+import { IoTClient } from '@aws-sdk/client-iot';
+import { TELEMETRY_TABLE_NAMES } from '@citus/dynamodb';
 import { AesGcmSecretCipher, loadOrCreateSecretKey, type Logger, type ServiceContext } from '@citus/kit';
 import { openDatabase } from '@citus/sqlite';
+import { AwsTopicRuleMirror } from './adapters/aws/aws-topic-rule.mirror.js';
 import { topicRuleRoutes } from './adapters/http/topic-rule.routes.js';
 import { HubActionRunner, type AppEndpoints } from './adapters/rules/hub-action.runner.js';
 import { SqliteTopicRuleRepository, TOPIC_RULE_MIGRATIONS } from './adapters/sqlite/topic-rule.repository.js';
@@ -21,6 +24,17 @@ export interface RulesModuleContext extends ServiceContext {
   logger: Logger;
 }
 
+/** AWS mode's copy of the rules in AWS IoT Core, when CITUS_AWS_IOT_RULES is on (the config made sure of its settings). */
+function awsMirror(config: IotHubConfig): AwsTopicRuleMirror | undefined {
+  if (config.CITUS_AWS_IOT_RULES !== 'on') return undefined;
+  return new AwsTopicRuleMirror(new IoTClient({ region: config.AWS_REGION as string }), {
+    rulePrefix: config.CITUS_AWS_IOT_RULE_PREFIX,
+    roleArn: config.CITUS_AWS_IOT_RULE_ROLE_ARN as string,
+    telemetryTableName: `${config.CITUS_DYNAMODB_TABLE_PREFIX}${TELEMETRY_TABLE_NAMES.telemetry}`,
+    appsBaseUrl: config.CITUS_AWS_IOT_APPS_URL as string,
+  });
+}
+
 /**
  * Topic rules (issue 4): their definitions in `rules.db` (signing secrets sealed with the data
  * dir's `secrets.key`), the engine the broker runs on each publish and the dispatcher that takes
@@ -30,7 +44,8 @@ export function createRulesModule(ctx: RulesModuleContext) {
   const logger = ctx.logger.child({ component: 'rules' });
   const db = openDatabase(join(ctx.dataDir, 'rules.db'), { module: 'rules', migrations: TOPIC_RULE_MIGRATIONS });
   const cipher = new AesGcmSecretCipher(loadOrCreateSecretKey(join(ctx.dataDir, 'secrets.key')));
-  const definitions = new TopicRuleService(new SqliteTopicRuleRepository(db), cipher, logger);
+  const mirror = awsMirror(ctx.config);
+  const definitions = new TopicRuleService(new SqliteTopicRuleRepository(db), cipher, logger, mirror ? { mirror } : {});
   definitions.load();
   const runner = new HubActionRunner({
     publisher: ctx.publisher,

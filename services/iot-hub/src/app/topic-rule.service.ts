@@ -9,6 +9,7 @@ import {
 } from '@citus/contracts';
 import { badRequest, conflict, notFound, type Logger, type SecretCipher } from '@citus/kit';
 import { compileRule, InvalidRuleError, type CompiledRule } from '../domain/rules/compiled-rule.js';
+import type { TopicRuleMirror } from '../domain/rules/topic-rule-mirror.port.js';
 import { signingSecretContext, type RuleDefinition, type StoredRule, type TopicRuleRepository } from '../domain/rules/topic-rule.model.js';
 
 const definitionOf = (request: ReplaceTopicRuleRequest): RuleDefinition => ({
@@ -29,12 +30,22 @@ export class TopicRuleService {
   /** The enabled rules of each workspace, compiled; a workspace missing here has not been loaded or seeded. */
   private readonly active = new Map<string, CompiledRule[]>();
 
+  private readonly mirror: TopicRuleMirror | undefined;
+  private readonly now: () => Date;
+
+  /**
+   * With a `mirror` (AWS mode) every save goes there first, and workspaces get no `store_telemetry`:
+   * AWS IoT's own telemetry rule (`infra/aws/telemetry.yaml`) stores telemetry there.
+   */
   constructor(
     private readonly repository: TopicRuleRepository,
     private readonly cipher: SecretCipher,
     private readonly logger: Logger,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
+    options: { mirror?: TopicRuleMirror; now?: () => Date } = {},
+  ) {
+    this.mirror = options.mirror;
+    this.now = options.now ?? (() => new Date());
+  }
 
   /** Compiles every stored rule. A rule that no longer compiles (a hub that runs less SQL than the one that saved it) is left out and logged. */
   load(): void {
@@ -61,7 +72,7 @@ export class TopicRuleService {
     return viewOf(this.stored(workspaceId, name));
   }
 
-  create(workspaceId: string, request: CreateTopicRuleRequest): CreatedTopicRule {
+  async create(workspaceId: string, request: CreateTopicRuleRequest): Promise<CreatedTopicRule> {
     this.rulesOf(workspaceId);
     const definition = definitionOf(request);
     const signingSecret = randomBytes(32).toString('base64url');
@@ -75,37 +86,43 @@ export class TopicRuleService {
       createdAt: at,
       updatedAt: at,
     };
+    if (this.repository.get(workspaceId, request.name)) throw conflict(`rule ${request.name} exists`);
+    await this.mirror?.put(workspaceId, viewOf(rule), signingSecret);
     if (!this.repository.insert(rule)) throw conflict(`rule ${request.name} exists`);
     this.refresh(workspaceId);
     this.logger.info({ workspaceId, rule: request.name }, 'topic rule created');
     return { ...viewOf(rule), signingSecret };
   }
 
-  replace(workspaceId: string, name: string, request: ReplaceTopicRuleRequest): TopicRule {
+  replace(workspaceId: string, name: string, request: ReplaceTopicRuleRequest): Promise<TopicRule> {
     return this.update(workspaceId, name, () => definitionOf(request));
   }
 
-  setDisabled(workspaceId: string, name: string, ruleDisabled: boolean): TopicRule {
+  setDisabled(workspaceId: string, name: string, ruleDisabled: boolean): Promise<TopicRule> {
     return this.update(workspaceId, name, (current) => ({ ...current, ruleDisabled }));
   }
 
-  delete(workspaceId: string, name: string): void {
+  async delete(workspaceId: string, name: string): Promise<void> {
     this.rulesOf(workspaceId);
+    this.stored(workspaceId, name);
+    await this.mirror?.remove(workspaceId, name);
     if (!this.repository.delete(workspaceId, name)) throw notFound('rule');
     this.refresh(workspaceId);
     this.logger.info({ workspaceId, rule: name }, 'topic rule deleted');
   }
 
-  private update(workspaceId: string, name: string, change: (current: RuleDefinition) => RuleDefinition): TopicRule {
+  private async update(workspaceId: string, name: string, change: (current: RuleDefinition) => RuleDefinition): Promise<TopicRule> {
     this.rulesOf(workspaceId);
     const current = this.stored(workspaceId, name);
     const definition = change(current);
     this.check(workspaceId, name, definition, '');
     const at = this.now().toISOString();
+    const changed = viewOf({ ...current, ...definition, updatedAt: at });
+    if (this.mirror) await this.mirror.put(workspaceId, changed, this.cipher.open(current.signingSecret, signingSecretContext(workspaceId, name)));
     if (!this.repository.replace(workspaceId, name, definition, at)) throw notFound('rule');
     this.refresh(workspaceId);
     this.logger.info({ workspaceId, rule: name, ruleDisabled: definition.ruleDisabled }, 'topic rule changed');
-    return viewOf({ ...current, ...definition, updatedAt: at });
+    return changed;
   }
 
   private stored(workspaceId: string, name: string): StoredRule {
@@ -126,7 +143,7 @@ export class TopicRuleService {
 
   private seed(workspaceId: string): readonly CompiledRule[] {
     const at = this.now().toISOString();
-    if (this.repository.markSeeded(workspaceId, at)) {
+    if (this.repository.markSeeded(workspaceId, at) && !this.mirror) {
       const { name, sql, description } = DEFAULT_TELEMETRY_RULE;
       const signingSecret = randomBytes(32).toString('base64url');
       this.repository.insert({

@@ -11,9 +11,9 @@ export function topicRuleRoutes(rules: TopicRuleService, authenticate: RequestHa
   const router = Router();
   router.use('/rules', authenticate);
 
-  router.post('/rules', (req, res) => {
+  router.post('/rules', async (req, res) => {
     const workspace = workspaceOf(req, 'admin');
-    res.status(201).json(rules.create(workspace.id, parse(CreateTopicRuleRequest, req.body)));
+    res.status(201).json(await rules.create(workspace.id, parse(CreateTopicRuleRequest, req.body)));
   });
 
   router.get('/rules', (req, res) => {
@@ -26,25 +26,25 @@ export function topicRuleRoutes(rules: TopicRuleService, authenticate: RequestHa
     res.json(rules.get(workspace.id, parse(TopicRulePathParams, req.params).ruleName));
   });
 
-  router.put('/rules/:ruleName', (req, res) => {
+  router.put('/rules/:ruleName', async (req, res) => {
     const workspace = workspaceOf(req, 'admin');
     const { ruleName } = parse(TopicRulePathParams, req.params);
-    res.json(rules.replace(workspace.id, ruleName, parse(ReplaceTopicRuleRequest, req.body)));
+    res.json(await rules.replace(workspace.id, ruleName, parse(ReplaceTopicRuleRequest, req.body)));
   });
 
-  router.post('/rules/:ruleName/enable', (req, res) => {
+  router.post('/rules/:ruleName/enable', async (req, res) => {
     const workspace = workspaceOf(req, 'admin');
-    res.json(rules.setDisabled(workspace.id, parse(TopicRulePathParams, req.params).ruleName, false));
+    res.json(await rules.setDisabled(workspace.id, parse(TopicRulePathParams, req.params).ruleName, false));
   });
 
-  router.post('/rules/:ruleName/disable', (req, res) => {
+  router.post('/rules/:ruleName/disable', async (req, res) => {
     const workspace = workspaceOf(req, 'admin');
-    res.json(rules.setDisabled(workspace.id, parse(TopicRulePathParams, req.params).ruleName, true));
+    res.json(await rules.setDisabled(workspace.id, parse(TopicRulePathParams, req.params).ruleName, true));
   });
 
-  router.delete('/rules/:ruleName', (req, res) => {
+  router.delete('/rules/:ruleName', async (req, res) => {
     const workspace = workspaceOf(req, 'admin');
-    rules.delete(workspace.id, parse(TopicRulePathParams, req.params).ruleName);
+    await rules.delete(workspace.id, parse(TopicRulePathParams, req.params).ruleName);
     res.status(204).end();
   });
 
