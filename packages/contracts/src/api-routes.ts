@@ -46,6 +46,7 @@ import {
 import { PROVISIONING_ROUTES } from './provisioning-api.routes.js';
 import { POLICY_ROUTES } from './policy-api.routes.js';
 import { TOPIC_RULE_ROUTES } from './topic-rule-api.routes.js';
+import { CreatedTopicRule, CreateTopicRuleRequest, ReplaceTopicRuleRequest, RuleAction, RuleErrorMessage, TopicRule, TopicRuleList } from './topic-rule.schema.js';
 import { RETENTION_ROUTES } from './retention.routes.js';
 import { RetentionSetting, RetentionUpdateRequest } from './retention.schema.js';
 import { CreatePolicyRequest, Policy, PolicyDocument, PolicyList, UpdatePolicyRequest } from './policy.schema.js';
@@ -164,6 +165,13 @@ export const API_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   UpdatePolicyRequest,
   Policy,
   PolicyList,
+  RuleAction,
+  CreateTopicRuleRequest,
+  ReplaceTopicRuleRequest,
+  TopicRule,
+  CreatedTopicRule,
+  TopicRuleList,
+  RuleErrorMessage,
   CreateProvisioningTemplateRequest,
   ProvisioningTemplate,
   ProvisioningTemplateList,
