@@ -4,7 +4,7 @@ import { AesGcmSecretCipher, loadOrCreateSecretKey, type ServiceContext } from '
 import { openDatabase } from '@citus/sqlite';
 import { analyserRoutes } from './adapters/http/analyser.routes.js';
 import { alertRuleRoutes } from './adapters/http/alert-rule.routes.js';
-import { FetchWebhookSender } from './adapters/http/alert-webhook.sender.js';
+import { HttpWebhookSender } from './adapters/http/alert-webhook.sender.js';
 import { secretRoutes } from './adapters/http/secret.routes.js';
 import { hubDesiredStateWriter, type ShadowUpdater } from './adapters/hub/alert-shadow.writer.js';
 import { hubAnalysisSink, type TelemetryIngest } from './adapters/hub/analyser-telemetry.sink.js';
@@ -68,7 +68,7 @@ export function createAlertingModule(ctx: ServiceContext, deps: AlertingDeps = {
   const cooldowns = new AlertCooldowns();
   const rules = new AlertRuleService(ruleRepository, (ruleId) => cooldowns.forgetRule(ruleId));
   const dispatcher = new AlertDispatcher(
-    { rules: ruleRepository, secrets, webhooks: new FetchWebhookSender(), shadows: deps.shadows && hubDesiredStateWriter(deps.shadows), cooldowns },
+    { rules: ruleRepository, secrets, webhooks: new HttpWebhookSender(), shadows: deps.shadows && hubDesiredStateWriter(deps.shadows), cooldowns },
     logger.child({ component: 'alert-dispatcher' }),
     { ...DELIVERY_DEFAULTS, ...deps.delivery },
   );
