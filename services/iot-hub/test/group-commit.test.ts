@@ -55,7 +55,7 @@ describe('GroupCommit', () => {
 
   it('flushes at once when a batch is full', async () => {
     const { batches, flush } = recordingFlush();
-    const commit = new GroupCommit(flush, 3);
+    const commit = new GroupCommit(flush, { maxBatch: 3 });
     const pending = [1, 2, 3, 4, 5].map((item) => commit.submit(item));
     expect(batches).toEqual([[1, 2, 3]]);
     await Promise.all(pending);
@@ -71,5 +71,18 @@ describe('GroupCommit', () => {
     await expect(Promise.all(pending)).resolves.toEqual([2, 4]);
     await nextTick();
     expect(batches).toHaveLength(1);
+  });
+
+  it('under load, gathers what comes within minIntervalMs of the last flush into the next batch', async () => {
+    const { batches, flush } = recordingFlush();
+    const commit = new GroupCommit(flush, { minIntervalMs: 30 });
+    await commit.submit(1);
+    const startedAt = performance.now();
+    const second = commit.submit(2);
+    await nextTick();
+    const third = commit.submit(3);
+    await Promise.all([second, third]);
+    expect(batches).toEqual([[1], [2, 3]]);
+    expect(performance.now() - startedAt).toBeGreaterThanOrEqual(25);
   });
 });

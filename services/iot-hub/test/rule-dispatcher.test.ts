@@ -12,6 +12,7 @@ const report: CompiledAction = hook('https://errors.example');
 const ruleWith = (actions: CompiledAction[], errorAction?: CompiledAction): CompiledRule => ({
   workspaceId: 'ws_1',
   name: 'r1',
+  key: 'ws_1\u0000r1',
   statement,
   tableActions: 0,
   actions,

@@ -52,7 +52,7 @@ describe('topic rules in AWS mode (mocked AWS IoT control plane)', () => {
 
   it('gives a workspace no store_telemetry: the CloudFormation telemetry rule stores telemetry in AWS mode', () => {
     expect(rules.list('ws_1')).toEqual([]);
-    expect(rules.rulesOf('ws_1')).toEqual([]);
+    expect(rules.rulesOf('ws_1').rules).toEqual([]);
     expect(iot.calls()).toHaveLength(0);
   });
 

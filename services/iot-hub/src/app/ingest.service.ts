@@ -4,6 +4,7 @@ import type { DeviceSession } from '../domain/device-session.model.js';
 import type { TelemetryEntry as Entry, TelemetryTable } from '../domain/telemetry-table.port.js';
 import { deviceTimestamp, type DeadLetter, type StoredItem, type WriteOutcome } from '../domain/telemetry.model.js';
 import { PipelinedCommit } from './pipelined-commit.queue.js';
+import { NOT_JSON } from '../domain/rules/sql/index.js';
 
 export interface IngestStats {
   stored: number;
@@ -44,8 +45,9 @@ export class IngestService {
     this.writer = new PipelinedCommit((entries) => this.flush(entries), { hold: options.hold });
   }
 
-  async ingest(session: DeviceSession, topic: string, payload: Buffer): Promise<WriteOutcome> {
-    return this.submit(this.classify(session, topic, payload, this.now()));
+  /** `parsed`: the payload as a topic rule already parsed it (NOT_JSON when it is not JSON), so it is not parsed twice. */
+  async ingest(session: DeviceSession, topic: string, payload: Buffer, parsed?: unknown): Promise<WriteOutcome> {
+    return this.submit(this.classify(session, topic, payload, this.now(), parsed));
   }
 
   /**
@@ -77,15 +79,18 @@ export class IngestService {
     return this.writer.drain();
   }
 
-  private classify(session: DeviceSession, topic: string, payload: Buffer, receivedAt: number): Entry {
+  private classify(session: DeviceSession, topic: string, payload: Buffer, receivedAt: number, parsed: unknown): Entry {
     const base = { topic, thingName: session.thingName, workspaceId: session.workspaceId, receivedAt };
     const text = payload.toString('utf8');
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      return { deadLetter: { ...base, reason: 'payload is not valid JSON', payload } };
+    let json = parsed;
+    if (json === undefined) {
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = NOT_JSON;
+      }
     }
+    if (json === NOT_JSON) return { deadLetter: { ...base, reason: 'payload is not valid JSON', payload } };
     return this.classifyDocument(base, text, json, payload);
   }
 

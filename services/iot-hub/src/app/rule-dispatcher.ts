@@ -66,7 +66,7 @@ export class RuleDispatcher {
   enqueue(delivery: Delivery): void {
     if (this.stopped) return;
     const { rule, message } = delivery;
-    const ruleKey = `${rule.workspaceId}\u0000${rule.name}`;
+    const ruleKey = rule.key;
     const waiting = this.queued.get(ruleKey) ?? 0;
     if (waiting >= this.options.queueLimit) {
       this.stats.overflowed++;
@@ -120,7 +120,12 @@ export class RuleDispatcher {
 
   private async deliver(delivery: Delivery): Promise<void> {
     const call = this.callOf(delivery, delivery.output);
-    const results = await Promise.all(delivery.rule.actions.map(async (action) => ({ action, ...(await this.attempt(action, call)) })));
+    const actions = delivery.rule.actions;
+    // Most rules have one action: it is awaited alone; several run side by side.
+    const results =
+      actions.length === 1
+        ? [{ action: actions[0] as CompiledAction, ...(await this.attempt(actions[0] as CompiledAction, call)) }]
+        : await Promise.all(actions.map(async (action) => ({ action, ...(await this.attempt(action, call)) })));
     const failures = results.flatMap((result) => (result.outcome.ok ? [] : [{ action: result.action, error: result.outcome.error, attempts: result.attempts }]));
     this.stats.delivered++;
     if (failures.length > 0) await this.reportFailures(delivery, failures);

@@ -1,7 +1,6 @@
-import type { CompiledRule } from '../domain/rules/compiled-rule.js';
+import type { RuleIndex } from '../domain/rules/rule-index.js';
 import type { RuleOutput } from '../domain/rules/rule-action.port.js';
 import { NOT_JSON, type RuleMessage } from '../domain/rules/sql/index.js';
-import { topicMatches } from '../domain/topic-filter.js';
 import type { Delivery, RuleDispatcher } from './rule-dispatcher.js';
 
 /** Who published: the workspace whose rules see the message, and what `clientid()`/`principal()` answer. */
@@ -21,6 +20,8 @@ export interface RuleEvaluation {
   tableWrites: Array<{ ruleName: string } & ({ asIs: true } | { output: RuleOutput })>;
   /** Hands the other actions to the dispatcher; call it once the table writes are committed. */
   dispatch(): void;
+  /** The payload as a rule parsed it (NOT_JSON when it is not JSON); absent when no rule read it. */
+  parsed?: unknown;
 }
 
 const NOTHING_TO_DISPATCH = (): void => undefined;
@@ -37,6 +38,11 @@ class IncomingMessage implements RuleMessage {
     readonly principal: string,
     readonly timestamp: number,
   ) {}
+
+  /** The parsed payload if a rule has read it already, else undefined. */
+  get parsedSoFar(): unknown {
+    return this.done ? this.parsed : undefined;
+  }
 
   get json(): unknown {
     if (!this.done) {
@@ -59,19 +65,18 @@ class IncomingMessage implements RuleMessage {
  */
 export class RuleEngine {
   constructor(
-    private readonly rules: { rulesOf(workspaceId: string): readonly CompiledRule[] },
+    private readonly rules: { rulesOf(workspaceId: string): RuleIndex },
     private readonly dispatcher: RuleDispatcher,
     private readonly now: () => number = Date.now,
   ) {}
 
   evaluate(source: RuleSource, topic: string, payload: Buffer): RuleEvaluation {
-    const rules = this.rules.rulesOf(source.workspaceId);
+    const rules = this.rules.rulesOf(source.workspaceId).match(topic);
     let message: IncomingMessage | undefined;
     const tableWrites: RuleEvaluation['tableWrites'] = [];
     let deliveries: Delivery[] | undefined;
     for (const rule of rules) {
       const statement = rule.statement;
-      if (!topicMatches(statement.topicFilter, topic)) continue;
       if (statement.selectsPayloadAsIs && rule.actions.length === 0) {
         // The default rule's shape: nothing to evaluate, the bytes go to the table as they came.
         for (let index = 0; index < rule.tableActions; index++) tableWrites.push({ ruleName: rule.name, asIs: true });
@@ -86,8 +91,10 @@ export class RuleEngine {
       }
       if (rule.actions.length > 0) (deliveries ??= []).push({ rule, message, output });
     }
-    if (!deliveries) return { tableWrites, dispatch: NOTHING_TO_DISPATCH };
+    const parsed = message?.parsedSoFar;
+    const known = parsed === undefined ? {} : { parsed };
+    if (!deliveries) return { tableWrites, dispatch: NOTHING_TO_DISPATCH, ...known };
     const ready = deliveries;
-    return { tableWrites, dispatch: () => ready.forEach((delivery) => this.dispatcher.enqueue(delivery)) };
+    return { tableWrites, dispatch: () => ready.forEach((delivery) => this.dispatcher.enqueue(delivery)), ...known };
   }
 }

@@ -9,6 +9,7 @@ import {
 } from '@citus/contracts';
 import { badRequest, conflict, notFound, type Logger, type SecretCipher } from '@citus/kit';
 import { compileRule, InvalidRuleError, type CompiledRule } from '../domain/rules/compiled-rule.js';
+import { RuleIndex } from '../domain/rules/rule-index.js';
 import type { TopicRuleMirror } from '../domain/rules/topic-rule-mirror.port.js';
 import { signingSecretContext, type RuleDefinition, type StoredRule, type TopicRuleRepository } from '../domain/rules/topic-rule.model.js';
 
@@ -27,8 +28,8 @@ const definitionOf = (request: ReplaceTopicRuleRequest): RuleDefinition => ({
  * or delete.
  */
 export class TopicRuleService {
-  /** The enabled rules of each workspace, compiled; a workspace missing here has not been loaded or seeded. */
-  private readonly active = new Map<string, CompiledRule[]>();
+  /** The enabled rules of each workspace, compiled and indexed; a workspace missing here has not been loaded or seeded. */
+  private readonly active = new Map<string, RuleIndex>();
 
   private readonly mirror: TopicRuleMirror | undefined;
   private readonly now: () => Date;
@@ -51,14 +52,14 @@ export class TopicRuleService {
   load(): void {
     const byWorkspace = new Map<string, StoredRule[]>();
     for (const rule of this.repository.all()) byWorkspace.set(rule.workspaceId, [...(byWorkspace.get(rule.workspaceId) ?? []), rule]);
-    for (const [workspaceId, rules] of byWorkspace) this.active.set(workspaceId, this.compileEnabled(rules));
+    for (const [workspaceId, rules] of byWorkspace) this.active.set(workspaceId, new RuleIndex(this.compileEnabled(rules)));
   }
 
   /**
    * The enabled rules of a workspace, by name, for the engine; the workspace is given its default
    * rules the first time it is seen. Answered from memory after that.
    */
-  rulesOf(workspaceId: string): readonly CompiledRule[] {
+  rulesOf(workspaceId: string): RuleIndex {
     return this.active.get(workspaceId) ?? this.seed(workspaceId);
   }
 
@@ -141,7 +142,7 @@ export class TopicRuleService {
     }
   }
 
-  private seed(workspaceId: string): readonly CompiledRule[] {
+  private seed(workspaceId: string): RuleIndex {
     const at = this.now().toISOString();
     if (this.repository.markSeeded(workspaceId, at) && !this.mirror) {
       const { name, sql, description } = DEFAULT_TELEMETRY_RULE;
@@ -162,8 +163,8 @@ export class TopicRuleService {
     return this.refresh(workspaceId);
   }
 
-  private refresh(workspaceId: string): readonly CompiledRule[] {
-    const rules = this.compileEnabled(this.repository.list(workspaceId));
+  private refresh(workspaceId: string): RuleIndex {
+    const rules = new RuleIndex(this.compileEnabled(this.repository.list(workspaceId)));
     this.active.set(workspaceId, rules);
     return rules;
   }

@@ -95,7 +95,7 @@ async function ingestTelemetry(session: DeviceSession, packet: PublishPacket, pa
     await Promise.all(
       evaluation.tableWrites.map((write) =>
         'asIs' in write || 'binary' in write.output
-          ? deps.ingest.ingest(session, packet.topic, payload)
+          ? deps.ingest.ingest(session, packet.topic, payload, evaluation.parsed)
           : deps.ingest.ingestDocument(session, packet.topic, write.output.value),
       ),
     );

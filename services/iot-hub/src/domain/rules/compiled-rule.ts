@@ -14,6 +14,8 @@ export type CompiledAction =
 export interface CompiledRule {
   workspaceId: string;
   name: string;
+  /** `{workspaceId}\0{name}`: the rule's key in the dispatcher's queues. */
+  key: string;
   statement: CompiledStatement;
   /** Runs before the PUBACK (the telemetry table); at most one per rule is needed, but each counts. */
   tableActions: number;
@@ -116,6 +118,7 @@ export function compileRule(workspaceId: string, name: string, definition: RuleD
   return {
     workspaceId,
     name,
+    key: `${workspaceId}\u0000${name}`,
     statement,
     tableActions,
     actions: compiled.filter((action) => action.kind !== 'telemetryTable'),

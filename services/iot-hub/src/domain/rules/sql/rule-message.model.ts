@@ -23,7 +23,10 @@ export type RuleResult =
   /** SELECT * over a payload that is not a JSON object (AWS passes the bytes on). */
   | { matched: true; binary: Buffer };
 
-/** What compiled expressions read; one per evaluation. `levels` is the topic split on first use by topic(n). */
+/**
+ * What compiled expressions read; one per message, shared by every statement evaluated on it.
+ * `levels` is the topic split on first use by topic(n).
+ */
 export interface EvalContext {
   readonly message: RuleMessage;
   /** The JSON payload, or Undefined when the payload is not JSON. */
@@ -33,6 +36,14 @@ export interface EvalContext {
 
 export type Evaluator = (context: EvalContext) => unknown;
 
+/** Where a message keeps its context, so a hundred rules on one message make one, not a hundred. */
+const CONTEXT = Symbol('evaluation context');
+
 export function contextOf(message: RuleMessage): EvalContext {
-  return { message, payload: message.json === NOT_JSON ? undefined : message.json, levels: undefined };
+  const holder = message as RuleMessage & { [CONTEXT]?: EvalContext };
+  const known = holder[CONTEXT];
+  if (known) return known;
+  const context: EvalContext = { message, payload: message.json === NOT_JSON ? undefined : message.json, levels: undefined };
+  holder[CONTEXT] = context;
+  return context;
 }
