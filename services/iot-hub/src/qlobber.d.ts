@@ -1,13 +1,13 @@
 // The part of qlobber (https://github.com/davedoesdev/qlobber, the topic matcher aedes uses) the hub
 // calls; the package ships no types.
 declare module 'qlobber' {
-  interface QlobberOptions {
+  export interface QlobberOptions {
     separator?: string;
     wildcard_one?: string;
     wildcard_some?: string;
     match_empty_levels?: boolean;
   }
-  class Qlobber<V = unknown> {
+  export class Qlobber<V = unknown> {
     constructor(options?: QlobberOptions);
     add(topic: string, value: V): this;
     match(topic: string): V[];
