@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { machineInfo, type MachineInfo } from '../ingest/ingest-report.js';
 import { relative } from 'node:path';
 import { repoPath } from '../support/paths.js';
 import type { IdleMemoryResult } from './idle-memory.js';
@@ -14,7 +14,7 @@ export interface HubReport {
   benchmark: 'hub';
   finishedAt: string;
   config: Omit<HubOptions, 'profileDir'> & { qos: 1; transport: string; fdLimit: string; provisionSeconds: number };
-  machine: { cpus: number; cpuModel: string; totalMemoryMb: number; node: string; platform: string; arch: string };
+  machine: MachineInfo;
   goals: typeof GOALS & { shadowMet: boolean | null; memoryMet: boolean | null };
   shadow: ShadowResult | null;
   jobs: JobsResult | null;
@@ -34,14 +34,7 @@ export function buildReport(
     benchmark: 'hub',
     finishedAt: new Date().toISOString(),
     config: { ...config, ...extra, qos: 1, transport: 'MQTT 3.1.1 over mutual TLS (mqtts) on 127.0.0.1' },
-    machine: {
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model ?? 'unknown',
-      totalMemoryMb: Math.round(totalmem() / 2 ** 20),
-      node: process.version,
-      platform: process.platform,
-      arch: process.arch,
-    },
+    machine: machineInfo(),
     goals: {
       ...GOALS,
       shadowMet: shadow ? shadow.updatesPerSec >= GOALS.shadowUpdatesPerSec : null,

@@ -1,5 +1,5 @@
-import type { ErrorEnvelope, Policy, PolicyDocument, PolicyList, User } from '@citus/contracts';
-import { ADMIN_PASSWORD, Api, bootTestPlatform, declareAndActivate, type TestPlatform } from './support/test-platform.js';
+import type { ErrorEnvelope, Policy, PolicyDocument, PolicyList } from '@citus/contracts';
+import { Api, bootTestPlatform, declareAndActivate, workspacePeople, type TestPlatform } from './support/test-platform.js';
 
 const commands = (topic = 'commands'): PolicyDocument => ({
   Version: '2012-10-17',
@@ -24,12 +24,7 @@ describe('the policy API', () => {
 
   beforeAll(async () => {
     platform = await bootTestPlatform();
-    admin = await Api.login(platform.baseUrl, 'admin', ADMIN_PASSWORD);
-    expect((await admin.post('/api/v1/workspaces', { slug: 'other', name: 'Other' })).status).toBe(201);
-    elsewhere = admin.inWorkspace('other');
-    const user = await admin.post<User>('/api/v1/users', { username: 'dora', password: 'dora-Passw0rd!' });
-    await admin.put('/api/v1/workspaces/default/members', { userId: user.body.id, role: 'user' });
-    dora = await Api.login(platform.baseUrl, 'dora', 'dora-Passw0rd!');
+    ({ admin, elsewhere, dora } = await workspacePeople(platform));
     certificateId = (await declareAndActivate(admin, 'Kitchen sensor')).activation.certificateId;
     otherCertificateId = (await declareAndActivate(elsewhere, 'Their sensor')).activation.certificateId;
   });

@@ -1,6 +1,6 @@
-import type { ErrorEnvelope, RetentionSetting, TelemetryPage, User } from '@citus/contracts';
+import type { ErrorEnvelope, RetentionSetting, TelemetryPage } from '@citus/contracts';
 import { connectMqtt, reading } from './support/devices.js';
-import { ADMIN_PASSWORD, Api, bootTestPlatform, declareAndActivate, type ActivatedDevice, type TestPlatform } from './support/test-platform.js';
+import { Api, bootTestPlatform, declareAndActivate, workspacePeople, type ActivatedDevice, type TestPlatform } from './support/test-platform.js';
 
 const RETENTION = '/api/v1/telemetry/retention';
 const DAY = 86_400_000;
@@ -13,12 +13,7 @@ describe('the telemetry retention API', () => {
 
   beforeAll(async () => {
     platform = await bootTestPlatform({ CITUS_RETENTION_SWEEP_SECONDS: '1' });
-    admin = await Api.login(platform.baseUrl, 'admin', ADMIN_PASSWORD);
-    expect((await admin.post('/api/v1/workspaces', { slug: 'other', name: 'Other' })).status).toBe(201);
-    elsewhere = admin.inWorkspace('other');
-    const user = await admin.post<User>('/api/v1/users', { username: 'dora', password: 'dora-Passw0rd!' });
-    await admin.put('/api/v1/workspaces/default/members', { userId: user.body.id, role: 'user' });
-    dora = await Api.login(platform.baseUrl, 'dora', 'dora-Passw0rd!');
+    ({ admin, elsewhere, dora } = await workspacePeople(platform));
   });
   afterAll(() => platform.destroy());
 

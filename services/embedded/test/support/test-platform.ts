@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@citus/kit';
 import { createKeyAndCsr } from '@citus/pki';
-import type { ActivationResponse, DeclaredDevice } from '@citus/contracts';
+import type { ActivationResponse, DeclaredDevice, User } from '@citus/contracts';
 import { startPlatform, type Platform } from '../../src/index.js';
 
 export const ADMIN_PASSWORD = 'test-Admin-Passw0rd';
@@ -97,6 +97,23 @@ export class Api {
     const parsed = text && response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text;
     return { status: response.status, body: parsed as T, headers: response.headers };
   }
+}
+
+/** Who the API tests act as: `admin` of "default", the same admin acting in a second workspace "other", and `dora`, a plain user of "default". */
+export interface WorkspacePeople {
+  admin: Api;
+  elsewhere: Api;
+  dora: Api;
+}
+
+/** Signs in as admin, makes workspace "other" and user dora (a `user` of "default"). */
+export async function workspacePeople(platform: TestPlatform): Promise<WorkspacePeople> {
+  const admin = await Api.login(platform.baseUrl, 'admin', ADMIN_PASSWORD);
+  const other = await admin.post('/api/v1/workspaces', { slug: 'other', name: 'Other' });
+  if (other.status !== 201) throw new Error(`workspace "other" not made: ${other.status} ${JSON.stringify(other.body)}`);
+  const user = await admin.post<User>('/api/v1/users', { username: 'dora', password: 'dora-Passw0rd!' });
+  await admin.put('/api/v1/workspaces/default/members', { userId: user.body.id, role: 'user' });
+  return { admin, elsewhere: admin.inWorkspace('other'), dora: await Api.login(platform.baseUrl, 'dora', 'dora-Passw0rd!') };
 }
 
 export interface ActivatedDevice {
