@@ -97,7 +97,8 @@ async function startRig(options: RulesOptions): Promise<Rig> {
   const receiver = await ActionReceiver.start();
   const metricsPort = await freePort('127.0.0.1');
   log('platform: starting services/embedded/dist/main.js');
-  const platform = await startPlatformProcess({ profileDir: options.profileDir, profileName: 'platform-rules', env: { METRICS_PORT: String(metricsPort) } });
+  // The receiver listens on 127.0.0.1, which rules may reach only when private addresses are allowed.
+  const platform = await startPlatformProcess({ profileDir: options.profileDir, profileName: 'platform-rules', env: { METRICS_PORT: String(metricsPort), CITUS_RULE_HTTP_PRIVATE: 'allow' } });
   try {
     const api = await RestClient.login(platform.baseUrl, 'admin', platform.adminPassword);
     log(`platform: declaring and activating ${options.devices} devices and an observer`);

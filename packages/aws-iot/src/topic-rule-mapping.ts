@@ -150,11 +150,18 @@ function awsAction(context: MappingContext, action: RuleAction, at: string): Act
   }
   if (action.republish) {
     // The topic's ${...} templates are AWS's own (https://docs.aws.amazon.com/iot/latest/developerguide/republish-rule-action.html).
+    // The rules' role may publish anywhere in the account: only the message's own thing stays in the workspace.
+    if (!action.republish.topic.startsWith(`things/${DEFAULT_SHADOW_THING}/`)) {
+      throw new AwsRuleMappingError(context.rule.name, `${path}.topic`, `in AWS mode a republish topic starts with things/${DEFAULT_SHADOW_THING}/ (the message's own thing): the rules' role cannot tell other workspaces' things apart`);
+    }
     return { republish: { topic: action.republish.topic, qos: action.republish.qos ?? 0, roleArn: options.roleArn } };
   }
   if (action.shadow) {
     // A rule updates a shadow by republishing to its reserved update topic, `$` written `$$` (same page).
     const thing = action.shadow.thingName ?? DEFAULT_SHADOW_THING;
+    if (thing !== DEFAULT_SHADOW_THING) {
+      throw new AwsRuleMappingError(context.rule.name, `${path}.thingName`, `in AWS mode a shadow action updates the message's own thing (${DEFAULT_SHADOW_THING}): the rules' role cannot tell other workspaces' things apart`);
+    }
     const named = action.shadow.shadowName === undefined ? '' : `/name/${action.shadow.shadowName}`;
     return { republish: { topic: `$$aws/things/${thing}/shadow${named}/update`, roleArn: options.roleArn } };
   }
@@ -186,13 +193,17 @@ function httpAction(context: MappingContext, spec: NonNullable<RuleAction['http'
  * confirmation URL that prefixes it: the apps root, so one confirmed destination serves every app.
  */
 function appAction({ workspaceId, rule, options }: MappingContext, spec: NonNullable<RuleAction['app']>, path: string) {
+  const keyHeader = options.appKeyHeader?.(workspaceId, spec.app);
+  // The platform's app proxy lets in members and app keys only; AWS IoT holds neither unless given the app's key.
+  if (!keyHeader) {
+    throw new AwsRuleMappingError(rule.name, path, `no key of app ${spec.app} to send: the platform's app proxy would refuse AWS IoT; use an http action to a URL of the app's own`);
+  }
   const base = appsBase(rule, options.appsBaseUrl);
   const root = `${base}/apps/`;
-  const keyHeader = options.appKeyHeader?.(workspaceId, spec.app);
   return {
     url: `${root}${encodeURIComponent(workspaceId)}/${spec.app}${spec.path ?? ''}`,
     confirmationUrl: root,
-    headers: [tokenHeader({ workspaceId, rule, options }, path), ...(keyHeader ? [keyHeader] : [])],
+    headers: [tokenHeader({ workspaceId, rule, options }, path), keyHeader],
   };
 }
 

@@ -122,11 +122,10 @@ describe('AWS topic rule mapping (mocked AWS IoT)', () => {
         { republish: { topic: 'things/${topic(2)}/alerts', qos: 1 } },
         { http: { url: 'https://hooks.example.com/in', headers: [{ key: 'x-room', value: '${topic(2)}' }] } },
         { shadow: {} },
-        { shadow: { thingName: '${thing}', shadowName: 'climate' } },
+        { shadow: { shadowName: 'climate' } },
         { app: { app: 'keyed', path: '/events/${topic(2)}' } },
-        { app: { app: 'plain' } },
       ],
-      errorAction: { republish: { topic: 'things/ops/rule-errors' } },
+      errorAction: { republish: { topic: 'things/${topic(2)}/rule-errors' } },
     });
     const tokenHeader = { key: 'x-citus-rule-token', value: `${TOKEN}_ws1_alerts` };
     expect(awsTopicRuleOf(WS, rule, options)).toEqual({
@@ -140,7 +139,7 @@ describe('AWS topic rule mapping (mocked AWS IoT)', () => {
           { republish: { topic: 'things/${topic(2)}/alerts', qos: 1, roleArn: ROLE } },
           { http: { url: 'https://hooks.example.com/in', headers: [{ key: 'x-room', value: '${topic(2)}' }, tokenHeader] } },
           { republish: { topic: '$$aws/things/${topic(2)}/shadow/update', roleArn: ROLE } },
-          { republish: { topic: '$$aws/things/${thing}/shadow/name/climate/update', roleArn: ROLE } },
+          { republish: { topic: '$$aws/things/${topic(2)}/shadow/name/climate/update', roleArn: ROLE } },
           {
             http: {
               url: 'https://apps.example.com/apps/ws-1/keyed/events/${topic(2)}',
@@ -148,9 +147,8 @@ describe('AWS topic rule mapping (mocked AWS IoT)', () => {
               headers: [tokenHeader, { key: 'x-api-key', value: 'app-key-1' }],
             },
           },
-          { http: { url: 'https://apps.example.com/apps/ws-1/plain', confirmationUrl: 'https://apps.example.com/apps/', headers: [tokenHeader] } },
         ],
-        errorAction: { republish: { topic: 'things/ops/rule-errors', qos: 0, roleArn: ROLE } },
+        errorAction: { republish: { topic: 'things/${topic(2)}/rule-errors', qos: 0, roleArn: ROLE } },
       },
     });
   });
@@ -172,6 +170,9 @@ describe('AWS topic rule mapping (mocked AWS IoT)', () => {
     ['a telemetry table beside other actions', ruleOf({ sql: "SELECT * FROM 'telemetry/#'", actions: [{ republish: { topic: 'things/a/b' } }, { telemetryTable: {} }] }), /actions\[1\]\.telemetryTable.*rule of its own/],
     ['a telemetry table under a SELECT other than *', ruleOf({ sql: "SELECT temperature FROM 'telemetry/#'", actions: [{ telemetryTable: {} }] }), /SELECT must be \*/],
     ['a telemetry table as the error action', ruleOf({ errorAction: { telemetryTable: {} } }), /errorAction\.telemetryTable/],
+    ['a republish to a thing other than the message\'s (maybe of another workspace)', ruleOf({ actions: [{ republish: { topic: 'things/their-thing/cmd' } }] }), /actions\[0\]\.republish\.topic.*own thing/],
+    ['a shadow of a thing other than the message\'s', ruleOf({ actions: [{ shadow: { thingName: 'their-thing' } }] }), /actions\[0\]\.shadow\.thingName.*own thing/],
+    ['an app action without the app\'s key', ruleOf({ actions: [{ app: { app: 'plain' } }] }), /no key of app plain/],
     ['a backslash that makes the strings ambiguous', ruleOf({ sql: "SELECT * FROM 't/+' WHERE a = 'x\\' AND b = ' WHERE c = 1'" }), /\(sql\)/],
     ['a comment that could hide the scope', ruleOf({ sql: "SELECT * FROM 't/+' WHERE a = 1 -- note" }), /comment/],
     ['a second get_registry_data', ruleOf({ sql: "SELECT get_registry_data('DescribeThing', clientid(), 'r') AS t FROM 't/+'" }), /get_registry_data/],

@@ -42,8 +42,14 @@ export const RepublishRuleAction = z.strictObject({
   qos: z.union([z.literal(0), z.literal(1)]).optional(),
 });
 
+/** Headers the platform sets itself or HTTP reserves for the connection: a rule may not send them. */
+const RESERVED_HEADERS = new Set(['content-type', 'content-length', 'x-citus-signature', 'user-agent', 'host', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'expect', 'proxy-authorization', 'proxy-connection']);
+
 export const HttpHeader = z.strictObject({
-  key: z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,256}$/, 'a header name is an HTTP token'),
+  key: z
+    .string()
+    .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,256}$/, 'a header name is an HTTP token')
+    .refine((key) => !RESERVED_HEADERS.has(key.toLowerCase()), { error: (issue) => `${String(issue.input)} is set by the platform or by HTTP itself, not by a rule` }),
   value: Template('a header value', 1024),
 });
 

@@ -1,4 +1,6 @@
 import { createHmac } from 'node:crypto';
+import { lookup, type LookupAddress, type LookupOptions } from 'node:dns';
+import { BlockList, isIP } from 'node:net';
 import { Agent, request } from 'undici';
 
 /** The header a platform webhook's signature travels in (alert rules, topic rules). */
@@ -27,15 +29,51 @@ export interface WebhookPost {
   headers?: Record<string, string>;
   userAgent: string;
   timeoutMs: number;
+  /**
+   * Refuse loopback, private, link-local and other non-public addresses, whether written in the
+   * URL or resolved from its name (so a name pointing at 127.0.0.1 is refused too): a webhook a
+   * tenant configures must not reach the platform's own ports or another tenant's apps.
+   */
+  publicOnly?: boolean;
+}
+
+/** Addresses a public-only webhook may not reach (RFC 6890's special-purpose ranges that matter here). */
+const NOT_PUBLIC = new BlockList();
+for (const [network, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 3]] as const) {
+  NOT_PUBLIC.addSubnet(network, prefix, 'ipv4');
+}
+for (const [network, prefix] of [['::', 127], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) NOT_PUBLIC.addSubnet(network, prefix, 'ipv6');
+
+/** Whether an IP address is one a public-only webhook may not reach (IPv4-mapped IPv6 read as IPv4). */
+export function isNonPublicAddress(address: string): boolean {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  if (mapped) return NOT_PUBLIC.check(mapped, 'ipv4');
+  const family = isIP(address);
+  return family === 0 ? true : NOT_PUBLIC.check(address, family === 6 ? 'ipv6' : 'ipv4');
+}
+
+type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/** dns.lookup, failing when a name resolves to a non-public address. */
+export function publicLookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
+  lookup(hostname, options, (error, address, family) => {
+    if (error) return callback(error, address, family);
+    const addresses = Array.isArray(address) ? address.map((entry) => entry.address) : [address];
+    const refused = addresses.find(isNonPublicAddress);
+    if (refused) return callback(Object.assign(new Error(`${hostname} resolves to a non-public address`), { code: 'ENONPUBLIC' }), address, family);
+    callback(null, address, family);
+  });
 }
 
 /** Connections kept open between webhook deliveries: a rule posting many messages reuses them. */
 const DISPATCHER = new Agent({ keepAliveTimeout: 10_000, connections: 64 });
+const PUBLIC_DISPATCHER = new Agent({ keepAliveTimeout: 10_000, connections: 64, connect: { lookup: publicLookup } });
 
 /** Why a request failed, without the URL (its query may hold a receiver's token). */
 function describe(error: unknown): string {
   if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError')) return 'timed out';
   const code = (error as { code?: unknown }).code;
+  if (code === 'ENONPUBLIC' && error instanceof Error) return error.message;
   if (typeof code === 'string') return `connection failed (${code})`;
   return error instanceof Error ? error.message : String(error);
 }
@@ -46,11 +84,15 @@ function describe(error: unknown): string {
  * time-outs and connection failures may be retried; other answers may not.
  */
 export async function postWebhook(post: WebhookPost): Promise<WebhookAttempt> {
+  const host = URL.parse(post.url)?.hostname.replace(/^\[|\]$/g, '') ?? '';
+  if (post.publicOnly && (host === 'localhost' || (isIP(host) !== 0 && isNonPublicAddress(host)))) {
+    return { ok: false, retryable: false, error: `${host} is not a public address` };
+  }
   let status: number;
   try {
     const response = await request(post.url, {
       method: 'POST',
-      dispatcher: DISPATCHER,
+      dispatcher: post.publicOnly ? PUBLIC_DISPATCHER : DISPATCHER,
       headers: {
         ...post.headers,
         'content-type': post.contentType ?? 'application/json',
@@ -64,9 +106,11 @@ export async function postWebhook(post: WebhookPost): Promise<WebhookAttempt> {
     // The body is not needed: reading it to the end frees the connection for the next delivery.
     await response.body.dump();
   } catch (error) {
-    // A header the receiver could never be sent (a control character, say) is refused before any connection: no try can pass.
-    const invalid = (error as { code?: unknown }).code === 'UND_ERR_INVALID_ARG';
-    return { ok: false, retryable: !invalid, error: describe(error) };
+    // A header the receiver could never be sent (a control character, say) is refused before any
+    // connection, and a name that resolves to a non-public address stays so: no try can pass.
+    const code = (error as { code?: unknown; cause?: { code?: unknown } }).code ?? (error as { cause?: { code?: unknown } }).cause?.code;
+    const final = code === 'UND_ERR_INVALID_ARG' || code === 'ENONPUBLIC';
+    return { ok: false, retryable: !final, error: describe(error) };
   }
   if (status >= 200 && status < 300) return { ok: true, httpStatus: status };
   const retryable = status >= 500 || status === 408 || status === 429;

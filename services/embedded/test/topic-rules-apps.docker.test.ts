@@ -101,7 +101,7 @@ describe("topic rules' app action", () => {
     ensureHookRecorderImage(DOCKER_HOST);
     receiver = new ErrorReceiver();
     await receiver.start();
-    platform = await bootTestPlatform({ DOCKER_HOST, CITUS_APP_RUNTIME: 'docker', CITUS_RULE_RETRY_BASE_MS: '50', CITUS_RULE_ACTION_ATTEMPTS: '3' });
+    platform = await bootTestPlatform({ DOCKER_HOST, CITUS_APP_RUNTIME: 'docker', CITUS_RULE_RETRY_BASE_MS: '50', CITUS_RULE_ACTION_ATTEMPTS: '3', CITUS_RULE_HTTP_PRIVATE: 'allow' });
     admin = await Api.login(platform.baseUrl, 'admin', ADMIN_PASSWORD);
     expect((await admin.post('/api/v1/workspaces', { slug: 'bravo', name: 'Bravo' })).status).toBe(201);
     bravo = admin.inWorkspace('bravo');

@@ -36,7 +36,7 @@ describe('a topic rule\'s http action over HTTPS', () => {
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    platform = await startPlatformProcess({ env: { NODE_EXTRA_CA_CERTS: join(dir, 'webhook-ca.pem') } });
+    platform = await startPlatformProcess({ env: { NODE_EXTRA_CA_CERTS: join(dir, 'webhook-ca.pem'), CITUS_RULE_HTTP_PRIVATE: 'allow' } });
   }, 90_000);
   afterAll(async () => {
     await device?.endAsync();

@@ -9,10 +9,9 @@ import {
   type RuleErrorMessage,
   type TopicRule,
   type TopicRuleList,
-  type User,
 } from '@citus/contracts';
 import { connectMqtt } from './support/devices.js';
-import { ADMIN_PASSWORD, Api, bootTestPlatform, declareAndActivate, type ActivatedDevice, type TestPlatform } from './support/test-platform.js';
+import { Api, bootTestPlatform, declareAndActivate, workspacePeople, type ActivatedDevice, type TestPlatform } from './support/test-platform.js';
 
 interface Received {
   path: string;
@@ -87,13 +86,8 @@ describe('topic rules', () => {
   beforeAll(async () => {
     receiver = new Receiver();
     await receiver.start();
-    platform = await bootTestPlatform({ CITUS_RULE_RETRY_BASE_MS: '50', CITUS_RULE_ACTION_ATTEMPTS: '3' });
-    admin = await Api.login(platform.baseUrl, 'admin', ADMIN_PASSWORD);
-    expect((await admin.post('/api/v1/workspaces', { slug: 'other', name: 'Other' })).status).toBe(201);
-    elsewhere = admin.inWorkspace('other');
-    const user = await admin.post<User>('/api/v1/users', { username: 'dora', password: 'dora-Passw0rd!' });
-    await admin.put('/api/v1/workspaces/default/members', { userId: user.body.id, role: 'user' });
-    dora = await Api.login(platform.baseUrl, 'dora', 'dora-Passw0rd!');
+    platform = await bootTestPlatform({ CITUS_RULE_RETRY_BASE_MS: '50', CITUS_RULE_ACTION_ATTEMPTS: '3', CITUS_RULE_HTTP_PRIVATE: 'allow' });
+    ({ admin, elsewhere, dora } = await workspacePeople(platform));
     sensor = await declareAndActivate(admin, 'Boiler sensor');
     thingName = sensor.device.thingName;
     foreignThing = (await declareAndActivate(elsewhere, 'Their sensor')).device.thingName;
@@ -275,3 +269,27 @@ describe('topic rules', () => {
     });
   });
 });
+
+describe('topic rules by default (CITUS_RULE_HTTP_PRIVATE=deny)', () => {
+  let platform: TestPlatform;
+  afterAll(() => platform?.destroy());
+
+  it('refuses an http action to a loopback or private address when the rule is saved', async () => {
+    platform = await bootTestPlatform();
+    const { admin } = await workspacePeople(platform);
+    for (const url of ['http://127.0.0.1:8080/internal/v1/x', 'http://localhost:9/x', 'https://10.0.0.7/hook', 'https://[::1]/hook']) {
+      const refused = await admin.post<ErrorEnvelope>('/api/v1/rules', { name: 'inward', sql: "SELECT * FROM 'telemetry/+'", actions: [{ http: { url } }] });
+      expect([url, refused.status]).toEqual([url, 400]);
+      expect(refused.body.error.details).toEqual([expect.objectContaining({ path: ['actions', 0, 'http', 'url'], message: expect.stringMatching(/is not a public address/) })]);
+    }
+    const asErrorAction = await admin.post<ErrorEnvelope>('/api/v1/rules', {
+      name: 'inward',
+      sql: "SELECT * FROM 'telemetry/+'",
+      actions: [{ republish: { topic: 'things/${topic(2)}/x' } }],
+      errorAction: { http: { url: 'https://169.254.169.254/latest' } },
+    });
+    expect(asErrorAction.status).toBe(400);
+    expect((await admin.get('/api/v1/rules/inward')).status).toBe(404);
+  });
+});
+

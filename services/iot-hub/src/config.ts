@@ -47,7 +47,7 @@ export const IotHubConfig = z
       .min(1)
       .max(1_000_000)
       .default(10_000)
-      .describe('messages a topic rule may have waiting for its actions; past it, new ones go straight to its error action (a slow endpoint cannot hold the hub\'s memory)'),
+      .describe('messages a topic rule may have waiting for its actions, one topic at most a tenth of them; past either, new ones go straight to its error action (a slow endpoint cannot hold the hub\'s memory, nor one topic the whole rule)'),
     CITUS_RULE_HTTP_TIMEOUT_MS: z.coerce
       .number()
       .int()
@@ -55,6 +55,12 @@ export const IotHubConfig = z
       .max(60_000)
       .default(10_000)
       .describe("time limit (ms) of one request of a topic rule's http or app action"),
+    CITUS_RULE_HTTP_PRIVATE: z
+      .enum(['deny', 'allow'])
+      .default('deny')
+      .describe(
+        "whether topic rules' http actions may reach loopback, private and link-local addresses (written in the URL or resolved from its name): `deny` keeps a workspace's rules off the platform's own ports and other workspaces' apps; `allow` is for a single-tenant installation or tests whose receivers run on 127.0.0.1",
+      ),
     CITUS_AWS_IOT_RULES: z
       .enum(['off', 'on'])
       .default('off')
@@ -62,7 +68,7 @@ export const IotHubConfig = z
         [
           "AWS mode's topic rules: `on` deploys every workspace's rules to AWS IoT Core as well (created, replaced, enabled, disabled and deleted there first; what AWS cannot express is refused with a 400),",
           'named `<CITUS_AWS_IOT_RULE_PREFIX>_<workspace key>_<rule>` and scoped to the workspace with `get_registry_data`. Workspaces then get no `store_telemetry`: the telemetry rule of `infra/aws/telemetry.yaml` stores telemetry.',
-          'Needs AWS_REGION, CITUS_AWS_IOT_RULE_ROLE_ARN and CITUS_AWS_IOT_APPS_URL; credentials from the AWS SDK\'s default chain',
+          'Needs AWS_REGION and CITUS_AWS_IOT_RULE_ROLE_ARN; credentials from the AWS SDK\'s default chain',
         ].join(' '),
       ),
     CITUS_AWS_IOT_RULE_PREFIX: z
@@ -78,13 +84,13 @@ export const IotHubConfig = z
     CITUS_AWS_IOT_APPS_URL: z
       .url({ protocol: /^https$/ })
       .optional()
-      .describe('with CITUS_AWS_IOT_RULES=on: the platform\'s public https URL, under which app actions reach apps (`/apps/<workspace>/<app>/`)'),
+      .describe('with CITUS_AWS_IOT_RULES=on: the platform\'s public https URL, under which app actions would reach apps (`/apps/<workspace>/<app>/`); AWS mode refuses app actions for now, since the app proxy would refuse AWS IoT'),
   })
   .superRefine((config, context) => {
     if (config.CITUS_AWS_IOT_RULES === 'on') {
       requireAwsRegion(config.AWS_REGION, 'CITUS_AWS_IOT_RULES', context);
-      for (const key of ['CITUS_AWS_IOT_RULE_ROLE_ARN', 'CITUS_AWS_IOT_APPS_URL'] as const) {
-        if (config[key] === undefined) context.addIssue({ code: 'custom', path: [key], message: `required with CITUS_AWS_IOT_RULES=on` });
+      if (config.CITUS_AWS_IOT_RULE_ROLE_ARN === undefined) {
+        context.addIssue({ code: 'custom', path: ['CITUS_AWS_IOT_RULE_ROLE_ARN'], message: 'required with CITUS_AWS_IOT_RULES=on' });
       }
     }
     if (config.CITUS_TELEMETRY_STORE !== 'dynamodb') return;

@@ -31,7 +31,7 @@ function awsMirror(config: IotHubConfig): AwsTopicRuleMirror | undefined {
     rulePrefix: config.CITUS_AWS_IOT_RULE_PREFIX,
     roleArn: config.CITUS_AWS_IOT_RULE_ROLE_ARN as string,
     telemetryTableName: `${config.CITUS_DYNAMODB_TABLE_PREFIX}${TELEMETRY_TABLE_NAMES.telemetry}`,
-    appsBaseUrl: config.CITUS_AWS_IOT_APPS_URL as string,
+    appsBaseUrl: config.CITUS_AWS_IOT_APPS_URL ?? '',
   });
 }
 
@@ -45,7 +45,8 @@ export function createRulesModule(ctx: RulesModuleContext) {
   const db = openDatabase(join(ctx.dataDir, 'rules.db'), { module: 'rules', migrations: TOPIC_RULE_MIGRATIONS });
   const cipher = new AesGcmSecretCipher(loadOrCreateSecretKey(join(ctx.dataDir, 'secrets.key')));
   const mirror = awsMirror(ctx.config);
-  const definitions = new TopicRuleService(new SqliteTopicRuleRepository(db), cipher, logger, mirror ? { mirror } : {});
+  const publicHttpOnly = ctx.config.CITUS_RULE_HTTP_PRIVATE === 'deny';
+  const definitions = new TopicRuleService(new SqliteTopicRuleRepository(db), cipher, logger, { ...(mirror ? { mirror } : {}), publicHttpOnly });
   definitions.load();
   const runner = new HubActionRunner({
     publisher: ctx.publisher,
@@ -53,6 +54,7 @@ export function createRulesModule(ctx: RulesModuleContext) {
     things: ctx.things,
     ...(ctx.apps ? { apps: ctx.apps } : {}),
     httpTimeoutMs: ctx.config.CITUS_RULE_HTTP_TIMEOUT_MS,
+    publicHttpOnly,
   });
   const dispatcher = new RuleDispatcher(runner, logger, {
     attempts: ctx.config.CITUS_RULE_ACTION_ATTEMPTS,

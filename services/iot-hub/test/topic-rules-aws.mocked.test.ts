@@ -71,6 +71,15 @@ describe('topic rules in AWS mode (mocked AWS IoT control plane)', () => {
     expect(rules.list('ws_1')).toEqual([]);
   });
 
+  it('takes changes of one rule one at a time: of two creates at once, AWS sees only the one that is kept', async () => {
+    iot.on(CreateTopicRuleCommand).resolves(meta);
+    const outcomes = await Promise.allSettled([rules.create('ws_1', hook), rules.create('ws_1', { ...hook, sql: "SELECT humidity FROM 'telemetry/+'" })]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected']);
+    expect(outcomes[1]).toMatchObject({ reason: { code: 'conflict' } });
+    expect(iot.commandCalls(CreateTopicRuleCommand)).toHaveLength(1);
+    expect(iot.commandCalls(CreateTopicRuleCommand)[0]?.args[0].input.topicRulePayload?.sql).toMatch(/^SELECT temperature/);
+  });
+
   it('replaces, disables and deletes there first', async () => {
     iot.on(CreateTopicRuleCommand).resolvesOnce(meta).rejects(new ResourceAlreadyExistsException({ message: 'exists', $metadata: {}, resourceId: 'x', resourceArn: 'y' }));
     iot.on(ReplaceTopicRuleCommand).resolves(meta);

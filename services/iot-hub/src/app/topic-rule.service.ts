@@ -7,7 +7,8 @@ import {
   type ReplaceTopicRuleRequest,
   type TopicRule,
 } from '@citus/contracts';
-import { badRequest, conflict, notFound, type Logger, type SecretCipher } from '@citus/kit';
+import { isIP } from 'node:net';
+import { badRequest, conflict, isNonPublicAddress, notFound, type Logger, type SecretCipher } from '@citus/kit';
 import { compileRule, InvalidRuleError, type CompiledRule } from '../domain/rules/compiled-rule.js';
 import { RuleIndex } from '../domain/rules/rule-index.js';
 import type { TopicRuleMirror } from '../domain/rules/topic-rule-mirror.port.js';
@@ -32,6 +33,9 @@ export class TopicRuleService {
   private readonly active = new Map<string, RuleIndex>();
 
   private readonly mirror: TopicRuleMirror | undefined;
+  /** Changes of one rule run one at a time: with a mirror, each waits on AWS between its read and its write. */
+  private readonly changing = new Map<string, Promise<unknown>>();
+  private readonly publicHttpOnly: boolean;
   private readonly now: () => Date;
 
   /**
@@ -42,9 +46,10 @@ export class TopicRuleService {
     private readonly repository: TopicRuleRepository,
     private readonly cipher: SecretCipher,
     private readonly logger: Logger,
-    options: { mirror?: TopicRuleMirror; now?: () => Date } = {},
+    options: { mirror?: TopicRuleMirror; now?: () => Date; publicHttpOnly?: boolean } = {},
   ) {
     this.mirror = options.mirror;
+    this.publicHttpOnly = options.publicHttpOnly ?? true;
     this.now = options.now ?? (() => new Date());
   }
 
@@ -73,7 +78,11 @@ export class TopicRuleService {
     return viewOf(this.stored(workspaceId, name));
   }
 
-  async create(workspaceId: string, request: CreateTopicRuleRequest): Promise<CreatedTopicRule> {
+  create(workspaceId: string, request: CreateTopicRuleRequest): Promise<CreatedTopicRule> {
+    return this.oneAtATime(workspaceId, request.name, () => this.createNow(workspaceId, request));
+  }
+
+  private async createNow(workspaceId: string, request: CreateTopicRuleRequest): Promise<CreatedTopicRule> {
     this.rulesOf(workspaceId);
     const definition = definitionOf(request);
     const signingSecret = randomBytes(32).toString('base64url');
@@ -103,7 +112,11 @@ export class TopicRuleService {
     return this.update(workspaceId, name, (current) => ({ ...current, ruleDisabled }));
   }
 
-  async delete(workspaceId: string, name: string): Promise<void> {
+  delete(workspaceId: string, name: string): Promise<void> {
+    return this.oneAtATime(workspaceId, name, () => this.deleteNow(workspaceId, name));
+  }
+
+  private async deleteNow(workspaceId: string, name: string): Promise<void> {
     this.rulesOf(workspaceId);
     this.stored(workspaceId, name);
     await this.mirror?.remove(workspaceId, name);
@@ -112,7 +125,26 @@ export class TopicRuleService {
     this.logger.info({ workspaceId, rule: name }, 'topic rule deleted');
   }
 
-  private async update(workspaceId: string, name: string, change: (current: RuleDefinition) => RuleDefinition): Promise<TopicRule> {
+  private update(workspaceId: string, name: string, change: (current: RuleDefinition) => RuleDefinition): Promise<TopicRule> {
+    return this.oneAtATime(workspaceId, name, () => this.updateNow(workspaceId, name, change));
+  }
+
+  /** Runs `step` after every earlier change of the same rule has finished. */
+  private oneAtATime<T>(workspaceId: string, name: string, step: () => Promise<T>): Promise<T> {
+    const key = `${workspaceId}\u0000${name}`;
+    const result = (this.changing.get(key) ?? Promise.resolve()).then(step);
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.changing.set(key, tail);
+    void tail.then(() => {
+      if (this.changing.get(key) === tail) this.changing.delete(key);
+    });
+    return result;
+  }
+
+  private async updateNow(workspaceId: string, name: string, change: (current: RuleDefinition) => RuleDefinition): Promise<TopicRule> {
     this.rulesOf(workspaceId);
     const current = this.stored(workspaceId, name);
     const definition = change(current);
@@ -136,6 +168,7 @@ export class TopicRuleService {
   private check(workspaceId: string, name: string, definition: RuleDefinition, signingSecret: string): void {
     try {
       compileRule(workspaceId, name, definition, signingSecret);
+      if (this.publicHttpOnly) refusePrivateHosts(definition);
     } catch (error) {
       if (error instanceof InvalidRuleError) throw badRequest(`invalid rule: ${error.message}`, error.problems);
       throw error;
@@ -144,22 +177,23 @@ export class TopicRuleService {
 
   private seed(workspaceId: string): RuleIndex {
     const at = this.now().toISOString();
-    if (this.repository.markSeeded(workspaceId, at) && !this.mirror) {
-      const { name, sql, description } = DEFAULT_TELEMETRY_RULE;
-      const signingSecret = randomBytes(32).toString('base64url');
-      this.repository.insert({
-        workspaceId,
-        name,
-        sql,
-        description,
-        actions: [{ telemetryTable: {} }],
-        ruleDisabled: false,
-        signingSecret: this.cipher.seal(signingSecret, signingSecretContext(workspaceId, name)),
-        createdAt: at,
-        updatedAt: at,
-      });
-      this.logger.info({ workspaceId, rule: name }, 'workspace given its default topic rule');
-    }
+    const { name, sql, description } = DEFAULT_TELEMETRY_RULE;
+    const defaults: StoredRule[] = this.mirror
+      ? []
+      : [
+          {
+            workspaceId,
+            name,
+            sql,
+            description,
+            actions: [{ telemetryTable: {} }],
+            ruleDisabled: false,
+            signingSecret: this.cipher.seal(randomBytes(32).toString('base64url'), signingSecretContext(workspaceId, name)),
+            createdAt: at,
+            updatedAt: at,
+          },
+        ];
+    if (this.repository.seed(workspaceId, at, defaults) && defaults.length > 0) this.logger.info({ workspaceId, rule: name }, 'workspace given its default topic rule');
     return this.refresh(workspaceId);
   }
 
@@ -181,6 +215,17 @@ export class TopicRuleService {
       }
     });
   }
+}
+
+/** An http action written to a loopback or private address (a name resolving to one is refused when sent). */
+function refusePrivateHosts(definition: RuleDefinition): void {
+  const actions = [...definition.actions.map((action, index) => ({ action, path: ['actions', index] as Array<string | number> })), ...(definition.errorAction ? [{ action: definition.errorAction, path: ['errorAction'] }] : [])];
+  const problems = actions.flatMap(({ action, path }) => {
+    const host = action.http && URL.parse(action.http.url)?.hostname.replace(/^\[|\]$/g, '');
+    if (host === undefined || (host !== 'localhost' && (isIP(host) === 0 || !isNonPublicAddress(host)))) return [];
+    return [{ path: [...path, 'http', 'url'], message: `${host} is not a public address: rules reach public endpoints only (CITUS_RULE_HTTP_PRIVATE=allow lets them reach private ones)` }];
+  });
+  if (problems.length > 0) throw new InvalidRuleError(problems);
 }
 
 function viewOf(rule: StoredRule): TopicRule {

@@ -20,6 +20,8 @@ export interface HubActionRunnerDeps {
   apps?: AppEndpoints;
   /** Per HTTP request. */
   httpTimeoutMs: number;
+  /** http actions may reach public addresses only (CITUS_RULE_HTTP_PRIVATE=deny); app actions go to the platform's own deployments. */
+  publicHttpOnly: boolean;
 }
 
 const failed = (error: string, retryable = false): ActionOutcome => ({ ok: false, retryable, error });
@@ -41,8 +43,10 @@ export class HubActionRunner implements ActionRunner {
         return this.shadow(action, call);
       case 'http': {
         const url = action.url.render(call.message);
-        if (URL.parse(url)?.origin !== action.origin) return Promise.resolve(failed(`http: the URL's templates gave ${JSON.stringify(url)}, which leaves ${action.origin}`));
-        return this.http(url, action.headers.map(({ key, value }) => [key, value.render(call.message)] as const), call);
+        const parsed = URL.parse(url);
+        // The failure names the origin and path only: a query may hold a receiver's token.
+        if (parsed?.origin !== action.origin) return Promise.resolve(failed(`http: the URL's templates lead away from ${action.origin}`));
+        return this.http(url, action.headers.map(({ key, value }) => [key, value.render(call.message)] as const), call, this.deps.publicHttpOnly);
       }
       case 'app':
         return this.app(action, call);
@@ -78,11 +82,18 @@ export class HubActionRunner implements ActionRunner {
     if (!this.deps.apps) return failed(`app ${action.app}: no app registry in reach of the hub`);
     const endpoint = await this.deps.apps.urlOf(call.workspaceId, action.app);
     if ('error' in endpoint) return failed(`app ${action.app}: ${endpoint.error}`, endpoint.retryable ?? true);
+    const root = new URL(endpoint.url.endsWith('/') ? endpoint.url : `${endpoint.url}/`);
     const path = action.path?.render(call.message) ?? '/';
-    return this.http(new URL(path.replace(/^\/+/, ''), endpoint.url.endsWith('/') ? endpoint.url : `${endpoint.url}/`).toString(), [], call);
+    // Appended to the app's root, never resolved against it: a path (or a device's value in its
+    // template) cannot lead to another host, or above the app's route prefix.
+    const target = URL.parse(`${root.origin}${root.pathname}${path.replace(/^\/+/, '')}`);
+    if (!target || target.origin !== root.origin || !target.pathname.startsWith(root.pathname)) {
+      return failed(`app ${action.app}: the path ${JSON.stringify(path.slice(0, 200))} leaves the app`);
+    }
+    return this.http(target.toString(), [], call, false);
   }
 
-  private async http(url: string, headers: ReadonlyArray<readonly [string, string]>, call: ActionCall): Promise<ActionOutcome> {
+  private async http(url: string, headers: ReadonlyArray<readonly [string, string]>, call: ActionCall, publicOnly: boolean): Promise<ActionOutcome> {
     const { body, contentType } = bodyOf(call.output);
     const attempt = await postWebhook({
       url,
@@ -92,6 +103,7 @@ export class HubActionRunner implements ActionRunner {
       headers: Object.fromEntries(headers),
       userAgent: 'citus-rules/1',
       timeoutMs: this.deps.httpTimeoutMs,
+      publicOnly,
     });
     return attempt.ok ? OK : failed(`POST ${new URL(url).origin}${new URL(url).pathname}: ${attempt.error}`, attempt.retryable);
   }

@@ -68,7 +68,7 @@ const definitionColumns = (definition: RuleDefinition) => ({
 export class SqliteTopicRuleRepository implements TopicRuleRepository {
   private readonly sql;
 
-  constructor(db: SqliteDatabase) {
+  constructor(private readonly db: SqliteDatabase) {
     this.sql = {
       insert: db.prepare(
         `INSERT INTO topic_rules (workspace_id, name, sql, description, actions, error_action, rule_disabled,
@@ -117,7 +117,11 @@ export class SqliteTopicRuleRepository implements TopicRuleRepository {
     return this.sql.delete.run(workspaceId, name).changes === 1;
   }
 
-  markSeeded(workspaceId: string, at: string): boolean {
-    return this.sql.seed.run(workspaceId, at).changes === 1;
+  seed(workspaceId: string, at: string, rules: StoredRule[]): boolean {
+    return this.db.transaction(() => {
+      if (this.sql.seed.run(workspaceId, at).changes !== 1) return false;
+      for (const rule of rules) this.insert(rule);
+      return true;
+    }).immediate();
   }
 }

@@ -31,10 +31,11 @@ export interface TopicRuleRepository {
   replace(workspaceId: string, name: string, definition: RuleDefinition, updatedAt: string): boolean;
   delete(workspaceId: string, name: string): boolean;
   /**
-   * Marks the workspace as given its default rules; true the first time only. A workspace gets
-   * `store_telemetry` once, so deleting it sticks.
+   * Marks the workspace as given its default rules and inserts them, in one transaction; false
+   * (and nothing inserted) when it was marked before. A workspace gets `store_telemetry` once, so
+   * deleting it sticks.
    */
-  markSeeded(workspaceId: string, at: string): boolean;
+  seed(workspaceId: string, at: string, rules: StoredRule[]): boolean;
 }
 
 /** The associated data a rule's signing secret is sealed with: a secret copied to another rule does not open. */
