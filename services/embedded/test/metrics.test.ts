@@ -154,6 +154,22 @@ describe('Prometheus metrics', () => {
     }
   });
 
+  it('counts topic rule deliveries by outcome and what waits', async () => {
+    const created = await admin.post('/api/v1/rules', {
+      name: 'metered',
+      sql: "SELECT * FROM 'telemetry/+' WHERE metered = true",
+      actions: [{ republish: { topic: `things/${kitchen.device.thingName}/metered` } }, { republish: { topic: 'things/no-such-thing/metered' } }],
+    });
+    expect(created.status).toBe(201);
+    await device.publishAsync(`telemetry/${kitchen.device.thingName}`, reading({ metered: true }), { qos: 1 });
+    await eventually('citus_rule_deliveries_total{outcome="delivered"}', 1);
+    const text = await metricsText();
+    // The second republish names no thing of the workspace: it fails for good, at once.
+    expect(sample(text, 'citus_rule_deliveries_total{outcome="action_failed"}')).toBe(1);
+    expect(sample(text, 'citus_rule_deliveries_total{outcome="error_action"}')).toBe(0);
+    expect(sample(text, 'citus_rule_deliveries_pending')).toBe(0);
+  });
+
   it('never writes the token to the log', () => {
     expect(logged.join('')).toContain('Prometheus metrics listening');
     expect(logged.join('')).not.toContain(TOKEN);

@@ -102,7 +102,7 @@ export function createService(ctx: IotHubContext): IotHubService {
   const ingest = new IngestService(telemetry, ctx.events, logger, { hold: ctx.downstreamLag && lagHold(ctx.downstreamLag, logger) });
   let boundPort = ctx.config.MQTT_TLS_PORT;
   let broker: HubBroker | undefined;
-  const pubackLatency = ctx.metrics && registerHubMetrics(ctx.metrics, { ingest: ingest.stats, connections: () => broker?.connections });
+  const pubackLatency = ctx.metrics && registerHubMetrics(ctx.metrics, { ingest: ingest.stats, connections: () => broker?.connections, rules: () => rules.dispatcher });
   const setReady = ctx.health.register('mqtt');
   /** Sends through the broker once it listens; what the hub says before that reaches no one anyway. */
   const publisher: MessagePublisher = { publish: (message) => broker?.publish(message) ?? Promise.resolve() };

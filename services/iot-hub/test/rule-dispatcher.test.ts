@@ -143,7 +143,7 @@ describe('RuleDispatcher', () => {
     const dispatcher = new RuleDispatcher(
       { run: async (action, call) => (action === report ? (reports.push(call), { ok: true }) : runner.run(action, call)) },
       logger,
-      options({ queueLimit: 2 }),
+      options({ queueLimit: 2, topicQueueLimit: 2 }),
     );
     const rule = ruleWith([hook('https://a.example')], report);
     for (const seq of [1, 2, 3]) dispatcher.enqueue(delivery(rule, 'telemetry/t1', seq));
@@ -154,6 +154,40 @@ describe('RuleDispatcher', () => {
     await settled(dispatcher);
     expect(runner.outputsTo('https://a.example')).toEqual([1, 2]);
     expect(dispatcher.stats.overflowed).toBe(1);
+  });
+
+  it('caps one topic\'s queue, so a topic whose endpoint hangs leaves room for the rule\'s other topics', async () => {
+    const runner = new ScriptedRunner(() => ({ ok: true }));
+    let release = (): void => undefined;
+    runner.gates.set('https://a.example#telemetry/stuck', new Promise<void>((resolve) => (release = resolve)));
+    const dispatcher = new RuleDispatcher(runner, logger, options({ queueLimit: 30 }));
+    const rule = ruleWith([hook('https://a.example')]);
+    for (const seq of [1, 2, 3, 4]) dispatcher.enqueue(delivery(rule, 'telemetry/stuck', seq));
+    for (const seq of [10, 11]) dispatcher.enqueue(delivery(rule, 'telemetry/fine', seq));
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+    // A tenth of the rule's 30: the stuck topic holds 3 (one in progress), its 4 overflows; the other topic passes.
+    expect(runner.outputsTo('https://a.example')).toEqual([10, 11]);
+    expect(dispatcher.stats.overflowed).toBe(1);
+    release();
+    await settled(dispatcher);
+    expect(runner.outputsTo('https://a.example')).toEqual([10, 11, 1, 2, 3]);
+  });
+
+  it('stops at once, back-off waits included, and starts no failure report then', async () => {
+    const runner = new ScriptedRunner(() => ({ ok: false, retryable: true, error: 'the receiver answered 503' }));
+    const reports: ActionCall[] = [];
+    const dispatcher = new RuleDispatcher(
+      { run: async (action, call) => (action === report ? (reports.push(call), { ok: true }) : runner.run(action, call)) },
+      logger,
+      { attempts: 5, retryBaseMs: 60_000, queueLimit: 100 },
+    );
+    dispatcher.enqueue(delivery(ruleWith([hook('https://a.example')], report), 'telemetry/t1', 1));
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    const started = Date.now();
+    await dispatcher.stop();
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(runner.outputsTo('https://a.example')).toEqual([1]);
+    expect(reports).toEqual([]);
   });
 
   it('stops: no new delivery is taken, the one in progress finishes', async () => {

@@ -55,9 +55,15 @@ export class IngestService {
    * held to the same telemetry schema as a payload stored as it came.
    */
   async ingestDocument(session: DeviceSession, topic: string, document: Record<string, unknown>): Promise<WriteOutcome> {
-    const receivedAt = this.now();
-    const text = JSON.stringify(document);
-    return this.submit(this.classifyDocument({ topic, thingName: session.thingName, workspaceId: session.workspaceId, receivedAt }, text, document, Buffer.from(text)));
+    const base = { topic, thingName: session.thingName, workspaceId: session.workspaceId, receivedAt: this.now() };
+    let text: string;
+    try {
+      text = JSON.stringify(document);
+    } catch {
+      // Nested too deep to write out (the schema would refuse it too): dead-lettered, so the device's resend does not fail forever.
+      return this.submit({ deadLetter: { ...base, reason: 'the rule\'s result cannot be written as JSON', payload: Buffer.alloc(0) } });
+    }
+    return this.submit(this.classifyDocument(base, text, document, Buffer.from(text)));
   }
 
   private async submit(entry: Entry): Promise<WriteOutcome> {

@@ -11,8 +11,13 @@ export interface DispatcherOptions {
   retryBaseMs: number;
   /** Deliveries a rule may have waiting; past it, new ones go straight to the error action. */
   queueLimit: number;
-  /** A timer; tests may shorten time. */
-  sleep?: (ms: number) => Promise<void>;
+  /**
+   * Deliveries one topic of a rule may have waiting (default: a tenth of queueLimit, at least 1): a
+   * topic whose endpoint hangs fills its own queue, not the whole rule's.
+   */
+  topicQueueLimit?: number;
+  /** A timer that ends early on the signal; tests may shorten time. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 export interface RuleStats {
@@ -34,9 +39,20 @@ interface Lane {
   queue: Delivery[];
 }
 
-const defaultSleep = (ms: number) =>
+/** Failure reports of overflowed messages a rule may have in flight at once; past it, they are only counted and logged. */
+const OVERFLOW_REPORTS_IN_FLIGHT = 16;
+
+/** A back-off wait that ends early when the dispatcher stops. */
+const defaultSleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
-    setTimeout(resolve, ms).unref();
+    const timer = setTimeout(done, ms);
+    timer.unref();
+    signal.addEventListener('abort', done, { once: true });
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
   });
 
 /**
@@ -50,7 +66,11 @@ const defaultSleep = (ms: number) =>
 export class RuleDispatcher {
   private readonly lanes = new Map<string, Lane>();
   private readonly queued = new Map<string, number>();
-  private readonly sleep: (ms: number) => Promise<void>;
+  /** Failure reports of overflowed messages in flight, by rule. */
+  private readonly overflowReports = new Map<string, number>();
+  private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  private readonly stopping = new AbortController();
+  private readonly topicQueueLimit: number;
   private stopped = false;
   private readonly running = new Set<Promise<void>>();
   readonly stats: RuleStats = { delivered: 0, actionFailures: 0, errorActions: 0, errorActionFailures: 0, overflowed: 0 };
@@ -61,6 +81,7 @@ export class RuleDispatcher {
     private readonly options: DispatcherOptions,
   ) {
     this.sleep = options.sleep ?? defaultSleep;
+    this.topicQueueLimit = options.topicQueueLimit ?? Math.max(1, Math.floor(options.queueLimit / 10));
   }
 
   enqueue(delivery: Delivery): void {
@@ -68,15 +89,13 @@ export class RuleDispatcher {
     const { rule, message } = delivery;
     const ruleKey = rule.key;
     const waiting = this.queued.get(ruleKey) ?? 0;
-    if (waiting >= this.options.queueLimit) {
-      this.stats.overflowed++;
-      const failures = rule.actions.map((action) => ({ action, error: `the rule has ${waiting} messages waiting: this one was not sent`, attempts: 1 }));
-      this.track(this.reportFailures(delivery, failures));
+    const laneKey = `${ruleKey}\u0000${message.topic}`;
+    const lane = this.lanes.get(laneKey);
+    if (waiting >= this.options.queueLimit || (lane?.queue.length ?? 0) >= this.topicQueueLimit) {
+      this.overflow(delivery, waiting >= this.options.queueLimit ? `the rule has ${waiting} messages waiting` : `the rule has ${lane?.queue.length} messages of this topic waiting`);
       return;
     }
     this.queued.set(ruleKey, waiting + 1);
-    const laneKey = `${ruleKey}\u0000${message.topic}`;
-    const lane = this.lanes.get(laneKey);
     if (lane) return void lane.queue.push(delivery);
     const fresh: Lane = { queue: [delivery] };
     this.lanes.set(laneKey, fresh);
@@ -90,9 +109,10 @@ export class RuleDispatcher {
     return count;
   }
 
-  /** Stops taking deliveries and waits for those in progress; what is still queued is logged and dropped. */
+  /** Stops taking deliveries and waits for those in progress (back-off waits end at once); what is still queued is logged and dropped. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     const dropped = [...this.lanes.values()].reduce((sum, lane) => sum + Math.max(0, lane.queue.length - 1), 0);
     for (const lane of this.lanes.values()) lane.queue.splice(1);
     await Promise.all(this.running);
@@ -100,8 +120,29 @@ export class RuleDispatcher {
   }
 
   private track(work: Promise<void>): void {
-    this.running.add(work);
-    void work.finally(() => this.running.delete(work));
+    const settled = work.catch((error: unknown) => this.logger.error({ err: error }, 'rule delivery failed'));
+    this.running.add(settled);
+    void settled.finally(() => this.running.delete(settled));
+  }
+
+  /**
+   * A message the rule has no room for: its failure goes to the error action, with a bound on such
+   * reports in flight, since the error action is often the very endpoint that is slow.
+   */
+  private overflow(delivery: Delivery, why: string): void {
+    const { rule } = delivery;
+    this.stats.overflowed++;
+    const inFlight = this.overflowReports.get(rule.key) ?? 0;
+    if (inFlight >= OVERFLOW_REPORTS_IN_FLIGHT || !rule.errorAction) return;
+    this.overflowReports.set(rule.key, inFlight + 1);
+    const failures = rule.actions.map((action) => ({ action, error: `${why}: this one was not sent`, attempts: 1 }));
+    this.track(
+      this.reportFailures(delivery, failures).finally(() => {
+        const left = (this.overflowReports.get(rule.key) ?? 1) - 1;
+        if (left > 0) this.overflowReports.set(rule.key, left);
+        else this.overflowReports.delete(rule.key);
+      }),
+    );
   }
 
   private async drainLane(laneKey: string, ruleKey: string, lane: Lane): Promise<void> {
@@ -137,7 +178,8 @@ export class RuleDispatcher {
     for (let attempt = 1; attempt <= this.options.attempts; attempt++) {
       if (attempt > 1) {
         const delay = this.options.retryBaseMs * 2 ** (attempt - 2);
-        await this.sleep(delay + Math.random() * delay * 0.2);
+        await this.sleep(delay + Math.random() * delay * 0.2, this.stopping.signal);
+        if (this.stopped) return { outcome, attempts: attempt - 1 };
       }
       outcome = await this.runner.run(action, call).catch((error: unknown): ActionOutcome => ({ ok: false, retryable: false, error: String(error) }));
       if (outcome.ok || !outcome.retryable || this.stopped) return { outcome, attempts: attempt };
@@ -153,7 +195,8 @@ export class RuleDispatcher {
       'rule action failed',
     );
     const errorAction = rule.errorAction;
-    if (!errorAction) return;
+    // Once stopping, no report is started: it would hold the shutdown for its own tries.
+    if (!errorAction || this.stopped) return;
     const report: RuleErrorMessage = {
       ruleName: rule.name,
       topic: message.topic,

@@ -4,8 +4,9 @@ import type { CompiledRule } from './compiled-rule.js';
 /** MQTT's filter syntax ([MQTT-4.7]): `+` one level (an empty one too), a last `#` any number of levels, none included. */
 const MQTT_FILTERS = { separator: '/', wildcard_one: '+', wildcard_some: '#', match_empty_levels: true } as const;
 
-/** Topics whose matches are remembered per index: 20,000 arrays of a few references at most. */
+/** Topics whose matches are remembered per index: 20,000 topics of at most 256 characters, a few MB. */
 const RECENT_TOPICS = 20_000;
+const MAX_REMEMBERED_TOPIC = 256;
 const NONE: readonly CompiledRule[] = [];
 
 /**
@@ -30,8 +31,10 @@ export class RuleIndex {
     if (this.rules.length === 0) return NONE;
     const known = this.recent.get(topic);
     if (known) return known;
-    if (this.recent.size >= RECENT_TOPICS) this.recent.clear();
     const matched = this.lookUp(topic);
+    // AWS IoT's topics are at most 256 bytes: longer ones are matched, never remembered.
+    if (topic.length > MAX_REMEMBERED_TOPIC) return matched;
+    if (this.recent.size >= RECENT_TOPICS) this.recent.clear();
     this.recent.set(topic, matched);
     return matched;
   }
