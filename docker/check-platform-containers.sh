@@ -446,7 +446,7 @@ check "analytics: publishes only its loopback HTTP port" only_expected_ports_pub
 check "app-registry: publishes only its loopback HTTP port" only_expected_ports_published "$apps" "8080/tcp=127.0.0.1:$apps_port"
 check "portal: its volume holds the identity store, nothing of the others" data_dir_holds "$portal" "identity.db identity" "ca apps.db search.db analytics.db alerts.db shadows.db"
 check "device-lifecycle: its volume holds the device CA (key and certificate), nothing of the others" data_dir_holds "$registry" "ca/ca.key ca/ca.pem" "identity.db apps.db search.db analytics.db alerts.db secrets.key shadows.db presence.db jobs.db"
-check "platform: its volume holds the hub's files, no device CA, identity store, search index, analytics or apps" data_dir_holds "$platform" "shadows.db presence.db jobs.db" "ca devices.db identity.db apps.db search.db analytics.db alerts.db secrets.key"
+check "platform: its volume holds the hub's files (its topic rules' secrets sealed under a secrets.key of its own), no device CA, identity store, search index, analytics or apps" data_dir_holds "$platform" "shadows.db presence.db jobs.db rules.db secrets.key" "ca devices.db identity.db apps.db search.db analytics.db alerts.db"
 for one in portal:"$portal" platform:"$platform" indexer:"$indexer" analytics:"$analytics" app-registry:"$apps"; do
   check "${one%%:*}: no ca.key anywhere on its volume (the CA's key stays in registry-data)" no_file_named_on_volume "${one#*:}" ca.key
 done
