@@ -154,5 +154,5 @@ export const AlertWebhookBody = z.object({
 });
 export type AlertWebhookBody = z.infer<typeof AlertWebhookBody>;
 
-/** The header an alert webhook's signature travels in. */
-export const ALERT_SIGNATURE_HEADER = 'x-citus-signature';
+/** The header a platform webhook's signature travels in (alert rules' webhooks, topic rules' http and app actions). */
+export const WEBHOOK_SIGNATURE_HEADER = 'x-citus-signature';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { OutboundUrl } from './alert-rule.schema.js';
+import { OutboundUrl, WEBHOOK_SIGNATURE_HEADER } from './alert-rule.schema.js';
 import { AppName } from './app.schema.js';
 
 /**
@@ -43,7 +43,7 @@ export const RepublishRuleAction = z.strictObject({
 });
 
 /** Headers the platform sets itself or HTTP reserves for the connection: a rule may not send them. */
-const RESERVED_HEADERS = new Set(['content-type', 'content-length', 'x-citus-signature', 'user-agent', 'host', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'expect', 'proxy-authorization', 'proxy-connection']);
+const RESERVED_HEADERS = new Set(['content-type', 'content-length', WEBHOOK_SIGNATURE_HEADER, 'user-agent', 'host', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'expect', 'proxy-authorization', 'proxy-connection']);
 
 export const HttpHeader = z.strictObject({
   key: z

@@ -2,9 +2,8 @@ import { createHmac } from 'node:crypto';
 import { lookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 import { Agent, request } from 'undici';
+import { WEBHOOK_SIGNATURE_HEADER } from '@citus/contracts';
 
-/** The header a platform webhook's signature travels in (alert rules, topic rules). */
-export const WEBHOOK_SIGNATURE_HEADER = 'x-citus-signature';
 
 /**
  * A webhook signature in the scheme Stripe made common: `t=<unix seconds>,v1=<hex>`, the
@@ -54,6 +53,15 @@ export function isNonPublicAddress(address: string): boolean {
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
+/**
+ * Whether a URL's host (brackets of an IPv6 literal allowed) is `localhost` or a non-public IP
+ * literal: what can be refused before any name is resolved.
+ */
+export function isNonPublicHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || (isIP(host) !== 0 && isNonPublicAddress(host));
+}
+
 /** dns.lookup, failing when a name resolves to a non-public address. */
 export function publicLookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
   lookup(hostname, options, (error, address, family) => {
@@ -84,10 +92,8 @@ function describe(error: unknown): string {
  * time-outs and connection failures may be retried; other answers may not.
  */
 export async function postWebhook(post: WebhookPost): Promise<WebhookAttempt> {
-  const host = URL.parse(post.url)?.hostname.replace(/^\[|\]$/g, '') ?? '';
-  if (post.publicOnly && (host === 'localhost' || (isIP(host) !== 0 && isNonPublicAddress(host)))) {
-    return { ok: false, retryable: false, error: `${host} is not a public address` };
-  }
+  const host = URL.parse(post.url)?.hostname ?? '';
+  if (post.publicOnly && isNonPublicHost(host)) return { ok: false, retryable: false, error: `${host} is not a public address` };
   let status: number;
   try {
     const response = await request(post.url, {

@@ -7,10 +7,10 @@ import {
   type ReplaceTopicRuleRequest,
   type TopicRule,
 } from '@citus/contracts';
-import { isIP } from 'node:net';
-import { badRequest, conflict, isNonPublicAddress, notFound, type Logger, type SecretCipher } from '@citus/kit';
+import { badRequest, conflict, isNonPublicHost, notFound, type Logger, type SecretCipher } from '@citus/kit';
 import { compileRule, InvalidRuleError, type CompiledRule } from '../domain/rules/compiled-rule.js';
 import { RuleIndex } from '../domain/rules/rule-index.js';
+import { compileStatement } from '../domain/rules/sql/index.js';
 import type { TopicRuleMirror } from '../domain/rules/topic-rule-mirror.port.js';
 import { signingSecretContext, type RuleDefinition, type StoredRule, type TopicRuleRepository } from '../domain/rules/topic-rule.model.js';
 
@@ -221,8 +221,8 @@ export class TopicRuleService {
 function refusePrivateHosts(definition: RuleDefinition): void {
   const actions = [...definition.actions.map((action, index) => ({ action, path: ['actions', index] as Array<string | number> })), ...(definition.errorAction ? [{ action: definition.errorAction, path: ['errorAction'] }] : [])];
   const problems = actions.flatMap(({ action, path }) => {
-    const host = action.http && URL.parse(action.http.url)?.hostname.replace(/^\[|\]$/g, '');
-    if (host === undefined || (host !== 'localhost' && (isIP(host) === 0 || !isNonPublicAddress(host)))) return [];
+    const host = action.http && URL.parse(action.http.url)?.hostname;
+    if (host === undefined || !isNonPublicHost(host)) return [];
     return [{ path: [...path, 'http', 'url'], message: `${host} is not a public address: rules reach public endpoints only (CITUS_RULE_HTTP_PRIVATE=allow lets them reach private ones)` }];
   });
   if (problems.length > 0) throw new InvalidRuleError(problems);
@@ -231,7 +231,7 @@ function refusePrivateHosts(definition: RuleDefinition): void {
 function viewOf(rule: StoredRule): TopicRule {
   let topicFilter = '';
   try {
-    topicFilter = compileRule(rule.workspaceId, rule.name, rule, '').statement.topicFilter;
+    topicFilter = compileStatement(rule.sql).topicFilter;
   } catch {
     // A rule that no longer compiles is still shown, without its filter.
   }
