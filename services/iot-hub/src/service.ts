@@ -29,6 +29,7 @@ import { RETENTION_MIGRATIONS, SqliteRetentionRepository } from './adapters/sqli
 import { retentionRoutes } from './adapters/http/retention.routes.js';
 import { RetentionService } from './app/retention.service.js';
 import { createTelemetryStore } from './telemetry-store.module.js';
+import { ThreadedShadowStore } from './adapters/worker/threaded.shadow-store.js';
 import { lagHold } from './app/lag-hold.js';
 import type { IotHubConfig } from './config.js';
 import type { AccessDecider } from './domain/access.port.js';
@@ -111,12 +112,16 @@ export function createService(ctx: IotHubContext): IotHubService {
   // every change: 10,000 devices reconnecting must not queue 10,000 fsyncs.
   const presenceDb = openDatabase(join(ctx.dataDir, 'presence.db'), { module: 'presence', migrations: CONNECTIVITY_MIGRATIONS, synchronous: 'normal' });
   const presence = new PresenceService(new SqliteConnectivityRepository(presenceDb), publisher, logger);
-  const shadowDb = openDatabase(join(ctx.dataDir, 'shadows.db'), { module: 'shadows', migrations: SHADOW_MIGRATIONS });
-  const shadows = new ShadowService(new SqliteShadowRepository(shadowDb), publisher, logger.child({ component: 'shadow' }));
+  // Read here, written on a thread of its own: topic rules' shadow actions commit hundreds of times a second.
+  const shadowFile = join(ctx.dataDir, 'shadows.db');
+  const shadowDb = openDatabase(shadowFile, { module: 'shadows', migrations: SHADOW_MIGRATIONS });
+  const shadowStore = new ThreadedShadowStore(shadowFile, new SqliteShadowRepository(shadowDb), logger);
+  const shadows = new ShadowService(shadowStore, publisher, logger.child({ component: 'shadow' }));
   reserved.register(...shadowHandlers(shadows));
   // Runs after the broker has stopped (registered before it): queued shadow writes are committed first.
-  ctx.shutdown.add('shadow store', () => {
-    shadows.drain();
+  ctx.shutdown.add('shadow store', async () => {
+    await shadows.drain();
+    await shadowStore.stop();
     shadowDb.close();
   });
   const provisioning = createProvisioningModule({
@@ -143,7 +148,7 @@ export function createService(ctx: IotHubContext): IotHubService {
   // A deleted thing takes its open job executions (REMOVED), shadows and connectivity with it. Its
   // certificates were revoked just before, closing its sessions; their policy attachments stay.
   ctx.events.on('thing.deleted', async ({ workspaceId, thingName }) => {
-    const shadowsGone = shadows.forgetThing(workspaceId, thingName);
+    const shadowsGone = await shadows.forgetThing(workspaceId, thingName);
     presence.forgetThing(workspaceId, thingName);
     const executionsRemoved = await jobs.removeThing(workspaceId, thingName);
     logger.info({ thingName, shadowsGone, executionsRemoved }, 'thing deleted: its jobs, shadows and connectivity cleaned up');
@@ -206,6 +211,7 @@ export function createService(ctx: IotHubContext): IotHubService {
       });
       ctx.events.on('certificate.revoked', ({ certificateId }) => broker?.disconnectCertificate(certificateId));
       await store.start();
+      await shadowStore.start();
       boundPort = await broker.listen(ctx.config.MQTT_TLS_PORT, ctx.config.MQTT_HOST);
       ctx.shutdown.add('mqtt broker', () => broker?.close());
       jobs.start();

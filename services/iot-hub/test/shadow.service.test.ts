@@ -136,7 +136,7 @@ describe('the shadow service', () => {
       write: (writes) => {
         expect(sent).toHaveLength(0);
         batches.push(writes.length);
-        repository.write(writes);
+        return repository.write(writes);
       },
       deleteThing: (workspaceId, thingName) => repository.deleteThing(workspaceId, thingName),
     };
@@ -152,10 +152,7 @@ describe('the shadow service', () => {
     let failing = false;
     service = serviceOver({
       load: (key) => repository.load(key),
-      write: (writes) => {
-        if (failing) throw new Error('disk full');
-        repository.write(writes);
-      },
+      write: (writes) => (failing ? Promise.reject(new Error('disk full')) : repository.write(writes)),
       deleteThing: (workspaceId, thingName) => repository.deleteThing(workspaceId, thingName),
     });
     await service.update(LAMP, json({ state: { reported: { a: 1 } } }), 'lamp-1');

@@ -129,7 +129,7 @@ describe('a deleted thing’s shadows', () => {
     await shadows.update({ ...LAMP, workspaceId: OTHER_WS }, reported);
     sent = [];
 
-    expect(shadows.forgetThing(WS, 'lamp-1')).toBe(3);
+    expect(await shadows.forgetThing(WS, 'lamp-1')).toBe(3);
     expect(sent).toEqual([]);
     expect(rows()).toEqual([
       [WS, 'lamp-2', ''],
@@ -144,18 +144,18 @@ describe('a deleted thing’s shadows', () => {
 
   it('commits a write still queued before deleting, so it cannot bring the shadow back', async () => {
     const queued = shadows.update(LAMP, reported); // accepted in memory, its write not yet committed
-    expect(shadows.forgetThing(WS, 'lamp-1')).toBe(1);
+    expect(await shadows.forgetThing(WS, 'lamp-1')).toBe(1);
     await queued;
     expect(rows()).toEqual([]);
     expect(new SqliteShadowRepository(db).load({ ...LAMP, shadowName: '' })).toBeUndefined();
   });
 
-  it('the repository deletes one thing of one workspace and answers how many rows', () => {
+  it('the repository deletes one thing of one workspace and answers how many rows', async () => {
     const repository = new SqliteShadowRepository(db);
     const write = (workspaceId: string, thingName: string, shadowName: string) => ({ workspaceId, thingName, shadowName, version: 4, updatedAt: T0 });
-    repository.write([write(WS, 'lamp-1', ''), write(WS, 'lamp-1', 'a'), write(WS, 'lamp-10', ''), write(OTHER_WS, 'lamp-1', '')]);
-    expect(repository.deleteThing(WS, 'lamp-1')).toBe(2);
-    expect(repository.deleteThing(WS, 'lamp-1')).toBe(0);
+    await repository.write([write(WS, 'lamp-1', ''), write(WS, 'lamp-1', 'a'), write(WS, 'lamp-10', ''), write(OTHER_WS, 'lamp-1', '')]);
+    expect(await repository.deleteThing(WS, 'lamp-1')).toBe(2);
+    expect(await repository.deleteThing(WS, 'lamp-1')).toBe(0);
     expect(rows()).toEqual([
       [WS, 'lamp-10', ''],
       [OTHER_WS, 'lamp-1', ''],

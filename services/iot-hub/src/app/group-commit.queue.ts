@@ -1,35 +1,22 @@
 export interface GroupCommitOptions {
   /** A batch this large is written at once. */
   maxBatch?: number;
-  /**
-   * Flushes at most this often (ms): after a flush, the next waits out the rest of the interval,
-   * gathering what comes meanwhile. When writes are rare the next flush still runs in the next
-   * turn; when they are frequent, fewer fsyncs block the event loop (Postgres's commit_delay).
-   */
-  minIntervalMs?: number;
-  now?: () => number;
 }
 
 /**
- * Collects work submitted in the same turn of the event loop (or, under load, within
- * `minIntervalMs`) and runs it as one batch: with a durable store this is one fsync for many
+ * Collects work submitted in the same turn of the event loop and runs it as one batch: with a durable store this is one fsync for many
  * messages (group commit), and every caller still waits for its own write to be committed.
  */
 export class GroupCommit<T, R> {
   private pending: Array<{ item: T; resolve: (result: R) => void; reject: (error: unknown) => void }> = [];
   private scheduled = false;
-  private lastFlushAt = Number.NEGATIVE_INFINITY;
   private readonly maxBatch: number;
-  private readonly minIntervalMs: number;
-  private readonly now: () => number;
 
   constructor(
     private readonly flush: (items: T[]) => R[],
     options: GroupCommitOptions = {},
   ) {
     this.maxBatch = options.maxBatch ?? 2000;
-    this.minIntervalMs = options.minIntervalMs ?? 0;
-    this.now = options.now ?? (() => performance.now());
   }
 
   submit(item: T): Promise<R> {
@@ -38,9 +25,7 @@ export class GroupCommit<T, R> {
       if (this.pending.length >= this.maxBatch) this.run();
       else if (!this.scheduled) {
         this.scheduled = true;
-        const wait = this.lastFlushAt + this.minIntervalMs - this.now();
-        if (wait > 0) setTimeout(() => this.run(), wait);
-        else setImmediate(() => this.run());
+        setImmediate(() => this.run());
       }
     });
   }
@@ -60,8 +45,6 @@ export class GroupCommit<T, R> {
       batch.forEach((entry, index) => entry.resolve(results[index] as R));
     } catch (error) {
       for (const entry of batch) entry.reject(error);
-    } finally {
-      this.lastFlushAt = this.now();
     }
   }
 }

@@ -30,7 +30,7 @@ import {
   type ShadowWrite,
   type StoredShadow,
 } from '../domain/shadow/shadow.model.js';
-import { GroupCommit } from './group-commit.queue.js';
+import { PipelinedCommit } from './pipelined-commit.queue.js';
 
 /** The shadow a request names: the thing from the topic or path, the workspace from the caller. */
 export interface ShadowTarget {
@@ -44,11 +44,6 @@ export interface ShadowServiceOptions {
   now?: () => number;
   /** Shadows kept in memory; the least recently used idle ones go first. */
   maxCached?: number;
-  /**
-   * Commits at most this often under load (ms; see GroupCommit): each commit is an fsync that
-   * blocks the event loop, so frequent updates wait up to this long to share one.
-   */
-  commitIntervalMs?: number;
 }
 
 type Operation = 'get' | 'update' | 'delete';
@@ -69,9 +64,6 @@ interface CachedShadow extends StoredShadow {
   pending: number;
 }
 
-/** Under load, shadow commits come at most every 10 ms: a few ms more per reply, a fraction of the fsyncs (each blocks the event loop for about 0.2-0.7 ms here). */
-const SHADOW_COMMIT_INTERVAL_MS = 10;
-
 const INTERNAL: ShadowError = { code: 500, message: 'Internal service failure' };
 const seconds = (ms: number): number => Math.floor(ms / 1000);
 const idOf = (key: ShadowKey): string => `${key.workspaceId}\u0000${key.thingName}\u0000${key.shadowName}`;
@@ -86,7 +78,7 @@ const idOf = (key: ShadowKey): string => `${key.workspaceId}\u0000${key.thingNam
 export class ShadowService {
   private readonly cache = new Map<string, CachedShadow>();
   private readonly lanes = new Map<string, Promise<void>>();
-  private readonly writer: GroupCommit<ShadowWrite, void>;
+  private readonly writer: PipelinedCommit<ShadowWrite, void>;
   private readonly now: () => number;
   private readonly maxCached: number;
 
@@ -98,7 +90,8 @@ export class ShadowService {
   ) {
     this.now = options.now ?? Date.now;
     this.maxCached = options.maxCached ?? 20_000;
-    this.writer = new GroupCommit((writes) => this.flush(writes), { minIntervalMs: options.commitIntervalMs ?? SHADOW_COMMIT_INTERVAL_MS });
+    // One commit at a time: the updates that come while it is being written share the next one.
+    this.writer = new PipelinedCommit((writes) => this.flush(writes));
   }
 
   get(target: ShadowTarget, input: ShadowInput, replyTo?: string): Promise<Checked<ShadowDocument>> {
@@ -114,8 +107,8 @@ export class ShadowService {
   }
 
   /** Commits what is queued; called on shutdown before the store closes. */
-  drain(): void {
-    this.writer.drain();
+  drain(): Promise<void> {
+    return this.writer.drain();
   }
 
   /**
@@ -123,8 +116,8 @@ export class ShadowService {
    * writes commit first, so none lands after the delete. Nothing is published: the thing is gone.
    * A thing of the same name later starts again from version 1.
    */
-  forgetThing(workspaceId: string, thingName: string): number {
-    this.writer.drain();
+  async forgetThing(workspaceId: string, thingName: string): Promise<number> {
+    await this.writer.drain();
     const prefix = idOf({ workspaceId, thingName, shadowName: '' });
     for (const id of this.cache.keys()) if (id.startsWith(prefix)) this.cache.delete(id);
     return this.repository.deleteThing(workspaceId, thingName);
@@ -256,9 +249,9 @@ export class ShadowService {
   }
 
   /** One transaction for the batch; if it fails, the batch's shadows are reloaded from the store next time. */
-  private flush(writes: ShadowWrite[]): void[] {
+  private async flush(writes: ShadowWrite[]): Promise<void[]> {
     try {
-      this.repository.write(writes);
+      await this.repository.write(writes);
     } catch (error) {
       for (const write of writes) this.cache.delete(idOf(write));
       throw error;

@@ -25,7 +25,10 @@ interface ShadowRow {
   document: string | null;
 }
 
-/** Device Shadows in a SQLite file (`shadows.db`). */
+/**
+ * Device Shadows in a SQLite file (`shadows.db`), on the caller's thread. The hub reads through it
+ * and writes through `ThreadedShadowStore`, whose thread runs one of these on its own connection.
+ */
 export class SqliteShadowRepository implements ShadowRepository {
   private readonly sql;
 
@@ -48,11 +51,11 @@ export class SqliteShadowRepository implements ShadowRepository {
     return row.document === null ? { version: row.version } : { version: row.version, content: JSON.parse(row.document) as ShadowContent };
   }
 
-  deleteThing(workspaceId: string, thingName: string): number {
+  async deleteThing(workspaceId: string, thingName: string): Promise<number> {
     return this.sql.deleteThing.run(workspaceId, thingName).changes;
   }
 
-  write(writes: ShadowWrite[]): void {
+  async write(writes: ShadowWrite[]): Promise<void> {
     // Only the last write of each shadow in a batch matters: the rest would be overwritten in the same transaction.
     const last = new Map<string, ShadowWrite>();
     for (const write of writes) last.set(`${write.workspaceId}\u0000${write.thingName}\u0000${write.shadowName}`, write);

@@ -1,4 +1,4 @@
-import type { DeadLetter, StorableEntry, WriteOutcome } from '../../domain/telemetry.model.js';
+import type { DeadLetter, StorableEntry } from '../../domain/telemetry.model.js';
 
 /**
  * A batch as it crosses to the writer's thread: records as columns (arrays of strings and numbers
@@ -15,15 +15,6 @@ export interface WireBatch {
   deviceEpoch: number[];
   deadLetters: Array<{ at: number; deadLetter: DeadLetter }>;
 }
-
-/** What the hub's thread asks of the telemetry writer's thread. */
-export type ToWriter = { type: 'write'; id: number; batch: WireBatch } | { type: 'stop' };
-
-/** What the writer's thread answers: every `write` gets `written` or `failed` with its id. */
-export type FromWriter =
-  | { type: 'ready' }
-  | { type: 'written'; id: number; outcomes: WriteOutcome[] }
-  | { type: 'failed'; id: number; message: string };
 
 export interface TelemetryWriterData {
   /** The telemetry SQLite file; its migrations have run before the thread starts. */

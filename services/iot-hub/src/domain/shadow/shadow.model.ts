@@ -53,11 +53,15 @@ export const refused = (code: ShadowErrorCode, message: string): { ok: false; er
   error: { code, message },
 });
 
-/** Port: durable shadows. Reads are for cache misses; writes come in batches, one transaction each. */
+/**
+ * Port: durable shadows. Reads are for cache misses and answer at once (what is committed); writes
+ * come in batches, one transaction each, and may be made elsewhere (a writer thread): they resolve
+ * once committed, and are committed in the order they were asked for.
+ */
 export interface ShadowRepository {
   load(key: ShadowKey): StoredShadow | undefined;
   /** Writes every entry in one transaction; a later entry for the same key wins. */
-  write(writes: ShadowWrite[]): void;
+  write(writes: ShadowWrite[]): Promise<void>;
   /** Removes every shadow of a thing, classic and named, version counters too; answers how many. */
-  deleteThing(workspaceId: string, thingName: string): number;
+  deleteThing(workspaceId: string, thingName: string): Promise<number>;
 }
