@@ -6,6 +6,7 @@ const workspaces = {
   dynamodb: 'packages/dynamodb',
   'aws-iot': 'packages/aws-iot',
   pki: 'packages/pki',
+  'blob-store': 'packages/blob-store',
   'device-agent': 'packages/device-agent',
   portal: 'services/portal',
   'device-lifecycle': 'services/device-lifecycle',
