@@ -46,6 +46,8 @@ export interface ApiRoute {
   params?: z.ZodObject;
   query?: z.ZodObject;
   body?: z.ZodType;
+  /** A body of bytes instead of JSON (an upload): its media type, and the gateway's size limit for this route. */
+  upload?: { contentType: string; maxMegabytes: number };
   /** Answers other than the error envelope, by status. */
   responses: Partial<Record<number, ApiResponseSpec>>;
   errors: ErrorStatus[];

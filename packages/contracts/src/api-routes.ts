@@ -68,6 +68,8 @@ import { ALERT_ROUTES } from './alert-api.routes.js';
 import { AlertRule, AlertRuleList, AlertRuleRequest } from './alert-rule.schema.js';
 import { ANALYSER_ROUTES } from './analyser-api.routes.js';
 import { Analyser, AnalyserList, AnalyserRequest } from './analyser.schema.js';
+import { RELEASE_ROUTES } from './release-api.routes.js';
+import { CodeSigningKey, CreateReleaseRequest, Release, ReleaseList } from './release.schema.js';
 import { ShadowDeleteAccepted, ShadowDocument, ShadowUpdateAccepted, ShadowUpdateRequest } from './shadow.schema.js';
 
 /** Health and the API's own descriptions. */
@@ -108,7 +110,7 @@ export const PLATFORM_ROUTES: ApiRoute[] = [
 ];
 
 /** Every route the platform serves over HTTP: the drift test checks express serves exactly these. */
-export const API_ROUTES: readonly ApiRoute[] = [...PLATFORM_ROUTES, ...IDENTITY_ROUTES, ...API_KEY_ROUTES, ...DEVICE_ROUTES, ...TELEMETRY_ROUTES, ...RETENTION_ROUTES, ...TELEMETRY_QUERY_ROUTES, ...POLICY_ROUTES, ...TOPIC_RULE_ROUTES, ...PROVISIONING_ROUTES, ...SHADOW_ROUTES, ...JOBS_ROUTES, ...SEARCH_ROUTES, ...APP_ROUTES, ...APP_DEPLOYMENT_ROUTES, ...ANALYTICS_ROUTES, ...SECRET_ROUTES, ...ALERT_ROUTES, ...ANALYSER_ROUTES];
+export const API_ROUTES: readonly ApiRoute[] = [...PLATFORM_ROUTES, ...IDENTITY_ROUTES, ...API_KEY_ROUTES, ...DEVICE_ROUTES, ...RELEASE_ROUTES, ...TELEMETRY_ROUTES, ...RETENTION_ROUTES, ...TELEMETRY_QUERY_ROUTES, ...POLICY_ROUTES, ...TOPIC_RULE_ROUTES, ...PROVISIONING_ROUTES, ...SHADOW_ROUTES, ...JOBS_ROUTES, ...SEARCH_ROUTES, ...APP_ROUTES, ...APP_DEPLOYMENT_ROUTES, ...ANALYTICS_ROUTES, ...SECRET_ROUTES, ...ALERT_ROUTES, ...ANALYSER_ROUTES];
 
 /**
  * The API's named schemas, each `#/components/schemas/{name}` in the OpenAPI document. Every
@@ -139,6 +141,10 @@ export const API_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   DeclaredDevice,
   Device,
   DeviceList,
+  CreateReleaseRequest,
+  Release,
+  ReleaseList,
+  CodeSigningKey,
   UpdateDeviceRequest,
   ActivationCodeRenewal,
   ActivationRequest,

@@ -37,6 +37,7 @@ export const SERVICE_OF_TAG: Readonly<Record<string, PlatformService>> = {
   platform: 'platform',
   identity: 'portal',
   devices: 'device-lifecycle',
+  releases: 'device-lifecycle',
   telemetry: 'iot-hub',
   shadows: 'iot-hub',
   jobs: 'iot-hub',
@@ -103,6 +104,8 @@ function tableRoute(route: ApiRoute): KongRoute {
   if (route.apiKeyScope) plugins.push(keyAuth());
   const limits = OPERATION_RATE_LIMITS[route.operationId];
   if (limits) plugins.push(rateLimiting(limits));
+  // An upload route's own limit takes the place of the gateway-wide one for this route.
+  if (route.upload) plugins.push(requestSizeLimiting(route.upload.maxMegabytes));
   return {
     name: route.operationId,
     methods: [route.method.toUpperCase()],

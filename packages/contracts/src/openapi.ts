@@ -41,6 +41,7 @@ const TAGS = [
   { name: 'jobs', description: 'Jobs for devices (the control plane of AWS IoT Jobs)' },
   { name: 'policies', description: 'AWS IoT-style policies attached to device certificates' },
   { name: 'rules', description: 'Topic rules: AWS IoT SQL over incoming messages, with actions' },
+  { name: 'releases', description: 'Software releases for devices: artifacts and container images, signed with the workspace\'s code-signing key' },
   { name: 'provisioning', description: 'Fleet provisioning by claim: templates and claim certificates' },
   { name: 'search', description: 'Searching telemetry and devices' },
   { name: 'apps', description: 'Container apps: manifests, review, marketplace, deployments, webhooks' },
@@ -131,6 +132,9 @@ function operation(schemas: SchemaSet, route: ApiRoute): Json {
     ],
     ...(route.body
       ? { requestBody: { required: true, content: { 'application/json': { schema: schemas.ref(route.body, 'input') } } } }
+      : {}),
+    ...(route.upload
+      ? { requestBody: { required: true, content: { [route.upload.contentType]: { schema: { type: 'string', contentMediaType: route.upload.contentType } } } } }
       : {}),
     responses: responses(schemas, route),
   };

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { API_ROUTES } from '../src/index.js';
+import { API_ROUTES, RELEASE_ARTIFACT_MAX_MB } from '../src/index.js';
 import { buildKongConfig, kongPathOf, renderKongYaml, SERVICE_OF_TAG, type KongConfig, type KongRoute } from '../src/kong-gateway.js';
 import { ANONYMOUS_CONSUMER, OPERATION_RATE_LIMITS, PORTAL_ORIGIN_PLACEHOLDER } from '../src/kong-plugins.js';
 
@@ -165,7 +165,7 @@ describe('kong/kong.yml', () => {
     expect(new Set([...committed.matchAll(/\$\{[^}]*\}/g)].map((match) => match[0]))).toEqual(new Set([PORTAL_ORIGIN_PLACEHOLDER]));
   });
 
-  it('limits rates per client address, stricter on sign-in, and body sizes, larger only for the app proxy', () => {
+  it('limits rates per client address, stricter on sign-in, and body sizes, larger only for the app proxy and upload routes', () => {
     const global = Object.fromEntries(parsed.plugins.map((plugin) => [plugin.name, plugin.config]));
     expect(Object.keys(global).sort()).toEqual(['cors', 'rate-limiting', 'request-size-limiting']);
     expect(global['rate-limiting']).toMatchObject({ limit_by: 'ip', policy: 'local' });
@@ -179,7 +179,9 @@ describe('kong/kong.yml', () => {
       expect([operationId, API_ROUTES.some((route) => route.operationId === operationId)]).toEqual([operationId, true]);
     }
     const sizeLimited = routes.filter(({ route }) => pluginsOf(route).includes('request-size-limiting')).map(({ route }) => route.name);
-    expect(sizeLimited).toEqual(['appProxy']);
+    expect(sizeLimited.sort()).toEqual(['appProxy', 'uploadReleaseArtifact']);
+    const upload = routes.find(({ route }) => route.name === 'uploadReleaseArtifact')?.route as KongRoute;
+    expect(upload.plugins?.find((plugin) => plugin.name === 'request-size-limiting')?.config).toMatchObject({ allowed_payload_size: RELEASE_ARTIFACT_MAX_MB, size_unit: 'megabytes' });
   });
 
   it('passes event streams through unbuffered', () => {

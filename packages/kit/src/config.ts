@@ -105,9 +105,9 @@ export const mqttEndpoint = hostName
   .describe('host name devices are told to connect to; always in the hub\'s certificate');
 
 /** For a schema's superRefine: AWS_REGION must be set, and look like a region, when `setting` chose DynamoDB. */
-export function requireAwsRegion(region: string | undefined, setting: string, context: z.RefinementCtx): void {
+export function requireAwsRegion(region: string | undefined, setting: string, context: z.RefinementCtx, value = 'dynamodb'): void {
   if (!region) {
-    context.addIssue({ code: 'custom', path: ['AWS_REGION'], message: `required when ${setting} is dynamodb` });
+    context.addIssue({ code: 'custom', path: ['AWS_REGION'], message: `required when ${setting} is ${value}` });
   } else if (!AWS_REGION_FORMAT.test(region)) {
     context.addIssue({ code: 'custom', path: ['AWS_REGION'], message: 'an AWS region such as eu-west-1' });
   }

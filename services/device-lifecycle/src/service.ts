@@ -1,4 +1,5 @@
 import type { Service, ServiceContext } from '@citus/kit';
+import { Router } from 'express';
 import type { EmbeddedCertificateAuthority } from '@citus/pki';
 import { DeviceService } from './app/device.service.js';
 import { DeviceProvisioningService } from './app/device-provisioning.service.js';
@@ -10,6 +11,7 @@ import type { DeviceLifecycleConfig } from './config.js';
 import { connectivityDirectoryOf, type ConnectivityDirectory, type ThingPresence } from './domain/device.model.js';
 import { createRegistryStore } from './registry-store.module.js';
 import { openStreamedDirectory } from './streamed-directory.module.js';
+import { createReleasesModule } from './releases.module.js';
 
 export interface DeviceLifecycleContext extends ServiceContext {
   config: DeviceLifecycleConfig;
@@ -55,12 +57,16 @@ export function createService(ctx: DeviceLifecycleContext): DeviceLifecycleServi
     },
   );
   const provisioning = new DeviceProvisioningService(store.repository, directory, ctx.events);
+  const releases = createReleasesModule({ ...ctx, logger: ctx.logger.child({ module: 'releases' }) });
   const serverHostnames = ['localhost', '127.0.0.1', ctx.config.CITUS_MQTT_ENDPOINT, ...(ctx.hubHostnames ?? [])];
   return {
     name: 'device-lifecycle',
     devices,
     provisioning,
-    apiRoutes: deviceRoutes(devices, ctx.authenticate, ctx.ca.certificatePem, ctx.connectivity && connectivityDirectoryOf(ctx.connectivity)),
+    apiRoutes: Router().use(
+      deviceRoutes(devices, ctx.authenticate, ctx.ca.certificatePem, ctx.connectivity && connectivityDirectoryOf(ctx.connectivity)),
+      releases.routes,
+    ),
     // For the hub in a process of its own (the launcher mounts it only with a service token).
     internalRoutes: internalRoutes({ ca: ctx.ca, deviceCertificateDays: ctx.config.CITUS_DEVICE_CERT_DAYS, serverHostnames, provisioning }),
     // Before the hub starts (the platform starts services in order): it asks the directory at once.

@@ -41,3 +41,20 @@ describe('DeviceLifecycleConfig registry store', () => {
     expect(found.map((problem) => problem.split(':')[0])).toEqual(['CITUS_DYNAMODB_ENDPOINT', 'CITUS_DYNAMODB_TABLE_PREFIX']);
   });
 });
+
+describe('DeviceLifecycleConfig release store', () => {
+  it('keeps artifacts in the data dir by default, up to the gateway limit', () => {
+    expect(parseConfig(DeviceLifecycleConfig, {})).toMatchObject({ CITUS_RELEASE_STORE: 'filesystem', CITUS_RELEASE_MAX_MB: 256, CITUS_RELEASE_PREFIX: '' });
+  });
+
+  it('takes S3 with a bucket, a region and a prefix of path levels', () => {
+    const env = { CITUS_RELEASE_STORE: 's3', CITUS_RELEASE_BUCKET: 'acme-citus-releases', AWS_REGION: 'eu-west-1', CITUS_RELEASE_PREFIX: 'prod/' };
+    expect(parseConfig(DeviceLifecycleConfig, env)).toMatchObject(env);
+  });
+
+  it('names what S3 still needs, and refuses a limit above the gateway and a bad prefix', () => {
+    expect(problems({ CITUS_RELEASE_STORE: 's3' }).sort()).toEqual(['AWS_REGION: required when CITUS_RELEASE_STORE is s3', 'CITUS_RELEASE_BUCKET: CITUS_RELEASE_STORE=s3 needs the bucket of release artifacts']);
+    expect(problems({ CITUS_RELEASE_MAX_MB: '257' })).toEqual([expect.stringMatching(/^CITUS_RELEASE_MAX_MB: /)]);
+    expect(problems({ CITUS_RELEASE_PREFIX: 'no-slash' })).toEqual([expect.stringMatching(/^CITUS_RELEASE_PREFIX: /)]);
+  });
+});

@@ -10,6 +10,8 @@ export const ADMIN_PASSWORD = 'test-Admin-Passw0rd';
 
 export interface TestPlatform extends Platform {
   baseUrl: string;
+  /** The platform's data dir, removed by `destroy`. */
+  dataDir: string;
   /** Stops the platform and removes its data dir. */
   destroy(): Promise<void>;
 }
@@ -32,6 +34,7 @@ export async function bootTestPlatform(env: Record<string, string> = {}): Promis
   return {
     ...platform,
     baseUrl: `http://127.0.0.1:${platform.httpPort}`,
+    dataDir,
     async destroy() {
       await platform.stop();
       rmSync(dataDir, { recursive: true, force: true });
@@ -83,11 +86,14 @@ export class Api {
     return this.request<T>('DELETE', path);
   }
 
+  /** Who is asking, as headers: for requests that send or read bytes rather than JSON. */
+  get credentials(): Record<string, string> {
+    return { ...(this.token ? { authorization: `Bearer ${this.token}` } : {}), ...(this.workspace ? { 'x-citus-workspace': this.workspace } : {}) };
+  }
+
   async request<T>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>> {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...this.credentials };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
-    if (this.workspace) headers['x-citus-workspace'] = this.workspace;
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,
       headers,

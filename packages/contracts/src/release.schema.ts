@@ -1,0 +1,112 @@
+import { z } from 'zod';
+
+/**
+ * Software releases (story 3): what a workspace can roll out to its devices. A release is an
+ * artifact uploaded to the platform (firmware, a package) or a container image for gateway
+ * devices, named by its digest. Once complete it is signed with the workspace's code-signing key;
+ * devices check the signature and the SHA-256 before they install anything.
+ */
+
+/** The largest artifact the API takes (the gateway's limit for the upload route too). */
+export const RELEASE_ARTIFACT_MAX_MB = 256;
+
+export const ReleaseId = z.string().regex(/^rel_[0-9a-f]{24}$/, 'a release id (rel_ and 24 hex digits)');
+export type ReleaseId = z.infer<typeof ReleaseId>;
+
+/** A version as devices report it (`reported.software`): semantic versions and the like. */
+export const ReleaseVersion = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[0-9A-Za-z][0-9A-Za-z.+_-]*$/, 'letters, digits and . + _ - (starting with a letter or digit)');
+export type ReleaseVersion = z.infer<typeof ReleaseVersion>;
+
+/**
+ * A container image pinned by digest (`registry/name[:tag]@sha256:<64 hex>`): a tag can be moved
+ * to other bytes after the release is signed, a digest cannot.
+ */
+export const PinnedImage = z
+  .string()
+  .max(512)
+  .regex(/^[a-z0-9][a-z0-9._\-/:]*(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?@sha256:[0-9a-f]{64}$/, 'an image pinned by digest: name[:tag]@sha256:<64 hex digits>');
+export type PinnedImage = z.infer<typeof PinnedImage>;
+
+const Notes = z.string().max(10_000);
+
+export const CreateReleaseRequest = z.discriminatedUnion('kind', [
+  /** The artifact's bytes follow with `PUT /api/v1/releases/{releaseId}/artifact`. */
+  z.strictObject({ kind: z.literal('artifact'), version: ReleaseVersion, notes: Notes.optional() }),
+  z.strictObject({ kind: z.literal('container'), version: ReleaseVersion, notes: Notes.optional(), image: PinnedImage }),
+]);
+export type CreateReleaseRequest = z.infer<typeof CreateReleaseRequest>;
+
+/** `awaiting-artifact` until the bytes are uploaded; `ready` (hashed and signed) from then on. */
+export const ReleaseStatus = z.enum(['awaiting-artifact', 'ready']);
+export type ReleaseStatus = z.infer<typeof ReleaseStatus>;
+
+export const SIGNATURE_ALGORITHM = 'Ed25519';
+
+/** What the code-signing key signed: the release's manifest (`releaseManifest`), with the key's id. */
+export const ReleaseSignature = z.object({
+  algorithm: z.literal(SIGNATURE_ALGORITHM),
+  keyId: z.string(),
+  /** Base64 of the signature over the UTF-8 bytes of `releaseManifest(release)`. */
+  value: z.string(),
+});
+export type ReleaseSignature = z.infer<typeof ReleaseSignature>;
+
+export const Release = z.object({
+  releaseId: ReleaseId,
+  kind: z.enum(['artifact', 'container']),
+  version: ReleaseVersion,
+  notes: z.string().optional(),
+  status: ReleaseStatus,
+  /** Container releases only. */
+  image: PinnedImage.optional(),
+  /** Hex SHA-256 of the artifact, or the image's digest; once ready. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  /** Bytes of the artifact; artifact releases, once ready. */
+  size: z.number().int().nonnegative().optional(),
+  signature: ReleaseSignature.optional(),
+  createdAt: z.string(),
+  readyAt: z.string().optional(),
+});
+export type Release = z.infer<typeof Release>;
+
+export const ReleaseList = z.object({ items: z.array(Release) });
+export type ReleaseList = z.infer<typeof ReleaseList>;
+
+export const ReleasePathParams = z.object({ releaseId: ReleaseId });
+export type ReleasePathParams = z.infer<typeof ReleasePathParams>;
+
+/** The workspace's code-signing public key, for devices and anyone checking a release. */
+export const CodeSigningKey = z.object({
+  algorithm: z.literal(SIGNATURE_ALGORITHM),
+  /** Hex of the first 16 bytes of the SHA-256 of the key's SPKI (DER). */
+  keyId: z.string(),
+  publicKeyPem: z.string(),
+});
+export type CodeSigningKey = z.infer<typeof CodeSigningKey>;
+
+/** The fields a release's signature covers, in this order. */
+export interface ReleaseManifestFields {
+  workspaceId: string;
+  releaseId: string;
+  kind: 'artifact' | 'container';
+  version: string;
+  sha256: string;
+  /** Artifact releases. */
+  size?: number;
+  /** Container releases. */
+  image?: string;
+}
+
+/**
+ * The exact bytes (as UTF-8) a release's signature is made over, the same on the platform and on
+ * the device: JSON of the fields in a fixed order, absent ones left out. The workspace is in it, so
+ * a release signed for one workspace is no release of another's.
+ */
+export function releaseManifest(fields: ReleaseManifestFields): string {
+  const { workspaceId, releaseId, kind, version, sha256, size, image } = fields;
+  return JSON.stringify({ v: 1, workspaceId, releaseId, kind, version, sha256, ...(size === undefined ? {} : { size }), ...(image === undefined ? {} : { image }) });
+}

@@ -1,0 +1,58 @@
+import { pipeline } from 'node:stream/promises';
+import { Router, type RequestHandler } from 'express';
+import { CreateReleaseRequest, ReleasePathParams } from '@citus/contracts';
+import { AppError, parse, workspaceOf } from '@citus/kit';
+import type { ReleaseService } from '../../app/release.service.js';
+
+const ARTIFACT_TYPE = 'application/octet-stream';
+
+/**
+ * Software releases under `/api/v1` (issue 6). Members read; developers and admins of the
+ * workspace create releases and upload artifacts. Roles are checked before bodies are read.
+ */
+export function releaseRoutes(releases: ReleaseService, authenticate: RequestHandler, maxArtifactBytes: number): Router {
+  const router = Router();
+  router.use(['/releases', '/code-signing-key'], authenticate);
+
+  router.post('/releases', (req, res) => {
+    const workspace = workspaceOf(req, 'developer');
+    res.status(201).json(releases.create(workspace.id, parse(CreateReleaseRequest, req.body)));
+  });
+
+  router.get('/releases', (req, res) => {
+    res.json({ items: releases.list(workspaceOf(req, 'user').id) });
+  });
+
+  router.get('/releases/:releaseId', (req, res) => {
+    res.json(releases.get(workspaceOf(req, 'user').id, parse(ReleasePathParams, req.params).releaseId));
+  });
+
+  router.put('/releases/:releaseId/artifact', async (req, res) => {
+    const workspace = workspaceOf(req, 'developer');
+    const { releaseId } = parse(ReleasePathParams, req.params);
+    if (!req.is(ARTIFACT_TYPE)) throw new AppError('bad_request', `send the artifact as ${ARTIFACT_TYPE}`);
+    // A declared length over the limit is refused before a byte is read; an undeclared one is counted.
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxArtifactBytes) throw new AppError('payload_too_large', `the artifact is larger than ${maxArtifactBytes} bytes`);
+    res.json(await releases.uploadArtifact(workspace.id, releaseId, req));
+  });
+
+  router.get('/releases/:releaseId/artifact', async (req, res) => {
+    const { releaseId } = parse(ReleasePathParams, req.params);
+    const { release, body } = await releases.openArtifact(workspaceOf(req, 'user').id, releaseId);
+    res.set({
+      'content-type': ARTIFACT_TYPE,
+      'content-length': String(release.size),
+      'content-disposition': `attachment; filename="${release.releaseId}-${release.version}.bin"`,
+      etag: `"${release.sha256}"`,
+      'x-citus-sha256': release.sha256,
+    });
+    await pipeline(body, res);
+  });
+
+  router.get('/code-signing-key', (req, res) => {
+    res.json(releases.signingKey(workspaceOf(req, 'user').id));
+  });
+
+  return router;
+}

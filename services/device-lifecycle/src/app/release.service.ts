@@ -1,0 +1,108 @@
+import type { Readable } from 'node:stream';
+import { BlobTooLargeError, type BlobStore } from '@citus/blob-store';
+import { releaseManifest, type CodeSigningKey, type CreateReleaseRequest, type Release } from '@citus/contracts';
+import { AppError, newId } from '@citus/kit';
+import type { CodeSigner, ReleaseRecord, ReleaseRepository } from '../domain/release.model.js';
+
+export interface ReleaseServiceOptions {
+  /** The largest artifact taken, in bytes. */
+  maxArtifactBytes: number;
+  now?: () => Date;
+}
+
+/** Workspace ids are `ws_` and hex, so they make blob keys as they are. */
+const blobKeyOf = (workspaceId: string, releaseId: string): string => `${workspaceId}/releases/${releaseId}`;
+/** The API's view: where the bytes sit is the platform's business. */
+const view = ({ workspaceId: _workspaceId, blobKey: _blobKey, ...release }: ReleaseRecord): Release => release;
+
+/**
+ * Software releases (issue 6, story 3): created, filled with their artifact, signed once complete.
+ * A release never changes after it is ready; what devices install is exactly what was signed.
+ */
+export class ReleaseService {
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly repository: ReleaseRepository,
+    private readonly blobs: BlobStore,
+    private readonly signer: CodeSigner,
+    private readonly options: ReleaseServiceOptions,
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  create(workspaceId: string, request: CreateReleaseRequest): Release {
+    const releaseId = newId('rel');
+    const createdAt = this.now().toISOString();
+    const base = { workspaceId, releaseId, kind: request.kind, version: request.version, createdAt, ...(request.notes === undefined ? {} : { notes: request.notes }) };
+    if (this.repository.list(workspaceId).some((release) => release.kind === request.kind && release.version === request.version)) {
+      throw new AppError('conflict', `a ${request.kind} release of version ${request.version} exists already`);
+    }
+    if (request.kind === 'artifact') {
+      const record: ReleaseRecord = { ...base, status: 'awaiting-artifact' };
+      this.repository.insert(record);
+      return view(record);
+    }
+    // The digest is the image's content hash: the release is complete, and signed, at once.
+    const sha256 = request.image.slice(request.image.lastIndexOf('@sha256:') + '@sha256:'.length);
+    const signature = this.signer.sign(workspaceId, releaseManifest({ ...base, sha256, image: request.image }));
+    const record: ReleaseRecord = { ...base, status: 'ready', image: request.image, sha256, signature, readyAt: createdAt };
+    this.repository.insert(record);
+    return view(record);
+  }
+
+  list(workspaceId: string): Release[] {
+    return this.repository.list(workspaceId).map(view);
+  }
+
+  get(workspaceId: string, releaseId: string): Release {
+    return view(this.find(workspaceId, releaseId));
+  }
+
+  /** Stores the artifact while hashing it, then signs and completes the release; a release takes its bytes once. */
+  async uploadArtifact(workspaceId: string, releaseId: string, body: AsyncIterable<Uint8Array>): Promise<Release> {
+    const release = this.awaitingArtifact(workspaceId, releaseId);
+    const blobKey = blobKeyOf(workspaceId, releaseId);
+    let stored;
+    try {
+      stored = await this.blobs.put(blobKey, body, { maxBytes: this.options.maxArtifactBytes });
+    } catch (error) {
+      if (error instanceof BlobTooLargeError) throw new AppError('payload_too_large', `the artifact is larger than ${this.options.maxArtifactBytes} bytes`);
+      throw error;
+    }
+    const { sha256, size } = stored;
+    const signature = this.signer.sign(workspaceId, releaseManifest({ ...release, sha256, size }));
+    const completion = { sha256, size, blobKey, signature, readyAt: this.now().toISOString() };
+    if (!this.repository.complete(workspaceId, releaseId, completion)) {
+      throw new AppError('conflict', 'the release took its artifact meanwhile: an artifact is uploaded once');
+    }
+    return view({ ...release, ...completion, status: 'ready' });
+  }
+
+  /** The bytes of a ready artifact release. */
+  async openArtifact(workspaceId: string, releaseId: string): Promise<{ release: Release; body: Readable }> {
+    const release = this.find(workspaceId, releaseId);
+    if (release.kind !== 'artifact') throw new AppError('conflict', 'a container release has no artifact: devices pull its image');
+    if (release.status !== 'ready' || !release.blobKey) throw new AppError('conflict', 'the release has no artifact yet');
+    const body = await this.blobs.get(release.blobKey);
+    if (!body) throw new AppError('internal', `the artifact of release ${releaseId} is missing from the blob store`);
+    return { release: view(release), body };
+  }
+
+  signingKey(workspaceId: string): CodeSigningKey {
+    return this.signer.publicKey(workspaceId);
+  }
+
+  private find(workspaceId: string, releaseId: string): ReleaseRecord {
+    const release = this.repository.get(workspaceId, releaseId);
+    if (!release) throw new AppError('not_found', `no release ${releaseId}`);
+    return release;
+  }
+
+  private awaitingArtifact(workspaceId: string, releaseId: string): ReleaseRecord {
+    const release = this.find(workspaceId, releaseId);
+    if (release.kind !== 'artifact') throw new AppError('conflict', 'a container release takes no artifact: it names its image');
+    if (release.status !== 'awaiting-artifact') throw new AppError('conflict', 'the release has its artifact already: an artifact is uploaded once');
+    return release;
+  }
+}

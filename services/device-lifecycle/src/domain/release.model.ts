@@ -1,0 +1,37 @@
+import type { CodeSigningKey, Release, ReleaseSignature } from '@citus/contracts';
+
+/** A release as stored: the API's shape, with the workspace it belongs to and where its bytes are. */
+export interface ReleaseRecord extends Release {
+  workspaceId: string;
+  /** The blob store's key of an artifact release's bytes, once uploaded. */
+  blobKey?: string;
+}
+
+/** What completes an artifact release: its bytes are stored, hashed and signed. */
+export interface ReleaseCompletion {
+  sha256: string;
+  size: number;
+  blobKey: string;
+  signature: ReleaseSignature;
+  readyAt: string;
+}
+
+/** Port: releases per workspace. */
+export interface ReleaseRepository {
+  insert(release: ReleaseRecord): void;
+  get(workspaceId: string, releaseId: string): ReleaseRecord | undefined;
+  /** Newest first. */
+  list(workspaceId: string): ReleaseRecord[];
+  /** Completes a release still awaiting its artifact; false if it was completed meanwhile (or is gone). */
+  complete(workspaceId: string, releaseId: string, completion: ReleaseCompletion): boolean;
+}
+
+/**
+ * Port: the workspace's code-signing key. Its private half stays where the signer keeps it (the
+ * data dir, mode 0600); what leaves is the public key and signatures.
+ */
+export interface CodeSigner {
+  publicKey(workspaceId: string): CodeSigningKey;
+  /** Signs the UTF-8 bytes of `message` with the workspace's key, making the key on first use. */
+  sign(workspaceId: string, message: string): ReleaseSignature;
+}

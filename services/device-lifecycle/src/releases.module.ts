@@ -1,0 +1,37 @@
+import { join } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+import { FilesystemBlobStore, S3BlobStore, type BlobStore } from '@citus/blob-store';
+import type { ServiceContext } from '@citus/kit';
+import { openDatabase } from '@citus/sqlite';
+import { releaseRoutes } from './adapters/http/release.routes.js';
+import { FileCodeSigner } from './adapters/signing/file.code-signer.js';
+import { RELEASE_MIGRATIONS, SqliteReleaseRepository } from './adapters/sqlite/release.repository.js';
+import { ReleaseService } from './app/release.service.js';
+import type { DeviceLifecycleConfig } from './config.js';
+
+interface ReleasesContext extends Pick<ServiceContext, 'dataDir' | 'authenticate' | 'shutdown' | 'logger'> {
+  config: DeviceLifecycleConfig;
+}
+
+const MB = 1024 * 1024;
+
+/** The artifact store CITUS_RELEASE_STORE selects (the config made sure S3's settings are there). */
+function blobStore(config: DeviceLifecycleConfig, dataDir: string): BlobStore {
+  if (config.CITUS_RELEASE_STORE === 'filesystem') return new FilesystemBlobStore(join(dataDir, 'blobs'));
+  return new S3BlobStore(new S3Client({ region: config.AWS_REGION as string }), { bucket: config.CITUS_RELEASE_BUCKET as string, prefix: config.CITUS_RELEASE_PREFIX });
+}
+
+/**
+ * Software releases (issue 6): their records in `releases.db`, their artifacts in the blob store,
+ * each workspace's code-signing key in `{dataDir}/signing`.
+ */
+export function createReleasesModule(ctx: ReleasesContext) {
+  const db = openDatabase(join(ctx.dataDir, 'releases.db'), { module: 'releases', migrations: RELEASE_MIGRATIONS });
+  ctx.shutdown.add('release store', () => {
+    db.close();
+  });
+  const maxArtifactBytes = ctx.config.CITUS_RELEASE_MAX_MB * MB;
+  const releases = new ReleaseService(new SqliteReleaseRepository(db), blobStore(ctx.config, ctx.dataDir), new FileCodeSigner(join(ctx.dataDir, 'signing')), { maxArtifactBytes });
+  ctx.logger.info({ store: ctx.config.CITUS_RELEASE_STORE, maxArtifactBytes }, 'software releases ready');
+  return { releases, routes: releaseRoutes(releases, ctx.authenticate, maxArtifactBytes) };
+}

@@ -1,0 +1,129 @@
+import { createHash, createPublicKey, verify } from 'node:crypto';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { releaseManifest, type CodeSigningKey, type ErrorEnvelope, type Me, type Release, type ReleaseList } from '@citus/contracts';
+import { Api, bootTestPlatform, workspacePeople, type TestPlatform } from './support/test-platform.js';
+
+const IMAGE = `registry.example/acme/gateway-agent:2.1.0@sha256:${'ab'.repeat(32)}`;
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/** Checks a release's signature the way a device does: the manifest's bytes against the workspace's public key. */
+function signatureHolds(key: CodeSigningKey, workspaceId: string, release: Release): boolean {
+  const manifest = releaseManifest({ workspaceId, ...release, sha256: release.sha256 ?? '' });
+  return verify(null, Buffer.from(manifest), createPublicKey(key.publicKeyPem), Buffer.from(release.signature?.value ?? '', 'base64'));
+}
+
+describe('software releases (issue 6 point 1)', () => {
+  let platform: TestPlatform;
+  let admin: Api;
+  let elsewhere: Api;
+  let dora: Api;
+  let workspaceId: string;
+
+  const upload = (api: Api, releaseId: string, bytes: Buffer | ReadableStream<Uint8Array>, contentType = 'application/octet-stream') =>
+    fetch(`${api.baseUrl}/api/v1/releases/${releaseId}/artifact`, {
+      method: 'PUT',
+      headers: { ...api.credentials, 'content-type': contentType },
+      // A stream goes out chunked, with no length declared: the platform has to count it.
+      body: Buffer.isBuffer(bytes) ? new Uint8Array(bytes) : bytes,
+      duplex: 'half',
+    } as RequestInit);
+  const createArtifactRelease = async (version: string) => {
+    const created = await admin.post<Release>('/api/v1/releases', { kind: 'artifact', version, notes: 'Fixes the boiler valve timing' });
+    expect(created.status).toBe(201);
+    return created.body;
+  };
+
+  beforeAll(async () => {
+    platform = await bootTestPlatform({ CITUS_RELEASE_MAX_MB: '1' });
+    ({ admin, elsewhere, dora } = await workspacePeople(platform));
+    workspaceId = (await admin.get<Me>('/api/v1/me')).body.memberships.find((membership) => membership.workspaceSlug === 'default')?.workspaceId ?? '';
+  });
+  afterAll(async () => {
+    await platform?.destroy();
+  });
+
+  it('takes an artifact once, hashes and signs it, and serves the same bytes back', async () => {
+    const release = await createArtifactRelease('1.4.0');
+    expect(release).toMatchObject({ kind: 'artifact', version: '1.4.0', status: 'awaiting-artifact' });
+    expect(release.signature).toBeUndefined();
+
+    const bytes = Buffer.from(Array.from({ length: 300_000 }, (_, i) => i % 251));
+    const uploaded = await upload(admin, release.releaseId, bytes);
+    expect(uploaded.status).toBe(200);
+    const ready = (await uploaded.json()) as Release;
+    expect(ready).toMatchObject({ status: 'ready', sha256: sha256(bytes), size: bytes.length, signature: { algorithm: 'Ed25519' } });
+
+    const key = (await admin.get<CodeSigningKey>('/api/v1/code-signing-key')).body;
+    expect(ready.signature?.keyId).toBe(key.keyId);
+    expect(signatureHolds(key, workspaceId, ready)).toBe(true);
+    // The signature binds the workspace, the version and the hash: change any and it fails.
+    expect(signatureHolds(key, 'ws_another', ready)).toBe(false);
+    expect(signatureHolds(key, workspaceId, { ...ready, version: '1.4.1' })).toBe(false);
+    expect(signatureHolds(key, workspaceId, { ...ready, sha256: sha256(Buffer.from('tampered')) })).toBe(false);
+
+    const download = await fetch(`${admin.baseUrl}/api/v1/releases/${release.releaseId}/artifact`, { headers: dora.credentials });
+    expect(download.status).toBe(200);
+    expect(download.headers.get('x-citus-sha256')).toBe(sha256(bytes));
+    expect(Buffer.from(await download.arrayBuffer()).equals(bytes)).toBe(true);
+
+    const again = await upload(admin, release.releaseId, Buffer.from('other bytes'));
+    expect(again.status).toBe(409);
+    expect(((await admin.get<Release>(`/api/v1/releases/${release.releaseId}`)).body).sha256).toBe(sha256(bytes));
+  });
+
+  it('signs a container release, pinned by digest, at once', async () => {
+    const created = await admin.post<Release>('/api/v1/releases', { kind: 'container', version: '2.1.0', image: IMAGE });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ status: 'ready', image: IMAGE, sha256: 'ab'.repeat(32) });
+    const key = (await admin.get<CodeSigningKey>('/api/v1/code-signing-key')).body;
+    expect(signatureHolds(key, workspaceId, created.body)).toBe(true);
+    expect((await upload(admin, created.body.releaseId, Buffer.from('x'))).status).toBe(409);
+  });
+
+  it('refuses what it cannot take, with the reason, and keeps nothing of it', async () => {
+    const tagOnly = await admin.post<ErrorEnvelope>('/api/v1/releases', { kind: 'container', version: '3.0.0', image: 'acme/agent:latest' });
+    expect(tagOnly.status).toBe(400);
+    expect(JSON.stringify(tagOnly.body.error)).toMatch(/pinned by digest/);
+    expect((await admin.post('/api/v1/releases', { kind: 'artifact', version: '../etc' })).status).toBe(400);
+    expect((await admin.post('/api/v1/releases', { kind: 'artifact', version: '1.0.0', extra: true })).status).toBe(400);
+
+    await createArtifactRelease('5.0.0');
+    expect((await admin.post('/api/v1/releases', { kind: 'artifact', version: '5.0.0' })).status).toBe(409);
+
+    const big = await createArtifactRelease('6.0.0');
+    const tooLarge = await upload(admin, big.releaseId, Buffer.alloc(1024 * 1024 + 1));
+    expect(tooLarge.status).toBe(413);
+    const chunks = Array.from({ length: 17 }, () => new Uint8Array(64 * 1024));
+    const undeclared = await upload(admin, big.releaseId, new ReadableStream({ pull: (controller) => (chunks.length > 0 ? controller.enqueue(chunks.pop()) : controller.close()) }));
+    expect(undeclared.status).toBe(413);
+    const wrongType = await upload(admin, big.releaseId, Buffer.from('{}'), 'application/json');
+    expect(wrongType.status).toBe(400);
+    expect((await admin.get<Release>(`/api/v1/releases/${big.releaseId}`)).body.status).toBe('awaiting-artifact');
+    expect((await fetch(`${admin.baseUrl}/api/v1/releases/${big.releaseId}/artifact`, { headers: admin.credentials })).status).toBe(409);
+    // Nothing of the refused uploads stayed behind.
+    expect(readdirSync(join(platform.dataDir, 'blobs', '.partial'))).toEqual([]);
+  });
+
+  it('lets members read and only developers and admins make releases; another workspace sees none', async () => {
+    const release = await createArtifactRelease('7.0.0');
+    expect((await dora.post('/api/v1/releases', { kind: 'artifact', version: '7.0.1' })).status).toBe(403);
+    expect((await upload(dora, release.releaseId, Buffer.from('x'))).status).toBe(403);
+    expect((await dora.get<ReleaseList>('/api/v1/releases')).body.items.map((item) => item.version)).toContain('7.0.0');
+
+    expect((await elsewhere.get(`/api/v1/releases/${release.releaseId}`)).status).toBe(404);
+    expect((await upload(elsewhere, release.releaseId, Buffer.from('x'))).status).toBe(404);
+    expect((await elsewhere.get<ReleaseList>('/api/v1/releases')).body.items).toEqual([]);
+    // Each workspace signs with a key of its own.
+    const ours = (await admin.get<CodeSigningKey>('/api/v1/code-signing-key')).body;
+    const theirs = (await elsewhere.get<CodeSigningKey>('/api/v1/code-signing-key')).body;
+    expect(theirs.keyId).not.toBe(ours.keyId);
+    expect((await new Api(admin.baseUrl).get('/api/v1/releases')).status).toBe(401);
+  });
+
+  it('keeps each signing key in the data dir, readable by the platform only', () => {
+    const dir = join(platform.dataDir, 'signing');
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, `${workspaceId}.pem`)).mode & 0o777).toBe(0o600);
+  });
+});
