@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -12,7 +12,7 @@ export interface S3BlobStoreOptions {
   bucket: string;
   /** Prepended to every key, e.g. `citus/`; empty for the bucket's root. */
   prefix?: string;
-  /** Where uploads are spooled before they go to S3 (the OS's temporary directory by default). */
+  /** Where uploads are spooled before they go to S3 (made if missing; the OS's temporary directory by default). */
   spoolDir?: string;
 }
 
@@ -29,7 +29,9 @@ export class S3BlobStore implements BlobStore {
 
   async put(key: string, body: AsyncIterable<Uint8Array>, options: PutOptions): Promise<StoredBlob> {
     const objectKey = this.objectKey(key);
-    const dir = await mkdtemp(join(this.options.spoolDir ?? tmpdir(), 'citus-blob-'));
+    const spoolDir = this.options.spoolDir ?? tmpdir();
+    await mkdir(spoolDir, { recursive: true, mode: 0o700 });
+    const dir = await mkdtemp(join(spoolDir, 'citus-blob-'));
     try {
       const file = join(dir, randomUUID());
       const written = await spoolToFile(file, body, options.maxBytes);

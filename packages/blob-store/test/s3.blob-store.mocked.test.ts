@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { BlobTooLargeError, S3BlobStore } from '../src/index.js';
@@ -40,11 +43,20 @@ describe('S3BlobStore (S3 mocked: a recording client stands in for AWS)', () => 
     expect(sent[0]?.body).toBe('firmware v2');
   });
 
-  it('sends nothing for a body over the limit', async () => {
-    const { client, sent } = fakeS3();
-    const store = new S3BlobStore(client, { bucket: 'b' });
-    await expect(store.put('ws_a/big', chunks('0123456789', 'x'), { maxBytes: 10 })).rejects.toBeInstanceOf(BlobTooLargeError);
-    expect(sent).toEqual([]);
+  it('sends nothing for a body over the limit, and leaves no spooled file either way', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'citus-spool-test-'));
+    try {
+      const { client, sent } = fakeS3();
+      const spoolDir = join(root, 'spool');
+      const store = new S3BlobStore(client, { bucket: 'b', spoolDir });
+      await expect(store.put('ws_a/big', chunks('0123456789', 'x'), { maxBytes: 10 })).rejects.toBeInstanceOf(BlobTooLargeError);
+      expect(sent).toEqual([]);
+      await store.put('ws_a/small', chunks('ok'), { maxBytes: 10 });
+      expect(sent).toHaveLength(1);
+      expect(readdirSync(spoolDir)).toEqual([]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('reads an object as a stream, answers undefined for NoSuchKey, and deletes by key', async () => {

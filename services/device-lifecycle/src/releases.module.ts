@@ -18,7 +18,9 @@ const MB = 1024 * 1024;
 /** The artifact store CITUS_RELEASE_STORE selects (the config made sure S3's settings are there). */
 function blobStore(config: DeviceLifecycleConfig, dataDir: string): BlobStore {
   if (config.CITUS_RELEASE_STORE === 'filesystem') return new FilesystemBlobStore(join(dataDir, 'blobs'));
-  return new S3BlobStore(new S3Client({ region: config.AWS_REGION as string }), { bucket: config.CITUS_RELEASE_BUCKET as string, prefix: config.CITUS_RELEASE_PREFIX });
+  // Spooled in the data dir: the image's root file system is read-only, and the volume has room.
+  const spoolDir = join(dataDir, 'blob-spool');
+  return new S3BlobStore(new S3Client({ region: config.AWS_REGION as string }), { bucket: config.CITUS_RELEASE_BUCKET as string, prefix: config.CITUS_RELEASE_PREFIX, spoolDir });
 }
 
 /**
