@@ -1,16 +1,18 @@
-import { createHash, createPublicKey, verify } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { releaseManifest, type CodeSigningKey, type ErrorEnvelope, type Me, type Release, type ReleaseList } from '@citus/contracts';
+import type { CodeSigningKey, ErrorEnvelope, Me, Release, ReleaseList } from '@citus/contracts';
+import { checkRelease } from '@citus/device-agent';
 import { Api, bootTestPlatform, workspacePeople, type TestPlatform } from './support/test-platform.js';
 
 const IMAGE = `registry.example/acme/gateway-agent:2.1.0@sha256:${'ab'.repeat(32)}`;
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
-/** Checks a release's signature the way a device does: the manifest's bytes against the workspace's public key. */
-function signatureHolds(key: CodeSigningKey, workspaceId: string, release: Release): boolean {
-  const manifest = releaseManifest({ workspaceId, ...release, sha256: release.sha256 ?? '' });
-  return verify(null, Buffer.from(manifest), createPublicKey(key.publicKeyPem), Buffer.from(release.signature?.value ?? '', 'base64'));
+/** Checks a release as citus-device does (the device agent's own check): signature, key, and for an artifact its bytes. */
+function signatureHolds(key: CodeSigningKey, workspaceId: string, release: Release, bytes?: Buffer): boolean {
+  if (!release.signature || !release.sha256) return false;
+  const downloaded = bytes && { sha256: sha256(bytes), size: bytes.length };
+  return checkRelease({ ...release, workspaceId, sha256: release.sha256, signature: release.signature }, key, downloaded ?? { sha256: release.sha256, size: release.size ?? 0 }).ok;
 }
 
 describe('software releases (issue 6 point 1)', () => {
@@ -56,7 +58,8 @@ describe('software releases (issue 6 point 1)', () => {
 
     const key = (await admin.get<CodeSigningKey>('/api/v1/code-signing-key')).body;
     expect(ready.signature?.keyId).toBe(key.keyId);
-    expect(signatureHolds(key, workspaceId, ready)).toBe(true);
+    expect(signatureHolds(key, workspaceId, ready, bytes)).toBe(true);
+    expect(signatureHolds(key, workspaceId, ready, Buffer.concat([bytes.subarray(0, -1), Buffer.from([7])]))).toBe(false);
     // The signature binds the workspace, the version and the hash: change any and it fails.
     expect(signatureHolds(key, 'ws_another', ready)).toBe(false);
     expect(signatureHolds(key, workspaceId, { ...ready, version: '1.4.1' })).toBe(false);
