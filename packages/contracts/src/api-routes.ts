@@ -69,7 +69,7 @@ import { AlertRule, AlertRuleList, AlertRuleRequest } from './alert-rule.schema.
 import { ANALYSER_ROUTES } from './analyser-api.routes.js';
 import { Analyser, AnalyserList, AnalyserRequest } from './analyser.schema.js';
 import { RELEASE_ROUTES } from './release-api.routes.js';
-import { CodeSigningKey, CreateReleaseRequest, Release, ReleaseList } from './release.schema.js';
+import { CodeSigningKey, CreateDownloadLinkRequest, CreateReleaseRequest, DownloadLink, Release, ReleaseList } from './release.schema.js';
 import { ShadowDeleteAccepted, ShadowDocument, ShadowUpdateAccepted, ShadowUpdateRequest } from './shadow.schema.js';
 
 /** Health and the API's own descriptions. */
@@ -145,6 +145,8 @@ export const API_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   Release,
   ReleaseList,
   CodeSigningKey,
+  CreateDownloadLinkRequest,
+  DownloadLink,
   UpdateDeviceRequest,
   ActivationCodeRenewal,
   ActivationRequest,

@@ -1,5 +1,16 @@
 import type { ApiRoute } from './api-route.js';
-import { CodeSigningKey, CreateReleaseRequest, Release, ReleaseList, ReleasePathParams, RELEASE_ARTIFACT_MAX_MB } from './release.schema.js';
+import {
+  CodeSigningKey,
+  CreateDownloadLinkRequest,
+  CreateReleaseRequest,
+  DownloadLink,
+  DownloadTokenParams,
+  MAX_DOWNLOAD_LINK_SECONDS,
+  Release,
+  ReleaseList,
+  ReleasePathParams,
+  RELEASE_ARTIFACT_MAX_MB,
+} from './release.schema.js';
 
 /** Any member signs in as a `user`; the handlers let only developers and admins make releases. */
 const scoped = { tag: 'releases', access: 'user', workspaceScoped: true } as const;
@@ -61,6 +72,30 @@ export const RELEASE_ROUTES: ApiRoute[] = [
     params: ReleasePathParams,
     responses: { 200: { description: 'The artifact', contentType: 'application/octet-stream' } },
     errors: [400, 401, 404, 409],
+  },
+  {
+    ...scoped,
+    operationId: 'createReleaseDownloadLink',
+    method: 'post',
+    path: '/api/v1/releases/{releaseId}/download-links',
+    summary: 'A short-lived download link for one device',
+    description: `A path with a token bound to the workspace, the release and the thing, valid for \`expiresInSec\` (60–${MAX_DOWNLOAD_LINK_SECONDS}, 900 by default): what an update job hands its device. Developers and admins only.`,
+    params: ReleasePathParams,
+    body: CreateDownloadLinkRequest,
+    responses: { 201: { description: 'The link', schema: DownloadLink } },
+    errors: [400, 401, 403, 404, 409],
+  },
+  {
+    tag: 'releases',
+    access: 'device',
+    operationId: 'downloadReleaseWithLink',
+    method: 'get',
+    path: '/api/v1/release-downloads/{token}',
+    summary: "A device downloads a release's artifact with its link",
+    description: 'The token in the path is the credential: it names the release and the thing, and expires. A revoked or deleted thing, an expired or altered token all answer 404.',
+    params: DownloadTokenParams,
+    responses: { 200: { description: 'The artifact', contentType: 'application/octet-stream' } },
+    errors: [400, 404],
   },
   {
     ...scoped,

@@ -79,6 +79,29 @@ export type ReleaseList = z.infer<typeof ReleaseList>;
 export const ReleasePathParams = z.object({ releaseId: ReleaseId });
 export type ReleasePathParams = z.infer<typeof ReleasePathParams>;
 
+/** The longest a device download link lives (AWS's presigned URLs for jobs allow up to an hour too). */
+export const MAX_DOWNLOAD_LINK_SECONDS = 3600;
+
+export const CreateDownloadLinkRequest = z.strictObject({
+  /** The device the link is for: a thing of the workspace. */
+  thingName: z.string().min(1).max(128),
+  expiresInSec: z.number().int().min(60).max(MAX_DOWNLOAD_LINK_SECONDS).default(900),
+});
+export type CreateDownloadLinkRequest = z.input<typeof CreateDownloadLinkRequest>;
+
+export const DownloadLink = z.object({
+  /**
+   * From the platform's root, e.g. `/api/v1/release-downloads/eyJ…`: the device resolves it against
+   * the URL it activated with. The path is the credential, so it is kept out of logs.
+   */
+  path: z.string(),
+  expiresAt: z.string(),
+});
+export type DownloadLink = z.infer<typeof DownloadLink>;
+
+export const DownloadTokenParams = z.object({ token: z.string().min(16).max(2048).regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'a download token') });
+export type DownloadTokenParams = z.infer<typeof DownloadTokenParams>;
+
 /** The workspace's code-signing public key, for devices and anyone checking a release. */
 export const CodeSigningKey = z.object({
   algorithm: z.literal(SIGNATURE_ALGORITHM),

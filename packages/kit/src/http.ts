@@ -12,9 +12,10 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
 /**
  * Webhook URLs `/hooks/{kind}/{id}/{secret}` carry their secret in the path, since senders such as
- * Docker Hub can set no header: whatever follows the id is left out of the log.
+ * Docker Hub can set no header: whatever follows the id is left out of the log. So do devices'
+ * release download links, `/api/v1/release-downloads/{token}`.
  */
-const HOOK_PATH = /^(\/hooks\/[^/]+\/[^/]+\/)[^?]+/i;
+const HOOK_PATH = /^(\/hooks\/[^/]+\/[^/]+\/|\/api\/v1\/release-downloads\/)[^?]+/i;
 
 /** The path to log: without the query string (secrets never belong there, but a client may put one there anyway) or a hook's secret. */
 export const loggedPath = (url: string): string => (url.split('?')[0] ?? '').replace(HOOK_PATH, '$1[redacted]');

@@ -5,12 +5,16 @@ import type { ServiceContext } from '@citus/kit';
 import { openDatabase } from '@citus/sqlite';
 import { releaseRoutes } from './adapters/http/release.routes.js';
 import { FileCodeSigner } from './adapters/signing/file.code-signer.js';
+import { JwtDownloadLinkSigner } from './adapters/signing/download-link.signer.js';
+import type { DeviceStanding } from './domain/release.model.js';
 import { RELEASE_MIGRATIONS, SqliteReleaseRepository } from './adapters/sqlite/release.repository.js';
 import { ReleaseService } from './app/release.service.js';
 import type { DeviceLifecycleConfig } from './config.js';
 
 interface ReleasesContext extends Pick<ServiceContext, 'dataDir' | 'authenticate' | 'shutdown' | 'logger'> {
   config: DeviceLifecycleConfig;
+  /** Which things may download: those of the registry, in their workspace. */
+  devices: DeviceStanding;
 }
 
 const MB = 1024 * 1024;
@@ -25,7 +29,7 @@ function blobStore(config: DeviceLifecycleConfig, dataDir: string): BlobStore {
 
 /**
  * Software releases (issue 6): their records in `releases.db`, their artifacts in the blob store,
- * each workspace's code-signing key in `{dataDir}/signing`.
+ * each workspace's code-signing key in `{dataDir}/signing`, with the key of devices' download links.
  */
 export function createReleasesModule(ctx: ReleasesContext) {
   const db = openDatabase(join(ctx.dataDir, 'releases.db'), { module: 'releases', migrations: RELEASE_MIGRATIONS });
@@ -33,7 +37,16 @@ export function createReleasesModule(ctx: ReleasesContext) {
     db.close();
   });
   const maxArtifactBytes = ctx.config.CITUS_RELEASE_MAX_MB * MB;
-  const releases = new ReleaseService(new SqliteReleaseRepository(db), blobStore(ctx.config, ctx.dataDir), new FileCodeSigner(join(ctx.dataDir, 'signing')), { maxArtifactBytes });
+  const releases = new ReleaseService(
+    {
+      repository: new SqliteReleaseRepository(db),
+      blobs: blobStore(ctx.config, ctx.dataDir),
+      signer: new FileCodeSigner(join(ctx.dataDir, 'signing')),
+      links: new JwtDownloadLinkSigner(join(ctx.dataDir, 'signing', 'download-links.key')),
+      devices: ctx.devices,
+    },
+    { maxArtifactBytes },
+  );
   ctx.logger.info({ store: ctx.config.CITUS_RELEASE_STORE, maxArtifactBytes }, 'software releases ready');
   return { releases, routes: releaseRoutes(releases, ctx.authenticate, maxArtifactBytes) };
 }

@@ -57,7 +57,9 @@ export function createService(ctx: DeviceLifecycleContext): DeviceLifecycleServi
     },
   );
   const provisioning = new DeviceProvisioningService(store.repository, directory, ctx.events);
-  const releases = createReleasesModule({ ...ctx, logger: ctx.logger.child({ module: 'releases' }) });
+  // A thing may download while it is in the registry, in its workspace.
+  const standing = { isActiveThing: (workspaceId: string, thingName: string) => directory.workspaceOfThing(thingName) === workspaceId };
+  const releases = createReleasesModule({ ...ctx, devices: standing, logger: ctx.logger.child({ module: 'releases' }) });
   const serverHostnames = ['localhost', '127.0.0.1', ctx.config.CITUS_MQTT_ENDPOINT, ...(ctx.hubHostnames ?? [])];
   return {
     name: 'device-lifecycle',

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CodeSigningKey, ErrorEnvelope, Me, Release, ReleaseList } from '@citus/contracts';
+import type { CodeSigningKey, DownloadLink, ErrorEnvelope, Me, Release, ReleaseList } from '@citus/contracts';
 import { checkRelease } from '@citus/device-agent';
-import { Api, bootTestPlatform, workspacePeople, type TestPlatform } from './support/test-platform.js';
+import { Api, bootTestPlatform, declareAndActivate, workspacePeople, type TestPlatform } from './support/test-platform.js';
 
 const IMAGE = `registry.example/acme/gateway-agent:2.1.0@sha256:${'ab'.repeat(32)}`;
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -124,9 +124,40 @@ describe('software releases (issue 6 point 1)', () => {
     expect((await new Api(admin.baseUrl).get('/api/v1/releases')).status).toBe(401);
   });
 
+  it("gives one device a short-lived link to a ready artifact, which opens without an account and for no one else", async () => {
+    const release = await createArtifactRelease('8.0.0');
+    const bytes = Buffer.from('firmware 8.0.0');
+    expect((await upload(admin, release.releaseId, bytes)).status).toBe(200);
+    const sensor = await declareAndActivate(admin, 'Boiler sensor');
+    const foreign = await declareAndActivate(elsewhere, 'Their sensor');
+
+    const created = await admin.post<DownloadLink>(`/api/v1/releases/${release.releaseId}/download-links`, { thingName: sensor.device.thingName, expiresInSec: 600 });
+    expect(created.status).toBe(201);
+    expect(created.body.path).toMatch(/^\/api\/v1\/release-downloads\/[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(Date.parse(created.body.expiresAt) - Date.now()).toBeGreaterThan(590_000);
+    const download = await fetch(`${admin.baseUrl}${created.body.path}`);
+    expect(download.status).toBe(200);
+    expect(download.headers.get('cache-control')).toBe('no-store');
+    expect(Buffer.from(await download.arrayBuffer()).equals(bytes)).toBe(true);
+
+    // An altered token opens nothing; nor does a link asked for a thing of another workspace, a user, or a container release.
+    const altered = created.body.path.slice(0, -3) + (created.body.path.endsWith('AAA') ? 'BBB' : 'AAA');
+    expect((await fetch(`${admin.baseUrl}${altered}`)).status).toBe(404);
+    expect((await admin.post(`/api/v1/releases/${release.releaseId}/download-links`, { thingName: foreign.device.thingName })).status).toBe(404);
+    expect((await dora.post(`/api/v1/releases/${release.releaseId}/download-links`, { thingName: sensor.device.thingName })).status).toBe(403);
+    expect((await admin.post(`/api/v1/releases/${release.releaseId}/download-links`, { thingName: sensor.device.thingName, expiresInSec: 7200 })).status).toBe(400);
+    const container = await admin.post<Release>('/api/v1/releases', { kind: 'container', version: '8.0.0', image: IMAGE });
+    expect((await admin.post(`/api/v1/releases/${container.body.releaseId}/download-links`, { thingName: sensor.device.thingName })).status).toBe(409);
+
+    // Once the thing is deleted, its link opens nothing.
+    expect((await admin.delete(`/api/v1/devices/${sensor.device.id}`)).status).toBe(204);
+    expect((await fetch(`${admin.baseUrl}${created.body.path}`)).status).toBe(404);
+  });
+
   it('keeps each signing key in the data dir, readable by the platform only', () => {
     const dir = join(platform.dataDir, 'signing');
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     expect(statSync(join(dir, `${workspaceId}.pem`)).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'download-links.key')).mode & 0o777).toBe(0o600);
   });
 });

@@ -1,8 +1,16 @@
 import type { Readable } from 'node:stream';
 import { BlobTooLargeError, type BlobStore } from '@citus/blob-store';
-import { releaseManifest, type CodeSigningKey, type CreateReleaseRequest, type Release } from '@citus/contracts';
+import { CreateDownloadLinkRequest, releaseManifest, type CodeSigningKey, type CreateReleaseRequest, type DownloadLink, type Release } from '@citus/contracts';
 import { AppError, newId } from '@citus/kit';
-import type { CodeSigner, ReleaseRecord, ReleaseRepository } from '../domain/release.model.js';
+import type { CodeSigner, DeviceStanding, DownloadLinkSigner, ReleaseRecord, ReleaseRepository } from '../domain/release.model.js';
+
+export interface ReleaseServiceDeps {
+  repository: ReleaseRepository;
+  blobs: BlobStore;
+  signer: CodeSigner;
+  links: DownloadLinkSigner;
+  devices: DeviceStanding;
+}
 
 export interface ReleaseServiceOptions {
   /** The largest artifact taken, in bytes. */
@@ -22,12 +30,15 @@ const view = ({ workspaceId: _workspaceId, blobKey: _blobKey, ...release }: Rele
 export class ReleaseService {
   private readonly now: () => Date;
 
+  private readonly repository: ReleaseRepository;
+  private readonly blobs: BlobStore;
+  private readonly signer: CodeSigner;
+
   constructor(
-    private readonly repository: ReleaseRepository,
-    private readonly blobs: BlobStore,
-    private readonly signer: CodeSigner,
+    private readonly deps: ReleaseServiceDeps,
     private readonly options: ReleaseServiceOptions,
   ) {
+    ({ repository: this.repository, blobs: this.blobs, signer: this.signer } = deps);
     this.now = options.now ?? (() => new Date());
   }
 
@@ -87,6 +98,24 @@ export class ReleaseService {
     const body = await this.blobs.get(release.blobKey);
     if (!body) throw new AppError('internal', `the artifact of release ${releaseId} is missing from the blob store`);
     return { release: view(release), body };
+  }
+
+  /** A link with which one thing of the workspace may download a ready artifact, until it expires. */
+  async createDownloadLink(workspaceId: string, releaseId: string, request: CreateDownloadLinkRequest): Promise<DownloadLink> {
+    const { thingName, expiresInSec } = CreateDownloadLinkRequest.parse(request);
+    const release = this.find(workspaceId, releaseId);
+    if (release.kind !== 'artifact' || release.status !== 'ready') throw new AppError('conflict', 'only a ready artifact release can be downloaded');
+    if (!this.deps.devices.isActiveThing(workspaceId, thingName)) throw new AppError('not_found', `no thing ${thingName}`);
+    const expiresAtMs = this.now().getTime() + expiresInSec * 1000;
+    const token = await this.deps.links.sign({ workspaceId, releaseId, thingName }, expiresAtMs);
+    return { path: `/api/v1/release-downloads/${token}`, expiresAt: new Date(expiresAtMs).toISOString() };
+  }
+
+  /** What a device's link opens; an expired or altered link, or one of a thing since deleted, is a 404 like any unknown one. */
+  async openDownload(token: string): Promise<{ release: Release; body: Readable }> {
+    const grant = await this.deps.links.verify(token);
+    if (!grant || !this.deps.devices.isActiveThing(grant.workspaceId, grant.thingName)) throw new AppError('not_found', 'no such download: the link is unknown, expired, or its thing is gone');
+    return this.openArtifact(grant.workspaceId, grant.releaseId);
   }
 
   signingKey(workspaceId: string): CodeSigningKey {

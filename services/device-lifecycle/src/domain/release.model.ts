@@ -35,3 +35,22 @@ export interface CodeSigner {
   /** Signs the UTF-8 bytes of `message` with the workspace's key, making the key on first use. */
   sign(workspaceId: string, message: string): ReleaseSignature;
 }
+
+/** Who may download what: a thing of the workspace, one release. */
+export interface DownloadGrant {
+  workspaceId: string;
+  releaseId: string;
+  thingName: string;
+}
+
+/** Port: the tokens of devices' download links; only the service that makes them reads them. */
+export interface DownloadLinkSigner {
+  sign(grant: DownloadGrant, expiresAtMs: number): Promise<string>;
+  /** The grant of a valid token; undefined when it is expired, altered or not one of ours. */
+  verify(token: string): Promise<DownloadGrant | undefined>;
+}
+
+/** Port: whether a thing belongs to a workspace and may still connect (not deleted, a certificate not revoked). */
+export interface DeviceStanding {
+  isActiveThing(workspaceId: string, thingName: string): boolean;
+}

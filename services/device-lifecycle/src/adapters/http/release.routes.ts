@@ -1,10 +1,24 @@
 import { pipeline } from 'node:stream/promises';
-import { Router, type RequestHandler } from 'express';
-import { CreateReleaseRequest, ReleasePathParams } from '@citus/contracts';
+import type { Readable } from 'node:stream';
+import { Router, type RequestHandler, type Response } from 'express';
+import { CreateDownloadLinkRequest, CreateReleaseRequest, DownloadTokenParams, ReleasePathParams, type Release } from '@citus/contracts';
 import { AppError, parse, workspaceOf } from '@citus/kit';
 import type { ReleaseService } from '../../app/release.service.js';
 
 const ARTIFACT_TYPE = 'application/octet-stream';
+
+/** An artifact's bytes with what lets the receiver check them on the way. */
+async function sendArtifact(res: Response, release: Release, body: Readable): Promise<void> {
+  res.set({
+    'content-type': ARTIFACT_TYPE,
+    'content-length': String(release.size),
+    'content-disposition': `attachment; filename="${release.releaseId}-${release.version}.bin"`,
+    etag: `"${release.sha256}"`,
+    'x-citus-sha256': release.sha256,
+    'cache-control': 'no-store',
+  });
+  await pipeline(body, res);
+}
 
 /**
  * Software releases under `/api/v1` (issue 6). Members read; developers and admins of the
@@ -12,6 +26,13 @@ const ARTIFACT_TYPE = 'application/octet-stream';
  */
 export function releaseRoutes(releases: ReleaseService, authenticate: RequestHandler, maxArtifactBytes: number): Router {
   const router = Router();
+
+  // The device has no account here: the token in the path is its credential (and is kept out of logs).
+  router.get('/release-downloads/:token', async (req, res) => {
+    const { release, body } = await releases.openDownload(parse(DownloadTokenParams, req.params).token);
+    await sendArtifact(res, release, body);
+  });
+
   router.use(['/releases', '/code-signing-key'], authenticate);
 
   router.post('/releases', (req, res) => {
@@ -40,14 +61,13 @@ export function releaseRoutes(releases: ReleaseService, authenticate: RequestHan
   router.get('/releases/:releaseId/artifact', async (req, res) => {
     const { releaseId } = parse(ReleasePathParams, req.params);
     const { release, body } = await releases.openArtifact(workspaceOf(req, 'user').id, releaseId);
-    res.set({
-      'content-type': ARTIFACT_TYPE,
-      'content-length': String(release.size),
-      'content-disposition': `attachment; filename="${release.releaseId}-${release.version}.bin"`,
-      etag: `"${release.sha256}"`,
-      'x-citus-sha256': release.sha256,
-    });
-    await pipeline(body, res);
+    await sendArtifact(res, release, body);
+  });
+
+  router.post('/releases/:releaseId/download-links', async (req, res) => {
+    const workspace = workspaceOf(req, 'developer');
+    const { releaseId } = parse(ReleasePathParams, req.params);
+    res.status(201).set('cache-control', 'no-store').json(await releases.createDownloadLink(workspace.id, releaseId, parse(CreateDownloadLinkRequest, req.body)));
   });
 
   router.get('/code-signing-key', (req, res) => {
