@@ -24,6 +24,8 @@ export interface BlobStore {
   get(key: string): Promise<Readable | undefined>;
   /** Removes the blob; a missing one is no error. */
   delete(key: string): Promise<void>;
+  /** At start, before any put: removes what puts a stopped process left half done (partial or spooled files). */
+  removeLeftovers(): Promise<void>;
 }
 
 export class BlobTooLargeError extends Error {

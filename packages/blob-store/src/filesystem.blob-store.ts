@@ -39,6 +39,10 @@ export class FilesystemBlobStore implements BlobStore {
     await rm(this.pathOf(key), { force: true });
   }
 
+  async removeLeftovers(): Promise<void> {
+    await rm(join(this.root, '.partial'), { recursive: true, force: true });
+  }
+
   private pathOf(key: string): string {
     return join(this.root, checkBlobKey(key));
   }

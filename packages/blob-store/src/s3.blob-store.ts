@@ -65,6 +65,10 @@ export class S3BlobStore implements BlobStore {
     await this.s3.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.objectKey(key) }));
   }
 
+  async removeLeftovers(): Promise<void> {
+    if (this.options.spoolDir) await rm(this.options.spoolDir, { recursive: true, force: true });
+  }
+
   private objectKey(key: string): string {
     return `${this.options.prefix ?? ''}${checkBlobKey(key)}`;
   }

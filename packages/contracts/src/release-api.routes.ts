@@ -70,7 +70,7 @@ export const RELEASE_ROUTES: ApiRoute[] = [
     path: '/api/v1/releases/{releaseId}/artifact',
     summary: "Download an artifact release's bytes",
     params: ReleasePathParams,
-    responses: { 200: { description: 'The artifact', contentType: 'application/octet-stream' } },
+    responses: { 200: { description: 'The artifact; `X-Citus-Sha256` and `ETag` carry its SHA-256', contentType: 'application/octet-stream' } },
     errors: [400, 401, 404, 409],
   },
   {
@@ -94,7 +94,7 @@ export const RELEASE_ROUTES: ApiRoute[] = [
     summary: "A device downloads a release's artifact with its link",
     description: 'The token in the path is the credential: it names the release and the thing, and expires. A revoked or deleted thing, an expired or altered token all answer 404.',
     params: DownloadTokenParams,
-    responses: { 200: { description: 'The artifact', contentType: 'application/octet-stream' } },
+    responses: { 200: { description: 'The artifact; `X-Citus-Sha256` and `ETag` carry its SHA-256', contentType: 'application/octet-stream' } },
     errors: [400, 404],
   },
   {

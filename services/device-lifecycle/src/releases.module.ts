@@ -47,6 +47,13 @@ export function createReleasesModule(ctx: ReleasesContext) {
     },
     { maxArtifactBytes },
   );
-  ctx.logger.info({ store: ctx.config.CITUS_RELEASE_STORE, maxArtifactBytes }, 'software releases ready');
-  return { releases, routes: releaseRoutes(releases, ctx.authenticate, maxArtifactBytes) };
+  return {
+    releases,
+    routes: releaseRoutes(releases, ctx.authenticate, maxArtifactBytes),
+    /** Uploads a stopped process left under way are given back and their partial files removed (one instance per data dir). */
+    async start() {
+      const abandoned = await releases.recoverUploads();
+      ctx.logger.info({ store: ctx.config.CITUS_RELEASE_STORE, maxArtifactBytes, abandoned }, 'software releases ready');
+    },
+  };
 }

@@ -74,6 +74,7 @@ export function createService(ctx: DeviceLifecycleContext): DeviceLifecycleServi
     // Before the hub starts (the platform starts services in order): it asks the directory at once.
     async start() {
       await store.start();
+      await releases.start();
       // The streamed directory loads the directory itself, once the stream is open.
       await (streamed ? streamed.start() : devices.start());
     },

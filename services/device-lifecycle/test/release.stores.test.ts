@@ -30,9 +30,23 @@ describe('release stores (a real SQLite file, real key files)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('lets one upload claim a release, gives back a failed or abandoned claim, and completes only a claimed release', () => {
+    const repository = new SqliteReleaseRepository(db);
+    repository.insert(aRelease());
+    const id = aRelease().releaseId;
+    expect(repository.claimUpload('ws_a', id)).toBe(true);
+    expect(repository.claimUpload('ws_a', id)).toBe(false);
+    repository.releaseUpload('ws_a', id);
+    expect(repository.claimUpload('ws_b', id)).toBe(false);
+    expect(repository.claimUpload('ws_a', id)).toBe(true);
+    expect(repository.releaseAbandonedUploads()).toBe(1);
+    expect(repository.claimUpload('ws_a', id)).toBe(true);
+  });
+
   it('completes a release once: a second completion (a racing upload) is refused', () => {
     const repository = new SqliteReleaseRepository(db);
     repository.insert(aRelease());
+    expect(repository.claimUpload('ws_a', aRelease().releaseId)).toBe(true);
     const signature = { algorithm: 'Ed25519' as const, keyId: 'k', value: 'c2ln' };
     const first = { sha256: 'a'.repeat(64), size: 3, blobKey: 'ws_a/releases/rel_1', signature, readyAt: '2026-11-27T08:01:00.000Z' };
     expect(repository.complete('ws_a', aRelease().releaseId, first)).toBe(true);

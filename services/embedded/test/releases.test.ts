@@ -75,6 +75,30 @@ describe('software releases (issue 6 point 1)', () => {
     expect(((await admin.get<Release>(`/api/v1/releases/${release.releaseId}`)).body).sha256).toBe(sha256(bytes));
   });
 
+  it('refuses a second upload while one is under way, so the signed bytes cannot be replaced', async () => {
+    const release = await createArtifactRelease('9.0.0');
+    let finish = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (finish = resolve));
+    const slow = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        controller.enqueue(Buffer.from('first '));
+        await gate;
+        controller.enqueue(Buffer.from('bytes'));
+        controller.close();
+      },
+    });
+    const first = upload(admin, release.releaseId, slow);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const second = await upload(admin, release.releaseId, Buffer.from('EVIL firmware'));
+    expect(second.status).toBe(409);
+    finish();
+    const done = await first;
+    expect(done.status).toBe(200);
+    const download = await fetch(`${admin.baseUrl}/api/v1/releases/${release.releaseId}/artifact`, { headers: admin.credentials });
+    expect(Buffer.from(await download.arrayBuffer()).toString()).toBe('first bytes');
+    expect(download.headers.get('x-citus-sha256')).toBe(sha256(Buffer.from('first bytes')));
+  });
+
   it('signs a container release, pinned by digest, at once', async () => {
     const created = await admin.post<Release>('/api/v1/releases', { kind: 'container', version: '2.1.0', image: IMAGE });
     expect(created.status).toBe(201);
@@ -102,6 +126,8 @@ describe('software releases (issue 6 point 1)', () => {
     expect(undeclared.status).toBe(413);
     const wrongType = await upload(admin, big.releaseId, Buffer.from('{}'), 'application/json');
     expect(wrongType.status).toBe(400);
+    const empty = await upload(admin, big.releaseId, Buffer.alloc(0));
+    expect([empty.status, JSON.stringify(await empty.json())]).toEqual([400, expect.stringMatching(/empty/)]);
     expect((await admin.get<Release>(`/api/v1/releases/${big.releaseId}`)).body.status).toBe('awaiting-artifact');
     expect((await fetch(`${admin.baseUrl}/api/v1/releases/${big.releaseId}/artifact`, { headers: admin.credentials })).status).toBe(409);
     // Nothing of the refused uploads stayed behind.

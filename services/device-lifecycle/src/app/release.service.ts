@@ -20,8 +20,9 @@ export interface ReleaseServiceOptions {
 
 /** Workspace ids are `ws_` and hex, so they make blob keys as they are. */
 const blobKeyOf = (workspaceId: string, releaseId: string): string => `${workspaceId}/releases/${releaseId}`;
-/** The API's view: where the bytes sit is the platform's business. */
-const view = ({ workspaceId: _workspaceId, blobKey: _blobKey, ...release }: ReleaseRecord): Release => release;
+/** The API's view: where the bytes sit is the platform's business, and an upload under way is still awaited. */
+const view = ({ workspaceId: _workspaceId, blobKey: _blobKey, ...release }: ReleaseRecord): Release =>
+  release.status === 'ready' ? release : { ...release, status: 'awaiting-artifact' };
 
 /**
  * Software releases (issue 6, story 3): created, filled with their artifact, signed once complete.
@@ -62,6 +63,12 @@ export class ReleaseService {
     return view(record);
   }
 
+  /** At start: uploads a stopped process left claimed go back to waiting, and their partial files go. */
+  async recoverUploads(): Promise<number> {
+    await this.blobs.removeLeftovers();
+    return this.repository.releaseAbandonedUploads();
+  }
+
   list(workspaceId: string): Release[] {
     return this.repository.list(workspaceId).map(view);
   }
@@ -70,24 +77,30 @@ export class ReleaseService {
     return view(this.find(workspaceId, releaseId));
   }
 
-  /** Stores the artifact while hashing it, then signs and completes the release; a release takes its bytes once. */
+  /**
+   * Stores the artifact while hashing it, then signs and completes the release. A release takes its
+   * bytes once: the upload claims it before reading a byte, so a second one is refused at once and
+   * can never replace what was signed.
+   */
   async uploadArtifact(workspaceId: string, releaseId: string, body: AsyncIterable<Uint8Array>): Promise<Release> {
     const release = this.awaitingArtifact(workspaceId, releaseId);
-    const blobKey = blobKeyOf(workspaceId, releaseId);
-    let stored;
+    if (!this.repository.claimUpload(workspaceId, releaseId)) throw new AppError('conflict', 'the release is taking another upload: an artifact is uploaded once');
     try {
-      stored = await this.blobs.put(blobKey, body, { maxBytes: this.options.maxArtifactBytes });
+      const blobKey = blobKeyOf(workspaceId, releaseId);
+      const { sha256, size } = await this.blobs.put(blobKey, body, { maxBytes: this.options.maxArtifactBytes });
+      if (size === 0) {
+        await this.blobs.delete(blobKey);
+        throw new AppError('bad_request', 'the artifact is empty: send its bytes');
+      }
+      const signature = this.signer.sign(workspaceId, releaseManifest({ ...release, sha256, size }));
+      const completion = { sha256, size, blobKey, signature, readyAt: this.now().toISOString() };
+      if (!this.repository.complete(workspaceId, releaseId, completion)) throw new Error(`release ${releaseId} lost its upload claim`);
+      return view({ ...release, ...completion, status: 'ready' });
     } catch (error) {
+      this.repository.releaseUpload(workspaceId, releaseId);
       if (error instanceof BlobTooLargeError) throw new AppError('payload_too_large', `the artifact is larger than ${this.options.maxArtifactBytes} bytes`);
       throw error;
     }
-    const { sha256, size } = stored;
-    const signature = this.signer.sign(workspaceId, releaseManifest({ ...release, sha256, size }));
-    const completion = { sha256, size, blobKey, signature, readyAt: this.now().toISOString() };
-    if (!this.repository.complete(workspaceId, releaseId, completion)) {
-      throw new AppError('conflict', 'the release took its artifact meanwhile: an artifact is uploaded once');
-    }
-    return view({ ...release, ...completion, status: 'ready' });
   }
 
   /** The bytes of a ready artifact release. */
@@ -96,7 +109,8 @@ export class ReleaseService {
     if (release.kind !== 'artifact') throw new AppError('conflict', 'a container release has no artifact: devices pull its image');
     if (release.status !== 'ready' || !release.blobKey) throw new AppError('conflict', 'the release has no artifact yet');
     const body = await this.blobs.get(release.blobKey);
-    if (!body) throw new AppError('internal', `the artifact of release ${releaseId} is missing from the blob store`);
+    // A plain Error: logged with its detail, answered as a bare 500.
+    if (!body) throw new Error(`the artifact of release ${releaseId} (${release.blobKey}) is missing from the blob store`);
     return { release: view(release), body };
   }
 
@@ -131,7 +145,7 @@ export class ReleaseService {
   private awaitingArtifact(workspaceId: string, releaseId: string): ReleaseRecord {
     const release = this.find(workspaceId, releaseId);
     if (release.kind !== 'artifact') throw new AppError('conflict', 'a container release takes no artifact: it names its image');
-    if (release.status !== 'awaiting-artifact') throw new AppError('conflict', 'the release has its artifact already: an artifact is uploaded once');
+    if (release.status === 'ready') throw new AppError('conflict', 'the release has its artifact already: an artifact is uploaded once');
     return release;
   }
 }

@@ -22,8 +22,17 @@ export interface ReleaseRepository {
   get(workspaceId: string, releaseId: string): ReleaseRecord | undefined;
   /** Newest first. */
   list(workspaceId: string): ReleaseRecord[];
-  /** Completes a release still awaiting its artifact; false if it was completed meanwhile (or is gone). */
+  /**
+   * Marks a release awaiting its artifact as taking an upload, so a second upload is refused before
+   * it reads a byte; false if it is not awaiting one (an upload is under way, or it is ready).
+   */
+  claimUpload(workspaceId: string, releaseId: string): boolean;
+  /** Gives a claimed release back to waiting (its upload failed). */
+  releaseUpload(workspaceId: string, releaseId: string): void;
+  /** Completes a claimed release; false if it is not claimed (or is gone). */
   complete(workspaceId: string, releaseId: string, completion: ReleaseCompletion): boolean;
+  /** At start: uploads a stopped process left claimed are given back to waiting; answers how many. */
+  releaseAbandonedUploads(): number;
 }
 
 /**

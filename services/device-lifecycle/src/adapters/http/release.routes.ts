@@ -22,7 +22,7 @@ async function sendArtifact(res: Response, release: Release, body: Readable): Pr
 
 /**
  * Software releases under `/api/v1` (issue 6). Members read; developers and admins of the
- * workspace create releases and upload artifacts. Roles are checked before bodies are read.
+ * workspace create releases and upload artifacts. Roles are checked before an artifact is read.
  */
 export function releaseRoutes(releases: ReleaseService, authenticate: RequestHandler, maxArtifactBytes: number): Router {
   const router = Router();
@@ -51,7 +51,10 @@ export function releaseRoutes(releases: ReleaseService, authenticate: RequestHan
   router.put('/releases/:releaseId/artifact', async (req, res) => {
     const workspace = workspaceOf(req, 'developer');
     const { releaseId } = parse(ReleasePathParams, req.params);
-    if (!req.is(ARTIFACT_TYPE)) throw new AppError('bad_request', `send the artifact as ${ARTIFACT_TYPE}`);
+    // req.is answers null when there is no body at all, false for another type.
+    const typed = req.is(ARTIFACT_TYPE);
+    if (typed === null) throw new AppError('bad_request', "the upload has no body: send the artifact's bytes (at least one)");
+    if (typed === false) throw new AppError('bad_request', `send the artifact as ${ARTIFACT_TYPE}`);
     // A declared length over the limit is refused before a byte is read; an undeclared one is counted.
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > maxArtifactBytes) throw new AppError('payload_too_large', `the artifact is larger than ${maxArtifactBytes} bytes`);

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { errors, jwtVerify, SignJWT } from 'jose';
 import type { DownloadGrant, DownloadLinkSigner } from '../../domain/release.model.js';
+import { readOrCreateKeyFile } from './key-file.js';
 
 const AUDIENCE = 'citus:release-download';
 const ALGORITHM = 'HS256';
@@ -41,19 +40,7 @@ export class JwtDownloadLinkSigner implements DownloadLinkSigner {
   }
 
   private secret(): Uint8Array {
-    this.key ??= this.readOrCreate();
+    this.key ??= Buffer.from(readOrCreateKeyFile(this.keyFile, () => randomBytes(32).toString('base64')).trim(), 'base64');
     return this.key;
-  }
-
-  private readOrCreate(): Uint8Array {
-    if (existsSync(this.keyFile)) return Buffer.from(readFileSync(this.keyFile, 'utf8').trim(), 'base64');
-    const dir = dirname(this.keyFile);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    chmodSync(dir, 0o700);
-    const key = randomBytes(32);
-    const partial = `${this.keyFile}.partial`;
-    writeFileSync(partial, key.toString('base64'), { mode: 0o600 });
-    renameSync(partial, this.keyFile);
-    return key;
   }
 }

@@ -1,8 +1,8 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SIGNATURE_ALGORITHM, type CodeSigningKey, type ReleaseSignature } from '@citus/contracts';
 import type { CodeSigner } from '../../domain/release.model.js';
+import { readOrCreateKeyFile } from './key-file.js';
 
 /** Workspace ids as the portal makes them; anything else never names a key file. */
 const WORKSPACE_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -37,7 +37,8 @@ export class FileCodeSigner implements CodeSigner {
     const known = this.keys.get(workspaceId);
     if (known) return known;
     if (!WORKSPACE_ID.test(workspaceId)) throw new Error(`not a workspace id: ${JSON.stringify(workspaceId.slice(0, 80))}`);
-    const privateKey = createPrivateKey(this.readOrCreate(join(this.dir, `${workspaceId}.pem`)));
+    const pem = readOrCreateKeyFile(join(this.dir, `${workspaceId}.pem`), () => generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+    const privateKey = createPrivateKey(pem);
     const publicKeyObject = createPublicKey(privateKey);
     const spki = publicKeyObject.export({ type: 'spki', format: 'der' });
     const loaded: LoadedKey = {
@@ -50,17 +51,5 @@ export class FileCodeSigner implements CodeSigner {
     };
     this.keys.set(workspaceId, loaded);
     return loaded;
-  }
-
-  private readOrCreate(file: string): string {
-    if (existsSync(file)) return readFileSync(file, 'utf8');
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    chmodSync(this.dir, 0o700);
-    const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    // Written whole under a temporary name, then renamed: a crash leaves no half key behind.
-    const partial = `${file}.partial`;
-    writeFileSync(partial, pem, { mode: 0o600 });
-    renameSync(partial, file);
-    return pem;
   }
 }

@@ -14,6 +14,7 @@ export const RELEASE_MIGRATIONS: Migration[] = [
         created_at TEXT NOT NULL,
         -- The rest of the release as JSON: notes, image, hash, size, signature, readiness.
         body TEXT NOT NULL,
+        -- awaiting-artifact, uploading (claimed by one upload; shown as awaiting-artifact) or ready.
         status TEXT NOT NULL,
         blob_key TEXT,
         PRIMARY KEY (workspace_id, release_id),
@@ -49,8 +50,11 @@ export class SqliteReleaseRepository implements ReleaseRepository {
       list: db.prepare('SELECT workspace_id, body, blob_key FROM releases WHERE workspace_id = ? ORDER BY created_at DESC, release_id DESC'),
       complete: db.prepare(
         `UPDATE releases SET status = 'ready', body = @body, blob_key = @blobKey
-         WHERE workspace_id = @workspaceId AND release_id = @releaseId AND status = 'awaiting-artifact'`,
+         WHERE workspace_id = @workspaceId AND release_id = @releaseId AND status = 'uploading'`,
       ),
+      claim: db.prepare(`UPDATE releases SET status = 'uploading' WHERE workspace_id = ? AND release_id = ? AND status = 'awaiting-artifact'`),
+      unclaim: db.prepare(`UPDATE releases SET status = 'awaiting-artifact' WHERE workspace_id = ? AND release_id = ? AND status = 'uploading'`),
+      unclaimAll: db.prepare(`UPDATE releases SET status = 'awaiting-artifact' WHERE status = 'uploading'`),
     };
   }
 
@@ -68,9 +72,21 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     return (this.sql.list.all(workspaceId) as Row[]).map(recordOf);
   }
 
+  claimUpload(workspaceId: string, releaseId: string): boolean {
+    return this.sql.claim.run(workspaceId, releaseId).changes === 1;
+  }
+
+  releaseUpload(workspaceId: string, releaseId: string): void {
+    this.sql.unclaim.run(workspaceId, releaseId);
+  }
+
+  releaseAbandonedUploads(): number {
+    return this.sql.unclaimAll.run().changes;
+  }
+
   complete(workspaceId: string, releaseId: string, completion: ReleaseCompletion): boolean {
     const current = this.get(workspaceId, releaseId);
-    if (!current || current.status !== 'awaiting-artifact') return false;
+    if (!current) return false;
     const { workspaceId: _workspaceId, blobKey: _blobKey, ...body } = current;
     const { blobKey, ...rest } = completion;
     const ready = { ...body, ...rest, status: 'ready' as const };
