@@ -167,6 +167,29 @@ describe('the shadow service', () => {
     expect(read.ok && [read.value.version, read.value.state.reported]).toEqual([1, { a: 1 }]);
   });
 
+  it('commits nothing built on a batch the store refused: a later update starts again from what the store has', async () => {
+    const repository = new SqliteShadowRepository(db);
+    let refuse: (error: Error) => void = () => undefined;
+    let calls = 0;
+    service = serviceOver({
+      load: (key) => repository.load(key),
+      write: (writes) => (++calls === 1 ? new Promise<void>((_resolve, reject) => (refuse = reject)) : repository.write(writes)),
+      deleteThing: (workspaceId, thingName) => repository.deleteThing(workspaceId, thingName),
+    });
+    const first = service.update(LAMP, json({ state: { reported: { a: 1 } } }));
+    await new Promise((resolve) => setImmediate(resolve));
+    // Built in memory on the first, queued while the first batch is being written.
+    const second = service.update(LAMP, json({ state: { reported: { b: 2 } } }));
+    refuse(new Error('disk full'));
+    expect((await first).ok).toBe(false);
+    expect(await second).toEqual({ ok: false, error: { code: 500, message: 'Internal service failure' } });
+    expect(repository.load({ ...LAMP, shadowName: '' })).toBeUndefined();
+    const third = await service.update(LAMP, json({ state: { reported: { c: 3 } } }));
+    expect(third.ok && third.value.version).toBe(1);
+    const read = await service.get(LAMP, { body: {} });
+    expect(read.ok && read.value.state.reported).toEqual({ c: 3 });
+  });
+
   it('rejects bad input on the rejected topic without touching the shadow', async () => {
     await service.update(LAMP, json({ state: { reported: { a: 1 } } }), 'lamp-1');
     sent = [];

@@ -150,6 +150,32 @@ describe('a deleted thing’s shadows', () => {
     expect(new SqliteShadowRepository(db).load({ ...LAMP, shadowName: '' })).toBeUndefined();
   });
 
+  it('starts an update that comes while the delete is being committed from nothing, and commits it after the delete', async () => {
+    await shadows.update(LAMP, body({ state: { reported: { old: true }, desired: { valve: 'open' } } }));
+    await shadows.update(LAMP, reported);
+    const repository = new SqliteShadowRepository(db);
+    let commitDelete: () => void = () => undefined;
+    const slow = new ShadowService(
+      {
+        load: (key) => repository.load(key),
+        write: (writes) => repository.write(writes),
+        deleteThing: (workspaceId, thingName) => new Promise<number>((resolve) => (commitDelete = () => void repository.deleteThing(workspaceId, thingName).then(resolve))),
+      },
+      { publish: async () => undefined },
+      createLogger({ level: 'silent' }),
+    );
+    const gone = slow.forgetThing(WS, 'lamp-1');
+    await new Promise((resolve) => setImmediate(resolve));
+    // The store still has version 2 with the old desired state; the update must not build on it.
+    const during = slow.update(LAMP, body({ state: { reported: { fresh: 1 } } }));
+    commitDelete();
+    expect(await gone).toBe(1);
+    const answer = await during;
+    expect(answer.ok && answer.value.version).toBe(1);
+    expect(repository.load({ ...LAMP, shadowName: '' })).toMatchObject({ version: 1, content: { state: { reported: { fresh: 1 } } } });
+    expect(repository.load({ ...LAMP, shadowName: '' })?.content?.state).not.toHaveProperty('desired');
+  });
+
   it('the repository deletes one thing of one workspace and answers how many rows', async () => {
     const repository = new SqliteShadowRepository(db);
     const write = (workspaceId: string, thingName: string, shadowName: string) => ({ workspaceId, thingName, shadowName, version: 4, updatedAt: T0 });

@@ -77,8 +77,13 @@ const idOf = (key: ShadowKey): string => `${key.workspaceId}\u0000${key.thingNam
  */
 export class ShadowService {
   private readonly cache = new Map<string, CachedShadow>();
+  /** Things whose shadows are being deleted: the store still has their rows until the delete commits. */
+  private readonly forgetting = new Set<string>();
+  /** Which cached shadow each queued write came from: a write whose shadow was dropped since is not committed. */
+  private readonly owners = new WeakMap<ShadowWrite, CachedShadow>();
   private readonly lanes = new Map<string, Promise<void>>();
-  private readonly writer: PipelinedCommit<ShadowWrite, void>;
+  /** Answers, per write, whether it was committed (false: it was dropped, see flush). */
+  private readonly writer: PipelinedCommit<ShadowWrite, boolean>;
   private readonly now: () => number;
   private readonly maxCached: number;
 
@@ -117,10 +122,17 @@ export class ShadowService {
    * A thing of the same name later starts again from version 1.
    */
   async forgetThing(workspaceId: string, thingName: string): Promise<number> {
-    await this.writer.drain();
     const prefix = idOf({ workspaceId, thingName, shadowName: '' });
-    for (const id of this.cache.keys()) if (id.startsWith(prefix)) this.cache.delete(id);
-    return this.repository.deleteThing(workspaceId, thingName);
+    // Until the delete commits, a request for these shadows starts from nothing rather than from
+    // the rows the store still holds; what it writes is committed after the delete.
+    this.forgetting.add(prefix);
+    try {
+      await this.writer.drain();
+      for (const id of this.cache.keys()) if (id.startsWith(prefix)) this.cache.delete(id);
+      return await this.repository.deleteThing(workspaceId, thingName);
+    } finally {
+      this.forgetting.delete(prefix);
+    }
   }
 
   private readShadow(call: Call): Promise<Checked<ShadowDocument>> {
@@ -221,10 +233,17 @@ export class ShadowService {
     const cached = this.cache.get(id);
     // Map order is the eviction order: touching a shadow moves it to the end.
     this.cache.delete(id);
-    const shadow = cached ?? { ...(this.repository.load(call.key) ?? { version: 0 }), pending: 0 };
+    const stored = cached || this.isForgetting(id) ? undefined : this.repository.load(call.key);
+    const shadow = cached ?? { ...(stored ?? { version: 0 }), pending: 0 };
     this.cache.set(id, shadow);
     if (!cached) this.trim();
     return shadow;
+  }
+
+  private isForgetting(id: string): boolean {
+    if (this.forgetting.size === 0) return false;
+    for (const prefix of this.forgetting) if (id.startsWith(prefix)) return true;
+    return false;
   }
 
   private trim(): void {
@@ -239,8 +258,13 @@ export class ShadowService {
     shadow.version = next.version;
     shadow.content = next.content;
     shadow.pending++;
-    return this.writer.submit({ ...call.key, ...next, updatedAt: now }).then(
-      () => true,
+    const write: ShadowWrite = { ...call.key, ...next, updatedAt: now };
+    this.owners.set(write, shadow);
+    return this.writer.submit(write).then(
+      (committed) => {
+        if (!committed) this.logger.warn({ thingName: call.key.thingName, version: next.version }, 'shadow write dropped: it built on a state the store did not take');
+        return committed;
+      },
       (error: unknown) => {
         this.logger.error({ err: error, thingName: call.key.thingName }, 'shadow write failed');
         return false;
@@ -248,15 +272,21 @@ export class ShadowService {
     ).finally(() => shadow.pending--);
   }
 
-  /** One transaction for the batch; if it fails, the batch's shadows are reloaded from the store next time. */
-  private async flush(writes: ShadowWrite[]): Promise<void[]> {
+  /**
+   * One transaction for the batch; if it fails, the batch's shadows are reloaded from the store next
+   * time. A write made on a shadow dropped since (an earlier batch of it failed, or its thing was
+   * deleted) is not committed: it built on a state the store never took.
+   */
+  private async flush(writes: ShadowWrite[]): Promise<boolean[]> {
+    const kept = writes.map((write) => this.cache.get(idOf(write)) === this.owners.get(write));
+    const current = writes.filter((_write, index) => kept[index]);
     try {
-      await this.repository.write(writes);
+      if (current.length > 0) await this.repository.write(current);
     } catch (error) {
       for (const write of writes) this.cache.delete(idOf(write));
       throw error;
     }
-    return writes.map(() => undefined);
+    return kept;
   }
 
   /** Runs `step` after every earlier step of the same shadow. */
