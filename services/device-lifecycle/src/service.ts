@@ -12,6 +12,7 @@ import { connectivityDirectoryOf, type ConnectivityDirectory, type ThingPresence
 import { createRegistryStore } from './registry-store.module.js';
 import { openStreamedDirectory } from './streamed-directory.module.js';
 import { createReleasesModule } from './releases.module.js';
+import type { ReleaseService } from './app/release.service.js';
 
 export interface DeviceLifecycleContext extends ServiceContext {
   config: DeviceLifecycleConfig;
@@ -31,6 +32,8 @@ export interface DeviceLifecycleService extends Service {
   devices: DeviceService;
   /** Fleet provisioning's RegisterThing: activated devices made by the hub. */
   provisioning: DeviceProvisioningService;
+  /** Software releases, and the download links the hub puts in job documents. */
+  releases: ReleaseService;
 }
 
 export function createService(ctx: DeviceLifecycleContext): DeviceLifecycleService {
@@ -65,6 +68,7 @@ export function createService(ctx: DeviceLifecycleContext): DeviceLifecycleServi
     name: 'device-lifecycle',
     devices,
     provisioning,
+    releases: releases.releases,
     apiRoutes: Router().use(
       deviceRoutes(devices, ctx.authenticate, ctx.ca.certificatePem, ctx.connectivity && connectivityDirectoryOf(ctx.connectivity)),
       releases.routes,

@@ -4,9 +4,9 @@ import { join, resolve } from 'node:path';
 import { buildAsyncApiDocument, buildOpenApiDocument, INTERNAL_API_PREFIX } from '@citus/contracts';
 import { AnalyticsConfig, createService as createAnalytics, type AnalyticsModule } from '@citus/analytics';
 import { AppRegistryConfig, createService as createAppRegistry, type AppRegistryService } from '@citus/app-registry';
-import { createService as createDeviceLifecycle, DeviceLifecycleConfig, openStreamedDirectory, remoteConnectivity } from '@citus/device-lifecycle';
+import { createService as createDeviceLifecycle, DeviceLifecycleConfig, openStreamedDirectory, remoteConnectivity, type DeviceLifecycleService } from '@citus/device-lifecycle';
 import { createService as createIndexer, IndexerConfig, type IndexerModule } from '@citus/indexer';
-import { createService as createIotHub, IotHubConfig, remoteCertificateAuthority, remoteThingRegistrar, type AppEndpoints, type IotHubService } from '@citus/iot-hub';
+import { createService as createIotHub, IotHubConfig, remoteCertificateAuthority, remoteThingRegistrar, type AppEndpoints, type IotHubService, type ReleaseLinks } from '@citus/iot-hub';
 import {
   AppError,
   type BearerResolver,
@@ -270,6 +270,8 @@ async function launchDevicePlane(ctx: ServiceContext, config: Config, runs: Set<
       registrar: registrar ? { registerThing: (thing) => registrar.register(thing) } : remoteThingRegistrar(registryLink()),
       resolveBearer: links.resolveBearer,
       apps: links.apps,
+      // Beside the registry only: a hub apart from it sends release placeholders as they are (see README).
+      ...(devices ? { releaseLinks: releaseLinksOf(devices) } : {}),
       // An indexer elsewhere follows the stream at its own pace: the hub cannot see its lag.
       downstreamLag: () => indexer?.indexer.lagMs() ?? 0,
       metrics,
@@ -284,6 +286,14 @@ async function launchDevicePlane(ctx: ServiceContext, config: Config, runs: Set<
     ...(ca ? { caPem: ca.certificatePem } : {}),
     ...(indexer ? { indexer } : {}),
     ...(analytics ? { analytics } : {}),
+  };
+}
+
+/** The registry's release service as the hub's source of download links for job documents. */
+function releaseLinksOf(devices: DeviceLifecycleService): ReleaseLinks {
+  return {
+    linkFor: async (workspaceId, releaseId, thingName, expiresInSec) =>
+      (await devices.releases.createDownloadLink(workspaceId, releaseId, { thingName, expiresInSec })).path,
   };
 }
 

@@ -3,3 +3,4 @@ export { IotHubConfig } from './config.js';
 export { remoteCertificateAuthority, remoteThingRegistrar, type RemoteCaOptions } from './adapters/http/device-registry.client.js';
 export type { HubCertificateAuthority } from './domain/hub-ca.port.js';
 export type { AppEndpoints } from './adapters/rules/hub-action.runner.js';
+export type { ReleaseLinks } from './domain/jobs/release-links.port.js';

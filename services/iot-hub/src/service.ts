@@ -44,6 +44,8 @@ import { createProvisioningModule } from './provisioning.module.js';
 import { registerHubMetrics } from './adapters/metrics/hub.metrics.js';
 import { createRulesModule } from './rules.module.js';
 import type { AppEndpoints } from './adapters/rules/hub-action.runner.js';
+import { JobDocumentRenderer } from './app/job-document.renderer.js';
+import type { ReleaseLinks } from './domain/jobs/release-links.port.js';
 
 export interface IotHubContext extends ServiceContext {
   config: IotHubConfig;
@@ -65,6 +67,8 @@ export interface IotHubContext extends ServiceContext {
   metrics?: Metrics;
   /** Apps deployed on the platform, for topic rules' app actions; without it those actions fail with the reason. */
   apps?: AppEndpoints;
+  /** Download links of releases, for job documents that name one; without it such placeholders are sent as they are. */
+  releaseLinks?: ReleaseLinks;
 }
 
 export interface IotHubService extends Service {
@@ -143,8 +147,10 @@ export function createService(ctx: IotHubContext): IotHubService {
   const rules = createRulesModule({ ...ctx, publisher, shadows, logger });
   const jobsDb = openDatabase(join(ctx.dataDir, 'jobs.db'), { module: 'jobs', migrations: JOB_MIGRATIONS });
   const jobRepository = new SqliteJobRepository(jobsDb);
-  const jobs = new JobsService(jobRepository, publisher, logger.child({ component: 'jobs' }));
-  reserved.register(...jobsHandlers(jobs, publisher, logger));
+  // Job documents are rendered for the thing they are sent to (its release download links).
+  const jobsPublisher = new JobDocumentRenderer(ctx.releaseLinks, ctx.things, logger.child({ component: 'jobs' })).wrap(publisher);
+  const jobs = new JobsService(jobRepository, jobsPublisher, logger.child({ component: 'jobs' }));
+  reserved.register(...jobsHandlers(jobs, jobsPublisher, logger));
   // A deleted thing takes its open job executions (REMOVED), shadows and connectivity with it. Its
   // certificates were revoked just before, closing its sessions; their policy attachments stay.
   ctx.events.on('thing.deleted', async ({ workspaceId, thingName }) => {
