@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DeviceConnectivity, ThingName } from './device.schema.js';
+import { MAX_DOWNLOAD_LINK_SECONDS, ReleaseId } from './release.schema.js';
 
 /**
  * The links between the hub and the device registry (device-lifecycle) over the internal API
@@ -66,6 +67,21 @@ export const InternalRegistrationOutcome = z.discriminatedUnion('registered', [
   z.object({ registered: z.literal(false), reason: z.enum(['thing-name-taken', 'invalid-thing-name']) }),
 ]);
 export type InternalRegistrationOutcome = z.infer<typeof InternalRegistrationOutcome>;
+
+/**
+ * `POST /release-links` (registry): a release download link for one thing, which the hub puts in
+ * a job document it sends that thing. The registry checks the thing is in the workspace.
+ */
+export const InternalReleaseLinkRequest = z.strictObject({
+  workspaceId: WorkspaceId,
+  releaseId: ReleaseId,
+  thingName: z.string().min(1).max(128),
+  expiresInSec: z.number().int().min(60).max(MAX_DOWNLOAD_LINK_SECONDS),
+});
+export type InternalReleaseLinkRequest = z.infer<typeof InternalReleaseLinkRequest>;
+
+export const InternalReleaseLink = z.object({ path: z.string() });
+export type InternalReleaseLink = z.infer<typeof InternalReleaseLink>;
 
 /** How many thing names one connectivity request may carry; a longer list is asked in parts. */
 export const MAX_CONNECTIVITY_BATCH = 500;

@@ -6,7 +6,7 @@ import { AnalyticsConfig, createService as createAnalytics, type AnalyticsModule
 import { AppRegistryConfig, createService as createAppRegistry, type AppRegistryService } from '@citus/app-registry';
 import { createService as createDeviceLifecycle, DeviceLifecycleConfig, openStreamedDirectory, remoteConnectivity, type DeviceLifecycleService } from '@citus/device-lifecycle';
 import { createService as createIndexer, IndexerConfig, type IndexerModule } from '@citus/indexer';
-import { createService as createIotHub, IotHubConfig, remoteCertificateAuthority, remoteThingRegistrar, type AppEndpoints, type IotHubService, type ReleaseLinks } from '@citus/iot-hub';
+import { createService as createIotHub, IotHubConfig, remoteCertificateAuthority, remoteReleaseLinks, remoteThingRegistrar, type AppEndpoints, type IotHubService, type ReleaseLinks } from '@citus/iot-hub';
 import {
   AppError,
   type BearerResolver,
@@ -270,8 +270,7 @@ async function launchDevicePlane(ctx: ServiceContext, config: Config, runs: Set<
       registrar: registrar ? { registerThing: (thing) => registrar.register(thing) } : remoteThingRegistrar(registryLink()),
       resolveBearer: links.resolveBearer,
       apps: links.apps,
-      // Beside the registry only: a hub apart from it sends release placeholders as they are (see README).
-      ...(devices ? { releaseLinks: releaseLinksOf(devices) } : {}),
+      releaseLinks: devices ? releaseLinksOf(devices) : remoteReleaseLinks(registryLink()),
       // An indexer elsewhere follows the stream at its own pace: the hub cannot see its lag.
       downstreamLag: () => indexer?.indexer.lagMs() ?? 0,
       metrics,

@@ -2,6 +2,8 @@ import { X509Certificate } from 'node:crypto';
 import { Router } from 'express';
 import {
   InternalDeviceCsr,
+  InternalReleaseLinkRequest,
+  type InternalReleaseLink,
   InternalServerCsr,
   InternalThingRegistration,
   type InternalCaCertificate,
@@ -12,6 +14,7 @@ import {
 import { badRequest, forbidden, parse } from '@citus/kit';
 import { certificateIdFromFingerprint, CsrError, type EmbeddedCertificateAuthority } from '@citus/pki';
 import type { DeviceProvisioningService } from '../../app/device-provisioning.service.js';
+import type { ReleaseService } from '../../app/release.service.js';
 
 export interface InternalRoutesOptions {
   /** The device CA; its key stays in this process, so the hub sends CSRs. */
@@ -21,12 +24,13 @@ export interface InternalRoutesOptions {
   /** The only names the hub's server certificate may carry: devices trust any name this CA signs. */
   serverHostnames: readonly string[];
   provisioning: Pick<DeviceProvisioningService, 'register'>;
+  releases: Pick<ReleaseService, 'createDownloadLink'>;
 }
 
 /**
  * What the hub asks of the device registry when it runs in a process of its own (mounted at
- * `/internal/v1`, behind the service token): the device CA's certificate and signatures, and
- * fleet provisioning's RegisterThing. A leaked service token is the threat kept in mind: it can
+ * `/internal/v1`, behind the service token): the device CA's certificate and signatures,
+ * fleet provisioning's RegisterThing, and release download links for job documents. A leaked service token is the threat kept in mind: it can
  * mint no server certificate for a name devices would trust, and register no certificate this CA
  * did not sign.
  */
@@ -70,6 +74,14 @@ export function internalRoutes(options: InternalRoutesOptions): Router {
       notAfter: new Date(certificate.validTo),
     });
     const answer: InternalRegistrationOutcome = outcome.registered ? { registered: true } : { registered: false, reason: outcome.reason };
+    res.set('cache-control', 'no-store').json(answer);
+  });
+
+  // A download link for a job document the hub sends: only for a thing of the workspace, only a ready artifact.
+  router.post('/release-links', async (req, res) => {
+    const { workspaceId, releaseId, thingName, expiresInSec } = parse(InternalReleaseLinkRequest, req.body);
+    const link = await options.releases.createDownloadLink(workspaceId, releaseId, { thingName, expiresInSec });
+    const answer: InternalReleaseLink = { path: link.path };
     res.set('cache-control', 'no-store').json(answer);
   });
 

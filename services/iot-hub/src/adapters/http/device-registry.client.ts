@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   InternalCaCertificate,
+  InternalReleaseLink,
+  type InternalReleaseLinkRequest,
   InternalRegistrationOutcome,
   InternalServerCertificate,
   InternalSignedCertificate,
@@ -12,6 +14,7 @@ import { AppError, InternalApiClient, type InternalApiOptions } from '@citus/kit
 import { CsrError } from '@citus/pki';
 import type { HubCertificateAuthority } from '../../domain/hub-ca.port.js';
 import type { ThingRegistrar } from '../../domain/provisioning/thing-registrar.port.js';
+import type { ReleaseLinks } from '../../domain/jobs/release-links.port.js';
 
 const PEER = 'the device registry';
 
@@ -56,6 +59,17 @@ export function remoteThingRegistrar(options: InternalApiOptions): ThingRegistra
     registerThing: async ({ workspaceId, thingName, certificatePem }) => {
       const request: InternalThingRegistration = { workspaceId, thingName, certificatePem };
       return client.call('POST', '/provisioned-things', request, InternalRegistrationOutcome);
+    },
+  };
+}
+
+/** Release download links for job documents, made by the registry's release service. */
+export function remoteReleaseLinks(options: InternalApiOptions): ReleaseLinks {
+  const client = new InternalApiClient(options, PEER);
+  return {
+    linkFor: async (workspaceId, releaseId, thingName, expiresInSec) => {
+      const request: InternalReleaseLinkRequest = { workspaceId, releaseId, thingName, expiresInSec };
+      return (await client.call('POST', '/release-links', request, InternalReleaseLink, ['not_found', 'conflict'])).path;
     },
   };
 }
