@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CodeSigningKey } from './release.schema.js';
 
 /** AWS IoT thing names: 1-128 of letters, digits, ':', '_' and '-'. */
 export const ThingName = z.string().regex(/^[a-zA-Z0-9:_-]{1,128}$/, 'invalid thing name');
@@ -101,5 +102,10 @@ export const ActivationResponse = z.object({
   /** Host name of the MQTT endpoint, as AWS IoT's `describe-endpoint` gives it. */
   mqttEndpoint: z.string(),
   mqttPort: z.number().int().positive(),
+  /**
+   * The workspace's code-signing key: the device keeps it and installs only releases signed with
+   * it. Learnt here, over the channel the device already trusts for its certificate.
+   */
+  codeSigningKey: CodeSigningKey.optional(),
 });
 export type ActivationResponse = z.infer<typeof ActivationResponse>;

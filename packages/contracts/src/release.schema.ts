@@ -111,6 +111,47 @@ export const CodeSigningKey = z.object({
 });
 export type CodeSigningKey = z.infer<typeof CodeSigningKey>;
 
+/** What a job document names to have a device install a release; `url` is resolved per device. */
+export const RELEASE_UPDATE_OPERATION = 'citus:install-release';
+
+/** The job document of an update: the release as signed, and where the device downloads it. */
+export const ReleaseUpdateDocument = z.object({
+  operation: z.literal(RELEASE_UPDATE_OPERATION),
+  release: z.object({
+    workspaceId: z.string(),
+    releaseId: ReleaseId,
+    kind: z.enum(['artifact', 'container']),
+    version: ReleaseVersion,
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    size: z.number().int().nonnegative().optional(),
+    image: PinnedImage.optional(),
+    signature: ReleaseSignature,
+    /** A download link for the receiving device, from the platform's root (artifact releases). */
+    url: z.string().optional(),
+  }),
+});
+export type ReleaseUpdateDocument = z.infer<typeof ReleaseUpdateDocument>;
+
+/** The update job document for a ready release: its signed fields and the placeholder the hub turns into each device's link. */
+export function releaseUpdateDocument(workspaceId: string, release: Release): ReleaseUpdateDocument {
+  if (release.status !== 'ready' || !release.sha256 || !release.signature) throw new Error(`release ${release.releaseId} is not ready`);
+  const { releaseId, kind, version, sha256, size, image, signature } = release;
+  return {
+    operation: RELEASE_UPDATE_OPERATION,
+    release: {
+      workspaceId,
+      releaseId,
+      kind,
+      version,
+      sha256,
+      ...(size === undefined ? {} : { size }),
+      ...(image === undefined ? {} : { image }),
+      signature,
+      ...(kind === 'artifact' ? { url: `\${citus:release-download:${releaseId}}` } : {}),
+    },
+  };
+}
+
 /** The fields a release's signature covers, in this order. */
 export interface ReleaseManifestFields {
   workspaceId: string;

@@ -57,6 +57,7 @@ export async function activate(options: ActivateOptions): Promise<DeviceState> {
     privateKeyPem,
     certificatePem: activation.certificatePem,
     caCertificatePem: activation.caCertificatePem,
+    ...(activation.codeSigningKey ? { codeSigningKey: activation.codeSigningKey } : {}),
   });
   return state;
 }

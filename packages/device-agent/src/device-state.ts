@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ThingName } from '@citus/contracts';
+import { CodeSigningKey, ThingName } from '@citus/contracts';
 
 /** What an activated device keeps about itself; the key and certificates sit beside it as PEM files. */
 export const DeviceState = z.object({
@@ -20,9 +20,11 @@ export interface DeviceFiles {
   privateKeyPem: string;
   certificatePem: string;
   caCertificatePem: string;
+  /** The workspace's code-signing key, learnt at activation: the only key updates may be signed with. */
+  codeSigningKey?: CodeSigningKey;
 }
 
-const FILES = { state: 'device.json', key: 'private.key', certificate: 'certificate.pem', ca: 'ca.pem' } as const;
+const FILES = { state: 'device.json', key: 'private.key', certificate: 'certificate.pem', ca: 'ca.pem', signingKey: 'code-signing-key.json' } as const;
 
 export class NotActivatedError extends Error {
   constructor(dir: string) {
@@ -44,6 +46,7 @@ export function saveDevice(dir: string, files: DeviceFiles): void {
   writeFileSync(join(dir, FILES.certificate), files.certificatePem, { mode: 0o644 });
   writeFileSync(join(dir, FILES.ca), files.caCertificatePem, { mode: 0o644 });
   writeFileSync(join(dir, FILES.state), `${JSON.stringify(files.state, null, 2)}\n`, { mode: 0o644 });
+  if (files.codeSigningKey) writeFileSync(join(dir, FILES.signingKey), `${JSON.stringify(files.codeSigningKey, null, 2)}\n`, { mode: 0o644 });
 }
 
 export function loadDevice(dir: string): DeviceFiles {
@@ -54,5 +57,6 @@ export function loadDevice(dir: string): DeviceFiles {
     privateKeyPem: read(FILES.key),
     certificatePem: read(FILES.certificate),
     caCertificatePem: read(FILES.ca),
+    ...(existsSync(join(dir, FILES.signingKey)) ? { codeSigningKey: CodeSigningKey.parse(JSON.parse(read(FILES.signingKey))) } : {}),
   };
 }

@@ -4,3 +4,4 @@ export { DeviceState, isActivated, loadDevice, NotActivatedError, saveDevice, ty
 export { ReadingSimulator, type Reading } from './readings.js';
 export { runTelemetry, type RunOptions } from './run-telemetry.js';
 export { checkRelease, digestOfFile, type DownloadedArtifact, type ReleaseCheck, type ReleaseToCheck } from './release-check.js';
+export { UpdateAgent, type UpdateOptions } from './take-updates.js';

@@ -48,6 +48,9 @@ export function createService(ctx: DeviceLifecycleContext): DeviceLifecycleServi
     ? openStreamedDirectory({ config: ctx.config, events: ctx.events, logger: ctx.logger, directory })
     : undefined;
   if (streamed) ctx.shutdown.add('registry stream', () => streamed.stop());
+  // A thing may download while it is in the registry, in its workspace.
+  const standing = { isActiveThing: (workspaceId: string, thingName: string) => directory.workspaceOfThing(thingName) === workspaceId };
+  const releases = createReleasesModule({ ...ctx, devices: standing, logger: ctx.logger.child({ module: 'releases' }) });
   const devices = new DeviceService(
     store.repository,
     directory,
@@ -57,12 +60,10 @@ export function createService(ctx: DeviceLifecycleContext): DeviceLifecycleServi
       activationTtlMs: ctx.config.CITUS_ACTIVATION_TTL_HOURS * 3_600_000,
       mqttEndpoint: ctx.config.CITUS_MQTT_ENDPOINT,
       mqttPort: ctx.mqttPort,
+      codeSigningKey: (workspaceId) => releases.releases.signingKey(workspaceId),
     },
   );
   const provisioning = new DeviceProvisioningService(store.repository, directory, ctx.events);
-  // A thing may download while it is in the registry, in its workspace.
-  const standing = { isActiveThing: (workspaceId: string, thingName: string) => directory.workspaceOfThing(thingName) === workspaceId };
-  const releases = createReleasesModule({ ...ctx, devices: standing, logger: ctx.logger.child({ module: 'releases' }) });
   const serverHostnames = ['localhost', '127.0.0.1', ctx.config.CITUS_MQTT_ENDPOINT, ...(ctx.hubHostnames ?? [])];
   return {
     name: 'device-lifecycle',

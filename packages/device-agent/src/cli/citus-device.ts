@@ -5,17 +5,22 @@ import { parseArgs } from 'node:util';
 import { activate } from '../activate.js';
 import { loadDevice } from '../device-state.js';
 import { runTelemetry } from '../run-telemetry.js';
+import { createConnection } from '../connection.js';
+import { UpdateAgent } from '../take-updates.js';
 
 const USAGE = `citus-device: the Citus IoT reference device agent (AWS IoT Device SDK v2)
 
 usage:
   citus-device activate --api <url> --device <id> --code <activation code> [--force]
   citus-device run [--rate <per second>] [--count <n>] [--stream <name>] [--endpoint <host>] [--port <n>]
+  citus-device updates [--install-hook <program>] [--endpoint <host>] [--port <n>]
   citus-device status
 
 options:
   --dir <path>   where the device keeps its key and certificates (default ./.citus-device,
                  or CITUS_DEVICE_DIR)
+  --install-hook <program>
+                 updates: run with the checked artifact's path and version; exit 0 = installed
   --help         this text`;
 
 const OPTIONS = {
@@ -29,6 +34,7 @@ const OPTIONS = {
   stream: { type: 'string' },
   endpoint: { type: 'string' },
   port: { type: 'string' },
+  'install-hook': { type: 'string' },
   help: { type: 'boolean' },
 } as const;
 
@@ -87,6 +93,23 @@ async function runCommand(values: Values, dir: string): Promise<number> {
   return 0;
 }
 
+/** Takes update jobs until Ctrl-C: downloads, checks, installs with the hook, reports. */
+async function updatesCommand(values: Values, dir: string): Promise<number> {
+  const files = loadDevice(dir);
+  const connection = createConnection(files, { endpoint: values.endpoint, port: positive(values.port, 'port') });
+  await connection.connect();
+  const agent = new UpdateAgent(connection, files, { workDir: resolve(dir, 'updates'), installHook: values['install-hook'], onEvent: (event) => console.log(event) });
+  await agent.start();
+  console.log(`taking update jobs for ${files.state.thingName} (Ctrl-C to stop)`);
+  await new Promise<void>((done) => {
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+  await agent.idle();
+  await connection.disconnect().catch(() => undefined);
+  return 0;
+}
+
 function statusCommand(dir: string): number {
   const { state, certificatePem } = loadDevice(dir);
   const certificate = new X509Certificate(certificatePem);
@@ -107,6 +130,8 @@ async function main(argv: string[]): Promise<number> {
       return activateCommand(values, dir);
     case 'run':
       return runCommand(values, dir);
+    case 'updates':
+      return updatesCommand(values, dir);
     case 'status':
       return statusCommand(dir);
     default:

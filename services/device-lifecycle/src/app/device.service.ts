@@ -1,6 +1,7 @@
 import type {
   ActivationRequest,
   ActivationResponse,
+  CodeSigningKey,
   DeclareDeviceRequest,
   DeclaredDevice,
   Device,
@@ -24,6 +25,8 @@ export interface DeviceServiceOptions {
   mqttEndpoint: string;
   /** The MQTT port: known only once the hub listens. */
   mqttPort: () => number;
+  /** The workspace's code-signing key, handed to the device with its certificate. */
+  codeSigningKey?: (workspaceId: string) => CodeSigningKey;
   now?: () => Date;
 }
 
@@ -151,6 +154,7 @@ export class DeviceService {
       caCertificatePem: this.ca.certificatePem,
       mqttEndpoint: this.options.mqttEndpoint,
       mqttPort: this.options.mqttPort(),
+      ...(this.options.codeSigningKey ? { codeSigningKey: this.options.codeSigningKey(device.workspaceId) } : {}),
     };
   }
 
