@@ -1,18 +1,9 @@
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { releaseManifest, SIGNATURE_ALGORITHM, type CodeSigningKey, type ReleaseSignature } from '@citus/contracts';
+import { releaseManifest, SIGNATURE_ALGORITHM, type CodeSigningKey, type ReleaseManifestFields, type ReleaseSignature } from '@citus/contracts';
 
 /** A release as an update job hands it to the device: what its signature covers, and the signature. */
-export interface ReleaseToCheck {
-  workspaceId: string;
-  releaseId: string;
-  kind: 'artifact' | 'container';
-  version: string;
-  sha256: string;
-  size?: number;
-  image?: string;
-  signature: ReleaseSignature;
-}
+export type ReleaseToCheck = ReleaseManifestFields & { signature: ReleaseSignature };
 
 /** What the device found in what it downloaded. */
 export interface DownloadedArtifact {
