@@ -145,7 +145,8 @@ export class UpdateAgent {
         const reached = size ? Math.floor((received / size) * 4) : 0;
         if (reached > quarter && reached < 4) {
           quarter = reached;
-          progress.push(this.report(jobId, JobStatus.IN_PROGRESS, { step: 'downloading', progress: `${quarter * 25}%` }));
+          const percent = `${quarter * 25}%`;
+          progress.push(this.report(jobId, JobStatus.IN_PROGRESS, { step: 'downloading', progress: percent }).then(() => this.say(`job ${jobId}: downloaded ${percent}`)));
         }
         done(null, chunk);
       },

@@ -74,6 +74,8 @@ describe('a device taking update jobs (citus-device on the AWS IoT Device SDK v2
     const done = await finished('update-1');
     expect(done).toMatchObject({ status: 'SUCCEEDED', statusDetails: { version: '4.2.0' } });
     expect(readFileSync(join(dir, 'installed-4.2.0.bin')).equals(FIRMWARE)).toBe(true);
+    // Progress went to the platform (each report acknowledged) at each quarter of the download.
+    expect(events.filter((event) => event.startsWith('job update-1: downloaded'))).toEqual(['job update-1: downloaded 25%', 'job update-1: downloaded 50%', 'job update-1: downloaded 75%']);
     const shadow = await eventually(() => api.get<ShadowDocument>(`/api/v1/things/${thingName}/shadow`), (answer) => answer.status === 200);
     expect(shadow.body.state.reported).toMatchObject({ software: { version: '4.2.0', releaseId: release.releaseId } });
   });
