@@ -57,11 +57,11 @@ export const RELEASE_ROUTES: ApiRoute[] = [
     method: 'put',
     path: '/api/v1/releases/{releaseId}/artifact',
     summary: "Upload an artifact release's bytes",
-    description: `The body is the artifact (\`application/octet-stream\`, at most ${RELEASE_ARTIFACT_MAX_MB} MB). The platform hashes it as it arrives, stores it, signs the release and answers it ready. A release takes its bytes once: a second upload is a 409. Developers and admins only.`,
+    description: `The body is the artifact (\`application/octet-stream\`, at most ${RELEASE_ARTIFACT_MAX_MB} MB). The platform hashes it as it arrives, stores it, signs the release and answers it ready. A release takes its bytes once: a second upload is a 409. A workspace has at most two uploads under way at once (429 beyond). Developers and admins only.`,
     params: ReleasePathParams,
     upload: { contentType: 'application/octet-stream', maxMegabytes: RELEASE_ARTIFACT_MAX_MB },
     responses: { 200: { description: 'The release, hashed and signed', schema: Release } },
-    errors: [400, 401, 403, 404, 409, 413],
+    errors: [400, 401, 403, 404, 409, 413, 429],
   },
   {
     ...scoped,

@@ -91,6 +91,17 @@ describe('software releases (issue 6 point 1)', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     const second = await upload(admin, release.releaseId, Buffer.from('EVIL firmware'));
     expect(second.status).toBe(409);
+    // A second release of the workspace may upload beside it; a third upload at once is one too many.
+    const other = await createArtifactRelease('9.0.1');
+    let finishOther = (): void => undefined;
+    const otherGate = new Promise<void>((resolve) => (finishOther = resolve));
+    const otherUpload = upload(admin, other.releaseId, new ReadableStream<Uint8Array>({ async start(controller) { controller.enqueue(Buffer.from('x')); await otherGate; controller.close(); } }));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const third = await createArtifactRelease('9.0.2');
+    expect((await upload(admin, third.releaseId, Buffer.from('y'))).status).toBe(429);
+    finishOther();
+    expect((await otherUpload).status).toBe(200);
+    expect((await upload(admin, third.releaseId, Buffer.from('y'))).status).toBe(200);
     finish();
     const done = await first;
     expect(done.status).toBe(200);

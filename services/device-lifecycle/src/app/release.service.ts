@@ -15,6 +15,8 @@ export interface ReleaseServiceDeps {
 export interface ReleaseServiceOptions {
   /** The largest artifact taken, in bytes. */
   maxArtifactBytes: number;
+  /** Uploads one workspace may have under way at once (each may spool up to maxArtifactBytes); 2 by default. */
+  maxUploadsPerWorkspace?: number;
   now?: () => Date;
 }
 
@@ -30,6 +32,8 @@ const view = ({ workspaceId: _workspaceId, blobKey: _blobKey, ...release }: Rele
  */
 export class ReleaseService {
   private readonly now: () => Date;
+  /** Uploads under way, by workspace. */
+  private readonly uploading = new Map<string, number>();
 
   private readonly repository: ReleaseRepository;
   private readonly blobs: BlobStore;
@@ -84,7 +88,12 @@ export class ReleaseService {
    */
   async uploadArtifact(workspaceId: string, releaseId: string, body: AsyncIterable<Uint8Array>): Promise<Release> {
     const release = this.awaitingArtifact(workspaceId, releaseId);
+    const underWay = this.uploading.get(workspaceId) ?? 0;
+    if (underWay >= (this.options.maxUploadsPerWorkspace ?? 2)) {
+      throw new AppError('too_many_requests', `the workspace has ${underWay} uploads under way: wait for one to finish`);
+    }
     if (!this.repository.claimUpload(workspaceId, releaseId)) throw new AppError('conflict', 'the release is taking another upload: an artifact is uploaded once');
+    this.uploading.set(workspaceId, underWay + 1);
     try {
       const blobKey = blobKeyOf(workspaceId, releaseId);
       const { sha256, size } = await this.blobs.put(blobKey, body, { maxBytes: this.options.maxArtifactBytes });
@@ -100,6 +109,10 @@ export class ReleaseService {
       this.repository.releaseUpload(workspaceId, releaseId);
       if (error instanceof BlobTooLargeError) throw new AppError('payload_too_large', `the artifact is larger than ${this.options.maxArtifactBytes} bytes`);
       throw error;
+    } finally {
+      const left = (this.uploading.get(workspaceId) ?? 1) - 1;
+      if (left > 0) this.uploading.set(workspaceId, left);
+      else this.uploading.delete(workspaceId);
     }
   }
 
