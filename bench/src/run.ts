@@ -5,6 +5,8 @@ import { HUB_USAGE } from './hub/hub-options.js';
 import { runHubBenchmark } from './hub/hub.bench.js';
 import { INGEST_USAGE } from './ingest/ingest-options.js';
 import { runIngestBenchmark } from './ingest/ingest.bench.js';
+import { OTA_USAGE } from './ota/ota-options.js';
+import { runOtaBenchmark } from './ota/ota.bench.js';
 import { RULES_USAGE } from './rules/rules-options.js';
 import { runRulesBenchmark } from './rules/rules.bench.js';
 import { UsageError } from './support/usage-error.js';
@@ -14,6 +16,7 @@ const BENCHMARKS: Record<string, { run: (args: string[]) => Promise<void>; usage
   hub: { run: runHubBenchmark, usage: HUB_USAGE },
   analytics: { run: runAnalyticsBenchmark, usage: ANALYTICS_USAGE },
   rules: { run: runRulesBenchmark, usage: RULES_USAGE },
+  ota: { run: runOtaBenchmark, usage: OTA_USAGE },
 };
 
 function usage(): string {

@@ -21,8 +21,9 @@ const MAX_PACKET_ID = 65_535;
  * A bare MQTT 3.1.1 client over mutual TLS: `node:tls` and `mqtt-packet`, nothing else, so that
  * the load generator spends little CPU per message and holds little memory per connection (it
  * shares 2 cores with the hub it measures, and holds 10,000 idle connections). It does what the
- * benchmark needs: CONNECT, QoS 0/1 PUBLISH out, PUBACK of the hub's QoS 1 messages (MQTT 3.1.1
- * 4.3.2), DISCONNECT. Replies on reserved topics reach the requester without a subscription.
+ * benchmark needs: CONNECT, SUBSCRIBE, QoS 0/1 PUBLISH out, PUBACK of the hub's QoS 1 messages
+ * (MQTT 3.1.1 4.3.2), DISCONNECT. Replies on reserved topics reach the requester without a
+ * subscription; notifications such as jobs' notify-next need one.
  */
 export class TlsMqttClient {
   /** Every PUBLISH the hub sends: topic and payload. */
@@ -33,6 +34,7 @@ export class TlsMqttClient {
   unacked = 0;
   closed = false;
   private nextPacketId = 1;
+  private readonly subacks = new Map<number, (granted: number[]) => void>();
 
   private constructor(
     readonly clientId: string,
@@ -82,6 +84,15 @@ export class TlsMqttClient {
     }
   }
 
+  /** Subscribes at QoS 1; resolves once the SUBACK grants it (a refusal, 0x80, rejects). */
+  async subscribe(topic: string): Promise<void> {
+    const messageId = this.packetId();
+    const granted = new Promise<number[]>((resolve) => this.subacks.set(messageId, resolve));
+    this.socket.write(generate({ cmd: 'subscribe', messageId, subscriptions: [{ topic, qos: 1 }] }));
+    const [code] = await withTimeout(granted, 10_000, `${this.clientId}: no SUBACK for ${topic}`);
+    if (code === undefined || code >= 0x80) throw new Error(`${this.clientId}: subscription to ${topic} refused`);
+  }
+
   /** A clean DISCONNECT (so the hub records a client-initiated disconnect), then the end of the stream. */
   async end(): Promise<void> {
     if (this.closed) return;
@@ -93,6 +104,9 @@ export class TlsMqttClient {
   private onPacket(packet: Packet): void {
     if (packet.cmd === 'puback') {
       this.unacked--;
+    } else if (packet.cmd === 'suback') {
+      this.subacks.get(packet.messageId ?? 0)?.(packet.granted.map((grant) => (typeof grant === 'number' ? grant : (grant as { qos: number }).qos)));
+      this.subacks.delete(packet.messageId ?? 0);
     } else if (packet.cmd === 'publish') {
       if (packet.qos === 1) this.socket.write(generate({ cmd: 'puback', messageId: packet.messageId }));
       this.onMessage(packet.topic, typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload);

@@ -18,6 +18,16 @@ export class RestClient {
     return this.request<T>('POST', path, body);
   }
 
+  /** PUTs bytes (an upload) and answers the JSON reply. */
+  async putBytes<T>(path: string, bytes: Buffer, contentType = 'application/octet-stream'): Promise<T> {
+    const headers: Record<string, string> = { 'content-type': contentType };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    const response = await fetch(`${this.baseUrl}${path}`, { method: 'PUT', headers, body: new Uint8Array(bytes), signal: AbortSignal.timeout(60_000) });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`PUT ${path}: ${response.status} ${text.slice(0, 300)}`);
+    return JSON.parse(text) as T;
+  }
+
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = 'application/json';
