@@ -231,6 +231,25 @@ registry_accepts_portal_token() {
   "
 }
 
+# A software release on device-lifecycle: created, its artifact uploaded as bytes and downloaded
+# back the same (the blob store on its volume, the read-only root untouched), signed with the
+# workspace's key, which it keeps on its volume.
+release_round_trip() {
+  with_portal_token "
+    const base = 'http://127.0.0.1:$registry_port/api/v1/releases';
+    const created = await fetch(base, { method: 'POST', headers: { ...bearer, 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'artifact', version: 'compose-1' }) });
+    const release = await created.json();
+    if (created.status !== 201) { console.error('  create: ' + created.status + ' ' + JSON.stringify(release)); process.exit(1); }
+    const bytes = new Uint8Array(Array.from({ length: 100000 }, (_, i) => i % 251));
+    const uploaded = await fetch(base + '/' + release.releaseId + '/artifact', { method: 'PUT', headers: { ...bearer, 'content-type': 'application/octet-stream' }, body: bytes });
+    const ready = await uploaded.json();
+    if (uploaded.status !== 200 || ready.status !== 'ready' || ready.signature?.algorithm !== 'Ed25519') { console.error('  upload: ' + uploaded.status + ' ' + JSON.stringify(ready)); process.exit(1); }
+    const download = await fetch(base + '/' + release.releaseId + '/artifact', { headers: bearer });
+    const back = new Uint8Array(await download.arrayBuffer());
+    if (download.status !== 200 || back.length !== bytes.length || !back.every((byte, i) => byte === bytes[i])) { console.error('  download: ' + download.status + ', ' + back.length + ' bytes'); process.exit(1); }
+  "
+}
+
 # The hub's process serves no device routes any more: they answer in device-lifecycle's container.
 platform_serves_no_device_routes() {
   node -e "fetch('http://127.0.0.1:$http_port/api/v1/devices').then((r) => process.exit(r.status === 404 ? 0 : 1), () => process.exit(1))"
@@ -464,6 +483,10 @@ check "app-registry: reaches the portal on the default network" reaches_on_defau
 check "analytics: reaches the platform on the default network" reaches_on_default_network "$analytics" platform-internal "$platform"
 check "device-lifecycle: a token from the portal declares a device (201), none is refused (401)" registry_accepts_portal_token
 check "platform: serves no device routes (404)" platform_serves_no_device_routes
+check "device-lifecycle: a release takes its artifact (octet-stream), signs it and serves the same bytes back" release_round_trip
+check "device-lifecycle: its volume holds releases.db, the artifact and the signing key" data_dir_holds "$registry" "releases.db blobs signing" "shadows.db"
+check "device-lifecycle: /internal/v1/release-links answers 403 without the service token or with another" \
+  internal_api_refuses_without_token "$registry_port" /internal/v1/release-links "{}"
 check "app-registry: a token from the portal lists apps (200), none is refused (401)" app_registry_accepts_portal_token
 check "indexer: finds the device declared on device-lifecycle (registry stream)" indexer_finds_declared_device
 check "analytics: settings (200), the declared thing's series (200, asked of the platform), an unknown thing (404), no token (401)" analytics_answers_for_declared_thing
