@@ -5,6 +5,7 @@ import { iot, mqtt5 } from 'aws-iot-device-sdk-v2';
 import type { Device } from '@citus/contracts';
 import { connectMqtt, closedBy, openMqtt } from './support/devices.js';
 import { Api, ADMIN_PASSWORD, bootTestPlatform, declareAndActivate, type ActivatedDevice, type TestPlatform } from './support/test-platform.js';
+import { eventually } from './support/eventually.js';
 
 /** Resolves with the first message on `topic`, or rejects after `within` ms. */
 function nextMessage(client: import('mqtt').MqttClient, topic: string, within = 3_000): Promise<{ payload: string; retain: boolean }> {
@@ -21,15 +22,6 @@ function nextMessage(client: import('mqtt').MqttClient, topic: string, within = 
 async function connectivityOf(api: Api, device: ActivatedDevice): Promise<Device['connectivity']> {
   const response = await api.get<Device>(`/api/v1/devices/${device.device.id}`);
   return response.body.connectivity;
-}
-
-async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, within = 5_000): Promise<T> {
-  const deadline = Date.now() + within;
-  for (;;) {
-    const value = await read();
-    if (accept(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 // What a device relies on from the broker besides the AWS IoT services: MQTT 5, retained

@@ -5,17 +5,9 @@ import { mqtt } from 'aws-iot-device-sdk-v2';
 import { releaseUpdateDocument, type DeclaredDevice, type JobExecutionList, type Me, type Release, type ShadowDocument } from '@citus/contracts';
 import { activate, createConnection, loadDevice, UpdateAgent } from '@citus/device-agent';
 import { ADMIN_PASSWORD, Api, bootTestPlatform, type TestPlatform } from './support/test-platform.js';
+import { eventually } from './support/eventually.js';
 
 const FIRMWARE = Buffer.from(Array.from({ length: 200_000 }, (_, i) => (i * 13) % 256));
-
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 15_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > until) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 // Issue 6 point 4: citus-device's update agent, on the SDK's jobs and shadow clients, against the
 // real platform: it downloads with its own link, checks the signature against the key it learnt at
@@ -33,7 +25,7 @@ describe('a device taking update jobs (citus-device on the AWS IoT Device SDK v2
   const events: string[] = [];
 
   const execution = async (jobId: string) => (await api.get<JobExecutionList>(`/api/v1/jobs/${jobId}/executions`)).body.items[0];
-  const finished = (jobId: string) => eventually(() => execution(jobId), (found) => ['SUCCEEDED', 'FAILED', 'REJECTED'].includes(found?.status ?? ''));
+  const finished = (jobId: string) => eventually(() => execution(jobId), (found) => ['SUCCEEDED', 'FAILED', 'REJECTED'].includes(found?.status ?? ''), 15_000);
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'citus-device-updates-'));
@@ -76,7 +68,7 @@ describe('a device taking update jobs (citus-device on the AWS IoT Device SDK v2
     expect(readFileSync(join(dir, 'installed-4.2.0.bin')).equals(FIRMWARE)).toBe(true);
     // Progress went to the platform (each report acknowledged) at each quarter of the download.
     expect(events.filter((event) => event.startsWith('job update-1: downloaded'))).toEqual(['job update-1: downloaded 25%', 'job update-1: downloaded 50%', 'job update-1: downloaded 75%']);
-    const shadow = await eventually(() => api.get<ShadowDocument>(`/api/v1/things/${thingName}/shadow`), (answer) => answer.status === 200);
+    const shadow = await eventually(() => api.get<ShadowDocument>(`/api/v1/things/${thingName}/shadow`), (answer) => answer.status === 200, 15_000);
     expect(shadow.body.state.reported).toMatchObject({ software: { version: '4.2.0', releaseId: release.releaseId } });
   });
 

@@ -12,6 +12,7 @@ import {
 } from '@citus/contracts';
 import { connectMqtt } from './support/devices.js';
 import { Api, bootTestPlatform, declareAndActivate, workspacePeople, type ActivatedDevice, type TestPlatform } from './support/test-platform.js';
+import { eventually } from './support/eventually.js';
 
 interface Received {
   path: string;
@@ -52,15 +53,6 @@ class Receiver {
   async stop(): Promise<void> {
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()));
-  }
-}
-
-async function eventually<T>(read: () => T | Promise<T>, done: (value: T) => boolean, ms = 5_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > until) return value;
-    await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
 
