@@ -137,7 +137,8 @@ export class UpdateAgent {
     const hash = createHash('sha256');
     let received = 0;
     let quarter = 0;
-    const progress: Array<Promise<unknown>> = [];
+    // One report after the other: the platform's last word on progress is the latest quarter.
+    let progress: Promise<unknown> = Promise.resolve();
     const counter = new Transform({
       transform: (chunk: Buffer, _encoding, done) => {
         hash.update(chunk);
@@ -146,13 +147,13 @@ export class UpdateAgent {
         if (reached > quarter && reached < 4) {
           quarter = reached;
           const percent = `${quarter * 25}%`;
-          progress.push(this.report(jobId, JobStatus.IN_PROGRESS, { step: 'downloading', progress: percent }).then(() => this.say(`job ${jobId}: downloaded ${percent}`)));
+          progress = progress.then(() => this.report(jobId, JobStatus.IN_PROGRESS, { step: 'downloading', progress: percent })).then(() => this.say(`job ${jobId}: downloaded ${percent}`));
         }
         done(null, chunk);
       },
     });
     await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), counter, createWriteStream(file, { mode: 0o600 }));
-    await Promise.all(progress);
+    await progress;
     return { sha256: hash.digest('hex'), size: received };
   }
 
