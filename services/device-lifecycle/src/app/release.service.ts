@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { BlobTooLargeError, type BlobStore } from '@citus/blob-store';
-import { CreateDownloadLinkRequest, releaseManifest, type CodeSigningKey, type CreateReleaseRequest, type DownloadLink, type Release } from '@citus/contracts';
+import { releaseManifest, type CodeSigningKey, type CreateReleaseRequest, type DownloadLink, type Release } from '@citus/contracts';
 import { AppError, newId } from '@citus/kit';
 import type { CodeSigner, DeviceStanding, DownloadLinkSigner, ReleaseRecord, ReleaseRepository } from '../domain/release.model.js';
 
@@ -22,9 +22,8 @@ export interface ReleaseServiceOptions {
 
 /** Workspace ids are `ws_` and hex, so they make blob keys as they are. */
 const blobKeyOf = (workspaceId: string, releaseId: string): string => `${workspaceId}/releases/${releaseId}`;
-/** The API's view: where the bytes sit is the platform's business, and an upload under way is still awaited. */
-const view = ({ workspaceId: _workspaceId, blobKey: _blobKey, ...release }: ReleaseRecord): Release =>
-  release.status === 'ready' ? release : { ...release, status: 'awaiting-artifact' };
+/** The API's view: where the bytes sit is the platform's business. */
+const view = ({ workspaceId: _workspaceId, blobKey: _blobKey, ...release }: ReleaseRecord): Release => release;
 
 /**
  * Software releases (issue 6, story 3): created, filled with their artifact, signed once complete.
@@ -128,8 +127,7 @@ export class ReleaseService {
   }
 
   /** A link with which one thing of the workspace may download a ready artifact, until it expires. */
-  async createDownloadLink(workspaceId: string, releaseId: string, request: CreateDownloadLinkRequest): Promise<DownloadLink> {
-    const { thingName, expiresInSec } = CreateDownloadLinkRequest.parse(request);
+  async createDownloadLink(workspaceId: string, releaseId: string, { thingName, expiresInSec }: { thingName: string; expiresInSec: number }): Promise<DownloadLink> {
     const release = this.find(workspaceId, releaseId);
     if (release.kind !== 'artifact' || release.status !== 'ready') throw new AppError('conflict', 'only a ready artifact release can be downloaded');
     if (!this.deps.devices.isActiveThing(workspaceId, thingName)) throw new AppError('not_found', `no thing ${thingName}`);

@@ -1,14 +1,15 @@
-import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { loadOrCreateSecretKey } from '@citus/kit';
 import { errors, jwtVerify, SignJWT } from 'jose';
 import type { DownloadGrant, DownloadLinkSigner } from '../../domain/release.model.js';
-import { readOrCreateKeyFile } from './key-file.js';
 
 const AUDIENCE = 'citus:release-download';
 const ALGORITHM = 'HS256';
 
 /**
- * Download links as JWTs (jose, HS256) under a key of this installation's, 32 random bytes kept in
- * the data dir (0600) and made on first use. A link names the workspace, the release and the thing;
+ * Download links as JWTs (jose, HS256) under a key of this installation's: kit's secret key file
+ * (32 random bytes, 0600) in the data dir, made on first use. A link names the workspace, the release and the thing;
  * only this service makes and reads them, so a shared-secret MAC is enough.
  */
 export class JwtDownloadLinkSigner implements DownloadLinkSigner {
@@ -40,7 +41,12 @@ export class JwtDownloadLinkSigner implements DownloadLinkSigner {
   }
 
   private secret(): Uint8Array {
-    this.key ??= Buffer.from(readOrCreateKeyFile(this.keyFile, () => randomBytes(32).toString('base64')).trim(), 'base64');
+    if (!this.key) {
+      const dir = dirname(this.keyFile);
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      chmodSync(dir, 0o700);
+      this.key = loadOrCreateSecretKey(this.keyFile);
+    }
     return this.key;
   }
 }
