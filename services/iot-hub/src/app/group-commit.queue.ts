@@ -4,8 +4,9 @@ export interface GroupCommitOptions {
 }
 
 /**
- * Collects work submitted in the same turn of the event loop and runs it as one batch: with a durable store this is one fsync for many
- * messages (group commit), and every caller still waits for its own write to be committed.
+ * Collects work submitted in the same turn of the event loop and runs it as one batch: with a
+ * durable store this is one fsync for many messages (group commit), and every caller still waits
+ * for its own write to be committed.
  */
 export class GroupCommit<T, R> {
   private pending: Array<{ item: T; resolve: (result: R) => void; reject: (error: unknown) => void }> = [];

@@ -1,16 +1,14 @@
-import { workerData } from 'node:worker_threads';
 import { openDatabase } from '@citus/sqlite';
 import { SqliteShadowRepository } from '../sqlite/shadow.repository.js';
-import type { ShadowWriterData, ShadowWriterRequest } from './shadow-writer.protocol.js';
-import { serveWriterCalls } from './writer-thread.serve.js';
+import type { ShadowWriterRequest } from './shadow-writer.protocol.js';
+import { serveWriterCalls, writerFile } from './writer-thread.serve.js';
 
 /**
  * The only writer of `shadows.db`, on a thread of its own: each commit's fsync (0.2-0.7 ms here)
  * no longer blocks the broker's event loop, which topic rules' shadow actions would otherwise
  * hold up hundreds of times a second.
  */
-const { file } = workerData as ShadowWriterData;
-const db = openDatabase(file, { module: 'shadow-writer', migrations: [] });
+const db = openDatabase(writerFile(), { module: 'shadow-writer', migrations: [] });
 const repository = new SqliteShadowRepository(db);
 serveWriterCalls({
   handle: async (request: ShadowWriterRequest): Promise<number> => {

@@ -16,11 +16,6 @@ export interface WireBatch {
   deadLetters: Array<{ at: number; deadLetter: DeadLetter }>;
 }
 
-export interface TelemetryWriterData {
-  /** The telemetry SQLite file; its migrations have run before the thread starts. */
-  file: string;
-}
-
 export function toWire(entries: ReadonlyArray<StorableEntry>): WireBatch {
   const batch: WireBatch = { topic: [], thingName: [], workspaceId: [], payload: [], receivedAt: [], deviceEpoch: [], deadLetters: [] };
   entries.forEach((entry, at) => {

@@ -1,6 +1,6 @@
 import type { Logger } from '@citus/kit';
 import type { ShadowKey, ShadowRepository, ShadowWrite, StoredShadow } from '../../domain/shadow/shadow.model.js';
-import type { ShadowWriterData, ShadowWriterRequest } from './shadow-writer.protocol.js';
+import type { ShadowWriterRequest } from './shadow-writer.protocol.js';
 import { WriterThread } from './writer-thread.js';
 
 /** The built worker, as for the telemetry writer (see threaded.telemetry-table.ts). */
@@ -20,7 +20,7 @@ export class ThreadedShadowStore implements ShadowRepository {
     private readonly reader: ShadowRepository,
     logger: Logger,
   ) {
-    this.writer = new WriterThread('shadow', WORKER_FILE, { file } satisfies ShadowWriterData, logger);
+    this.writer = new WriterThread('shadow', WORKER_FILE, file, logger);
   }
 
   start(): Promise<void> {

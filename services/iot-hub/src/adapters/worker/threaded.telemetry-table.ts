@@ -1,7 +1,7 @@
 import type { Logger } from '@citus/kit';
 import type { TelemetryEntry, TelemetryTable } from '../../domain/telemetry-table.port.js';
 import type { TelemetryRange, TelemetryRepository, WriteOutcome } from '../../domain/telemetry.model.js';
-import { toWire, type TelemetryWriterData, type WireBatch } from './telemetry-writer.protocol.js';
+import { toWire, type WireBatch } from './telemetry-writer.protocol.js';
 import { WriterThread } from './writer-thread.js';
 
 /**
@@ -22,7 +22,7 @@ export class ThreadedTelemetryTable implements TelemetryTable {
     private readonly reader: TelemetryRepository,
     logger: Logger,
   ) {
-    this.writer = new WriterThread('telemetry', WORKER_FILE, { file } satisfies TelemetryWriterData, logger);
+    this.writer = new WriterThread('telemetry', WORKER_FILE, file, logger);
   }
 
   /** Starts the writer thread; resolves once it has opened the file. */

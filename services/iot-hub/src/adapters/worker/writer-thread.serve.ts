@@ -1,5 +1,8 @@
-import { parentPort } from 'node:worker_threads';
-import type { FromWriterThread, ToWriterThread } from './writer-thread.js';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { FromWriterThread, ToWriterThread, WriterThreadData } from './writer-thread.js';
+
+/** The SQLite file this writer thread was started for. */
+export const writerFile = (): string => (workerData as WriterThreadData).file;
 
 /** A writer thread's store: answers each call once its work is committed. */
 export interface ThreadStore<Request, Result> {

@@ -7,6 +7,11 @@ export type ToWriterThread<Request> = { type: 'call'; id: number; request: Reque
 /** What a writer thread answers: every `call` gets `done` or `failed` with its id. */
 export type FromWriterThread<Result> = { type: 'ready' } | { type: 'done'; id: number; result: Result } | { type: 'failed'; id: number; message: string };
 
+/** What every writer thread starts with: the SQLite file it writes, its migrations already run. */
+export interface WriterThreadData {
+  file: string;
+}
+
 const STOP_TIMEOUT_MS = 10_000;
 
 interface Waiting<Result> {
@@ -29,8 +34,10 @@ export class WriterThread<Request, Result> {
   constructor(
     /** What the thread stores, for errors and logs: `telemetry`, `shadow`. */
     private readonly what: string,
-    private readonly file: URL,
-    private readonly workerData: unknown,
+    /** The built worker script. */
+    private readonly workerFile: URL,
+    /** The SQLite file the thread writes. */
+    private readonly dbFile: string,
     private readonly logger: Logger,
   ) {}
 
@@ -72,7 +79,7 @@ export class WriterThread<Request, Result> {
   }
 
   private spawn(): Promise<Worker> {
-    const worker = new Worker(this.file, { workerData: this.workerData });
+    const worker = new Worker(this.workerFile, { workerData: { file: this.dbFile } satisfies WriterThreadData });
     const started = new Promise<Worker>((resolve, reject) => {
       worker.on('message', (message: FromWriterThread<Result>) => {
         if (message.type === 'ready') return resolve(worker);
