@@ -2,9 +2,9 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mqtt } from 'aws-iot-device-sdk-v2';
-import { releaseUpdateDocument, type DeclaredDevice, type JobExecutionList, type Me, type Release, type ShadowDocument } from '@citus/contracts';
+import { releaseUpdateDocument, type DeclaredDevice, type JobExecutionList, type Release, type ShadowDocument } from '@citus/contracts';
 import { activate, createConnection, loadDevice, UpdateAgent } from '@citus/device-agent';
-import { ADMIN_PASSWORD, Api, bootTestPlatform, type TestPlatform } from './support/test-platform.js';
+import { ADMIN_PASSWORD, Api, bootTestPlatform, defaultWorkspaceId, readyArtifactRelease, type TestPlatform } from './support/test-platform.js';
 import { eventually } from './support/eventually.js';
 
 const FIRMWARE = Buffer.from(Array.from({ length: 200_000 }, (_, i) => (i * 13) % 256));
@@ -31,20 +31,14 @@ describe('a device taking update jobs (citus-device on the AWS IoT Device SDK v2
     dir = mkdtempSync(join(tmpdir(), 'citus-device-updates-'));
     platform = await bootTestPlatform();
     api = await Api.login(platform.baseUrl, 'admin', ADMIN_PASSWORD);
-    workspaceId = (await api.get<Me>('/api/v1/me')).body.memberships.find((membership) => membership.workspaceSlug === 'default')?.workspaceId ?? '';
+    workspaceId = await defaultWorkspaceId(api);
     const declared = (await api.post<DeclaredDevice>('/api/v1/devices', { name: 'Boiler controller' })).body;
     thingName = declared.thingName;
     await activate({ apiUrl: platform.baseUrl, deviceId: declared.id, activationCode: declared.activationCode, dir: join(dir, 'device') });
     const files = loadDevice(join(dir, 'device'));
     expect(files.codeSigningKey?.algorithm).toBe('Ed25519');
 
-    const created = await api.post<Release>('/api/v1/releases', { kind: 'artifact', version: '4.2.0' });
-    const uploaded = await fetch(`${api.baseUrl}/api/v1/releases/${created.body.releaseId}/artifact`, {
-      method: 'PUT',
-      headers: { ...api.credentials, 'content-type': 'application/octet-stream' },
-      body: new Uint8Array(FIRMWARE),
-    });
-    release = (await uploaded.json()) as Release;
+    release = await readyArtifactRelease(api, '4.2.0', FIRMWARE);
 
     // The install hook copies what it is given where the test can see it, or fails when asked to.
     const hook = join(dir, 'install.sh');

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { iotjobs, mqtt } from 'aws-iot-device-sdk-v2';
-import type { CodeSigningKey, Me, Release } from '@citus/contracts';
+import type { CodeSigningKey, Release } from '@citus/contracts';
 import { checkRelease, createConnection } from '@citus/device-agent';
 import { deviceFiles } from './support/devices.js';
-import { Api, ADMIN_PASSWORD, bootTestPlatform, declareAndActivate, type TestPlatform } from './support/test-platform.js';
+import { Api, ADMIN_PASSWORD, bootTestPlatform, declareAndActivate, defaultWorkspaceId, readyArtifactRelease, type TestPlatform } from './support/test-platform.js';
 import { SdkReplies } from './support/sdk-replies.js';
 
 const QOS = mqtt.QoS.AtLeastOnce;
@@ -30,16 +30,10 @@ describe('an update job naming a release, as a device on the AWS IoT Device SDK 
   beforeAll(async () => {
     platform = await bootTestPlatform();
     api = await Api.login(platform.baseUrl, 'admin', ADMIN_PASSWORD);
-    workspaceId = (await api.get<Me>('/api/v1/me')).body.memberships.find((membership) => membership.workspaceSlug === 'default')?.workspaceId ?? '';
+    workspaceId = await defaultWorkspaceId(api);
     const device = await declareAndActivate(api, 'Boiler controller');
     thingName = device.device.thingName;
-    const created = await api.post<Release>('/api/v1/releases', { kind: 'artifact', version: '2.0.0' });
-    const uploaded = await fetch(`${api.baseUrl}/api/v1/releases/${created.body.releaseId}/artifact`, {
-      method: 'PUT',
-      headers: { ...api.credentials, 'content-type': 'application/octet-stream' },
-      body: new Uint8Array(FIRMWARE),
-    });
-    release = (await uploaded.json()) as Release;
+    release = await readyArtifactRelease(api, '2.0.0', FIRMWARE);
     connection = createConnection(deviceFiles(device, platform), { endpoint: '127.0.0.1' });
     await connection.connect();
     jobs = new iotjobs.IotJobsClient(connection);

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CodeSigningKey, DownloadLink, ErrorEnvelope, Me, Release, ReleaseList } from '@citus/contracts';
+import type { CodeSigningKey, DownloadLink, ErrorEnvelope, Release, ReleaseList } from '@citus/contracts';
 import { checkRelease } from '@citus/device-agent';
-import { Api, bootTestPlatform, declareAndActivate, workspacePeople, type TestPlatform } from './support/test-platform.js';
+import { Api, bootTestPlatform, declareAndActivate, defaultWorkspaceId, workspacePeople, type TestPlatform } from './support/test-platform.js';
 
 const IMAGE = `registry.example/acme/gateway-agent:2.1.0@sha256:${'ab'.repeat(32)}`;
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -39,7 +39,7 @@ describe('software releases (issue 6 point 1)', () => {
   beforeAll(async () => {
     platform = await bootTestPlatform({ CITUS_RELEASE_MAX_MB: '1' });
     ({ admin, elsewhere, dora } = await workspacePeople(platform));
-    workspaceId = (await admin.get<Me>('/api/v1/me')).body.memberships.find((membership) => membership.workspaceSlug === 'default')?.workspaceId ?? '';
+    workspaceId = await defaultWorkspaceId(admin);
   });
   afterAll(async () => {
     await platform?.destroy();

@@ -1,8 +1,8 @@
-import { SERVICE_TOKEN_HEADER, type Me, type Release } from '@citus/contracts';
+import { SERVICE_TOKEN_HEADER, type Release } from '@citus/contracts';
 import { AppError } from '@citus/kit';
 import { remoteReleaseLinks } from '../src/adapters/http/device-registry.client.js';
 // The real platform, as the launcher mounts it (test-only cross-service imports).
-import { ADMIN_PASSWORD, Api, bootTestPlatform, declareAndActivate, type TestPlatform } from '../../embedded/test/support/test-platform.js';
+import { ADMIN_PASSWORD, Api, bootTestPlatform, declareAndActivate, defaultWorkspaceId, readyArtifactRelease, type TestPlatform } from '../../embedded/test/support/test-platform.js';
 
 // What a hub apart from the registry asks it for a job document: a device's download link, over
 // the registry's internal route on the real platform, through the hub's own client.
@@ -18,15 +18,9 @@ describe("the registry's release link route and the hub's client of it", () => {
   beforeAll(async () => {
     platform = await bootTestPlatform({ CITUS_SERVICE_TOKEN: TOKEN });
     admin = await Api.login(platform.baseUrl, 'admin', ADMIN_PASSWORD);
-    workspaceId = (await admin.get<Me>('/api/v1/me')).body.memberships.find((membership) => membership.workspaceSlug === 'default')?.workspaceId ?? '';
+    workspaceId = await defaultWorkspaceId(admin);
     thingName = (await declareAndActivate(admin, 'Pump')).device.thingName;
-    const created = await admin.post<Release>('/api/v1/releases', { kind: 'artifact', version: '3.1.0' });
-    const uploaded = await fetch(`${admin.baseUrl}/api/v1/releases/${created.body.releaseId}/artifact`, {
-      method: 'PUT',
-      headers: { ...admin.credentials, 'content-type': 'application/octet-stream' },
-      body: new Uint8Array(Buffer.from('pump firmware 3.1.0')),
-    });
-    release = (await uploaded.json()) as Release;
+    release = await readyArtifactRelease(admin, '3.1.0', Buffer.from('pump firmware 3.1.0'));
   });
   afterAll(async () => {
     await platform?.destroy();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@citus/kit';
 import { createKeyAndCsr } from '@citus/pki';
-import type { ActivationResponse, DeclaredDevice, User } from '@citus/contracts';
+import type { ActivationResponse, DeclaredDevice, Me, Release, User } from '@citus/contracts';
 import { startPlatform, type Platform } from '../../src/index.js';
 
 export const ADMIN_PASSWORD = 'test-Admin-Passw0rd';
@@ -140,4 +140,20 @@ export async function declareAndActivate(api: Api, name = 'Test sensor'): Promis
   });
   if (activated.status !== 200) throw new Error(`activation failed: ${activated.status} ${JSON.stringify(activated.body)}`);
   return { device, activation: activated.body, privateKeyPem };
+}
+
+/** The id of the `default` workspace, as the signed-in person's memberships name it. */
+export async function defaultWorkspaceId(api: Api): Promise<string> {
+  return (await api.get<Me>('/api/v1/me')).body.memberships.find((membership) => membership.workspaceSlug === 'default')?.workspaceId ?? '';
+}
+
+/** An artifact release of `version`, its bytes uploaded: ready and signed. */
+export async function readyArtifactRelease(api: Api, version: string, bytes: Buffer): Promise<Release> {
+  const created = await api.post<Release>('/api/v1/releases', { kind: 'artifact', version });
+  const uploaded = await fetch(`${api.baseUrl}/api/v1/releases/${created.body.releaseId}/artifact`, {
+    method: 'PUT',
+    headers: { ...api.credentials, 'content-type': 'application/octet-stream' },
+    body: new Uint8Array(bytes),
+  });
+  return (await uploaded.json()) as Release;
 }
