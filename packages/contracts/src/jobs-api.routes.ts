@@ -1,5 +1,5 @@
 import type { ApiRoute } from './api-route.js';
-import { CancelJobRequest, CreateJobRequest, CreateJobResponse, Job, JobExecutionList, JobList, JobPathParams } from './jobs-api.schema.js';
+import { CancelJobRequest, CreateJobRequest, CreateJobResponse, Job, JobExecutionList, JobList, JobPathParams, PauseJobRequest } from './jobs-api.schema.js';
 
 const jobs = { tag: 'jobs', access: 'user', workspaceScoped: true } as const;
 const byId = { ...jobs, params: JobPathParams } as const;
@@ -19,8 +19,11 @@ export const JOBS_ROUTES: ApiRoute[] = [
     apiKeyScope: 'jobs:write',
     summary: 'Create a job for a list of things (developer role, or an API key with jobs:write)',
     description:
-      'Every target must be a thing of the workspace; the answer names those that are not. Connected targets are ' +
-      'told at once on `$aws/things/{thingName}/jobs/notify` and `notify-next`.',
+      'Every target must be a thing of the workspace; the answer names those that are not. Without rollout settings, ' +
+      'connected targets are told at once on `$aws/things/{thingName}/jobs/notify` and `notify-next`. With ' +
+      '`jobExecutionsRolloutConfig` targets are told at that rate (AWS IoT Jobs rollouts); `schedulingConfig` holds ' +
+      'the job SCHEDULED until its start time; `abortConfig` cancels it when too many executions fail; `healthGate` ' +
+      'pauses or cancels it when the updated things\' telemetry breaks its bounds. `GET` shows the progress.',
     body: CreateJobRequest,
     responses: { 201: { description: 'The job id', schema: CreateJobResponse } },
     errors: [400, 401, 403, 404, 409, 413],
@@ -67,6 +70,31 @@ export const JOBS_ROUTES: ApiRoute[] = [
       'cannot be canceled (409), nor a canceled one again without `force`.',
     body: CancelJobRequest,
     responses: { 200: { description: 'The canceled job', schema: Job } },
+    errors: [400, 401, 403, 404, 409],
+  },
+  {
+    ...byId,
+    operationId: 'pauseJobRollout',
+    method: 'post',
+    path: '/api/v1/jobs/{jobId}/pause',
+    apiKeyScope: 'jobs:write',
+    summary: "Pause a job's rollout (developer role, or an API key with jobs:write)",
+    description:
+      'Targets not yet told wait until the rollout is resumed; executions already queued or in progress go on. Only a ' +
+      'job created with rollout settings that is SCHEDULED or IN_PROGRESS can be paused (else 409).',
+    body: PauseJobRequest,
+    responses: { 200: { description: 'The job', schema: Job } },
+    errors: [400, 401, 403, 404, 409],
+  },
+  {
+    ...byId,
+    operationId: 'resumeJobRollout',
+    method: 'post',
+    path: '/api/v1/jobs/{jobId}/resume',
+    apiKeyScope: 'jobs:write',
+    summary: "Resume a paused rollout, whether a person or the health gate paused it",
+    description: 'The rate starts again from now: the pause is not made up by a burst. A health gate that still fails pauses it again at its next check.',
+    responses: { 200: { description: 'The job', schema: Job } },
     errors: [400, 401, 403, 404, 409],
   },
 ];

@@ -8,9 +8,118 @@ export const MAX_JOB_DOCUMENT_BYTES = 32 * 1024;
 export const JobPathParams = z.object({ jobId: JobId });
 export type JobPathParams = z.infer<typeof JobPathParams>;
 
-/** A job's timers; AWS's `timeoutConfig`. Rollout and abort configs come with OTA. */
+/** A job's timers; AWS's `timeoutConfig`. */
 export const JobTimeoutConfig = z.object({ inProgressTimeoutInMinutes: TimeoutMinutes }).strict();
 export type JobTimeoutConfig = z.infer<typeof JobTimeoutConfig>;
+
+/** AWS IoT's bounds on a rollout rate, in things notified per minute. */
+const RatePerMinute = z.number().int().min(1).max(1000);
+
+/**
+ * How fast targets are told of the job (AWS's `jobExecutionsRolloutConfig`): at most
+ * `maximumPerMinute`, or a rate that starts at `baseRatePerMinute` and is multiplied by
+ * `incrementFactor` each time `rateIncreaseCriteria` is met since the last increase (capped by
+ * `maximumPerMinute` when both are given). Targets not yet told wait, and are counted as such.
+ */
+export const JobExecutionsRolloutConfig = z
+  .object({
+    maximumPerMinute: RatePerMinute.optional(),
+    exponentialRate: z
+      .object({
+        baseRatePerMinute: RatePerMinute,
+        /** 1.1 to 5, one decimal at most (AWS). */
+        incrementFactor: z
+          .number()
+          .min(1.1)
+          .max(5)
+          .refine((factor) => Math.abs(factor * 10 - Math.round(factor * 10)) < 1e-9, 'incrementFactor takes one decimal at most'),
+        rateIncreaseCriteria: z
+          .object({
+            numberOfNotifiedThings: z.number().int().min(1).max(10_000).optional(),
+            numberOfSucceededThings: z.number().int().min(1).max(10_000).optional(),
+          })
+          .strict()
+          .refine(
+            (criteria) => (criteria.numberOfNotifiedThings === undefined) !== (criteria.numberOfSucceededThings === undefined),
+            'name exactly one of numberOfNotifiedThings and numberOfSucceededThings',
+          ),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .refine((config) => config.maximumPerMinute !== undefined || config.exponentialRate !== undefined, 'name maximumPerMinute, exponentialRate or both')
+  .refine(
+    (config) => !config.exponentialRate || config.maximumPerMinute === undefined || config.exponentialRate.baseRatePerMinute <= config.maximumPerMinute,
+    'baseRatePerMinute may not exceed maximumPerMinute',
+  );
+export type JobExecutionsRolloutConfig = z.infer<typeof JobExecutionsRolloutConfig>;
+
+export const JobExecutionFailureType = z.enum(['FAILED', 'REJECTED', 'TIMED_OUT', 'ALL']);
+export type JobExecutionFailureType = z.infer<typeof JobExecutionFailureType>;
+
+/**
+ * When a job cancels itself (AWS's `abortConfig`): once at least `minNumberOfExecutedThings`
+ * executions have ended (succeeded, failed, rejected or timed out), the share of them that ended
+ * in `failureType` (`ALL`: any of the three failures) reaching `thresholdPercentage` cancels the
+ * job as CancelJob without `force` does: queued executions and targets not yet told are canceled.
+ */
+export const AbortCriteria = z
+  .object({
+    failureType: JobExecutionFailureType,
+    action: z.literal('CANCEL'),
+    thresholdPercentage: z
+      .number()
+      .gt(0)
+      .max(100)
+      .refine((percentage) => Math.abs(percentage * 100 - Math.round(percentage * 100)) < 1e-6, 'thresholdPercentage takes two decimals at most'),
+    minNumberOfExecutedThings: z.number().int().min(1).max(10_000),
+  })
+  .strict();
+export type AbortCriteria = z.infer<typeof AbortCriteria>;
+
+export const AbortConfig = z.object({ criteriaList: z.array(AbortCriteria).min(1).max(4) }).strict();
+export type AbortConfig = z.infer<typeof AbortConfig>;
+
+/** A job that starts later (AWS's `schedulingConfig`): it is SCHEDULED and tells no target before `startTime`. */
+export const SchedulingConfig = z
+  .object({
+    /** ISO 8601 with an offset, at most a year ahead. */
+    startTime: z.string().datetime({ offset: true }),
+  })
+  .strict();
+export type SchedulingConfig = z.infer<typeof SchedulingConfig>;
+
+/**
+ * A rollout's health gate: while the job rolls out, the mean of a numeric telemetry field on the
+ * things whose execution SUCCEEDED (their telemetry since they did, within the window) is compared
+ * with a threshold and with the same mean on the targets not yet updated. When a bound is broken
+ * the rollout pauses (no further target is told until it is resumed) or the job is canceled.
+ */
+export const HealthGate = z
+  .object({
+    /** A payload field, dotted for nested ones, as telemetry aggregates name it. */
+    field: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+){0,7}$/, 'a payload field, dotted for nested ones'),
+    /** How far back telemetry is read, in seconds. */
+    windowSeconds: z.number().int().min(10).max(86_400).default(300),
+    /** The updated things' values needed before the gate judges. */
+    minSamples: z.number().int().min(1).max(100_000).default(10),
+    /** The updated things' mean may not exceed this. */
+    maxMean: z.number().finite().optional(),
+    /** The updated things' mean may not fall below this. */
+    minMean: z.number().finite().optional(),
+    /** The updated things' mean may exceed the not-updated things' mean by at most this many percent of it. */
+    maxIncreasePercent: z.number().min(0).max(100_000).optional(),
+    /** How often the gate is checked while the rollout runs. */
+    checkIntervalSeconds: z.number().int().min(1).max(3600).default(10),
+    action: z.enum(['PAUSE', 'CANCEL']).default('PAUSE'),
+  })
+  .strict()
+  .refine(
+    (gate) => gate.maxMean !== undefined || gate.minMean !== undefined || gate.maxIncreasePercent !== undefined,
+    'name at least one of maxMean, minMean and maxIncreasePercent',
+  );
+export type HealthGate = z.infer<typeof HealthGate>;
 
 export const CreateJobRequest = z
   .object({
@@ -28,6 +137,10 @@ export const CreateJobRequest = z
     ),
     description: z.string().min(1).max(2028).optional(),
     timeoutConfig: JobTimeoutConfig.optional(),
+    jobExecutionsRolloutConfig: JobExecutionsRolloutConfig.optional(),
+    abortConfig: AbortConfig.optional(),
+    schedulingConfig: SchedulingConfig.optional(),
+    healthGate: HealthGate.optional(),
   })
   .strict();
 export type CreateJobRequest = z.infer<typeof CreateJobRequest>;
@@ -44,7 +157,10 @@ export const CancelJobRequest = z
   .strict();
 export type CancelJobRequest = z.infer<typeof CancelJobRequest>;
 
-export const JobStatus = z.enum(['IN_PROGRESS', 'CANCELED', 'COMPLETED']);
+export const PauseJobRequest = z.object({ comment: z.string().min(1).max(2028).optional() }).strict();
+export type PauseJobRequest = z.infer<typeof PauseJobRequest>;
+
+export const JobStatus = z.enum(['SCHEDULED', 'IN_PROGRESS', 'CANCELED', 'COMPLETED']);
 export type JobStatus = z.infer<typeof JobStatus>;
 
 export const JobSummary = z.object({
@@ -60,14 +176,60 @@ export type JobSummary = z.infer<typeof JobSummary>;
 export const JobList = z.object({ items: z.array(JobSummary) });
 export type JobList = z.infer<typeof JobList>;
 
+/** Why a job was canceled without a person asking: its abort criteria or its health gate. */
+export const JobReasonCode = z.enum(['ABORT_CRITERIA', 'HEALTH_GATE']);
+export type JobReasonCode = z.infer<typeof JobReasonCode>;
+
+/** Where a rollout stands: targets are told while RUNNING; DONE once every target was told or the job ended. */
+export const RolloutState = z.enum(['SCHEDULED', 'RUNNING', 'PAUSED', 'DONE']);
+export type RolloutState = z.infer<typeof RolloutState>;
+
+/** A rollout's progress: targets by where they stand (AWS's `jobProcessDetails`, plus the targets not yet told). */
+export const RolloutProgress = z.object({
+  state: RolloutState,
+  /** Why it is paused: the health gate's finding, or a person. */
+  pausedReason: z.string().optional(),
+  /** Targets per minute now, when the job has a rollout config. */
+  currentRatePerMinute: z.number().optional(),
+  numberOfWaitingThings: z.number().int().nonnegative(),
+  numberOfQueuedThings: z.number().int().nonnegative(),
+  numberOfInProgressThings: z.number().int().nonnegative(),
+  numberOfSucceededThings: z.number().int().nonnegative(),
+  numberOfFailedThings: z.number().int().nonnegative(),
+  numberOfTimedOutThings: z.number().int().nonnegative(),
+  numberOfRejectedThings: z.number().int().nonnegative(),
+  numberOfCanceledThings: z.number().int().nonnegative(),
+  numberOfRemovedThings: z.number().int().nonnegative(),
+  /** The health gate's last check, when the job has one. */
+  lastHealthCheck: z
+    .object({
+      at: z.string(),
+      healthy: z.boolean(),
+      updatedMean: z.number().optional(),
+      updatedSamples: z.number().int(),
+      baselineMean: z.number().optional(),
+      baselineSamples: z.number().int(),
+      finding: z.string(),
+    })
+    .optional(),
+});
+export type RolloutProgress = z.infer<typeof RolloutProgress>;
+
 export const Job = JobSummary.extend({
   document: JobDocument,
+  /** Every target, told or not yet. */
   targets: z.array(ThingName),
   timeoutConfig: JobTimeoutConfig.optional(),
+  jobExecutionsRolloutConfig: JobExecutionsRolloutConfig.optional(),
+  abortConfig: AbortConfig.optional(),
+  schedulingConfig: SchedulingConfig.optional(),
+  healthGate: HealthGate.optional(),
   forceCanceled: z.boolean(),
   comment: z.string().optional(),
+  reasonCode: JobReasonCode.optional(),
   /** How many executions are in each status. */
   executionCounts: z.record(JobExecutionStatus, z.number().int().nonnegative()),
+  rollout: RolloutProgress,
 });
 export type Job = z.infer<typeof Job>;
 

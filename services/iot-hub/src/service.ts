@@ -20,6 +20,7 @@ import { jobsHandlers } from './adapters/mqtt/jobs.handlers.js';
 import { JOB_MIGRATIONS, SqliteJobRepository } from './adapters/sqlite/job.repository.js';
 import { JobControlService } from './app/job-control.service.js';
 import { JobsService } from './app/jobs.service.js';
+import { RolloutService, telemetryMetrics } from './app/rollout.service.js';
 import { HubBroker } from './adapters/mqtt/hub.broker.js';
 import { mqttOverWebSocket } from './adapters/mqtt/websocket.listener.js';
 import { CONNECTIVITY_MIGRATIONS, SqliteConnectivityRepository } from './adapters/sqlite/connectivity.repository.js';
@@ -151,6 +152,8 @@ export function createService(ctx: IotHubContext): IotHubService {
   const jobsPublisher = new JobDocumentRenderer(ctx.releaseLinks, ctx.things, logger.child({ component: 'jobs' })).wrap(publisher);
   const jobs = new JobsService(jobRepository, jobsPublisher, logger.child({ component: 'jobs' }));
   reserved.register(...jobsHandlers(jobs, jobsPublisher, logger));
+  // Rollouts tell a job's targets at its rate; health gates read the telemetry table.
+  const rollouts = new RolloutService(jobRepository, jobs, telemetryMetrics(store.queries), logger.child({ component: 'rollouts' }));
   // A deleted thing takes its open job executions (REMOVED), shadows and connectivity with it. Its
   // certificates were revoked just before, closing its sessions; their policy attachments stay.
   ctx.events.on('thing.deleted', async ({ workspaceId, thingName }) => {
@@ -160,7 +163,8 @@ export function createService(ctx: IotHubContext): IotHubService {
     logger.info({ thingName, shadowsGone, executionsRemoved }, 'thing deleted: its jobs, shadows and connectivity cleaned up');
   });
   // Runs after the broker has stopped (registered before it): the sweeper stops, queued job writes commit.
-  ctx.shutdown.add('job store', () => {
+  ctx.shutdown.add('job store', async () => {
+    await rollouts.stop();
     jobs.stop();
     jobs.drain();
     jobsDb.close();
@@ -197,7 +201,7 @@ export function createService(ctx: IotHubContext): IotHubService {
       rules.routes,
       shadowRoutes(shadows, ctx.things, ctx.authenticate),
       provisioning.routes,
-      jobsRoutes(new JobControlService(jobRepository, jobs, ctx.things), ctx.authenticate),
+      jobsRoutes(new JobControlService(jobRepository, jobs, rollouts, ctx.things), ctx.authenticate),
     ),
     async start() {
       const hostnames = ['localhost', '127.0.0.1', ctx.config.CITUS_MQTT_ENDPOINT, ...ctx.config.CITUS_HUB_HOSTNAMES];
@@ -221,6 +225,7 @@ export function createService(ctx: IotHubContext): IotHubService {
       boundPort = await broker.listen(ctx.config.MQTT_TLS_PORT, ctx.config.MQTT_HOST);
       ctx.shutdown.add('mqtt broker', () => broker?.close());
       jobs.start();
+      rollouts.start();
       if (store.sweeps) retention.start();
       setReady(true);
       logger.info({ port: boundPort }, 'MQTT over TLS listening');

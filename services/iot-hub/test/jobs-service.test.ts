@@ -6,6 +6,7 @@ import { openDatabase, type SqliteDatabase } from '@citus/sqlite';
 import { JOB_MIGRATIONS, SqliteJobRepository } from '../src/adapters/sqlite/job.repository.js';
 import { JobControlService } from '../src/app/job-control.service.js';
 import { JobsService } from '../src/app/jobs.service.js';
+import { RolloutService } from '../src/app/rollout.service.js';
 import type { JobRepository } from '../src/domain/jobs/job.model.js';
 import type { OutboundMessage } from '../src/domain/message-publisher.port.js';
 
@@ -33,7 +34,7 @@ function fixture(things: Record<string, string> = { 'thing-a': WS, 'thing-b': WS
   const clock = { now: T0 };
   const publisher = { publish: async (message: OutboundMessage) => void sent.push(message) };
   const jobs = new JobsService(wrap ? wrap(repository) : repository, publisher, logger, { now: () => clock.now, maxInFlight: 50 });
-  const control = new JobControlService(repository, jobs, { workspaceOfThing: (name) => things[name] });
+  const control = new JobControlService(repository, jobs, new RolloutService(repository, jobs, undefined, logger), { workspaceOfThing: (name) => things[name] });
   return { dir, db, repository, jobs, control, sent, clock };
 }
 

@@ -8,6 +8,7 @@ import { JOB_MIGRATIONS, SqliteJobRepository } from '../src/adapters/sqlite/job.
 import { SHADOW_MIGRATIONS, SqliteShadowRepository } from '../src/adapters/sqlite/shadow.repository.js';
 import { JobControlService } from '../src/app/job-control.service.js';
 import { JobsService } from '../src/app/jobs.service.js';
+import { RolloutService } from '../src/app/rollout.service.js';
 import { PresenceService, type ConnectionFacts } from '../src/app/presence.service.js';
 import { ShadowService } from '../src/app/shadow.service.js';
 import { queuedExecution } from '../src/domain/jobs/job-execution.rules.js';
@@ -45,7 +46,7 @@ describe('a deleted thing’s job executions', () => {
     db = open('jobs.db', 'jobs', JOB_MIGRATIONS);
     repository = new SqliteJobRepository(db);
     jobs = new JobsService(repository, publisher, logger, { now: () => clock.now });
-    control = new JobControlService(repository, jobs, { workspaceOfThing: (name) => (name.startsWith('thing-') ? WS : undefined) });
+    control = new JobControlService(repository, jobs, new RolloutService(repository, jobs, undefined, logger), { workspaceOfThing: (name) => (name.startsWith('thing-') ? WS : undefined) });
   });
   afterEach(() => db.close());
 

@@ -6,16 +6,20 @@ import {
   type Job,
   type JobExecutionView,
   type JobSummary,
+  type PauseJobRequest,
+  type RolloutProgress,
 } from '@citus/contracts';
 import { badRequest, conflict, notFound } from '@citus/kit';
 import type { ThingDirectory } from '../domain/device-session.model.js';
-import { cancelExecution, queuedExecution } from '../domain/jobs/job-execution.rules.js';
-import { jobEventMessage } from '../domain/jobs/job-messages.js';
-import type { ExecutionRecord, JobRecord, JobRepository } from '../domain/jobs/job.model.js';
-import type { OutboundMessage } from '../domain/message-publisher.port.js';
+import { queuedExecution } from '../domain/jobs/job-execution.rules.js';
+import type { ExecutionRecord, JobRecord, JobRepository, RolloutSettings, TargetState } from '../domain/jobs/job.model.js';
+import { raiseRate } from '../domain/jobs/rollout.rules.js';
 import type { JobsService } from './jobs.service.js';
+import type { RolloutService } from './rollout.service.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
+
+const MAX_SCHEDULE_AHEAD_MS = 366 * 24 * 3600 * 1000;
 
 function summaryView(job: JobRecord): JobSummary {
   return {
@@ -28,18 +32,65 @@ function summaryView(job: JobRecord): JobSummary {
   };
 }
 
-function jobView(job: JobRecord, executions: readonly ExecutionRecord[]): Job {
+function jobView(job: JobRecord, executions: readonly ExecutionRecord[], targets: { names: string[]; counts: Record<TargetState, number> } | undefined): Job {
   const executionCounts = Object.fromEntries(JobExecutionStatus.options.map((status) => [status, 0])) as Job['executionCounts'];
   for (const execution of executions) executionCounts[execution.status]++;
+  const settings = job.rollout;
   return {
     ...summaryView(job),
     document: job.document,
-    targets: executions.map((execution) => execution.thingName),
+    targets: targets?.names ?? executions.map((execution) => execution.thingName),
     ...(job.timeoutConfig ? { timeoutConfig: job.timeoutConfig } : {}),
+    ...(settings?.rate ? { jobExecutionsRolloutConfig: settings.rate } : {}),
+    ...(settings?.abort ? { abortConfig: settings.abort } : {}),
+    ...(settings?.startAt === undefined ? {} : { schedulingConfig: { startTime: iso(settings.startAt) } }),
+    ...(settings?.healthGate ? { healthGate: settings.healthGate } : {}),
     forceCanceled: job.forceCanceled,
     ...(job.comment ? { comment: job.comment } : {}),
+    ...(job.reasonCode ? { reasonCode: job.reasonCode } : {}),
     executionCounts,
+    rollout: rolloutProgress(job, executionCounts, targets?.counts),
   };
+}
+
+function rolloutProgress(job: JobRecord, counts: Job['executionCounts'], targets: Record<TargetState, number> | undefined): RolloutProgress {
+  const waiting = targets?.WAITING ?? 0;
+  const state = job.rolloutState;
+  const stage: RolloutProgress['state'] =
+    job.status === 'SCHEDULED' ? 'SCHEDULED' : job.status === 'IN_PROGRESS' && state?.paused ? 'PAUSED' : job.status === 'IN_PROGRESS' && waiting > 0 ? 'RUNNING' : 'DONE';
+  const rate = job.rollout?.rate && state ? raiseRate(job.rollout.rate, state, { notified: targets?.RELEASED ?? 0, succeeded: counts.SUCCEEDED }).ratePerMinute : undefined;
+  return {
+    state: stage,
+    ...(stage === 'PAUSED' && state?.paused ? { pausedReason: state.paused.reason } : {}),
+    ...(rate === undefined ? {} : { currentRatePerMinute: Math.round(rate * 100) / 100 }),
+    numberOfWaitingThings: waiting,
+    numberOfQueuedThings: counts.QUEUED,
+    numberOfInProgressThings: counts.IN_PROGRESS,
+    numberOfSucceededThings: counts.SUCCEEDED,
+    numberOfFailedThings: counts.FAILED,
+    numberOfTimedOutThings: counts.TIMED_OUT,
+    numberOfRejectedThings: counts.REJECTED,
+    // Targets dropped before they were told count as canceled too.
+    numberOfCanceledThings: counts.CANCELED + (targets?.CANCELED ?? 0),
+    numberOfRemovedThings: counts.REMOVED,
+    ...(state?.lastHealthCheck ? { lastHealthCheck: state.lastHealthCheck } : {}),
+  };
+}
+
+/** The rollout settings a request asks for, or none: a job without them tells every target at once. */
+function rolloutSettings(request: CreateJobRequest, now: number): RolloutSettings | undefined {
+  const startAt = request.schedulingConfig && Date.parse(request.schedulingConfig.startTime);
+  if (startAt !== undefined) {
+    if (startAt <= now) throw badRequest('schedulingConfig.startTime must be in the future', { startTime: request.schedulingConfig?.startTime });
+    if (startAt > now + MAX_SCHEDULE_AHEAD_MS) throw badRequest('schedulingConfig.startTime may be at most a year ahead', { startTime: request.schedulingConfig?.startTime });
+  }
+  const settings: RolloutSettings = {
+    ...(request.jobExecutionsRolloutConfig ? { rate: request.jobExecutionsRolloutConfig } : {}),
+    ...(request.abortConfig ? { abort: request.abortConfig } : {}),
+    ...(startAt === undefined ? {} : { startAt }),
+    ...(request.healthGate ? { healthGate: request.healthGate } : {}),
+  };
+  return Object.keys(settings).length > 0 ? settings : undefined;
 }
 
 function executionView(execution: ExecutionRecord): JobExecutionView {
@@ -65,6 +116,7 @@ export class JobControlService {
   constructor(
     private readonly repository: JobRepository,
     private readonly jobs: JobsService,
+    private readonly rollouts: RolloutService,
     private readonly things: ThingDirectory,
   ) {}
 
@@ -72,6 +124,7 @@ export class JobControlService {
     const foreign = request.targets.filter((thingName) => this.things.workspaceOfThing(thingName) !== workspaceId);
     if (foreign.length > 0) throw badRequest(`no such thing in this workspace: ${foreign.slice(0, 20).join(', ')}`, { targets: foreign });
     const jobId = request.jobId ?? randomUUID();
+    const rollout = rolloutSettings(request, this.jobs.now());
     const messages = await this.jobs.run(() => {
       const now = this.jobs.now();
       const job: JobRecord = {
@@ -79,14 +132,20 @@ export class JobControlService {
         jobId,
         document: request.document,
         ...(request.description ? { description: request.description } : {}),
-        status: 'IN_PROGRESS',
+        status: rollout?.startAt === undefined ? 'IN_PROGRESS' : 'SCHEDULED',
         ...(request.timeoutConfig ? { timeoutConfig: request.timeoutConfig } : {}),
+        ...(rollout ? { rollout, rolloutState: this.rollouts.initialState() } : {}),
         forceCanceled: false,
         createdAt: now,
         lastUpdatedAt: now,
       };
-      const executions = request.targets.map((thingName) => queuedExecution(job, thingName));
       if (!this.repository.insertJob(job)) throw conflict(`job ${jobId} exists`);
+      if (rollout) {
+        // Targets wait their turn; those the rollout allows now are told at once.
+        this.repository.insertTargets(workspaceId, jobId, request.targets);
+        return this.rollouts.advance(job).messages;
+      }
+      const executions = request.targets.map((thingName) => queuedExecution(job, thingName));
       // Each execution goes in through changeThing, which works out what its target is told.
       return executions.flatMap((execution) => this.jobs.changeThing(workspaceId, execution.thingName, () => [execution]));
     });
@@ -101,7 +160,7 @@ export class JobControlService {
   get(workspaceId: string, jobId: string): Job {
     const job = this.repository.getJob(workspaceId, jobId);
     if (!job) throw notFound('job');
-    return jobView(job, this.repository.executionsOfJob(workspaceId, jobId));
+    return this.view(job);
   }
 
   executions(workspaceId: string, jobId: string): JobExecutionView[] {
@@ -116,25 +175,30 @@ export class JobControlService {
       if (!job) throw notFound('job');
       if (job.status === 'COMPLETED') throw conflict(`job ${jobId} is completed`);
       if (job.status === 'CANCELED' && !force) throw conflict(`job ${jobId} is canceled; only force cancels its executions in progress`);
-      const now = this.jobs.now();
-      const out: OutboundMessage[] = [];
-      for (const execution of this.repository.executionsOfJob(workspaceId, jobId)) {
-        const canceled = cancelExecution(execution, force, now);
-        if (canceled) out.push(...this.jobs.changeThing(workspaceId, execution.thingName, () => [canceled]));
-      }
-      const updated: JobRecord = {
-        ...job,
-        status: 'CANCELED',
-        forceCanceled: job.forceCanceled || force,
-        ...(request.comment ? { comment: request.comment } : {}),
-        lastUpdatedAt: now,
-      };
-      this.repository.updateJob(updated);
-      const executions = this.repository.executionsOfJob(workspaceId, jobId);
-      const event = jobEventMessage(updated, executions, randomUUID(), now);
-      return { view: jobView(updated, executions), messages: event ? [...out, event] : out };
+      const canceled = this.jobs.cancelJob(job, { force, ...(request.comment ? { comment: request.comment } : {}) }, this.jobs.now());
+      return { view: this.view(canceled.job), messages: canceled.messages };
     });
     await this.jobs.publishAll(messages);
     return view;
+  }
+
+  /** Pauses a job's rollout: targets not yet told wait until it is resumed. */
+  async pause(workspaceId: string, jobId: string, request: PauseJobRequest): Promise<Job> {
+    await this.rollouts.pause(workspaceId, jobId, request.comment ?? 'paused by request');
+    return this.get(workspaceId, jobId);
+  }
+
+  /** Resumes a paused rollout, whether a person or the health gate paused it. */
+  async resume(workspaceId: string, jobId: string): Promise<Job> {
+    await this.rollouts.resume(workspaceId, jobId);
+    return this.get(workspaceId, jobId);
+  }
+
+  private view(job: JobRecord): Job {
+    const executions = this.repository.executionsOfJob(job.workspaceId, job.jobId);
+    const targets = job.rollout
+      ? { names: this.repository.targetsOfJob(job.workspaceId, job.jobId), counts: this.repository.targetCounts(job.workspaceId, job.jobId) }
+      : undefined;
+    return jobView(job, executions, targets);
   }
 }

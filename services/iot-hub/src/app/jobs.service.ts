@@ -7,9 +7,10 @@ import type {
   UpdateJobExecutionRequest,
   UpdateJobExecutionResponse,
 } from '@citus/contracts';
-import { JobId } from '@citus/contracts';
+import { JobId, type JobReasonCode } from '@citus/contracts';
 import type { Logger } from '@citus/kit';
-import { applyUpdate, isDue, isTerminal, nextPending, removeExecution, startNext, timeOut } from '../domain/jobs/job-execution.rules.js';
+import { applyUpdate, cancelExecution, isDue, isTerminal, nextPending, removeExecution, startNext, timeOut } from '../domain/jobs/job-execution.rules.js';
+import { abortCriterionMet } from '../domain/jobs/rollout.rules.js';
 import { epochSeconds, executionEventMessage, executionView, jobEventMessage, pendingChangeMessages, summaryOf } from '../domain/jobs/job-messages.js';
 import type { ExecutionRecord, JobRecord, JobRepository } from '../domain/jobs/job.model.js';
 import { noSuchExecution, rejection, stateOf, type JobsRejection } from '../domain/jobs/jobs-rejection.js';
@@ -129,7 +130,7 @@ export class JobsService {
       const result = applyUpdate(execution, job, request, now);
       if ('rejection' in result) return this.reject(result.rejection);
       const messages = this.changeThing(workspaceId, thingName, () => [result.execution]);
-      messages.push(...this.finishJobIfDone(job, now));
+      if (isTerminal(result.execution.status)) messages.push(...this.executionEnded(job, now));
       const accepted: Omit<UpdateJobExecutionResponse, 'clientToken'> = {
         ...(request.includeJobExecutionState ? { executionState: stateOf(result.execution) } : {}),
         ...(request.includeJobDocument ? { jobDocument: job.document } : {}),
@@ -163,7 +164,9 @@ export class JobsService {
         const event = executionEventMessage(execution, randomUUID(), now);
         if (event) out.push(event);
       }
-      for (const jobId of new Set(removed.map((execution) => execution.jobId))) {
+      // Targets not yet told of a rolled-out job are dropped with it.
+      const waitingOf = this.repository.cancelWaitingOfThing(workspaceId, thingName);
+      for (const jobId of new Set([...removed.map((execution) => execution.jobId), ...waitingOf])) {
         const job = this.repository.getJob(workspaceId, jobId);
         if (job) out.push(...this.finishJobIfDone(job, now));
       }
@@ -189,13 +192,52 @@ export class JobsService {
     return [...pendingChangeMessages({ thingName, before, after }, jobOf, now), ...events];
   }
 
-  /** A job whose executions all ended is COMPLETED, unless it was canceled. */
+  /** A job whose executions all ended, and whose rollout told every target, is COMPLETED, unless it was canceled. */
   finishJobIfDone(job: JobRecord, now: number): OutboundMessage[] {
     if (job.status !== 'IN_PROGRESS' || this.repository.countPendingOfJob(job.workspaceId, job.jobId) > 0) return [];
+    if (job.rollout && this.repository.targetCounts(job.workspaceId, job.jobId).WAITING > 0) return [];
     const completed: JobRecord = { ...job, status: 'COMPLETED', completedAt: now, lastUpdatedAt: now };
     this.repository.updateJob(completed);
     const event = jobEventMessage(completed, this.repository.executionsOfJob(job.workspaceId, job.jobId), randomUUID(), now);
     return event ? [event] : [];
+  }
+
+  /**
+   * An execution of `job` ended: the job's abort criteria are checked (one met cancels the job, as
+   * CancelJob without force does), then whether the job is done.
+   */
+  executionEnded(job: JobRecord, now: number): OutboundMessage[] {
+    const abort = job.rollout?.abort;
+    if (abort && job.status === 'IN_PROGRESS') {
+      const met = abortCriterionMet(abort, this.repository.executionCounts(job.workspaceId, job.jobId));
+      if (met) return this.cancelJob(job, { force: false, comment: `aborted: ${met.finding}`, reasonCode: 'ABORT_CRITERIA' }, now).messages;
+    }
+    return this.finishJobIfDone(job, now);
+  }
+
+  /**
+   * Cancels a job in the current transaction: QUEUED executions (and IN_PROGRESS ones with `force`)
+   * become CANCELED, targets not yet told are dropped, and `$aws/events/job/{jobId}/canceled` is sent.
+   */
+  cancelJob(job: JobRecord, how: { force: boolean; comment?: string; reasonCode?: JobReasonCode }, now: number): { job: JobRecord; messages: OutboundMessage[] } {
+    const messages: OutboundMessage[] = [];
+    for (const execution of this.repository.executionsOfJob(job.workspaceId, job.jobId)) {
+      const canceled = cancelExecution(execution, how.force, now);
+      if (canceled) messages.push(...this.changeThing(job.workspaceId, execution.thingName, () => [canceled]));
+    }
+    if (job.rollout) this.repository.cancelWaitingTargets(job.workspaceId, job.jobId);
+    const updated: JobRecord = {
+      ...job,
+      status: 'CANCELED',
+      forceCanceled: job.forceCanceled || how.force,
+      ...(how.comment ? { comment: how.comment } : {}),
+      ...(how.reasonCode ? { reasonCode: how.reasonCode } : {}),
+      lastUpdatedAt: now,
+    };
+    this.repository.updateJob(updated);
+    const event = jobEventMessage(updated, this.repository.executionsOfJob(job.workspaceId, job.jobId), randomUUID(), now);
+    if (event) messages.push(event);
+    return { job: updated, messages };
   }
 
   /** Sends messages one after another, so a thing sees them in order; a failure is logged, not thrown. */
@@ -240,7 +282,7 @@ export class JobsService {
           return [timeOut(current, now)];
         }),
       );
-      if (job) messages.push(...this.finishJobIfDone(job, now));
+      if (job) messages.push(...this.executionEnded(job, now));
     }
     return { count, messages };
   }

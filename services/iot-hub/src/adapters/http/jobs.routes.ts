@@ -1,5 +1,5 @@
 import { Router, type RequestHandler } from 'express';
-import { CancelJobRequest, CreateJobRequest, JobPathParams } from '@citus/contracts';
+import { CancelJobRequest, CreateJobRequest, JobPathParams, PauseJobRequest } from '@citus/contracts';
 import { parse, requireScope, workspaceOf, workspaceOfGranted } from '@citus/kit';
 import type { JobControlService } from '../../app/job-control.service.js';
 
@@ -35,6 +35,17 @@ export function jobsRoutes(control: JobControlService, authenticate: RequestHand
     const workspace = workspaceOfGranted(req, 'developer');
     const { jobId } = parse(JobPathParams, req.params);
     res.json(await control.cancel(workspace.id, jobId, parse(CancelJobRequest, req.body ?? {})));
+  });
+
+  router.post('/jobs/:jobId/pause', requireScope('jobs:write'), async (req, res) => {
+    const workspace = workspaceOfGranted(req, 'developer');
+    const { jobId } = parse(JobPathParams, req.params);
+    res.json(await control.pause(workspace.id, jobId, parse(PauseJobRequest, req.body ?? {})));
+  });
+
+  router.post('/jobs/:jobId/resume', requireScope('jobs:write'), async (req, res) => {
+    const workspace = workspaceOfGranted(req, 'developer');
+    res.json(await control.resume(workspace.id, parse(JobPathParams, req.params).jobId));
   });
 
   return router;

@@ -1,6 +1,8 @@
-import type { JobDocument, JobExecutionStatus, JobStatus, StatusDetails } from '@citus/contracts';
+import { JobExecutionStatus, type JobDocument, type JobReasonCode, type JobStatus, type StatusDetails } from '@citus/contracts';
 import type { Migration, SqliteDatabase } from '@citus/sqlite';
-import type { ExecutionRecord, JobRecord, JobRepository } from '../../domain/jobs/job.model.js';
+import type { ExecutionRecord, JobRecord, JobRepository, RolloutRunState, RolloutSettings, TargetState } from '../../domain/jobs/job.model.js';
+
+const EXECUTION_STATUSES = JobExecutionStatus.options;
 
 export const JOB_MIGRATIONS: Migration[] = [
   {
@@ -48,6 +50,26 @@ export const JOB_MIGRATIONS: Migration[] = [
       CREATE TABLE job_sequence (id INTEGER PRIMARY KEY CHECK (id = 1), next INTEGER NOT NULL);
       INSERT INTO job_sequence (id, next) VALUES (1, 1);`,
   },
+  {
+    version: 2,
+    sql: `
+      -- JSON: the rollout as asked (rate, abort criteria, start time, health gate), and its running state.
+      ALTER TABLE jobs ADD COLUMN rollout TEXT;
+      ALTER TABLE jobs ADD COLUMN rollout_state TEXT;
+      ALTER TABLE jobs ADD COLUMN reason_code TEXT;
+      CREATE INDEX jobs_rolling_out ON jobs (status) WHERE rollout IS NOT NULL AND status IN ('SCHEDULED', 'IN_PROGRESS');
+      -- A rolled-out job's targets: WAITING until told (then RELEASED, with an execution), or CANCELED.
+      CREATE TABLE job_targets (
+        workspace_id TEXT NOT NULL,
+        job_id TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        thing_name TEXT NOT NULL,
+        state TEXT NOT NULL,
+        PRIMARY KEY (workspace_id, job_id, position)
+      ) WITHOUT ROWID;
+      CREATE UNIQUE INDEX job_targets_by_thing ON job_targets (workspace_id, thing_name, job_id);
+      CREATE INDEX job_targets_waiting ON job_targets (workspace_id, job_id, position) WHERE state = 'WAITING';`,
+  },
 ];
 
 interface JobRow {
@@ -57,6 +79,9 @@ interface JobRow {
   description: string | null;
   status: string;
   timeout_config: string | null;
+  rollout: string | null;
+  rollout_state: string | null;
+  reason_code: string | null;
   force_canceled: number;
   comment: string | null;
   created_at: number;
@@ -90,8 +115,11 @@ function toJob(row: JobRow): JobRecord {
     ...(row.description === null ? {} : { description: row.description }),
     status: row.status as JobStatus,
     ...(row.timeout_config === null ? {} : { timeoutConfig: JSON.parse(row.timeout_config) as JobRecord['timeoutConfig'] }),
+    ...(row.rollout === null ? {} : { rollout: JSON.parse(row.rollout) as RolloutSettings }),
+    ...(row.rollout_state === null ? {} : { rolloutState: JSON.parse(row.rollout_state) as RolloutRunState }),
     forceCanceled: row.force_canceled === 1,
     ...(row.comment === null ? {} : { comment: row.comment }),
+    ...(row.reason_code === null ? {} : { reasonCode: row.reason_code as JobReasonCode }),
     createdAt: row.created_at,
     lastUpdatedAt: row.last_updated_at,
     ...(row.completed_at === null ? {} : { completedAt: row.completed_at }),
@@ -123,8 +151,11 @@ function jobParams(job: JobRecord) {
     description: job.description ?? null,
     status: job.status,
     timeoutConfig: job.timeoutConfig ? JSON.stringify(job.timeoutConfig) : null,
+    rollout: job.rollout ? JSON.stringify(job.rollout) : null,
+    rolloutState: job.rolloutState ? JSON.stringify(job.rolloutState) : null,
     forceCanceled: job.forceCanceled ? 1 : 0,
     comment: job.comment ?? null,
+    reasonCode: job.reasonCode ?? null,
     createdAt: job.createdAt,
     lastUpdatedAt: job.lastUpdatedAt,
     completedAt: job.completedAt ?? null,
@@ -157,14 +188,15 @@ export class SqliteJobRepository implements JobRepository {
   constructor(private readonly db: SqliteDatabase) {
     this.sql = {
       insertJob: db.prepare(
-        `INSERT OR IGNORE INTO jobs (workspace_id, job_id, document, description, status, timeout_config, force_canceled, comment,
-           created_at, last_updated_at, completed_at)
-         VALUES (@workspaceId, @jobId, @document, @description, @status, @timeoutConfig, @forceCanceled, @comment,
-           @createdAt, @lastUpdatedAt, @completedAt)`,
+        `INSERT OR IGNORE INTO jobs (workspace_id, job_id, document, description, status, timeout_config, rollout, rollout_state,
+           force_canceled, comment, reason_code, created_at, last_updated_at, completed_at)
+         VALUES (@workspaceId, @jobId, @document, @description, @status, @timeoutConfig, @rollout, @rolloutState,
+           @forceCanceled, @comment, @reasonCode, @createdAt, @lastUpdatedAt, @completedAt)`,
       ),
       updateJob: db.prepare(
-        `UPDATE jobs SET status = @status, force_canceled = @forceCanceled, comment = @comment, last_updated_at = @lastUpdatedAt,
-           completed_at = @completedAt WHERE workspace_id = @workspaceId AND job_id = @jobId`,
+        `UPDATE jobs SET status = @status, rollout_state = @rolloutState, force_canceled = @forceCanceled, comment = @comment,
+           reason_code = @reasonCode, last_updated_at = @lastUpdatedAt, completed_at = @completedAt
+         WHERE workspace_id = @workspaceId AND job_id = @jobId`,
       ),
       getJob: db.prepare('SELECT * FROM jobs WHERE workspace_id = ? AND job_id = ?'),
       listJobs: db.prepare('SELECT * FROM jobs WHERE workspace_id = ? ORDER BY created_at DESC, job_id'),
@@ -196,6 +228,19 @@ export class SqliteJobRepository implements JobRepository {
       countPendingOfJob: db
         .prepare(`SELECT count(*) FROM job_executions WHERE workspace_id = ? AND job_id = ? AND status IN ('QUEUED', 'IN_PROGRESS')`)
         .pluck(),
+      executionCounts: db.prepare('SELECT status, count(*) AS n FROM job_executions WHERE workspace_id = ? AND job_id = ? GROUP BY status'),
+      insertTarget: db.prepare(`INSERT INTO job_targets (workspace_id, job_id, position, thing_name, state) VALUES (?, ?, ?, ?, 'WAITING')`),
+      waitingTargets: db
+        .prepare(`SELECT thing_name FROM job_targets WHERE workspace_id = ? AND job_id = ? AND state = 'WAITING' ORDER BY position LIMIT ?`)
+        .pluck(),
+      setTargetState: db.prepare('UPDATE job_targets SET state = ? WHERE workspace_id = ? AND job_id = ? AND thing_name = ?'),
+      cancelWaiting: db.prepare(`UPDATE job_targets SET state = 'CANCELED' WHERE workspace_id = ? AND job_id = ? AND state = 'WAITING'`),
+      targetCounts: db.prepare('SELECT state, count(*) AS n FROM job_targets WHERE workspace_id = ? AND job_id = ? GROUP BY state'),
+      targetsOfJob: db.prepare('SELECT thing_name FROM job_targets WHERE workspace_id = ? AND job_id = ? ORDER BY position').pluck(),
+      cancelWaitingOfThing: db
+        .prepare(`UPDATE job_targets SET state = 'CANCELED' WHERE workspace_id = ? AND thing_name = ? AND state = 'WAITING' RETURNING job_id`)
+        .pluck(),
+      activeRollouts: db.prepare(`SELECT * FROM jobs WHERE rollout IS NOT NULL AND status IN ('SCHEDULED', 'IN_PROGRESS')`),
       due: db.prepare(
         `SELECT ${EXECUTION_COLUMNS} FROM job_executions WHERE timeout_at IS NOT NULL AND timeout_at <= ?
          ORDER BY timeout_at LIMIT ?`,
@@ -254,5 +299,45 @@ export class SqliteJobRepository implements JobRepository {
 
   dueExecutions(now: number, limit: number): ExecutionRecord[] {
     return (this.sql.due.all(now, limit) as ExecutionRow[]).map(toExecution);
+  }
+
+  executionCounts(workspaceId: string, jobId: string): Record<JobExecutionStatus, number> {
+    const counts = Object.fromEntries(EXECUTION_STATUSES.map((status) => [status, 0])) as Record<JobExecutionStatus, number>;
+    for (const row of this.sql.executionCounts.all(workspaceId, jobId) as Array<{ status: JobExecutionStatus; n: number }>) counts[row.status] = row.n;
+    return counts;
+  }
+
+  insertTargets(workspaceId: string, jobId: string, thingNames: readonly string[]): void {
+    this.transaction(() => thingNames.forEach((thingName, position) => this.sql.insertTarget.run(workspaceId, jobId, position, thingName)));
+  }
+
+  waitingTargets(workspaceId: string, jobId: string, limit: number): string[] {
+    return this.sql.waitingTargets.all(workspaceId, jobId, limit) as string[];
+  }
+
+  setTargetState(workspaceId: string, jobId: string, thingName: string, state: TargetState): void {
+    this.sql.setTargetState.run(state, workspaceId, jobId, thingName);
+  }
+
+  cancelWaitingTargets(workspaceId: string, jobId: string): number {
+    return this.sql.cancelWaiting.run(workspaceId, jobId).changes;
+  }
+
+  targetCounts(workspaceId: string, jobId: string): Record<TargetState, number> {
+    const counts: Record<TargetState, number> = { WAITING: 0, RELEASED: 0, CANCELED: 0 };
+    for (const row of this.sql.targetCounts.all(workspaceId, jobId) as Array<{ state: TargetState; n: number }>) counts[row.state] = row.n;
+    return counts;
+  }
+
+  targetsOfJob(workspaceId: string, jobId: string): string[] {
+    return this.sql.targetsOfJob.all(workspaceId, jobId) as string[];
+  }
+
+  cancelWaitingOfThing(workspaceId: string, thingName: string): string[] {
+    return this.sql.cancelWaitingOfThing.all(workspaceId, thingName) as string[];
+  }
+
+  activeRollouts(): JobRecord[] {
+    return (this.sql.activeRollouts.all() as JobRow[]).map(toJob);
   }
 }

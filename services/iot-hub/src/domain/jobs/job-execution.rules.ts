@@ -27,8 +27,8 @@ const DEVICE_TRANSITIONS: Readonly<Record<JobExecutionStatus, readonly JobExecut
 
 export const mayDeviceMove = (from: JobExecutionStatus, to: JobExecutionStatus): boolean => DEVICE_TRANSITIONS[from].includes(to);
 
-/** A new QUEUED execution of a job for a thing. */
-export function queuedExecution(job: JobRecord, thingName: string): ExecutionRecord {
+/** A new QUEUED execution of a job for a thing, queued when the job was created unless told otherwise (a rollout). */
+export function queuedExecution(job: JobRecord, thingName: string, queuedAt = job.createdAt): ExecutionRecord {
   return {
     workspaceId: job.workspaceId,
     jobId: job.jobId,
@@ -36,8 +36,8 @@ export function queuedExecution(job: JobRecord, thingName: string): ExecutionRec
     executionNumber: 1,
     status: 'QUEUED',
     statusDetails: {},
-    queuedAt: job.createdAt,
-    lastUpdatedAt: job.createdAt,
+    queuedAt,
+    lastUpdatedAt: queuedAt,
     versionNumber: 1,
   };
 }

@@ -102,8 +102,9 @@ export function executionEventMessage(execution: ExecutionRecord, eventId: strin
 
 /** `$aws/events/job/{jobId}/{completed|canceled}`. */
 export function jobEventMessage(job: JobRecord, executions: readonly ExecutionRecord[], eventId: string, now: number): OutboundMessage | undefined {
-  if (job.status === 'IN_PROGRESS') return undefined;
-  const operation = job.status === 'COMPLETED' ? 'completed' : 'canceled';
+  if (job.status !== 'COMPLETED' && job.status !== 'CANCELED') return undefined;
+  const status = job.status;
+  const operation = status === 'COMPLETED' ? 'completed' : 'canceled';
   const counts: Record<string, number> = {};
   for (const execution of executions) {
     const key = `numberOf${execution.status.charAt(0)}${execution.status.slice(1).toLowerCase().replace(/_(\w)/g, (_m, c: string) => c.toUpperCase())}Things`;
@@ -115,7 +116,7 @@ export function jobEventMessage(job: JobRecord, executions: readonly ExecutionRe
     timestamp: epochSeconds(now),
     operation,
     jobId: job.jobId,
-    status: job.status,
+    status,
     targets: executions.map((execution) => execution.thingName),
     ...(job.description ? { description: job.description } : {}),
     createdAt: epochSeconds(job.createdAt),

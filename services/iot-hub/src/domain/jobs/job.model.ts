@@ -1,4 +1,40 @@
-import type { JobDocument, JobExecutionStatus, JobStatus, JobTimeoutConfig, StatusDetails } from '@citus/contracts';
+import type {
+  AbortConfig,
+  HealthGate,
+  JobDocument,
+  JobExecutionsRolloutConfig,
+  JobExecutionStatus,
+  JobReasonCode,
+  JobStatus,
+  JobTimeoutConfig,
+  RolloutProgress,
+  StatusDetails,
+} from '@citus/contracts';
+
+/** How a job reaches its targets, as asked when it was created. */
+export interface RolloutSettings {
+  rate?: JobExecutionsRolloutConfig;
+  abort?: AbortConfig;
+  /** Epoch ms; the job is SCHEDULED until then. */
+  startAt?: number;
+  healthGate?: HealthGate;
+}
+
+/** What the rollout keeps between ticks; changed only in the jobs queue. */
+export interface RolloutRunState {
+  /** Targets that may be told now, fractional: the rate adds to it as time passes. */
+  credit: number;
+  /** Epoch ms of the last tick that added credit. */
+  lastTickAt: number;
+  /** How many times the exponential rate was raised. */
+  increases: number;
+  /** Targets told and executions succeeded when the rate was last raised, for its criteria. */
+  notifiedAtIncrease: number;
+  succeededAtIncrease: number;
+  /** Set while paused, by the health gate or a person. */
+  paused?: { reason: string; at: number };
+  lastHealthCheck?: NonNullable<RolloutProgress['lastHealthCheck']>;
+}
 
 /** A job as stored. Times are epoch milliseconds; the device API shows them in seconds. */
 export interface JobRecord {
@@ -8,8 +44,12 @@ export interface JobRecord {
   description?: string;
   status: JobStatus;
   timeoutConfig?: JobTimeoutConfig;
+  /** Absent: every target is told when the job is created. */
+  rollout?: RolloutSettings;
+  rolloutState?: RolloutRunState;
   forceCanceled: boolean;
   comment?: string;
+  reasonCode?: JobReasonCode;
   createdAt: number;
   lastUpdatedAt: number;
   completedAt?: number;
@@ -33,6 +73,9 @@ export interface ExecutionRecord {
   inProgressDeadline?: number;
 }
 
+/** Where a target of a rolled-out job stands before it has an execution. */
+export type TargetState = 'WAITING' | 'RELEASED' | 'CANCELED';
+
 /** Port: where jobs and their executions are kept. Implementations are synchronous and transactional. */
 export interface JobRepository {
   /** Runs `work` in one transaction; a nested call is a savepoint, undone alone if it throws. */
@@ -49,8 +92,25 @@ export interface JobRepository {
   pendingExecutions(workspaceId: string, thingName: string): ExecutionRecord[];
   executionsOfJob(workspaceId: string, jobId: string): ExecutionRecord[];
   countPendingOfJob(workspaceId: string, jobId: string): number;
+  /** How many of the job's executions are in each status. */
+  executionCounts(workspaceId: string, jobId: string): Record<JobExecutionStatus, number>;
   /** Stores an execution; a new one comes after every earlier one in its thing's pending order. */
   saveExecution(execution: ExecutionRecord): void;
   /** Pending executions whose step or in-progress timer ran out by `now`, at most `limit`. */
   dueExecutions(now: number, limit: number): ExecutionRecord[];
+  /** Keeps a rolled-out job's targets, WAITING, in the given order. */
+  insertTargets(workspaceId: string, jobId: string, thingNames: readonly string[]): void;
+  /** Up to `limit` WAITING targets of a job, in their order. */
+  waitingTargets(workspaceId: string, jobId: string, limit: number): string[];
+  setTargetState(workspaceId: string, jobId: string, thingName: string, state: TargetState): void;
+  /** Every WAITING target of the job becomes CANCELED; answers how many. */
+  cancelWaitingTargets(workspaceId: string, jobId: string): number;
+  /** How many targets of the job are in each state (only jobs with a rollout have any). */
+  targetCounts(workspaceId: string, jobId: string): Record<TargetState, number>;
+  /** Every target of the job, told or not, in their order. */
+  targetsOfJob(workspaceId: string, jobId: string): string[];
+  /** A deleted thing's WAITING targets become CANCELED; answers the jobs they were of. */
+  cancelWaitingOfThing(workspaceId: string, thingName: string): string[];
+  /** Jobs, of every workspace, whose rollout still has work: SCHEDULED, or IN_PROGRESS with a rollout. */
+  activeRollouts(): JobRecord[];
 }

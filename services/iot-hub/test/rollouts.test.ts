@@ -1,0 +1,240 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateJobRequest, HealthGate, type JobExecutionStatus } from '@citus/contracts';
+import { createLogger } from '@citus/kit';
+import { openDatabase, type SqliteDatabase } from '@citus/sqlite';
+import { JOB_MIGRATIONS, SqliteJobRepository } from '../src/adapters/sqlite/job.repository.js';
+import { JobControlService } from '../src/app/job-control.service.js';
+import { JobsService } from '../src/app/jobs.service.js';
+import { RolloutService } from '../src/app/rollout.service.js';
+import { abortCriterionMet, earnCredit, initialRunState, judgeHealth, raiseRate } from '../src/domain/jobs/rollout.rules.js';
+import type { OutboundMessage } from '../src/domain/message-publisher.port.js';
+
+const WS = 'ws_rollouts';
+const T0 = Date.UTC(2026, 0, 1, 12);
+const SECOND = 1000;
+const logger = createLogger({ level: 'silent' });
+const THINGS = Array.from({ length: 12 }, (_, i) => `thing-${String(i).padStart(2, '0')}`);
+
+interface Fixture {
+  dir: string;
+  db: SqliteDatabase;
+  jobs: JobsService;
+  rollouts: RolloutService;
+  control: JobControlService;
+  sent: OutboundMessage[];
+  clock: { now: number };
+}
+
+function fixture(): Fixture {
+  const dir = mkdtempSync(join(tmpdir(), 'citus-rollouts-'));
+  const db = openDatabase(join(dir, 'jobs.db'), { module: 'jobs', migrations: JOB_MIGRATIONS });
+  const repository = new SqliteJobRepository(db);
+  const sent: OutboundMessage[] = [];
+  const clock = { now: T0 };
+  const jobs = new JobsService(repository, { publish: async (message: OutboundMessage) => void sent.push(message) }, logger, { now: () => clock.now });
+  const rollouts = new RolloutService(repository, jobs, undefined, logger);
+  const control = new JobControlService(repository, jobs, rollouts, { workspaceOfThing: (name) => (name.startsWith('thing-') ? WS : undefined) });
+  return { dir, db, jobs, rollouts, control, sent, clock };
+}
+
+/** Things told of a job so far: those sent a `notify-next` naming it. */
+const told = (sent: OutboundMessage[], jobId: string): string[] =>
+  sent
+    .filter((message) => message.topic.endsWith('/jobs/notify-next') && (message.payload as { execution?: { jobId: string } }).execution?.jobId === jobId)
+    .map((message) => message.topic.split('/')[2] as string);
+
+const create = (f: Fixture, request: Record<string, unknown>) => f.control.create(WS, CreateJobRequest.parse({ document: { op: 'update' }, targets: THINGS, ...request }));
+
+async function finish(f: Fixture, thingName: string, jobId: string, status: JobExecutionStatus): Promise<void> {
+  const outcome = await f.jobs.update(WS, thingName, jobId, { status });
+  expect(outcome.answer).toHaveProperty('accepted');
+  // The MQTT handler sends these after the answer.
+  f.sent.push(...outcome.messages);
+}
+
+describe('rollouts on a real jobs.db, driven by a test clock', () => {
+  let f: Fixture;
+  beforeEach(() => {
+    f = fixture();
+  });
+  afterEach(() => {
+    f.db.close();
+    rmSync(f.dir, { recursive: true, force: true });
+  });
+
+  it('tells targets no faster than maximumPerMinute, one at once and then one a second at 60 a minute', async () => {
+    await create(f, { jobId: 'rate', jobExecutionsRolloutConfig: { maximumPerMinute: 60 } });
+    expect(told(f.sent, 'rate')).toEqual(['thing-00']);
+    expect(f.control.get(WS, 'rate').rollout).toMatchObject({ state: 'RUNNING', numberOfWaitingThings: 11, numberOfQueuedThings: 1, currentRatePerMinute: 60 });
+    f.clock.now += 500;
+    await f.rollouts.tick();
+    expect(told(f.sent, 'rate')).toHaveLength(1);
+    f.clock.now += 500;
+    await f.rollouts.tick();
+    expect(told(f.sent, 'rate')).toEqual(['thing-00', 'thing-01']);
+    // A long wait earns a second's worth at most: no burst.
+    f.clock.now += 60 * SECOND;
+    await f.rollouts.tick();
+    expect(told(f.sent, 'rate')).toHaveLength(3);
+    for (let i = 0; i < 20; i++) {
+      f.clock.now += SECOND;
+      await f.rollouts.tick();
+    }
+    expect(told(f.sent, 'rate')).toEqual(THINGS);
+    const job = f.control.get(WS, 'rate');
+    expect(job.rollout).toMatchObject({ state: 'DONE', numberOfWaitingThings: 0, numberOfQueuedThings: 12 });
+    expect(job.targets).toEqual(THINGS);
+  });
+
+  it('raises an exponential rate each time its criterion is met, up to maximumPerMinute', () => {
+    const config = { maximumPerMinute: 500, exponentialRate: { baseRatePerMinute: 100, incrementFactor: 2, rateIncreaseCriteria: { numberOfNotifiedThings: 10 } } };
+    const start = initialRunState(T0);
+    expect(raiseRate(config, start, { notified: 9, succeeded: 0 }).ratePerMinute).toBe(100);
+    expect(raiseRate(config, start, { notified: 10, succeeded: 0 }).ratePerMinute).toBe(200);
+    const twice = raiseRate(config, start, { notified: 25, succeeded: 0 });
+    expect(twice.ratePerMinute).toBe(400);
+    expect(twice.state).toMatchObject({ increases: 2, notifiedAtIncrease: 20 });
+    expect(raiseRate(config, twice.state, { notified: 1000, succeeded: 0 }).ratePerMinute).toBe(500);
+    const bySuccess = { exponentialRate: { baseRatePerMinute: 10, incrementFactor: 1.5, rateIncreaseCriteria: { numberOfSucceededThings: 4 } } };
+    expect(raiseRate(bySuccess, start, { notified: 100, succeeded: 3 }).ratePerMinute).toBe(10);
+    expect(raiseRate(bySuccess, start, { notified: 100, succeeded: 4 }).ratePerMinute).toBe(15);
+    // Credit: a quarter second at 240 a minute earns one target.
+    expect(earnCredit({ ...start, credit: 0 }, 240, T0 + 250).credit).toBeCloseTo(1);
+  });
+
+  it('follows an exponential rate through a job: more targets a second as more are told', async () => {
+    await create(f, {
+      jobId: 'exp',
+      jobExecutionsRolloutConfig: { exponentialRate: { baseRatePerMinute: 60, incrementFactor: 3, rateIncreaseCriteria: { numberOfNotifiedThings: 2 } } },
+    });
+    const perSecond: number[] = [];
+    for (let second = 0; second < 4; second++) {
+      const before = told(f.sent, 'exp').length;
+      f.clock.now += SECOND;
+      await f.rollouts.tick();
+      perSecond.push(told(f.sent, 'exp').length - before);
+    }
+    // 60/min: one a second until two were told; then 180/min (3 a second), then 540/min.
+    expect(perSecond[0]).toBe(1);
+    expect(perSecond[2]).toBeGreaterThan(perSecond[0] as number);
+    expect(f.control.get(WS, 'exp').rollout.currentRatePerMinute).toBeGreaterThan(60);
+  });
+
+  it('holds a scheduled job until its start time, then rolls it out', async () => {
+    const startTime = new Date(T0 + 30 * SECOND).toISOString();
+    await create(f, { jobId: 'later', schedulingConfig: { startTime } });
+    expect(f.control.get(WS, 'later')).toMatchObject({ status: 'SCHEDULED', schedulingConfig: { startTime }, rollout: { state: 'SCHEDULED', numberOfWaitingThings: 12 } });
+    f.clock.now += 29 * SECOND;
+    await f.rollouts.tick();
+    expect(told(f.sent, 'later')).toEqual([]);
+    const pending = await f.jobs.getPending(WS, 'thing-00');
+    expect(pending.answer).toEqual({ accepted: expect.objectContaining({ queuedJobs: [], inProgressJobs: [] }) });
+    f.clock.now += SECOND;
+    await f.rollouts.tick();
+    expect(told(f.sent, 'later')).toEqual(THINGS);
+    expect(f.control.get(WS, 'later')).toMatchObject({ status: 'IN_PROGRESS', rollout: { state: 'DONE', numberOfQueuedThings: 12 } });
+    await expect(create(f, { jobId: 'past', schedulingConfig: { startTime: new Date(T0).toISOString() } })).rejects.toMatchObject({ code: 'bad_request' });
+  });
+
+  it('aborts a job once enough executions failed: queued ones and targets not yet told are canceled', async () => {
+    await create(f, {
+      jobId: 'abort',
+      jobExecutionsRolloutConfig: { maximumPerMinute: 300 },
+      abortConfig: { criteriaList: [{ failureType: 'FAILED', action: 'CANCEL', thresholdPercentage: 50, minNumberOfExecutedThings: 4 }] },
+    });
+    f.clock.now += SECOND;
+    await f.rollouts.tick();
+    expect(told(f.sent, 'abort')).toHaveLength(6);
+    await finish(f, 'thing-00', 'abort', 'SUCCEEDED');
+    await finish(f, 'thing-01', 'abort', 'FAILED');
+    await finish(f, 'thing-02', 'abort', 'FAILED');
+    expect(f.control.get(WS, 'abort').status).toBe('IN_PROGRESS');
+    await finish(f, 'thing-03', 'abort', 'IN_PROGRESS');
+    // Three executed, below the minimum of four; the fourth failure makes 3 of 4.
+    await finish(f, 'thing-04', 'abort', 'FAILED');
+    const job = f.control.get(WS, 'abort');
+    expect(job).toMatchObject({ status: 'CANCELED', reasonCode: 'ABORT_CRITERIA', comment: expect.stringContaining('3 of 4 executed things ended FAILED') });
+    expect(job.rollout).toMatchObject({ state: 'DONE', numberOfWaitingThings: 0, numberOfInProgressThings: 1, numberOfCanceledThings: 7, numberOfFailedThings: 3 });
+    expect(f.sent.map((message) => message.topic)).toContain('$aws/events/job/abort/canceled');
+    f.clock.now += 10 * SECOND;
+    await f.rollouts.tick();
+    expect(told(f.sent, 'abort')).toHaveLength(6);
+  });
+
+  it('counts timed-out executions for a TIMED_OUT abort criterion', async () => {
+    await create(f, {
+      jobId: 'slow',
+      timeoutConfig: { inProgressTimeoutInMinutes: 1 },
+      abortConfig: { criteriaList: [{ failureType: 'TIMED_OUT', action: 'CANCEL', thresholdPercentage: 40, minNumberOfExecutedThings: 2 }] },
+    });
+    for (const thing of THINGS.slice(0, 2)) await finish(f, thing, 'slow', 'IN_PROGRESS');
+    f.clock.now += 61 * SECOND;
+    await expect(f.jobs.sweep()).resolves.toBe(2);
+    expect(f.control.get(WS, 'slow')).toMatchObject({ status: 'CANCELED', reasonCode: 'ABORT_CRITERIA', rollout: { numberOfTimedOutThings: 2, numberOfCanceledThings: 10 } });
+    expect(abortCriterionMet({ criteriaList: [{ failureType: 'ALL', action: 'CANCEL', thresholdPercentage: 50, minNumberOfExecutedThings: 4 }] }, {
+      QUEUED: 9, IN_PROGRESS: 0, SUCCEEDED: 2, FAILED: 1, REJECTED: 1, TIMED_OUT: 0, CANCELED: 5, REMOVED: 0,
+    })).toMatchObject({ finding: expect.stringContaining('2 of 4') });
+  });
+
+  it('pauses and resumes a rollout without a burst, and refuses both on a job without one', async () => {
+    await create(f, { jobId: 'p', jobExecutionsRolloutConfig: { maximumPerMinute: 60 } });
+    await expect(f.control.pause(WS, 'p', { comment: 'looking at the fleet' })).resolves.toMatchObject({ rollout: { state: 'PAUSED', pausedReason: 'looking at the fleet' } });
+    await expect(f.control.pause(WS, 'p', {})).rejects.toMatchObject({ code: 'conflict' });
+    f.clock.now += 30 * SECOND;
+    await f.rollouts.tick();
+    expect(told(f.sent, 'p')).toHaveLength(1);
+    await expect(f.control.resume(WS, 'p')).resolves.toMatchObject({ rollout: { state: 'RUNNING' } });
+    f.clock.now += SECOND;
+    await f.rollouts.tick();
+    expect(told(f.sent, 'p')).toHaveLength(2);
+    await f.control.create(WS, { jobId: 'plain', targets: ['thing-00'], document: {} });
+    await expect(f.control.pause(WS, 'plain', {})).rejects.toMatchObject({ code: 'conflict' });
+    await expect(f.control.resume(WS, 'p')).rejects.toMatchObject({ code: 'conflict' });
+    await expect(f.control.pause(WS, 'nope', {})).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('cancels a rolling-out job: targets not yet told are never told', async () => {
+    await create(f, { jobId: 'c', jobExecutionsRolloutConfig: { maximumPerMinute: 60 } });
+    const canceled = await f.control.cancel(WS, 'c', {});
+    expect(canceled).toMatchObject({ status: 'CANCELED', rollout: { state: 'DONE', numberOfWaitingThings: 0, numberOfCanceledThings: 12 } });
+    f.clock.now += 10 * SECOND;
+    await f.rollouts.tick();
+    expect(told(f.sent, 'c')).toEqual(['thing-00']);
+  });
+
+  it('drops a deleted thing that was waiting, and completes the job when the rest are done', async () => {
+    await create(f, { jobId: 'd', targets: ['thing-00', 'thing-01'], jobExecutionsRolloutConfig: { maximumPerMinute: 1 } });
+    await f.jobs.removeThing(WS, 'thing-01');
+    await finish(f, 'thing-00', 'd', 'SUCCEEDED');
+    expect(f.control.get(WS, 'd')).toMatchObject({ status: 'COMPLETED', rollout: { numberOfSucceededThings: 1, numberOfCanceledThings: 1, numberOfWaitingThings: 0 } });
+  });
+
+  it('refuses rollout settings AWS refuses', () => {
+    const refused = [
+      { jobExecutionsRolloutConfig: {} },
+      { jobExecutionsRolloutConfig: { maximumPerMinute: 1001 } },
+      { jobExecutionsRolloutConfig: { maximumPerMinute: 10, exponentialRate: { baseRatePerMinute: 20, incrementFactor: 2, rateIncreaseCriteria: { numberOfNotifiedThings: 1 } } } },
+      { jobExecutionsRolloutConfig: { exponentialRate: { baseRatePerMinute: 20, incrementFactor: 1.05, rateIncreaseCriteria: { numberOfNotifiedThings: 1 } } } },
+      { jobExecutionsRolloutConfig: { exponentialRate: { baseRatePerMinute: 20, incrementFactor: 2, rateIncreaseCriteria: { numberOfNotifiedThings: 1, numberOfSucceededThings: 1 } } } },
+      { abortConfig: { criteriaList: [{ failureType: 'FAILED', action: 'CANCEL', thresholdPercentage: 10.999, minNumberOfExecutedThings: 1 }] } },
+      { abortConfig: { criteriaList: [{ failureType: 'LOST', action: 'CANCEL', thresholdPercentage: 10, minNumberOfExecutedThings: 1 }] } },
+      { schedulingConfig: { startTime: 'tomorrow' } },
+      { healthGate: { field: 'temperature' } },
+      { healthGate: { field: 'a..b', maxMean: 1 } },
+    ];
+    for (const settings of refused) {
+      expect(CreateJobRequest.safeParse({ targets: ['thing-00'], document: {}, ...settings }).success).toBe(false);
+    }
+  });
+
+  it('judges a health gate on the updated things against its bounds and the things not yet updated', () => {
+    const gate = HealthGate.parse({ field: 'cpu', minSamples: 5, maxIncreasePercent: 50, maxMean: 90 });
+    expect(judgeHealth(gate, { sum: 400, count: 4 }, { sum: 100, count: 10 })).toMatchObject({ healthy: true, finding: expect.stringContaining('4 of 5 samples') });
+    expect(judgeHealth(gate, { sum: 70, count: 5 }, { sum: 100, count: 10 })).toMatchObject({ healthy: true, updatedMean: 14, baselineMean: 10 });
+    expect(judgeHealth(gate, { sum: 80, count: 5 }, { sum: 100, count: 10 })).toMatchObject({ healthy: false, finding: expect.stringContaining('60 %') });
+    expect(judgeHealth(gate, { sum: 455, count: 5 }, { sum: 0, count: 0 })).toMatchObject({ healthy: false, finding: expect.stringContaining('above the gate\'s maximum 90') });
+    expect(judgeHealth(HealthGate.parse({ field: 'battery', minMean: 3.3, minSamples: 1 }), { sum: 3.1, count: 1 }, { sum: 0, count: 0 }).healthy).toBe(false);
+  });
+});
