@@ -47,6 +47,8 @@ import { PROVISIONING_ROUTES } from './provisioning-api.routes.js';
 import { POLICY_ROUTES } from './policy-api.routes.js';
 import { TOPIC_RULE_ROUTES } from './topic-rule-api.routes.js';
 import { CreatedTopicRule, CreateTopicRuleRequest, ReplaceTopicRuleRequest, RuleAction, RuleErrorMessage, TopicRule, TopicRuleList } from './topic-rule.schema.js';
+import { THING_GROUP_ROUTES } from './thing-group-api.routes.js';
+import { CreateThingGroupRequest, ThingGroup, ThingGroupList, ThingGroupMembers } from './thing-group.schema.js';
 import { RETENTION_ROUTES } from './retention.routes.js';
 import { RetentionSetting, RetentionUpdateRequest } from './retention.schema.js';
 import { CreatePolicyRequest, Policy, PolicyDocument, PolicyList, UpdatePolicyRequest } from './policy.schema.js';
@@ -110,7 +112,7 @@ export const PLATFORM_ROUTES: ApiRoute[] = [
 ];
 
 /** Every route the platform serves over HTTP: the drift test checks express serves exactly these. */
-export const API_ROUTES: readonly ApiRoute[] = [...PLATFORM_ROUTES, ...IDENTITY_ROUTES, ...API_KEY_ROUTES, ...DEVICE_ROUTES, ...RELEASE_ROUTES, ...TELEMETRY_ROUTES, ...RETENTION_ROUTES, ...TELEMETRY_QUERY_ROUTES, ...POLICY_ROUTES, ...TOPIC_RULE_ROUTES, ...PROVISIONING_ROUTES, ...SHADOW_ROUTES, ...JOBS_ROUTES, ...SEARCH_ROUTES, ...APP_ROUTES, ...APP_DEPLOYMENT_ROUTES, ...ANALYTICS_ROUTES, ...SECRET_ROUTES, ...ALERT_ROUTES, ...ANALYSER_ROUTES];
+export const API_ROUTES: readonly ApiRoute[] = [...PLATFORM_ROUTES, ...IDENTITY_ROUTES, ...API_KEY_ROUTES, ...DEVICE_ROUTES, ...RELEASE_ROUTES, ...TELEMETRY_ROUTES, ...RETENTION_ROUTES, ...TELEMETRY_QUERY_ROUTES, ...POLICY_ROUTES, ...TOPIC_RULE_ROUTES, ...THING_GROUP_ROUTES, ...PROVISIONING_ROUTES, ...SHADOW_ROUTES, ...JOBS_ROUTES, ...SEARCH_ROUTES, ...APP_ROUTES, ...APP_DEPLOYMENT_ROUTES, ...ANALYTICS_ROUTES, ...SECRET_ROUTES, ...ALERT_ROUTES, ...ANALYSER_ROUTES];
 
 /**
  * The API's named schemas, each `#/components/schemas/{name}` in the OpenAPI document. Every
@@ -180,6 +182,10 @@ export const API_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   CreatedTopicRule,
   TopicRuleList,
   RuleErrorMessage,
+  CreateThingGroupRequest,
+  ThingGroup,
+  ThingGroupList,
+  ThingGroupMembers,
   CreateProvisioningTemplateRequest,
   ProvisioningTemplate,
   ProvisioningTemplateList,

@@ -16,6 +16,8 @@ export * from './policy.schema.js';
 export * from './policy-api.routes.js';
 export * from './topic-rule.schema.js';
 export * from './topic-rule-api.routes.js';
+export * from './thing-group.schema.js';
+export * from './thing-group-api.routes.js';
 export * from './api-document.schema.js';
 export * from './api-route.js';
 export * from './api-routes.js';

@@ -43,6 +43,7 @@ export const SERVICE_OF_TAG: Readonly<Record<string, PlatformService>> = {
   jobs: 'iot-hub',
   policies: 'iot-hub',
   rules: 'iot-hub',
+  'thing-groups': 'iot-hub',
   provisioning: 'iot-hub',
   search: 'indexer',
   apps: 'app-registry',

@@ -41,6 +41,7 @@ const TAGS = [
   { name: 'jobs', description: 'Jobs for devices (the control plane of AWS IoT Jobs)' },
   { name: 'policies', description: 'AWS IoT-style policies attached to device certificates' },
   { name: 'rules', description: 'Topic rules: AWS IoT SQL over incoming messages, with actions' },
+  { name: 'thing-groups', description: 'Static and dynamic (fleet indexing query) thing groups, for naming many things at once' },
   { name: 'releases', description: 'Software releases for devices: artifacts and container images, signed with the workspace\'s code-signing key' },
   { name: 'provisioning', description: 'Fleet provisioning by claim: templates and claim certificates' },
   { name: 'search', description: 'Searching telemetry and devices' },

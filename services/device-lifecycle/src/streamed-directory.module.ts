@@ -33,6 +33,8 @@ export interface StreamedDirectory {
   /** The thing an active, unexpired certificate is attached to. */
   activeCertificate(certificateId: string, nowMs?: number): ThingEntry | undefined;
   workspaceOfThing(thingName: string): string | undefined;
+  /** Every thing of the workspace, for the hub's dynamic thing groups. */
+  thingsOf(workspaceId: string): string[];
   /** Opens the registry table's stream, loads the directory, then follows; answers are complete once it resolves. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -71,6 +73,7 @@ export function openStreamedDirectory(options: StreamedDirectoryOptions): Stream
   return {
     activeCertificate: (certificateId, nowMs = Date.now()) => directory.activeCertificate(certificateId, nowMs),
     workspaceOfThing: (thingName) => directory.workspaceOfThing(thingName),
+    thingsOf: (workspaceId) => directory.thingsOf(workspaceId),
     lagMs: () => follower.lagMs(),
     async start() {
       const feed = await openStreamFeed({ ...connection, startAt: 'latest' }, logger, {

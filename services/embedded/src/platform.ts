@@ -266,7 +266,7 @@ async function launchDevicePlane(ctx: ServiceContext, config: Config, runs: Set<
         activeCertificate: (id) => directory.activeCertificate(id),
         claimCertificate: (id) => (hub as IotHubService).provisioning.claimCertificate(id),
       },
-      things: { workspaceOfThing: (thingName) => directory.workspaceOfThing(thingName) },
+      things: { workspaceOfThing: (thingName) => directory.workspaceOfThing(thingName), thingsOf: (workspaceId) => directory.thingsOf(workspaceId) },
       registrar: registrar ? { registerThing: (thing) => registrar.register(thing) } : remoteThingRegistrar(registryLink()),
       resolveBearer: links.resolveBearer,
       apps: links.apps,

@@ -44,6 +44,8 @@ import type { ProvisioningService } from './app/provisioning.service.js';
 import { createProvisioningModule } from './provisioning.module.js';
 import { registerHubMetrics } from './adapters/metrics/hub.metrics.js';
 import { createRulesModule } from './rules.module.js';
+import { createGroupsModule } from './groups.module.js';
+import type { ThingGroupService } from './app/thing-group.service.js';
 import type { AppEndpoints } from './adapters/rules/hub-action.runner.js';
 import { JobDocumentRenderer } from './app/job-document.renderer.js';
 import type { ReleaseLinks } from './domain/jobs/release-links.port.js';
@@ -84,6 +86,8 @@ export interface IotHubService extends Service {
   provisioning: ProvisioningService;
   /** Topic rules: their definitions and the dispatcher that takes their actions. */
   rules: ReturnType<typeof createRulesModule>;
+  /** Thing groups, static and dynamic; `resolveTargets(workspaceId, groupName)` names a group's things for a job. */
+  groups: ThingGroupService;
   /** The MQTT port actually bound (differs from the config when it asks for port 0). */
   mqttPort(): number;
 }
@@ -146,6 +150,12 @@ export function createService(ctx: IotHubContext): IotHubService {
     policyDb.close();
   });
   const rules = createRulesModule({ ...ctx, publisher, shadows, logger });
+  const groups = createGroupsModule({ ...ctx, shadows: shadowStore, presence, logger });
+  // A deleted thing leaves its static groups (dynamic ones no longer find it).
+  ctx.events.on('thing.deleted', ({ workspaceId, thingName }) => {
+    const memberships = groups.service.forgetThing(workspaceId, thingName);
+    if (memberships > 0) logger.info({ thingName, memberships }, 'thing deleted: it left its thing groups');
+  });
   const jobsDb = openDatabase(join(ctx.dataDir, 'jobs.db'), { module: 'jobs', migrations: JOB_MIGRATIONS });
   const jobRepository = new SqliteJobRepository(jobsDb);
   // Job documents are rendered for the thing they are sent to (its release download links).
@@ -189,6 +199,7 @@ export function createService(ctx: IotHubContext): IotHubService {
     policies,
     provisioning: provisioning.service,
     rules,
+    groups: groups.service,
     mqttPort: () => boundPort,
     handleUpgrade: mqttOverWebSocket(() => broker),
     // For analytics and the device registry in processes of their own (mounted only with a service token).
@@ -199,6 +210,7 @@ export function createService(ctx: IotHubContext): IotHubService {
       retentionRoutes(retention, ctx.authenticate),
       policyRoutes(policies, ctx.authenticate),
       rules.routes,
+      groups.routes,
       shadowRoutes(shadows, ctx.things, ctx.authenticate),
       provisioning.routes,
       jobsRoutes(new JobControlService(jobRepository, jobs, rollouts, ctx.things), ctx.authenticate),

@@ -177,6 +177,11 @@ export class DeviceService {
     return this.directory.workspaceOfThing(thingName);
   }
 
+  /** For the hub's dynamic thing groups: every thing of the workspace. */
+  thingsOf(workspaceId: string): string[] {
+    return this.directory.thingsOf(workspaceId);
+  }
+
   private newDevice(workspaceId: string, request: DeclareDeviceRequest): DeviceRecord {
     const at = this.now().toISOString();
     return {

@@ -67,6 +67,11 @@ export class RegistryDirectory {
     return this.workspaces.get(thingName);
   }
 
+  /** Every thing of the workspace. A scan: for the hub's dynamic thing groups, evaluated on request, not per message. */
+  thingsOf(workspaceId: string): string[] {
+    return [...this.workspaces].filter(([, owner]) => owner === workspaceId).map(([thingName]) => thingName);
+  }
+
   /** The thing of a certificate that is active and not expired at `nowMs`. */
   activeCertificate(id: string, nowMs: number): ThingEntry | undefined {
     const certificate = this.certificates.get(id);

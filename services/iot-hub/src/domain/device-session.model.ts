@@ -36,4 +36,9 @@ export interface CertificateDirectory {
 /** Port: which workspace a thing belongs to, owned by the device lifecycle. */
 export interface ThingDirectory {
   workspaceOfThing(thingName: string): string | undefined;
+  /**
+   * Every thing of the workspace, for dynamic thing groups (a scan of the registry's directory).
+   * A directory without it (one made for a test) leaves dynamic groups unevaluated (503).
+   */
+  thingsOf?(workspaceId: string): string[];
 }

@@ -1,0 +1,35 @@
+import type { QueryPosition } from './fleet-query.error.js';
+
+/** What a term reads of a thing. */
+export type QueryField =
+  | { kind: 'thingName' }
+  | { kind: 'connected' }
+  /** A value of the classic shadow's state section, by its path of keys. */
+  | { kind: 'shadow'; section: 'reported' | 'desired'; path: string[] };
+
+/** One character of a value, or a wildcard: `*` any run of characters, `?` exactly one. */
+export type GlobUnit = string | typeof ANY_RUN | typeof ANY_ONE;
+export const ANY_RUN = Symbol('*');
+export const ANY_ONE = Symbol('?');
+
+/** A bound of a range: numbers compare with numbers, text with text. */
+export interface RangeBound {
+  value: number | string;
+  inclusive: boolean;
+}
+
+export type ComparisonOperator = '<' | '<=' | '>' | '>=';
+
+/** How a term matches a value. Text is compared in lower case: AWS's search is case-insensitive. */
+export type QueryMatch =
+  /** `field:value`: the value's text, with wildcards; a number also equals a numeric value. */
+  | { kind: 'word'; units: GlobUnit[]; wildcard: boolean; number?: number }
+  /** `field:"quoted value"`: the whole text, no wildcards. */
+  | { kind: 'phrase'; text: string }
+  | { kind: 'compare'; operator: ComparisonOperator; value: number }
+  | { kind: 'range'; type: 'number' | 'text'; lower?: RangeBound; upper?: RangeBound };
+
+export type QueryNode =
+  | { kind: 'term'; field: QueryField; match: QueryMatch; position: QueryPosition }
+  | { kind: 'and' | 'or'; operands: QueryNode[] }
+  | { kind: 'not'; operand: QueryNode };
