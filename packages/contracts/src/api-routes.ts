@@ -34,7 +34,7 @@ import { TELEMETRY_ROUTES } from './telemetry-api.routes.js';
 import { TELEMETRY_QUERY_ROUTES } from './telemetry-query.routes.js';
 import { TelemetryAggregates, TelemetryLatest } from './telemetry-query.schema.js';
 import { TelemetryPage } from './telemetry.schema.js';
-import { CancelJobRequest, CreateJobRequest, CreateJobResponse, Job, JobExecutionList, JobList } from './jobs-api.schema.js';
+import { CancelJobRequest, CreateJobRequest, CreateJobResponse, Job, JobEventPage, JobExecutionList, JobList, PauseJobRequest } from './jobs-api.schema.js';
 import { JOBS_ROUTES } from './jobs-api.routes.js';
 import {
   ClaimCertificate,
@@ -163,6 +163,8 @@ export const API_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   CreateJobRequest,
   CreateJobResponse,
   CancelJobRequest,
+  PauseJobRequest,
+  JobEventPage,
   JobList,
   Job,
   JobExecutionList,

@@ -1,5 +1,16 @@
 import type { ApiRoute } from './api-route.js';
-import { CancelJobRequest, CreateJobRequest, CreateJobResponse, Job, JobExecutionList, JobList, JobPathParams, PauseJobRequest } from './jobs-api.schema.js';
+import {
+  CancelJobRequest,
+  CreateJobRequest,
+  CreateJobResponse,
+  Job,
+  JobEventPage,
+  JobEventQuery,
+  JobExecutionList,
+  JobList,
+  JobPathParams,
+  PauseJobRequest,
+} from './jobs-api.schema.js';
 
 const jobs = { tag: 'jobs', access: 'user', workspaceScoped: true } as const;
 const byId = { ...jobs, params: JobPathParams } as const;
@@ -56,6 +67,17 @@ export const JOBS_ROUTES: ApiRoute[] = [
     apiKeyScope: 'jobs:read',
     summary: "A job's executions, one per target",
     responses: { 200: { description: 'Executions', schema: JobExecutionList } },
+    errors: [400, 401, 404],
+  },
+  {
+    ...byId,
+    operationId: 'listJobEvents',
+    method: 'get',
+    path: '/api/v1/jobs/{jobId}/events',
+    apiKeyScope: 'jobs:read',
+    summary: "A job's history, oldest first: its rollout's steps and each execution's change of status",
+    query: JobEventQuery,
+    responses: { 200: { description: 'Events', schema: JobEventPage } },
     errors: [400, 401, 404],
   },
   {

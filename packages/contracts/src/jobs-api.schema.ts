@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { ThingName } from './device.schema.js';
+import { ThingGroupName } from './thing-group.schema.js';
 import { JobDocument, JobExecutionStatus, JobId, StatusDetails, TimeoutMinutes } from './jobs.schema.js';
+
+/** The most things one job may target, listed or through its groups. */
+export const MAX_JOB_TARGETS = 10_000;
 
 /** AWS IoT's largest job document. */
 export const MAX_JOB_DOCUMENT_BYTES = 32 * 1024;
@@ -128,9 +132,19 @@ export const CreateJobRequest = z
     /** Thing names of the caller's workspace, each once. */
     targets: z
       .array(ThingName)
+      .max(MAX_JOB_TARGETS)
+      .refine((targets) => new Set(targets).size === targets.length, 'a target is listed twice')
+      .default([]),
+    /**
+     * Thing groups of the workspace (static or dynamic) whose things are targets too, as they are
+     * when the job is created (AWS's SNAPSHOT target selection).
+     */
+    thingGroups: z
+      .array(ThingGroupName)
       .min(1)
-      .max(10_000)
-      .refine((targets) => new Set(targets).size === targets.length, 'a target is listed twice'),
+      .max(10)
+      .refine((groups) => new Set(groups).size === groups.length, 'a group is listed twice')
+      .optional(),
     document: JobDocument.refine(
       (document) => Buffer.byteLength(JSON.stringify(document)) <= MAX_JOB_DOCUMENT_BYTES,
       `the document is larger than ${MAX_JOB_DOCUMENT_BYTES} bytes`,
@@ -142,7 +156,8 @@ export const CreateJobRequest = z
     schedulingConfig: SchedulingConfig.optional(),
     healthGate: HealthGate.optional(),
   })
-  .strict();
+  .strict()
+  .refine((request) => request.targets.length > 0 || request.thingGroups !== undefined, { message: 'name at least one target or thing group', path: ['targets'] });
 export type CreateJobRequest = z.infer<typeof CreateJobRequest>;
 
 export const CreateJobResponse = z.object({ jobId: JobId });
@@ -217,8 +232,9 @@ export type RolloutProgress = z.infer<typeof RolloutProgress>;
 
 export const Job = JobSummary.extend({
   document: JobDocument,
-  /** Every target, told or not yet. */
+  /** Every target, told or not yet, those of its groups included. */
   targets: z.array(ThingName),
+  thingGroups: z.array(ThingGroupName).optional(),
   timeoutConfig: JobTimeoutConfig.optional(),
   jobExecutionsRolloutConfig: JobExecutionsRolloutConfig.optional(),
   abortConfig: AbortConfig.optional(),
@@ -248,3 +264,38 @@ export type JobExecutionView = z.infer<typeof JobExecutionView>;
 
 export const JobExecutionList = z.object({ items: z.array(JobExecutionView) });
 export type JobExecutionList = z.infer<typeof JobExecutionList>;
+
+/**
+ * What happened to a job, in order: created, a scheduled rollout started, paused (by a person or
+ * the health gate: `detail` says why), resumed, canceled (`reasonCode` when its abort criteria or
+ * health gate did it), completed; and each execution's change of status (`thingName`, `status`).
+ */
+export const JobEventType = z.enum(['job.created', 'rollout.started', 'rollout.paused', 'rollout.resumed', 'job.canceled', 'job.completed', 'execution']);
+export type JobEventType = z.infer<typeof JobEventType>;
+
+export const JobHistoryEvent = z.object({
+  sequence: z.number().int().positive(),
+  at: z.string(),
+  type: JobEventType,
+  thingName: ThingName.optional(),
+  status: JobExecutionStatus.optional(),
+  reasonCode: JobReasonCode.optional(),
+  detail: z.string().optional(),
+});
+export type JobHistoryEvent = z.infer<typeof JobHistoryEvent>;
+
+export const JobEventQuery = z
+  .object({
+    /** Events after this sequence number: a page's last one, or 0 for the first page. */
+    after: z.coerce.number().int().nonnegative().default(0),
+    limit: z.coerce.number().int().min(1).max(1000).default(200),
+  })
+  .strict();
+export type JobEventQuery = z.infer<typeof JobEventQuery>;
+
+export const JobEventPage = z.object({
+  items: z.array(JobHistoryEvent),
+  /** The `after` of the next page, when there may be one. */
+  next: z.number().int().optional(),
+});
+export type JobEventPage = z.infer<typeof JobEventPage>;

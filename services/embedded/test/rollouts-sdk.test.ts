@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { iotjobs, mqtt } from 'aws-iot-device-sdk-v2';
-import { releaseUpdateDocument, type CodeSigningKey, type Job, type JobExecutionList, type Release, type ReleaseUpdateDocument } from '@citus/contracts';
+import { releaseUpdateDocument, type CodeSigningKey, type Job, type JobEventPage, type JobExecutionList, type Release, type ReleaseUpdateDocument } from '@citus/contracts';
 import { checkRelease, createConnection } from '@citus/device-agent';
 import { deviceFiles } from './support/devices.js';
 import { eventually } from './support/eventually.js';
@@ -176,7 +176,7 @@ describe(`rollouts to ${FLEET} devices on the AWS IoT Device SDK v2's jobs clien
     tampered[100] = (tampered[100] as number) ^ 0xff;
     writeFileSync(blob, tampered);
     for (const device of fleet) {
-      device.behaviour = async (_device, _jobId, document) => {
+      device.behaviour = async (_device, _jobId, document): ReturnType<Behaviour> => {
         const { release: sent } = document as ReleaseUpdateDocument;
         const download = await fetch(`${platform.baseUrl}${sent.url}`);
         const bytes = Buffer.from(await download.arrayBuffer());
@@ -226,6 +226,8 @@ describe(`rollouts to ${FLEET} devices on the AWS IoT Device SDK v2's jobs clien
       await new Promise((resolve) => setTimeout(resolve, 2 * SECOND));
       expect(toldTimes(fleet, 'gated').length).toBe(toldWhenPaused);
       expect((await job('gated')).rollout.state).toBe('PAUSED');
+      const history = (await api.get<JobEventPage>('/api/v1/jobs/gated/events?limit=1000')).body.items;
+      expect(history.filter((event) => event.type === 'rollout.paused')).toEqual([expect.objectContaining({ reasonCode: 'HEALTH_GATE', detail: paused.rollout.pausedReason })]);
     } finally {
       publishing = false;
       await Promise.all(publishers);

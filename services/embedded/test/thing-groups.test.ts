@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
-import { ThingGroup, ThingGroupList, ThingGroupMembers, type ErrorEnvelope } from '@citus/contracts';
+import { ThingGroup, ThingGroupList, ThingGroupMembers, type ErrorEnvelope, type Job } from '@citus/contracts';
 import { openDatabase } from '@citus/sqlite';
 import { connectMqtt } from './support/devices.js';
 import { eventually } from './support/eventually.js';
@@ -118,6 +118,27 @@ describe('thing groups', () => {
     expect((await dora.get('/api/v1/thing-groups/readable')).status).toBe(200);
     expect((await dora.get('/api/v1/thing-groups/doras')).status).toBe(404);
     expect(await members(dora, 'readable')).toEqual([]);
+  });
+
+  it('an update job targets groups: static members and dynamic matches as they are at creation, each thing once', async () => {
+    await create(admin, { groupName: 'pumps' });
+    expect((await admin.put(`/api/v1/thing-groups/pumps/things/${pump.device.thingName}`)).status).toBe(204);
+    await report(lamp, { firmware: '3.0.0' });
+    await create(admin, { groupName: 'on-3x', queryString: 'shadow.reported.firmware:3.*' });
+    const created = await admin.post('/api/v1/jobs', { jobId: 'by-groups', targets: [lamp], thingGroups: ['pumps', 'on-3x'], document: { operation: 'noop' } });
+    expect(created.status).toBe(201);
+    const job = (await admin.get<Job>('/api/v1/jobs/by-groups')).body;
+    expect(job.thingGroups).toEqual(['pumps', 'on-3x']);
+    expect([...job.targets].sort()).toEqual([lamp, pump.device.thingName].sort());
+    expect(job.rollout.numberOfQueuedThings).toBe(2);
+
+    const unknown = await admin.post<ErrorEnvelope>('/api/v1/jobs', { thingGroups: ['nope'], document: {} });
+    expect([unknown.status, unknown.body.error.message]).toEqual([404, 'thing group not found']);
+    expect((await admin.post('/api/v1/jobs', { thingGroups: ['theirs'], document: {} })).status).toBe(404);
+    await create(admin, { groupName: 'empty' });
+    const empty = await admin.post<ErrorEnvelope>('/api/v1/jobs', { thingGroups: ['empty'], document: {} });
+    expect([empty.status, empty.body.error.message]).toEqual([400, 'the job has no target: its thing groups have no things']);
+    expect((await admin.post('/api/v1/jobs', { document: {} })).status).toBe(400);
   });
 
   it('a deleted group goes with its memberships; a deleted device leaves its groups', async () => {

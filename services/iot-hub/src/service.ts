@@ -213,7 +213,7 @@ export function createService(ctx: IotHubContext): IotHubService {
       groups.routes,
       shadowRoutes(shadows, ctx.things, ctx.authenticate),
       provisioning.routes,
-      jobsRoutes(new JobControlService(jobRepository, jobs, rollouts, ctx.things), ctx.authenticate),
+      jobsRoutes(new JobControlService(jobRepository, jobs, rollouts, ctx.things, groups.service), ctx.authenticate),
     ),
     async start() {
       const hostnames = ['localhost', '127.0.0.1', ctx.config.CITUS_MQTT_ENDPOINT, ...ctx.config.CITUS_HUB_HOSTNAMES];

@@ -134,6 +134,10 @@ describe('rollouts on a real jobs.db, driven by a test clock', () => {
     f.clock.now += SECOND;
     await f.rollouts.tick();
     expect(told(f.sent, 'later')).toEqual(THINGS);
+    expect(f.control.events(WS, 'later', { after: 0, limit: 2 }).items).toEqual([
+      expect.objectContaining({ type: 'job.created', detail: `12 targets, starting ${startTime}` }),
+      expect.objectContaining({ type: 'rollout.started', at: new Date(T0 + 30 * SECOND).toISOString() }),
+    ]);
     expect(f.control.get(WS, 'later')).toMatchObject({ status: 'IN_PROGRESS', rollout: { state: 'DONE', numberOfQueuedThings: 12 } });
     await expect(create(f, { jobId: 'past', schedulingConfig: { startTime: new Date(T0).toISOString() } })).rejects.toMatchObject({ code: 'bad_request' });
   });
@@ -161,6 +165,16 @@ describe('rollouts on a real jobs.db, driven by a test clock', () => {
     f.clock.now += 10 * SECOND;
     await f.rollouts.tick();
     expect(told(f.sent, 'abort')).toHaveLength(6);
+    // The job's history tells the same story, in order.
+    const history = f.control.events(WS, 'abort', { after: 0, limit: 1000 }).items;
+    expect(history[0]).toMatchObject({ sequence: expect.any(Number), type: 'job.created', detail: '12 targets' });
+    expect(history.filter((event) => event.type === 'execution' && event.status === 'QUEUED')).toHaveLength(6);
+    expect(history.filter((event) => event.status === 'FAILED').map((event) => event.thingName)).toEqual(['thing-01', 'thing-02', 'thing-04']);
+    expect(history.find((event) => event.type === 'job.canceled')).toMatchObject({ reasonCode: 'ABORT_CRITERIA', detail: expect.stringContaining('aborted') });
+    const page = f.control.events(WS, 'abort', { after: 0, limit: 3 });
+    expect(page.items).toEqual(history.slice(0, 3));
+    expect(f.control.events(WS, 'abort', { after: page.next as number, limit: 3 }).items).toEqual(history.slice(3, 6));
+    expect(() => f.control.events('ws_other', 'abort', { after: 0, limit: 10 })).toThrow(expect.objectContaining({ code: 'not_found' }));
   });
 
   it('counts timed-out executions for a TIMED_OUT abort criterion', async () => {
@@ -186,6 +200,10 @@ describe('rollouts on a real jobs.db, driven by a test clock', () => {
     await f.rollouts.tick();
     expect(told(f.sent, 'p')).toHaveLength(1);
     await expect(f.control.resume(WS, 'p')).resolves.toMatchObject({ rollout: { state: 'RUNNING' } });
+    expect(f.control.events(WS, 'p', { after: 0, limit: 100 }).items.filter((event) => event.type.startsWith('rollout.'))).toEqual([
+      expect.objectContaining({ type: 'rollout.paused', detail: 'looking at the fleet' }),
+      expect.objectContaining({ type: 'rollout.resumed' }),
+    ]);
     f.clock.now += SECOND;
     await f.rollouts.tick();
     expect(told(f.sent, 'p')).toHaveLength(2);

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import {
   JobExecutionStatus,
+  MAX_JOB_TARGETS,
   type CancelJobRequest,
   type CreateJobRequest,
   type Job,
+  type JobEventPage,
+  type JobEventQuery,
   type JobExecutionView,
   type JobSummary,
   type PauseJobRequest,
@@ -16,6 +19,11 @@ import type { ExecutionRecord, JobRecord, JobRepository, RolloutSettings, Target
 import { raiseRate } from '../domain/jobs/rollout.rules.js';
 import type { JobsService } from './jobs.service.js';
 import type { RolloutService } from './rollout.service.js';
+
+/** Port: the things of a workspace's thing group now (static members, or a dynamic group's matches). */
+export interface TargetGroups {
+  resolveTargets(workspaceId: string, groupName: string): Promise<string[]>;
+}
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -40,6 +48,7 @@ function jobView(job: JobRecord, executions: readonly ExecutionRecord[], targets
     ...summaryView(job),
     document: job.document,
     targets: targets?.names ?? executions.map((execution) => execution.thingName),
+    ...(job.thingGroups ? { thingGroups: job.thingGroups } : {}),
     ...(job.timeoutConfig ? { timeoutConfig: job.timeoutConfig } : {}),
     ...(settings?.rate ? { jobExecutionsRolloutConfig: settings.rate } : {}),
     ...(settings?.abort ? { abortConfig: settings.abort } : {}),
@@ -118,10 +127,13 @@ export class JobControlService {
     private readonly jobs: JobsService,
     private readonly rollouts: RolloutService,
     private readonly things: ThingDirectory,
+    /** Thing groups, for jobs that target them; without them such a job is refused. */
+    private readonly groups?: TargetGroups,
   ) {}
 
   async create(workspaceId: string, request: CreateJobRequest): Promise<{ jobId: string }> {
-    const foreign = request.targets.filter((thingName) => this.things.workspaceOfThing(thingName) !== workspaceId);
+    const targets = await this.targetsOf(workspaceId, request);
+    const foreign = targets.filter((thingName) => this.things.workspaceOfThing(thingName) !== workspaceId);
     if (foreign.length > 0) throw badRequest(`no such thing in this workspace: ${foreign.slice(0, 20).join(', ')}`, { targets: foreign });
     const jobId = request.jobId ?? randomUUID();
     const rollout = rolloutSettings(request, this.jobs.now());
@@ -134,18 +146,26 @@ export class JobControlService {
         ...(request.description ? { description: request.description } : {}),
         status: rollout?.startAt === undefined ? 'IN_PROGRESS' : 'SCHEDULED',
         ...(request.timeoutConfig ? { timeoutConfig: request.timeoutConfig } : {}),
+        ...(request.thingGroups ? { thingGroups: request.thingGroups } : {}),
         ...(rollout ? { rollout, rolloutState: this.rollouts.initialState() } : {}),
         forceCanceled: false,
         createdAt: now,
         lastUpdatedAt: now,
       };
       if (!this.repository.insertJob(job)) throw conflict(`job ${jobId} exists`);
+      this.repository.appendEvent({
+        workspaceId,
+        jobId,
+        at: now,
+        type: 'job.created',
+        detail: `${targets.length} target${targets.length === 1 ? '' : 's'}${rollout?.startAt === undefined ? '' : `, starting ${iso(rollout.startAt)}`}`,
+      });
       if (rollout) {
         // Targets wait their turn; those the rollout allows now are told at once.
-        this.repository.insertTargets(workspaceId, jobId, request.targets);
+        this.repository.insertTargets(workspaceId, jobId, targets);
         return this.rollouts.advance(job).messages;
       }
-      const executions = request.targets.map((thingName) => queuedExecution(job, thingName));
+      const executions = targets.map((thingName) => queuedExecution(job, thingName));
       // Each execution goes in through changeThing, which works out what its target is told.
       return executions.flatMap((execution) => this.jobs.changeThing(workspaceId, execution.thingName, () => [execution]));
     });
@@ -182,6 +202,15 @@ export class JobControlService {
     return view;
   }
 
+  /** A page of the job's history, oldest first. */
+  events(workspaceId: string, jobId: string, query: JobEventQuery): JobEventPage {
+    if (!this.repository.getJob(workspaceId, jobId)) throw notFound('job');
+    const rows = this.repository.eventsOfJob(workspaceId, jobId, query.after, query.limit);
+    const items = rows.map(({ workspaceId: _workspaceId, jobId: _jobId, sequence, at, ...event }) => ({ sequence, at: iso(at), ...event }));
+    const last = items.at(-1);
+    return rows.length === query.limit && last ? { items, next: last.sequence } : { items };
+  }
+
   /** Pauses a job's rollout: targets not yet told wait until it is resumed. */
   async pause(workspaceId: string, jobId: string, request: PauseJobRequest): Promise<Job> {
     await this.rollouts.pause(workspaceId, jobId, request.comment ?? 'paused by request');
@@ -192,6 +221,18 @@ export class JobControlService {
   async resume(workspaceId: string, jobId: string): Promise<Job> {
     await this.rollouts.resume(workspaceId, jobId);
     return this.get(workspaceId, jobId);
+  }
+
+  /** The listed things and those of the named groups as they are now, each once, listed ones first. */
+  private async targetsOf(workspaceId: string, request: CreateJobRequest): Promise<string[]> {
+    const targets = new Set(request.targets);
+    for (const group of request.thingGroups ?? []) {
+      if (!this.groups) throw badRequest('thing groups are not available to jobs here');
+      for (const thingName of await this.groups.resolveTargets(workspaceId, group)) targets.add(thingName);
+    }
+    if (targets.size === 0) throw badRequest('the job has no target: its thing groups have no things', { thingGroups: request.thingGroups });
+    if (targets.size > MAX_JOB_TARGETS) throw badRequest(`the job has ${targets.size} targets; the most is ${MAX_JOB_TARGETS}`);
+    return [...targets];
   }
 
   private view(job: JobRecord): Job {

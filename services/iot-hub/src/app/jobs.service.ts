@@ -161,6 +161,7 @@ export class JobsService {
       const out: OutboundMessage[] = [];
       for (const execution of removed) {
         this.repository.saveExecution(execution);
+        this.recordExecution(execution, now);
         const event = executionEventMessage(execution, randomUUID(), now);
         if (event) out.push(event);
       }
@@ -185,7 +186,11 @@ export class JobsService {
     const before = this.repository.pendingExecutions(workspaceId, thingName);
     const changed = change(before);
     if (changed.length === 0) return [];
-    for (const execution of changed) this.repository.saveExecution(execution);
+    for (const execution of changed) {
+      const earlier = before.find((pending) => pending.jobId === execution.jobId && pending.executionNumber === execution.executionNumber);
+      this.repository.saveExecution(execution);
+      if (earlier?.status !== execution.status) this.recordExecution(execution, now);
+    }
     const after = this.repository.pendingExecutions(workspaceId, thingName);
     const jobOf = (jobId: string) => this.repository.getJob(workspaceId, jobId);
     const events = changed.flatMap((execution) => executionEventMessage(execution, randomUUID(), now) ?? []);
@@ -198,6 +203,7 @@ export class JobsService {
     if (job.rollout && this.repository.targetCounts(job.workspaceId, job.jobId).WAITING > 0) return [];
     const completed: JobRecord = { ...job, status: 'COMPLETED', completedAt: now, lastUpdatedAt: now };
     this.repository.updateJob(completed);
+    this.repository.appendEvent({ workspaceId: job.workspaceId, jobId: job.jobId, at: now, type: 'job.completed' });
     const event = jobEventMessage(completed, this.repository.executionsOfJob(job.workspaceId, job.jobId), randomUUID(), now);
     return event ? [event] : [];
   }
@@ -235,6 +241,14 @@ export class JobsService {
       lastUpdatedAt: now,
     };
     this.repository.updateJob(updated);
+    this.repository.appendEvent({
+      workspaceId: job.workspaceId,
+      jobId: job.jobId,
+      at: now,
+      type: 'job.canceled',
+      ...(how.reasonCode ? { reasonCode: how.reasonCode } : {}),
+      ...(how.comment ? { detail: how.comment } : {}),
+    });
     const event = jobEventMessage(updated, this.repository.executionsOfJob(job.workspaceId, job.jobId), randomUUID(), now);
     if (event) messages.push(event);
     return { job: updated, messages };
@@ -285,6 +299,11 @@ export class JobsService {
       if (job) messages.push(...this.executionEnded(job, now));
     }
     return { count, messages };
+  }
+
+  /** An execution's new status, in its job's history. */
+  private recordExecution(execution: ExecutionRecord, now: number): void {
+    this.repository.appendEvent({ workspaceId: execution.workspaceId, jobId: execution.jobId, at: now, type: 'execution', thingName: execution.thingName, status: execution.status });
   }
 
   private findExecution(workspaceId: string, thingName: string, jobId: string, executionNumber?: number): ExecutionRecord | undefined {

@@ -75,6 +75,7 @@ export class RolloutService {
     if (current.status === 'SCHEDULED') {
       if (settings.startAt !== undefined && now < settings.startAt) return { job, messages: [] };
       current = { ...current, status: 'IN_PROGRESS', lastUpdatedAt: now, rolloutState: { ...(current.rolloutState ?? initialRunState(now)), lastTickAt: now } };
+      this.repository.appendEvent({ workspaceId: job.workspaceId, jobId: job.jobId, at: now, type: 'rollout.started' });
     }
     const state = current.rolloutState ?? initialRunState(now);
     if (state.paused) {
@@ -110,7 +111,9 @@ export class RolloutService {
     await this.jobs.run(() => {
       const job = this.rolloutJob(workspaceId, jobId);
       if (job.rolloutState?.paused) throw conflict(`job ${jobId}'s rollout is paused already`);
-      this.repository.updateJob({ ...job, rolloutState: { ...(job.rolloutState ?? this.initialState()), paused: { reason, at: this.jobs.now() } } });
+      const now = this.jobs.now();
+      this.repository.updateJob({ ...job, rolloutState: { ...(job.rolloutState ?? this.initialState()), paused: { reason, at: now } } });
+      this.repository.appendEvent({ workspaceId, jobId, at: now, type: 'rollout.paused', detail: reason });
     });
   }
 
@@ -121,7 +124,9 @@ export class RolloutService {
       const state = job.rolloutState ?? this.initialState();
       if (!state.paused) throw conflict(`job ${jobId}'s rollout is not paused`);
       const { paused: _paused, lastHealthCheck: _check, ...rest } = state;
-      this.repository.updateJob({ ...job, rolloutState: { ...rest, lastTickAt: this.jobs.now() } });
+      const now = this.jobs.now();
+      this.repository.updateJob({ ...job, rolloutState: { ...rest, lastTickAt: now } });
+      this.repository.appendEvent({ workspaceId, jobId, at: now, type: 'rollout.resumed' });
     });
   }
 
@@ -206,8 +211,9 @@ export class RolloutService {
       };
       const state: RolloutRunState = { ...(fresh.rolloutState ?? this.initialState()), lastHealthCheck };
       if (judgement.healthy || gate.action === 'PAUSE') {
-        const paused = judgement.healthy ? {} : { paused: { reason: `health gate: ${judgement.finding}`, at: now } };
-        this.repository.updateJob({ ...fresh, rolloutState: { ...state, ...paused }, ...(judgement.healthy ? {} : { lastUpdatedAt: now }) });
+        const reason = `health gate: ${judgement.finding}`;
+        this.repository.updateJob({ ...fresh, rolloutState: judgement.healthy ? state : { ...state, paused: { reason, at: now } }, ...(judgement.healthy ? {} : { lastUpdatedAt: now }) });
+        if (!judgement.healthy) this.repository.appendEvent({ workspaceId: job.workspaceId, jobId: job.jobId, at: now, type: 'rollout.paused', reasonCode: 'HEALTH_GATE', detail: reason });
         return [];
       }
       return this.jobs.cancelJob({ ...fresh, rolloutState: state }, { force: false, comment: `health gate: ${judgement.finding}`, reasonCode: 'HEALTH_GATE' }, now).messages;

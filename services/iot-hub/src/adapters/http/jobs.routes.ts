@@ -1,5 +1,5 @@
 import { Router, type RequestHandler } from 'express';
-import { CancelJobRequest, CreateJobRequest, JobPathParams, PauseJobRequest } from '@citus/contracts';
+import { CancelJobRequest, CreateJobRequest, JobEventQuery, JobPathParams, PauseJobRequest } from '@citus/contracts';
 import { parse, requireScope, workspaceOf, workspaceOfGranted } from '@citus/kit';
 import type { JobControlService } from '../../app/job-control.service.js';
 
@@ -29,6 +29,11 @@ export function jobsRoutes(control: JobControlService, authenticate: RequestHand
   router.get('/jobs/:jobId/executions', requireScope('jobs:read'), (req, res) => {
     const workspace = workspaceOf(req, 'user');
     res.json({ items: control.executions(workspace.id, parse(JobPathParams, req.params).jobId) });
+  });
+
+  router.get('/jobs/:jobId/events', requireScope('jobs:read'), (req, res) => {
+    const workspace = workspaceOf(req, 'user');
+    res.json(control.events(workspace.id, parse(JobPathParams, req.params).jobId, parse(JobEventQuery, req.query)));
   });
 
   router.post('/jobs/:jobId/cancel', requireScope('jobs:write'), async (req, res) => {

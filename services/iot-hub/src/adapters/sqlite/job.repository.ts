@@ -1,6 +1,6 @@
-import { JobExecutionStatus, type JobDocument, type JobReasonCode, type JobStatus, type StatusDetails } from '@citus/contracts';
+import { JobExecutionStatus, type JobDocument, type JobEventType, type JobReasonCode, type JobStatus, type StatusDetails } from '@citus/contracts';
 import type { Migration, SqliteDatabase } from '@citus/sqlite';
-import type { ExecutionRecord, JobRecord, JobRepository, RolloutRunState, RolloutSettings, TargetState } from '../../domain/jobs/job.model.js';
+import type { ExecutionRecord, JobEventRecord, JobRecord, JobRepository, RolloutRunState, RolloutSettings, TargetState } from '../../domain/jobs/job.model.js';
 
 const EXECUTION_STATUSES = JobExecutionStatus.options;
 
@@ -57,6 +57,8 @@ export const JOB_MIGRATIONS: Migration[] = [
       ALTER TABLE jobs ADD COLUMN rollout TEXT;
       ALTER TABLE jobs ADD COLUMN rollout_state TEXT;
       ALTER TABLE jobs ADD COLUMN reason_code TEXT;
+      -- JSON: the thing groups whose things were made targets.
+      ALTER TABLE jobs ADD COLUMN thing_groups TEXT;
       CREATE INDEX jobs_rolling_out ON jobs (status) WHERE rollout IS NOT NULL AND status IN ('SCHEDULED', 'IN_PROGRESS');
       -- A rolled-out job's targets: WAITING until told (then RELEASED, with an execution), or CANCELED.
       CREATE TABLE job_targets (
@@ -68,7 +70,20 @@ export const JOB_MIGRATIONS: Migration[] = [
         PRIMARY KEY (workspace_id, job_id, position)
       ) WITHOUT ROWID;
       CREATE UNIQUE INDEX job_targets_by_thing ON job_targets (workspace_id, thing_name, job_id);
-      CREATE INDEX job_targets_waiting ON job_targets (workspace_id, job_id, position) WHERE state = 'WAITING';`,
+      CREATE INDEX job_targets_waiting ON job_targets (workspace_id, job_id, position) WHERE state = 'WAITING';
+      -- A job's history: its rollout's steps and its executions' changes of status.
+      CREATE TABLE job_events (
+        sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+        workspace_id TEXT NOT NULL,
+        job_id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        thing_name TEXT,
+        status TEXT,
+        reason_code TEXT,
+        detail TEXT
+      );
+      CREATE INDEX job_events_of_job ON job_events (workspace_id, job_id, sequence);`,
   },
 ];
 
@@ -82,11 +97,24 @@ interface JobRow {
   rollout: string | null;
   rollout_state: string | null;
   reason_code: string | null;
+  thing_groups: string | null;
   force_canceled: number;
   comment: string | null;
   created_at: number;
   last_updated_at: number;
   completed_at: number | null;
+}
+
+interface EventRow {
+  sequence: number;
+  workspace_id: string;
+  job_id: string;
+  at: number;
+  type: string;
+  thing_name: string | null;
+  status: string | null;
+  reason_code: string | null;
+  detail: string | null;
 }
 
 interface ExecutionRow {
@@ -115,6 +143,7 @@ function toJob(row: JobRow): JobRecord {
     ...(row.description === null ? {} : { description: row.description }),
     status: row.status as JobStatus,
     ...(row.timeout_config === null ? {} : { timeoutConfig: JSON.parse(row.timeout_config) as JobRecord['timeoutConfig'] }),
+    ...(row.thing_groups === null ? {} : { thingGroups: JSON.parse(row.thing_groups) as string[] }),
     ...(row.rollout === null ? {} : { rollout: JSON.parse(row.rollout) as RolloutSettings }),
     ...(row.rollout_state === null ? {} : { rolloutState: JSON.parse(row.rollout_state) as RolloutRunState }),
     forceCanceled: row.force_canceled === 1,
@@ -151,6 +180,7 @@ function jobParams(job: JobRecord) {
     description: job.description ?? null,
     status: job.status,
     timeoutConfig: job.timeoutConfig ? JSON.stringify(job.timeoutConfig) : null,
+    thingGroups: job.thingGroups ? JSON.stringify(job.thingGroups) : null,
     rollout: job.rollout ? JSON.stringify(job.rollout) : null,
     rolloutState: job.rolloutState ? JSON.stringify(job.rolloutState) : null,
     forceCanceled: job.forceCanceled ? 1 : 0,
@@ -188,10 +218,10 @@ export class SqliteJobRepository implements JobRepository {
   constructor(private readonly db: SqliteDatabase) {
     this.sql = {
       insertJob: db.prepare(
-        `INSERT OR IGNORE INTO jobs (workspace_id, job_id, document, description, status, timeout_config, rollout, rollout_state,
-           force_canceled, comment, reason_code, created_at, last_updated_at, completed_at)
-         VALUES (@workspaceId, @jobId, @document, @description, @status, @timeoutConfig, @rollout, @rolloutState,
-           @forceCanceled, @comment, @reasonCode, @createdAt, @lastUpdatedAt, @completedAt)`,
+        `INSERT OR IGNORE INTO jobs (workspace_id, job_id, document, description, status, timeout_config, thing_groups, rollout,
+           rollout_state, force_canceled, comment, reason_code, created_at, last_updated_at, completed_at)
+         VALUES (@workspaceId, @jobId, @document, @description, @status, @timeoutConfig, @thingGroups, @rollout,
+           @rolloutState, @forceCanceled, @comment, @reasonCode, @createdAt, @lastUpdatedAt, @completedAt)`,
       ),
       updateJob: db.prepare(
         `UPDATE jobs SET status = @status, rollout_state = @rolloutState, force_canceled = @forceCanceled, comment = @comment,
@@ -240,6 +270,11 @@ export class SqliteJobRepository implements JobRepository {
       cancelWaitingOfThing: db
         .prepare(`UPDATE job_targets SET state = 'CANCELED' WHERE workspace_id = ? AND thing_name = ? AND state = 'WAITING' RETURNING job_id`)
         .pluck(),
+      appendEvent: db.prepare(
+        `INSERT INTO job_events (workspace_id, job_id, at, type, thing_name, status, reason_code, detail)
+         VALUES (@workspaceId, @jobId, @at, @type, @thingName, @status, @reasonCode, @detail)`,
+      ),
+      eventsOfJob: db.prepare('SELECT * FROM job_events WHERE workspace_id = ? AND job_id = ? AND sequence > ? ORDER BY sequence LIMIT ?'),
       activeRollouts: db.prepare(`SELECT * FROM jobs WHERE rollout IS NOT NULL AND status IN ('SCHEDULED', 'IN_PROGRESS')`),
       due: db.prepare(
         `SELECT ${EXECUTION_COLUMNS} FROM job_executions WHERE timeout_at IS NOT NULL AND timeout_at <= ?
@@ -335,6 +370,33 @@ export class SqliteJobRepository implements JobRepository {
 
   cancelWaitingOfThing(workspaceId: string, thingName: string): string[] {
     return this.sql.cancelWaitingOfThing.all(workspaceId, thingName) as string[];
+  }
+
+  appendEvent(event: JobEventRecord): void {
+    this.sql.appendEvent.run({
+      workspaceId: event.workspaceId,
+      jobId: event.jobId,
+      at: event.at,
+      type: event.type,
+      thingName: event.thingName ?? null,
+      status: event.status ?? null,
+      reasonCode: event.reasonCode ?? null,
+      detail: event.detail ?? null,
+    });
+  }
+
+  eventsOfJob(workspaceId: string, jobId: string, after: number, limit: number): Array<JobEventRecord & { sequence: number }> {
+    return (this.sql.eventsOfJob.all(workspaceId, jobId, after, limit) as EventRow[]).map((row) => ({
+      sequence: row.sequence,
+      workspaceId: row.workspace_id,
+      jobId: row.job_id,
+      at: row.at,
+      type: row.type as JobEventType,
+      ...(row.thing_name === null ? {} : { thingName: row.thing_name }),
+      ...(row.status === null ? {} : { status: row.status as JobExecutionStatus }),
+      ...(row.reason_code === null ? {} : { reasonCode: row.reason_code as JobReasonCode }),
+      ...(row.detail === null ? {} : { detail: row.detail }),
+    }));
   }
 
   activeRollouts(): JobRecord[] {

@@ -2,6 +2,7 @@ import type {
   AbortConfig,
   HealthGate,
   JobDocument,
+  JobEventType,
   JobExecutionsRolloutConfig,
   JobExecutionStatus,
   JobReasonCode,
@@ -44,6 +45,8 @@ export interface JobRecord {
   description?: string;
   status: JobStatus;
   timeoutConfig?: JobTimeoutConfig;
+  /** The thing groups whose things were made targets when the job was created. */
+  thingGroups?: string[];
   /** Absent: every target is told when the job is created. */
   rollout?: RolloutSettings;
   rolloutState?: RolloutRunState;
@@ -71,6 +74,18 @@ export interface ExecutionRecord {
   stepDeadline?: number;
   /** When the job's `timeoutConfig.inProgressTimeoutInMinutes` runs out, counted from IN_PROGRESS. */
   inProgressDeadline?: number;
+}
+
+/** One entry of a job's history, as stored; `at` is epoch ms. */
+export interface JobEventRecord {
+  workspaceId: string;
+  jobId: string;
+  at: number;
+  type: JobEventType;
+  thingName?: string;
+  status?: JobExecutionStatus;
+  reasonCode?: JobReasonCode;
+  detail?: string;
 }
 
 /** Where a target of a rolled-out job stands before it has an execution. */
@@ -111,6 +126,9 @@ export interface JobRepository {
   targetsOfJob(workspaceId: string, jobId: string): string[];
   /** A deleted thing's WAITING targets become CANCELED; answers the jobs they were of. */
   cancelWaitingOfThing(workspaceId: string, thingName: string): string[];
+  appendEvent(event: JobEventRecord): void;
+  /** Up to `limit` events of the job after sequence `after`, oldest first, with their sequence. */
+  eventsOfJob(workspaceId: string, jobId: string, after: number, limit: number): Array<JobEventRecord & { sequence: number }>;
   /** Jobs, of every workspace, whose rollout still has work: SCHEDULED, or IN_PROGRESS with a rollout. */
   activeRollouts(): JobRecord[];
 }
