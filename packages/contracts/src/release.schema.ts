@@ -114,9 +114,19 @@ export type CodeSigningKey = z.infer<typeof CodeSigningKey>;
 /** What a job document names to have a device install a release; `url` is resolved per device. */
 export const RELEASE_UPDATE_OPERATION = 'citus:install-release';
 
-/** The job document of an update: the release as signed, and where the device downloads it. */
+/** A Docker container name, as the engine allows them. */
+export const ContainerName = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/, 'a container name: letters, digits, _ . - (at most 128)');
+export type ContainerName = z.infer<typeof ContainerName>;
+
+/**
+ * The job document of an update: the release as signed, where the device downloads it (artifact
+ * releases), and, for a container release, the one container of the gateway to replace. The
+ * container's name is not signed: it says where the signed image goes, and a gateway replaces only
+ * the containers it was told it may (`citus-device updates --containers`).
+ */
 export const ReleaseUpdateDocument = z.object({
   operation: z.literal(RELEASE_UPDATE_OPERATION),
+  container: z.object({ name: ContainerName }).optional(),
   release: z.object({
     workspaceId: z.string(),
     releaseId: ReleaseId,
@@ -132,12 +142,17 @@ export const ReleaseUpdateDocument = z.object({
 });
 export type ReleaseUpdateDocument = z.infer<typeof ReleaseUpdateDocument>;
 
-/** The update job document for a ready release: its signed fields and the placeholder the hub turns into each device's link. */
-export function releaseUpdateDocument(workspaceId: string, release: Release): ReleaseUpdateDocument {
+/**
+ * The update job document for a ready release: its signed fields and the placeholder the hub turns
+ * into each device's link; a container release also names the gateway's container it replaces.
+ */
+export function releaseUpdateDocument(workspaceId: string, release: Release, target: { containerName?: string } = {}): ReleaseUpdateDocument {
   if (release.status !== 'ready' || !release.sha256 || !release.signature) throw new Error(`release ${release.releaseId} is not ready`);
+  if (release.kind === 'container' && !target.containerName) throw new Error(`release ${release.releaseId} is a container image: name the container it replaces`);
   const { releaseId, kind, version, sha256, size, image, signature } = release;
   return {
     operation: RELEASE_UPDATE_OPERATION,
+    ...(kind === 'container' && target.containerName ? { container: { name: ContainerName.parse(target.containerName) } } : {}),
     release: {
       workspaceId,
       releaseId,

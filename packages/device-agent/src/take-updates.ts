@@ -7,7 +7,8 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { iotjobs, iotshadow, mqtt } from 'aws-iot-device-sdk-v2';
-import { ReleaseUpdateDocument } from '@citus/contracts';
+import { ReleaseUpdateDocument, type CodeSigningKey } from '@citus/contracts';
+import type { ContainerSwap } from './container-swap.js';
 import type { DeviceFiles } from './device-state.js';
 import { checkRelease } from './release-check.js';
 
@@ -24,6 +25,11 @@ export interface UpdateOptions {
   installHook?: string;
   /** What happens, for a log. */
   onEvent?: (event: string) => void;
+  /**
+   * A gateway: container releases replace one of these containers (and only these) on this
+   * Docker engine. None: container releases are refused.
+   */
+  containers?: { swap: ContainerSwap; allowed: readonly string[] };
 }
 
 type Reply = { error?: string; value?: unknown };
@@ -33,8 +39,9 @@ type Reply = { error?: string; value?: unknown };
  * IotJobsClient), one at a time. For each: start it, download the artifact with the link made for
  * this device (reporting progress), check the signature against the key learnt at activation and
  * the bytes against the signed hash, run the install hook, then report SUCCEEDED and the new
- * version in the shadow (`reported.software`), or FAILED with the reason. Anything that is not an
- * update is REJECTED.
+ * version in the shadow (`reported.software`), or FAILED with the reason. On a gateway, a container
+ * release replaces one named container instead (rolled back when the new one is unhealthy), and
+ * is reported under `reported.containers.{name}`. Anything that is not an update is REJECTED.
  */
 export class UpdateAgent {
   private readonly jobs: iotjobs.IotJobsClient;
@@ -98,8 +105,11 @@ export class UpdateAgent {
     const outcome = await this.install(jobId, document.data).catch((error: unknown) => ({ reason: error instanceof Error ? error.message : String(error) }));
     if ('reason' in outcome) await this.report(jobId, JobStatus.FAILED, { reason: outcome.reason.slice(0, 1000) });
     else {
-      await this.report(jobId, JobStatus.SUCCEEDED, { version: document.data.release.version });
-      const reported = { software: { version: document.data.release.version, releaseId: document.data.release.releaseId } };
+      const { release, container } = document.data;
+      await this.report(jobId, JobStatus.SUCCEEDED, { version: release.version });
+      // A gateway reports each container's software under its name; a device its own.
+      const software = { version: release.version, releaseId: release.releaseId, ...(release.image ? { image: release.image } : {}) };
+      const reported = container ? { containers: { [container.name]: software } } : { software };
       await this.shadow.publishUpdateShadow({ thingName, state: { reported } }, QOS);
     }
     this.say(`job ${jobId}: ${'reason' in outcome ? `FAILED (${outcome.reason})` : `installed ${document.data.release.version}`}`);
@@ -110,7 +120,8 @@ export class UpdateAgent {
     const { release } = document;
     const key = this.files.codeSigningKey;
     if (!key) return { reason: 'this device has no code-signing key (activated before releases were signed): activate it again' };
-    if (release.kind !== 'artifact' || !release.url) return { reason: 'container releases are installed by the gateway agent, not by this device' };
+    if (release.kind === 'container') return this.replaceContainer(jobId, document, key);
+    if (!release.url) return { reason: 'the job document has no download link' };
     if (release.url.startsWith('${')) return { reason: `the platform gave no download link (${release.url})` };
     await mkdir(this.options.workDir, { recursive: true, mode: 0o700 });
     const file = join(this.options.workDir, `${release.releaseId}-${randomUUID()}.bin`);
@@ -128,6 +139,22 @@ export class UpdateAgent {
     } finally {
       await rm(file, { force: true });
     }
+  }
+
+  /** A container release: the signature first, then the named container is replaced (see ContainerSwap). */
+  private async replaceContainer(jobId: string, document: ReleaseUpdateDocument, key: CodeSigningKey): Promise<{ installed: true } | { reason: string }> {
+    const { release, container } = document;
+    const containers = this.options.containers;
+    if (!containers) return { reason: 'this device takes no container releases (citus-device updates --containers names those it may replace)' };
+    if (!container) return { reason: 'the job names no container to replace' };
+    if (!containers.allowed.includes(container.name)) return { reason: `this gateway may not replace ${container.name} (it may replace: ${containers.allowed.join(', ')})` };
+    if (!release.image) return { reason: 'the container release names no image' };
+    const check = checkRelease(release, key);
+    if (!check.ok) return { reason: check.reason };
+    const outcome = await containers.swap.replace(container.name, release.image, (step) => this.report(jobId, JobStatus.IN_PROGRESS, { step, container: container.name }));
+    if (!outcome.replaced) return { reason: outcome.reason };
+    this.say(`job ${jobId}: ${container.name} now runs ${release.image} (was ${outcome.previousImage})`);
+    return { installed: true };
   }
 
   /** Streams the artifact to a file, hashing it on the way and reporting progress every quarter. */

@@ -6,6 +6,9 @@ import { activate } from '../activate.js';
 import { loadDevice } from '../device-state.js';
 import { runTelemetry } from '../run-telemetry.js';
 import { createConnection } from '../connection.js';
+import Dockerode from 'dockerode';
+import { ContainerName } from '@citus/contracts';
+import { ContainerSwap } from '../container-swap.js';
 import { UpdateAgent } from '../take-updates.js';
 
 const USAGE = `citus-device: the Citus IoT reference device agent (AWS IoT Device SDK v2)
@@ -13,7 +16,7 @@ const USAGE = `citus-device: the Citus IoT reference device agent (AWS IoT Devic
 usage:
   citus-device activate --api <url> --device <id> --code <activation code> [--force]
   citus-device run [--rate <per second>] [--count <n>] [--stream <name>] [--endpoint <host>] [--port <n>]
-  citus-device updates [--install-hook <program>] [--endpoint <host>] [--port <n>]
+  citus-device updates [--install-hook <program>] [--containers <name,...>] [--endpoint <host>] [--port <n>]
   citus-device status
 
 options:
@@ -21,6 +24,10 @@ options:
                  or CITUS_DEVICE_DIR)
   --install-hook <program>
                  updates: run with the checked artifact's path and version; exit 0 = installed
+  --containers <name,...>
+                 updates, on a gateway: the containers of the local Docker engine (DOCKER_HOST)
+                 that container releases may replace; each replacement is rolled back when the
+                 new container fails its health check
   --help         this text`;
 
 const OPTIONS = {
@@ -35,6 +42,7 @@ const OPTIONS = {
   endpoint: { type: 'string' },
   port: { type: 'string' },
   'install-hook': { type: 'string' },
+  containers: { type: 'string' },
   help: { type: 'boolean' },
 } as const;
 
@@ -95,10 +103,19 @@ async function runCommand(values: Values, dir: string): Promise<number> {
 
 /** Takes update jobs until Ctrl-C: downloads, checks, installs with the hook, reports. */
 async function updatesCommand(values: Values, dir: string): Promise<number> {
+  const allowed = (values.containers ?? '').split(',').map((name) => name.trim()).filter((name) => name.length > 0);
+  const refused = allowed.filter((name) => !ContainerName.safeParse(name).success);
+  if (refused.length > 0) throw new UsageError(`--containers: not a container name: ${refused.join(', ')}`);
   const files = loadDevice(dir);
   const connection = createConnection(files, { endpoint: values.endpoint, port: positive(values.port, 'port') });
   await connection.connect();
-  const agent = new UpdateAgent(connection, files, { workDir: resolve(dir, 'updates'), installHook: values['install-hook'], onEvent: (event) => console.log(event) });
+  const agent = new UpdateAgent(connection, files, {
+    workDir: resolve(dir, 'updates'),
+    installHook: values['install-hook'],
+    onEvent: (event) => console.log(event),
+    // Dockerode reads DOCKER_HOST (unix:// or tcp://) itself, else the local socket.
+    ...(allowed.length > 0 ? { containers: { swap: new ContainerSwap(new Dockerode()), allowed } } : {}),
+  });
   await agent.start();
   console.log(`taking update jobs for ${files.state.thingName} (Ctrl-C to stop)`);
   await new Promise<void>((done) => {
