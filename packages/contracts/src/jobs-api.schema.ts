@@ -95,24 +95,27 @@ export const SchedulingConfig = z
 export type SchedulingConfig = z.infer<typeof SchedulingConfig>;
 
 /**
- * A rollout's health gate: while the job rolls out, the mean of a numeric telemetry field on the
- * things whose execution SUCCEEDED (their telemetry since they did, within the window) is compared
- * with a threshold and with the same mean on the targets not yet updated. When a bound is broken
- * the rollout pauses (no further target is told until it is resumed) or the job is canceled.
+ * A rollout's health gate: while the job rolls out, a signal measured on the things whose
+ * execution SUCCEEDED (since they did, within the window) is compared with bounds and with the same
+ * signal on the targets not yet updated. When a bound is broken the rollout pauses (no further
+ * target is told until it is resumed) or the job is canceled. Signals: `mean`, the mean of a
+ * numeric telemetry field; `anomalyRate`, anomalies the analytics service found (on `field`, or on
+ * any field without one) per thing and minute.
  */
 export const HealthGate = z
   .object({
-    /** A payload field, dotted for nested ones, as telemetry aggregates name it. */
-    field: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+){0,7}$/, 'a payload field, dotted for nested ones'),
-    /** How far back telemetry is read, in seconds. */
+    signal: z.enum(['mean', 'anomalyRate']).default('mean'),
+    /** A payload field, dotted for nested ones, as telemetry aggregates name it; `mean` needs one. */
+    field: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+){0,7}$/, 'a payload field, dotted for nested ones').optional(),
+    /** How far back the signal is read, in seconds. */
     windowSeconds: z.number().int().min(10).max(86_400).default(300),
-    /** The updated things' values needed before the gate judges. */
+    /** What the updated things must have given before the gate judges: values (`mean`) or minutes observed (`anomalyRate`). */
     minSamples: z.number().int().min(1).max(100_000).default(10),
-    /** The updated things' mean may not exceed this. */
+    /** The updated things' signal may not exceed this. */
     maxMean: z.number().finite().optional(),
-    /** The updated things' mean may not fall below this. */
+    /** The updated things' signal may not fall below this. */
     minMean: z.number().finite().optional(),
-    /** The updated things' mean may exceed the not-updated things' mean by at most this many percent of it. */
+    /** The updated things' signal may exceed the not-updated things' by at most this many percent of it. */
     maxIncreasePercent: z.number().min(0).max(100_000).optional(),
     /** How often the gate is checked while the rollout runs. */
     checkIntervalSeconds: z.number().int().min(1).max(3600).default(10),
@@ -122,7 +125,9 @@ export const HealthGate = z
   .refine(
     (gate) => gate.maxMean !== undefined || gate.minMean !== undefined || gate.maxIncreasePercent !== undefined,
     'name at least one of maxMean, minMean and maxIncreasePercent',
-  );
+  )
+  .refine((gate) => gate.signal !== 'mean' || gate.field !== undefined, { message: 'a mean needs the telemetry field it is of', path: ['field'] })
+  .refine((gate) => gate.minMean === undefined || gate.maxMean === undefined || gate.minMean <= gate.maxMean, { message: 'minMean is above maxMean: no value could pass', path: ['minMean'] });
 export type HealthGate = z.infer<typeof HealthGate>;
 
 export const CreateJobRequest = z
@@ -157,7 +162,11 @@ export const CreateJobRequest = z
     healthGate: HealthGate.optional(),
   })
   .strict()
-  .refine((request) => request.targets.length > 0 || request.thingGroups !== undefined, { message: 'name at least one target or thing group', path: ['targets'] });
+  .refine((request) => request.targets.length > 0 || request.thingGroups !== undefined, { message: 'name at least one target or thing group', path: ['targets'] })
+  .refine((request) => !request.healthGate || request.jobExecutionsRolloutConfig, {
+    message: 'a health gate needs a jobExecutionsRolloutConfig: without a rate every target is told at once and there is nothing left to gate',
+    path: ['healthGate'],
+  });
 export type CreateJobRequest = z.infer<typeof CreateJobRequest>;
 
 export const CreateJobResponse = z.object({ jobId: JobId });

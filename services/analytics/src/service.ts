@@ -35,6 +35,8 @@ export interface AnalyticsContext extends ServiceContext {
 
 export interface AnalyticsModule extends Service {
   detection: Pick<AnomalyDetectionService, 'stats'>;
+  /** Anomalies found per thing, for rollouts' health gates (`signal: 'anomalyRate'`). */
+  anomalies: { count(workspaceId: string, thingName: string, range: { from: number; to: number; field?: string }): number };
   /** Milliseconds the detectors trail the telemetry store; 0 when caught up or not started. */
   lagMs(): number;
 }
@@ -87,6 +89,7 @@ export function createService(ctx: AnalyticsContext): AnalyticsModule {
   return {
     name: 'analytics',
     detection: worker ?? detection,
+    anomalies: { count: (workspaceId, thingName, range) => store.countAnomalies(workspaceId, thingName, range) },
     lagMs: () => (worker ? worker.lagMs() : (running?.lagMs() ?? 0)),
     apiRoutes,
     async start() {

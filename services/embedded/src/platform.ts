@@ -256,6 +256,7 @@ async function launchDevicePlane(ctx: ServiceContext, config: Config, runs: Set<
   const indexer = runs.has('indexer')
     ? createIndexer({ ...ctx, config: config.indexer, ...(devices ? {} : { deviceSource: 'registry-stream' as const }) })
     : undefined;
+  const analyticsHere: { module?: AnalyticsModule } = {};
   if (runs.has('iot-hub') && ca && directory) {
     const registrar = devices?.provisioning;
     hub = createIotHub({
@@ -271,6 +272,8 @@ async function launchDevicePlane(ctx: ServiceContext, config: Config, runs: Set<
       resolveBearer: links.resolveBearer,
       apps: links.apps,
       releaseLinks: devices ? releaseLinksOf(devices) : remoteReleaseLinks(registryLink()),
+      // Analytics beside the hub is made after it: rollouts ask it once it is there.
+      ...(runs.has('analytics') ? { anomalies: { count: (workspaceId, thingName, range) => analyticsHere.module?.anomalies.count(workspaceId, thingName, range) ?? 0 } } : {}),
       // An indexer elsewhere follows the stream at its own pace: the hub cannot see its lag.
       downstreamLag: () => indexer?.indexer.lagMs() ?? 0,
       metrics,
@@ -278,6 +281,7 @@ async function launchDevicePlane(ctx: ServiceContext, config: Config, runs: Set<
   }
   // After the hub too, for the same reason: it follows the same change feed, as its own consumer.
   const analytics = runs.has('analytics') ? createAnalyticsPart(ctx, config, hub, directory, hubLink) : undefined;
+  analyticsHere.module = analytics;
   const mounted: Array<Service | undefined> = [devices, following, hub, indexer, analytics];
   return {
     services: mounted.filter((service): service is Service => service !== undefined),

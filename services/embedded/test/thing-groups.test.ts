@@ -133,8 +133,8 @@ describe('thing groups', () => {
     expect(job.rollout.numberOfQueuedThings).toBe(2);
 
     const unknown = await admin.post<ErrorEnvelope>('/api/v1/jobs', { thingGroups: ['nope'], document: {} });
-    expect([unknown.status, unknown.body.error.message]).toEqual([404, 'thing group not found']);
-    expect((await admin.post('/api/v1/jobs', { thingGroups: ['theirs'], document: {} })).status).toBe(404);
+    expect([unknown.status, unknown.body.error.message]).toEqual([400, 'no such thing group in this workspace: nope']);
+    expect((await admin.post('/api/v1/jobs', { thingGroups: ['theirs'], document: {} })).status).toBe(400);
     await create(admin, { groupName: 'empty' });
     const empty = await admin.post<ErrorEnvelope>('/api/v1/jobs', { thingGroups: ['empty'], document: {} });
     expect([empty.status, empty.body.error.message]).toEqual([400, 'the job has no target: its thing groups have no things']);

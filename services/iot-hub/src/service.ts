@@ -20,7 +20,7 @@ import { jobsHandlers } from './adapters/mqtt/jobs.handlers.js';
 import { JOB_MIGRATIONS, SqliteJobRepository } from './adapters/sqlite/job.repository.js';
 import { JobControlService } from './app/job-control.service.js';
 import { JobsService } from './app/jobs.service.js';
-import { RolloutService, telemetryMetrics } from './app/rollout.service.js';
+import { anomalyRates, RolloutService, telemetryMetrics, type AnomalyCounts } from './app/rollout.service.js';
 import { HubBroker } from './adapters/mqtt/hub.broker.js';
 import { mqttOverWebSocket } from './adapters/mqtt/websocket.listener.js';
 import { CONNECTIVITY_MIGRATIONS, SqliteConnectivityRepository } from './adapters/sqlite/connectivity.repository.js';
@@ -72,6 +72,8 @@ export interface IotHubContext extends ServiceContext {
   apps?: AppEndpoints;
   /** Download links of releases, for job documents that name one; without it such placeholders are sent as they are. */
   releaseLinks?: ReleaseLinks;
+  /** The analytics service's anomalies, for rollouts' `anomalyRate` health gates; without it such gates are refused. */
+  anomalies?: AnomalyCounts;
 }
 
 export interface IotHubService extends Service {
@@ -163,7 +165,12 @@ export function createService(ctx: IotHubContext): IotHubService {
   const jobs = new JobsService(jobRepository, jobsPublisher, logger.child({ component: 'jobs' }));
   reserved.register(...jobsHandlers(jobs, jobsPublisher, logger));
   // Rollouts tell a job's targets at its rate; health gates read the telemetry table.
-  const rollouts = new RolloutService(jobRepository, jobs, telemetryMetrics(store.queries), logger.child({ component: 'rollouts' }));
+  const rollouts = new RolloutService(
+    jobRepository,
+    jobs,
+    { mean: telemetryMetrics(store.queries), ...(ctx.anomalies ? { anomalyRate: anomalyRates(ctx.anomalies) } : {}) },
+    logger.child({ component: 'rollouts' }),
+  );
   // A deleted thing takes its open job executions (REMOVED), shadows and connectivity with it. Its
   // certificates were revoked just before, closing its sessions; their policy attachments stay.
   ctx.events.on('thing.deleted', async ({ workspaceId, thingName }) => {
@@ -173,8 +180,7 @@ export function createService(ctx: IotHubContext): IotHubService {
     logger.info({ thingName, shadowsGone, executionsRemoved }, 'thing deleted: its jobs, shadows and connectivity cleaned up');
   });
   // Runs after the broker has stopped (registered before it): the sweeper stops, queued job writes commit.
-  ctx.shutdown.add('job store', async () => {
-    await rollouts.stop();
+  ctx.shutdown.add('job store', () => {
     jobs.stop();
     jobs.drain();
     jobsDb.close();
@@ -190,6 +196,8 @@ export function createService(ctx: IotHubContext): IotHubService {
   });
   // Registered after the store, so it runs before it: no sweep chunk starts once the file closes.
   ctx.shutdown.add('retention sweeper', () => retention.stop());
+  // Registered after the job and telemetry stores, so it runs before them: no tick or health check reads a closed file.
+  ctx.shutdown.add('rollouts', () => rollouts.stop());
 
   return {
     name: 'iot-hub',

@@ -34,7 +34,7 @@ function fixture(things: Record<string, string> = { 'thing-a': WS, 'thing-b': WS
   const clock = { now: T0 };
   const publisher = { publish: async (message: OutboundMessage) => void sent.push(message) };
   const jobs = new JobsService(wrap ? wrap(repository) : repository, publisher, logger, { now: () => clock.now, maxInFlight: 50 });
-  const control = new JobControlService(repository, jobs, new RolloutService(repository, jobs, undefined, logger), { workspaceOfThing: (name) => things[name] });
+  const control = new JobControlService(repository, jobs, new RolloutService(repository, jobs, {}, logger), { workspaceOfThing: (name) => things[name] });
   return { dir, db, repository, jobs, control, sent, clock };
 }
 

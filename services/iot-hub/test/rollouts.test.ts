@@ -7,7 +7,9 @@ import { openDatabase, type SqliteDatabase } from '@citus/sqlite';
 import { JOB_MIGRATIONS, SqliteJobRepository } from '../src/adapters/sqlite/job.repository.js';
 import { JobControlService } from '../src/app/job-control.service.js';
 import { JobsService } from '../src/app/jobs.service.js';
-import { RolloutService } from '../src/app/rollout.service.js';
+import { anomalyRates, RolloutService } from '../src/app/rollout.service.js';
+import { ANALYTICS_MIGRATIONS } from '../../analytics/src/adapters/sqlite/analytics.migrations.js';
+import { SqliteDetectionStore } from '../../analytics/src/adapters/sqlite/detection.store.js';
 import { abortCriterionMet, earnCredit, initialRunState, judgeHealth, raiseRate } from '../src/domain/jobs/rollout.rules.js';
 import type { OutboundMessage } from '../src/domain/message-publisher.port.js';
 
@@ -20,6 +22,8 @@ const THINGS = Array.from({ length: 12 }, (_, i) => `thing-${String(i).padStart(
 interface Fixture {
   dir: string;
   db: SqliteDatabase;
+  analyticsDb: SqliteDatabase;
+  anomalies: SqliteDetectionStore;
   jobs: JobsService;
   rollouts: RolloutService;
   control: JobControlService;
@@ -34,9 +38,12 @@ function fixture(): Fixture {
   const sent: OutboundMessage[] = [];
   const clock = { now: T0 };
   const jobs = new JobsService(repository, { publish: async (message: OutboundMessage) => void sent.push(message) }, logger, { now: () => clock.now });
-  const rollouts = new RolloutService(repository, jobs, undefined, logger);
+  // The analytics service's own anomaly store, as the embedded platform gives the hub.
+  const analyticsDb = openDatabase(join(dir, 'analytics.db'), { module: 'analytics', migrations: ANALYTICS_MIGRATIONS });
+  const anomalies = new SqliteDetectionStore(analyticsDb);
+  const rollouts = new RolloutService(repository, jobs, { anomalyRate: anomalyRates({ count: (workspaceId, thingName, range) => anomalies.countAnomalies(workspaceId, thingName, range) }) }, logger);
   const control = new JobControlService(repository, jobs, rollouts, { workspaceOfThing: (name) => (name.startsWith('thing-') ? WS : undefined) });
-  return { dir, db, jobs, rollouts, control, sent, clock };
+  return { dir, db, analyticsDb, anomalies, jobs, rollouts, control, sent, clock };
 }
 
 /** Things told of a job so far: those sent a `notify-next` naming it. */
@@ -61,6 +68,7 @@ describe('rollouts on a real jobs.db, driven by a test clock', () => {
   });
   afterEach(() => {
     f.db.close();
+    f.analyticsDb.close();
     rmSync(f.dir, { recursive: true, force: true });
   });
 
@@ -115,11 +123,11 @@ describe('rollouts on a real jobs.db, driven by a test clock', () => {
       f.clock.now += SECOND;
       await f.rollouts.tick();
       perSecond.push(told(f.sent, 'exp').length - before);
+      if (second === 1) expect(f.control.get(WS, 'exp').rollout.currentRatePerMinute).toBeGreaterThan(60);
     }
     // 60/min: one a second until two were told; then 180/min (3 a second), then 540/min.
     expect(perSecond[0]).toBe(1);
     expect(perSecond[2]).toBeGreaterThan(perSecond[0] as number);
-    expect(f.control.get(WS, 'exp').rollout.currentRatePerMinute).toBeGreaterThan(60);
   });
 
   it('holds a scheduled job until its start time, then rolls it out', async () => {
@@ -211,6 +219,9 @@ describe('rollouts on a real jobs.db, driven by a test clock', () => {
     await expect(f.control.pause(WS, 'plain', {})).rejects.toMatchObject({ code: 'conflict' });
     await expect(f.control.resume(WS, 'p')).rejects.toMatchObject({ code: 'conflict' });
     await expect(f.control.pause(WS, 'nope', {})).rejects.toMatchObject({ code: 'not_found' });
+    // A job whose targets were all told at once has nothing left to pause.
+    await create(f, { jobId: 'told', abortConfig: { criteriaList: [{ failureType: 'ALL', action: 'CANCEL', thresholdPercentage: 50, minNumberOfExecutedThings: 5 }] } });
+    await expect(f.control.pause(WS, 'told', {})).rejects.toMatchObject({ code: 'conflict', message: expect.stringContaining('nothing to pause') });
   });
 
   it('cancels a rolling-out job: targets not yet told are never told', async () => {
@@ -220,13 +231,54 @@ describe('rollouts on a real jobs.db, driven by a test clock', () => {
     f.clock.now += 10 * SECOND;
     await f.rollouts.tick();
     expect(told(f.sent, 'c')).toEqual(['thing-00']);
+    // Forcing it afterwards cancels nothing more and is no second cancellation in its history.
+    await expect(f.control.cancel(WS, 'c', { force: true })).resolves.toMatchObject({ status: 'CANCELED', forceCanceled: true });
+    expect(f.control.events(WS, 'c', { after: 0, limit: 100 }).items.filter((event) => event.type === 'job.canceled')).toHaveLength(1);
+    expect(f.sent.filter((message) => message.topic === '$aws/events/job/c/canceled')).toHaveLength(1);
+  });
+
+  it("pauses on the analytics service's anomalies: more per minute on updated things than on the rest", async () => {
+    const gate = { signal: 'anomalyRate', field: 'temperature', windowSeconds: 600, minSamples: 2, maxIncreasePercent: 100, checkIntervalSeconds: 1, action: 'PAUSE' };
+    await create(f, { jobId: 'g', jobExecutionsRolloutConfig: { maximumPerMinute: 60 }, healthGate: gate });
+    await finish(f, 'thing-00', 'g', 'SUCCEEDED');
+    f.clock.now += SECOND;
+    await f.rollouts.tick();
+    await finish(f, 'thing-01', 'g', 'SUCCEEDED');
+    // Six anomalies each on the two updated things since their update; one on each of the others, earlier.
+    const anomaly = (thingName: string, epoch: number, n: number) => ({ id: `${thingName}-${n}`, workspaceId: WS, thingName, field: 'temperature', epoch, value: 99, score: 0.99, detector: 'test' });
+    f.anomalies.commit({
+      series: [],
+      anomalies: [
+        ...['thing-00', 'thing-01'].flatMap((thing) => Array.from({ length: 6 }, (_, n) => anomaly(thing, T0 + 10 * SECOND + n * SECOND, n))),
+        ...THINGS.slice(2).map((thing) => anomaly(thing, T0 - 60 * SECOND, 0)),
+        anomaly('thing-00', T0 + 20 * SECOND, 99),
+      ].map((found) => (found.id === 'thing-00-99' ? { ...found, field: 'humidity' } : found)),
+    });
+    f.clock.now = T0 + 120 * SECOND;
+    await f.rollouts.tick();
+    const paused = f.control.get(WS, 'g');
+    expect(paused.rollout).toMatchObject({ state: 'PAUSED', lastHealthCheck: { healthy: false } });
+    expect(paused.rollout.pausedReason).toMatch(/^health gate: anomalies of temperature a minute of updated things is 3(\.\d+)?, \d+(\.\d+)? % above the 0\.1 of things not yet updated/);
+    const toldWhenPaused = told(f.sent, 'g').length;
+    f.clock.now += 5 * SECOND;
+    await f.rollouts.tick();
+    expect(told(f.sent, 'g')).toHaveLength(toldWhenPaused);
+
+    // Resumed, the gate judges only what comes after: not enough yet, so the rollout goes on.
+    await f.control.resume(WS, 'g');
+    f.clock.now += SECOND;
+    await f.rollouts.tick();
+    const resumed = f.control.get(WS, 'g');
+    expect(resumed.rollout).toMatchObject({ state: 'RUNNING', lastHealthCheck: { healthy: true, finding: expect.stringContaining('minutes observed') } });
+    expect(told(f.sent, 'g').length).toBeGreaterThan(toldWhenPaused);
   });
 
   it('drops a deleted thing that was waiting, and completes the job when the rest are done', async () => {
     await create(f, { jobId: 'd', targets: ['thing-00', 'thing-01'], jobExecutionsRolloutConfig: { maximumPerMinute: 1 } });
     await f.jobs.removeThing(WS, 'thing-01');
     await finish(f, 'thing-00', 'd', 'SUCCEEDED');
-    expect(f.control.get(WS, 'd')).toMatchObject({ status: 'COMPLETED', rollout: { numberOfSucceededThings: 1, numberOfCanceledThings: 1, numberOfWaitingThings: 0 } });
+    expect(f.control.get(WS, 'd')).toMatchObject({ status: 'COMPLETED', rollout: { numberOfSucceededThings: 1, numberOfRemovedThings: 1, numberOfCanceledThings: 0, numberOfWaitingThings: 0 } });
+    expect(f.control.events(WS, 'd', { after: 0, limit: 100 }).items).toContainEqual(expect.objectContaining({ type: 'execution', thingName: 'thing-01', status: 'REMOVED' }));
   });
 
   it('refuses rollout settings AWS refuses', () => {
@@ -239,8 +291,12 @@ describe('rollouts on a real jobs.db, driven by a test clock', () => {
       { abortConfig: { criteriaList: [{ failureType: 'FAILED', action: 'CANCEL', thresholdPercentage: 10.999, minNumberOfExecutedThings: 1 }] } },
       { abortConfig: { criteriaList: [{ failureType: 'LOST', action: 'CANCEL', thresholdPercentage: 10, minNumberOfExecutedThings: 1 }] } },
       { schedulingConfig: { startTime: 'tomorrow' } },
-      { healthGate: { field: 'temperature' } },
-      { healthGate: { field: 'a..b', maxMean: 1 } },
+      { jobExecutionsRolloutConfig: { maximumPerMinute: 10 }, healthGate: { field: 'temperature' } },
+      { jobExecutionsRolloutConfig: { maximumPerMinute: 10 }, healthGate: { field: 'a..b', maxMean: 1 } },
+      { jobExecutionsRolloutConfig: { maximumPerMinute: 10 }, healthGate: { maxMean: 1 } },
+      { jobExecutionsRolloutConfig: { maximumPerMinute: 10 }, healthGate: { field: 'cpu', minMean: 5, maxMean: 4 } },
+      // Without a rate every target is told at once: there would be nothing left to gate.
+      { healthGate: { field: 'cpu', maxMean: 90 } },
     ];
     for (const settings of refused) {
       expect(CreateJobRequest.safeParse({ targets: ['thing-00'], document: {}, ...settings }).success).toBe(false);

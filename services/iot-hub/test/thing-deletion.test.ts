@@ -46,7 +46,7 @@ describe('a deleted thing’s job executions', () => {
     db = open('jobs.db', 'jobs', JOB_MIGRATIONS);
     repository = new SqliteJobRepository(db);
     jobs = new JobsService(repository, publisher, logger, { now: () => clock.now });
-    control = new JobControlService(repository, jobs, new RolloutService(repository, jobs, undefined, logger), { workspaceOfThing: (name) => (name.startsWith('thing-') ? WS : undefined) });
+    control = new JobControlService(repository, jobs, new RolloutService(repository, jobs, {}, logger), { workspaceOfThing: (name) => (name.startsWith('thing-') ? WS : undefined) });
   });
   afterEach(() => db.close());
 

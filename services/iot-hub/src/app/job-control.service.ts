@@ -12,7 +12,7 @@ import {
   type PauseJobRequest,
   type RolloutProgress,
 } from '@citus/contracts';
-import { badRequest, conflict, notFound } from '@citus/kit';
+import { AppError, badRequest, conflict, notFound } from '@citus/kit';
 import type { ThingDirectory } from '../domain/device-session.model.js';
 import { queuedExecution } from '../domain/jobs/job-execution.rules.js';
 import type { ExecutionRecord, JobRecord, JobRepository, RolloutSettings, TargetState } from '../domain/jobs/job.model.js';
@@ -67,10 +67,10 @@ function rolloutProgress(job: JobRecord, counts: Job['executionCounts'], targets
   const state = job.rolloutState;
   const stage: RolloutProgress['state'] =
     job.status === 'SCHEDULED' ? 'SCHEDULED' : job.status === 'IN_PROGRESS' && state?.paused ? 'PAUSED' : job.status === 'IN_PROGRESS' && waiting > 0 ? 'RUNNING' : 'DONE';
-  const rate = job.rollout?.rate && state ? raiseRate(job.rollout.rate, state, { notified: targets?.RELEASED ?? 0, succeeded: counts.SUCCEEDED }).ratePerMinute : undefined;
+  const rate = stage === 'RUNNING' && job.rollout?.rate && state ? raiseRate(job.rollout.rate, state, { notified: targets?.RELEASED ?? 0, succeeded: counts.SUCCEEDED }).ratePerMinute : undefined;
   return {
     state: stage,
-    ...(stage === 'PAUSED' && state?.paused ? { pausedReason: state.paused.reason } : {}),
+    ...((stage === 'PAUSED' || stage === 'SCHEDULED') && state?.paused ? { pausedReason: state.paused.reason } : {}),
     ...(rate === undefined ? {} : { currentRatePerMinute: Math.round(rate * 100) / 100 }),
     numberOfWaitingThings: waiting,
     numberOfQueuedThings: counts.QUEUED,
@@ -81,7 +81,8 @@ function rolloutProgress(job: JobRecord, counts: Job['executionCounts'], targets
     numberOfRejectedThings: counts.REJECTED,
     // Targets dropped before they were told count as canceled too.
     numberOfCanceledThings: counts.CANCELED + (targets?.CANCELED ?? 0),
-    numberOfRemovedThings: counts.REMOVED,
+    // As are targets deleted before they were told to removed.
+    numberOfRemovedThings: counts.REMOVED + (targets?.REMOVED ?? 0),
     ...(state?.lastHealthCheck ? { lastHealthCheck: state.lastHealthCheck } : {}),
   };
 }
@@ -137,6 +138,9 @@ export class JobControlService {
     if (foreign.length > 0) throw badRequest(`no such thing in this workspace: ${foreign.slice(0, 20).join(', ')}`, { targets: foreign });
     const jobId = request.jobId ?? randomUUID();
     const rollout = rolloutSettings(request, this.jobs.now());
+    if (request.healthGate && !this.rollouts.supports(request.healthGate)) {
+      throw badRequest(`this platform cannot read the health gate's signal ${request.healthGate.signal} (anomalyRate needs the analytics service in the hub's process)`);
+    }
     const messages = await this.jobs.run(() => {
       const now = this.jobs.now();
       const job: JobRecord = {
@@ -152,6 +156,9 @@ export class JobControlService {
         createdAt: now,
         lastUpdatedAt: now,
       };
+      // Checked again in the queue: a thing deleted since the check above is not made a target.
+      const gone = targets.filter((thingName) => this.things.workspaceOfThing(thingName) !== workspaceId);
+      if (gone.length > 0) throw badRequest(`no such thing in this workspace: ${gone.slice(0, 20).join(', ')}`, { targets: gone });
       if (!this.repository.insertJob(job)) throw conflict(`job ${jobId} exists`);
       this.repository.appendEvent({
         workspaceId,
@@ -228,7 +235,11 @@ export class JobControlService {
     const targets = new Set(request.targets);
     for (const group of request.thingGroups ?? []) {
       if (!this.groups) throw badRequest('thing groups are not available to jobs here');
-      for (const thingName of await this.groups.resolveTargets(workspaceId, group)) targets.add(thingName);
+      const members = await this.groups.resolveTargets(workspaceId, group).catch((error: unknown) => {
+        if (error instanceof AppError && error.code === 'not_found') throw badRequest(`no such thing group in this workspace: ${group}`, { thingGroups: [group] });
+        throw error;
+      });
+      for (const thingName of members) targets.add(thingName);
     }
     if (targets.size === 0) throw badRequest('the job has no target: its thing groups have no things', { thingGroups: request.thingGroups });
     if (targets.size > MAX_JOB_TARGETS) throw badRequest(`the job has ${targets.size} targets; the most is ${MAX_JOB_TARGETS}`);

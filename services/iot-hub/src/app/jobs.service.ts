@@ -167,6 +167,7 @@ export class JobsService {
       }
       // Targets not yet told of a rolled-out job are dropped with it.
       const waitingOf = this.repository.cancelWaitingOfThing(workspaceId, thingName);
+      for (const jobId of waitingOf) this.repository.appendEvent({ workspaceId, jobId, at: now, type: 'execution', thingName, status: 'REMOVED', detail: 'deleted before it was told' });
       for (const jobId of new Set([...removed.map((execution) => execution.jobId), ...waitingOf])) {
         const job = this.repository.getJob(workspaceId, jobId);
         if (job) out.push(...this.finishJobIfDone(job, now));
@@ -232,6 +233,12 @@ export class JobsService {
       if (canceled) messages.push(...this.changeThing(job.workspaceId, execution.thingName, () => [canceled]));
     }
     if (job.rollout) this.repository.cancelWaitingTargets(job.workspaceId, job.jobId);
+    // Forcing a canceled job's executions in progress to end changes only them.
+    if (job.status === 'CANCELED') {
+      const forced: JobRecord = { ...job, forceCanceled: job.forceCanceled || how.force, lastUpdatedAt: now };
+      this.repository.updateJob(forced);
+      return { job: forced, messages };
+    }
     const updated: JobRecord = {
       ...job,
       status: 'CANCELED',

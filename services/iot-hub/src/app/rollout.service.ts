@@ -7,18 +7,37 @@ import type { OutboundMessage } from '../domain/message-publisher.port.js';
 import type { TelemetryQueries } from '../domain/telemetry-buckets.rules.js';
 import type { JobsService } from './jobs.service.js';
 
-/** Port: a numeric telemetry field's values of one thing in a time range (epoch ms, both ends included). */
+/** Port: a health gate's signal on one thing in a time range (epoch ms, both ends included), as a sum over a count. */
 export interface MetricSource {
-  sample(workspaceId: string, thingName: string, field: string, from: number, to: number): Promise<MetricSample>;
+  sample(workspaceId: string, thingName: string, field: string | undefined, from: number, to: number): Promise<MetricSample>;
 }
 
-/** The health gate's metrics from the telemetry table: one aggregate bucket spanning the range. */
+/** Port: the analytics service's anomalies of a thing in a time range. */
+export interface AnomalyCounts {
+  count(workspaceId: string, thingName: string, range: { from: number; to: number; field?: string }): number | Promise<number>;
+}
+
+/** The signals a health gate may name, and where each is read. */
+export type RolloutSignals = Partial<Record<HealthGate['signal'], MetricSource>>;
+
+/** `mean`: a numeric telemetry field's values, from the telemetry table (one aggregate bucket spanning the range). */
 export function telemetryMetrics(queries: TelemetryQueries): MetricSource {
   return {
     async sample(workspaceId, thingName, field, from, to) {
+      if (field === undefined) return { sum: 0, count: 0 };
       const buckets = await queries.aggregate({ workspaceId, thingName }, field, { from, to, bucket: to - from + 1 });
-      if ('problem' in buckets) return { sum: 0, count: 0 };
+      if ('problem' in buckets) return { sum: 0, count: 0, problem: buckets.problem };
       return buckets.reduce((total, bucket) => ({ sum: total.sum + bucket.avg * bucket.count, count: total.count + bucket.count }), { sum: 0, count: 0 });
+    },
+  };
+}
+
+/** `anomalyRate`: anomalies found per minute observed (the sum is anomalies, the count minutes). */
+export function anomalyRates(anomalies: AnomalyCounts): MetricSource {
+  return {
+    async sample(workspaceId, thingName, field, from, to) {
+      const count = await anomalies.count(workspaceId, thingName, { from, to, ...(field === undefined ? {} : { field }) });
+      return { sum: count, count: Math.max(0, to - from) / 60_000 };
     },
   };
 }
@@ -49,13 +68,18 @@ export class RolloutService {
   constructor(
     private readonly repository: JobRepository,
     private readonly jobs: JobsService,
-    private readonly metrics: MetricSource | undefined,
+    private readonly signals: RolloutSignals,
     private readonly logger: Logger,
     options: RolloutServiceOptions = {},
   ) {
     this.tickMs = options.tickMs ?? 250;
     this.releaseBatch = options.releaseBatch ?? 1000;
     this.healthSampleThings = options.healthSampleThings ?? 200;
+  }
+
+  /** Whether this hub can read the signal a health gate names. */
+  supports(gate: HealthGate): boolean {
+    return this.signals[gate.signal] !== undefined;
   }
 
   /** The running state a new job with a rollout starts with. */
@@ -79,8 +103,9 @@ export class RolloutService {
     }
     const state = current.rolloutState ?? initialRunState(now);
     if (state.paused) {
-      if (current !== job) this.repository.updateJob(current);
-      return { job: current, messages: [] };
+      if (current === job) return { job, messages: [] };
+      this.repository.updateJob(current);
+      return { job: current, messages: this.jobs.finishJobIfDone(current, now) };
     }
     let allowed = this.releaseBatch;
     let next = state;
@@ -111,23 +136,33 @@ export class RolloutService {
     await this.jobs.run(() => {
       const job = this.rolloutJob(workspaceId, jobId);
       if (job.rolloutState?.paused) throw conflict(`job ${jobId}'s rollout is paused already`);
+      if (job.status === 'IN_PROGRESS' && this.repository.targetCounts(workspaceId, jobId).WAITING === 0) {
+        throw conflict(`every target of job ${jobId} was told already: there is nothing to pause (cancel it instead)`);
+      }
       const now = this.jobs.now();
       this.repository.updateJob({ ...job, rolloutState: { ...(job.rolloutState ?? this.initialState()), paused: { reason, at: now } } });
       this.repository.appendEvent({ workspaceId, jobId, at: now, type: 'rollout.paused', detail: reason });
     });
   }
 
-  /** Resumes a paused rollout; credit starts again from now, so no burst makes up for the pause. */
+  /**
+   * Resumes a paused rollout. Credit starts again from now, so no burst makes up for the pause,
+   * and the health gate judges only what happens from now on.
+   */
   async resume(workspaceId: string, jobId: string): Promise<void> {
-    await this.jobs.run(() => {
+    const messages = await this.jobs.run(() => {
       const job = this.rolloutJob(workspaceId, jobId);
       const state = job.rolloutState ?? this.initialState();
       if (!state.paused) throw conflict(`job ${jobId}'s rollout is not paused`);
       const { paused: _paused, lastHealthCheck: _check, ...rest } = state;
       const now = this.jobs.now();
-      this.repository.updateJob({ ...job, rolloutState: { ...rest, lastTickAt: now } });
+      const resumed: JobRecord = { ...job, rolloutState: { ...rest, lastTickAt: now, resumedAt: now } };
+      this.repository.updateJob(resumed);
       this.repository.appendEvent({ workspaceId, jobId, at: now, type: 'rollout.resumed' });
+      // Targets deleted while it was paused may have left it nothing to do.
+      return this.jobs.finishJobIfDone(resumed, now);
     });
+    await this.jobs.publishAll(messages);
   }
 
   /** Advances every rollout once and checks the health gates that are due; resolves when done. */
@@ -145,27 +180,43 @@ export class RolloutService {
     }, this.tickMs).unref();
   }
 
-  /** Stops ticking and waits for a tick under way. */
+  /** Stops ticking and waits for a tick under way (its failure was logged already). */
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
-    await this.ticking;
+    await this.ticking?.catch(() => undefined);
   }
 
+  /**
+   * Advances every rollout, all in one commit (each job in a savepoint of its own, so one that
+   * fails leaves the others alone), then checks the health gates that are due, one job at a time.
+   */
   private async runTick(): Promise<void> {
-    for (const active of this.repository.activeRollouts()) {
-      const { workspaceId, jobId } = active;
-      // A running rollout that told every target has nothing to advance; only its gate may be due.
-      const told = active.status === 'IN_PROGRESS' && this.repository.waitingTargets(workspaceId, jobId, 1).length === 0;
-      const { job, messages } = told
-        ? { job: active, messages: [] }
-        : await this.jobs.run(() => {
-            const fresh = this.repository.getJob(workspaceId, jobId);
-            return fresh ? this.advance(fresh) : { job: active, messages: [] };
+    const active = this.repository.activeRollouts();
+    const advanced = await Promise.all(
+      active.map(async (found) => {
+        // A running rollout that told every target has nothing to advance; only its gate may be due.
+        if (found.status === 'IN_PROGRESS' && this.repository.waitingTargets(found.workspaceId, found.jobId, 1).length === 0) return found;
+        try {
+          const { job, messages } = await this.jobs.run(() => {
+            const fresh = this.repository.getJob(found.workspaceId, found.jobId);
+            return fresh ? this.advance(fresh) : { job: found, messages: [] };
           });
-      await this.jobs.publishAll(messages);
-      const gate = job.rollout?.healthGate;
-      if (gate && this.metrics && this.healthCheckDue(job, gate)) await this.checkHealth(job, gate, this.metrics);
+          await this.jobs.publishAll(messages);
+          return job;
+        } catch (error) {
+          this.logger.error({ err: error, jobId: found.jobId, workspaceId: found.workspaceId }, 'rollout could not advance');
+          return undefined;
+        }
+      }),
+    );
+    for (const job of advanced) {
+      const gate = job?.rollout?.healthGate;
+      const source = gate && this.signals[gate.signal];
+      if (!job || !gate || !source || !this.healthCheckDue(job, gate)) continue;
+      await this.checkHealth(job, gate, source).catch((error: unknown) =>
+        this.logger.error({ err: error, jobId: job.jobId, workspaceId: job.workspaceId }, 'rollout health check failed'),
+      );
     }
   }
 
@@ -182,7 +233,8 @@ export class RolloutService {
    */
   private async checkHealth(job: JobRecord, gate: HealthGate, metrics: MetricSource): Promise<void> {
     const now = this.jobs.now();
-    const from = now - gate.windowSeconds * 1000;
+    // After a resume, only what came since counts: the person who resumed has seen what came before.
+    const from = Math.max(now - gate.windowSeconds * 1000, job.rolloutState?.resumedAt ?? 0);
     const executions = this.repository.executionsOfJob(job.workspaceId, job.jobId);
     const updated = executions
       .filter((execution) => execution.status === 'SUCCEEDED')
@@ -193,10 +245,17 @@ export class RolloutService {
       ...this.repository.waitingTargets(job.workspaceId, job.jobId, this.healthSampleThings),
     ].slice(0, this.healthSampleThings);
     const total = (samples: MetricSample[]): MetricSample =>
-      samples.reduce((sum, sample) => ({ sum: sum.sum + sample.sum, count: sum.count + sample.count }), { sum: 0, count: 0 });
+      samples.reduce<MetricSample>(
+        (sum, sample) => ({ sum: sum.sum + sample.sum, count: sum.count + sample.count, ...((sum.problem ?? sample.problem) ? { problem: (sum.problem ?? sample.problem) as string } : {}) }),
+        { sum: 0, count: 0 },
+      );
     const updatedSample = total(await Promise.all(updated.map(({ thingName, since }) => metrics.sample(job.workspaceId, thingName, gate.field, since, now))));
     const baselineSample = total(await Promise.all(notUpdated.map((thingName) => metrics.sample(job.workspaceId, thingName, gate.field, from, now))));
-    const judgement = judgeHealth(gate, updatedSample, baselineSample);
+    const problems = [updatedSample.problem, baselineSample.problem].filter((problem): problem is string => problem !== undefined);
+    const judged = judgeHealth(gate, updatedSample, baselineSample);
+    // A signal that could not be read leaves the rollout as it is, and says so.
+    const judgement = problems.length > 0 && judged.healthy ? { ...judged, finding: `${judged.finding}; some telemetry could not be read: ${problems[0]}` } : judged;
+    if (problems.length > 0) this.logger.warn({ jobId: job.jobId, workspaceId: job.workspaceId, problem: problems[0] }, 'rollout health gate could not read all its telemetry');
     const messages = await this.jobs.run(() => {
       const fresh = this.repository.getJob(job.workspaceId, job.jobId);
       if (!fresh || fresh.status !== 'IN_PROGRESS' || fresh.rolloutState?.paused) return [];

@@ -60,7 +60,8 @@ export const JOB_MIGRATIONS: Migration[] = [
       -- JSON: the thing groups whose things were made targets.
       ALTER TABLE jobs ADD COLUMN thing_groups TEXT;
       CREATE INDEX jobs_rolling_out ON jobs (status) WHERE rollout IS NOT NULL AND status IN ('SCHEDULED', 'IN_PROGRESS');
-      -- A rolled-out job's targets: WAITING until told (then RELEASED, with an execution), or CANCELED.
+      -- A rolled-out job's targets: WAITING until told (then RELEASED, with an execution), CANCELED with
+      -- the job, or REMOVED with the thing.
       CREATE TABLE job_targets (
         workspace_id TEXT NOT NULL,
         job_id TEXT NOT NULL,
@@ -268,7 +269,7 @@ export class SqliteJobRepository implements JobRepository {
       targetCounts: db.prepare('SELECT state, count(*) AS n FROM job_targets WHERE workspace_id = ? AND job_id = ? GROUP BY state'),
       targetsOfJob: db.prepare('SELECT thing_name FROM job_targets WHERE workspace_id = ? AND job_id = ? ORDER BY position').pluck(),
       cancelWaitingOfThing: db
-        .prepare(`UPDATE job_targets SET state = 'CANCELED' WHERE workspace_id = ? AND thing_name = ? AND state = 'WAITING' RETURNING job_id`)
+        .prepare(`UPDATE job_targets SET state = 'REMOVED' WHERE workspace_id = ? AND thing_name = ? AND state = 'WAITING' RETURNING job_id`)
         .pluck(),
       appendEvent: db.prepare(
         `INSERT INTO job_events (workspace_id, job_id, at, type, thing_name, status, reason_code, detail)
@@ -359,7 +360,7 @@ export class SqliteJobRepository implements JobRepository {
   }
 
   targetCounts(workspaceId: string, jobId: string): Record<TargetState, number> {
-    const counts: Record<TargetState, number> = { WAITING: 0, RELEASED: 0, CANCELED: 0 };
+    const counts: Record<TargetState, number> = { WAITING: 0, RELEASED: 0, CANCELED: 0, REMOVED: 0 };
     for (const row of this.sql.targetCounts.all(workspaceId, jobId) as Array<{ state: TargetState; n: number }>) counts[row.state] = row.n;
     return counts;
   }

@@ -34,6 +34,8 @@ export interface RolloutRunState {
   succeededAtIncrease: number;
   /** Set while paused, by the health gate or a person. */
   paused?: { reason: string; at: number };
+  /** When the rollout was last resumed: the health gate judges only what came after it. */
+  resumedAt?: number;
   lastHealthCheck?: NonNullable<RolloutProgress['lastHealthCheck']>;
 }
 
@@ -89,7 +91,7 @@ export interface JobEventRecord {
 }
 
 /** Where a target of a rolled-out job stands before it has an execution. */
-export type TargetState = 'WAITING' | 'RELEASED' | 'CANCELED';
+export type TargetState = 'WAITING' | 'RELEASED' | 'CANCELED' | 'REMOVED';
 
 /** Port: where jobs and their executions are kept. Implementations are synchronous and transactional. */
 export interface JobRepository {
@@ -124,7 +126,7 @@ export interface JobRepository {
   targetCounts(workspaceId: string, jobId: string): Record<TargetState, number>;
   /** Every target of the job, told or not, in their order. */
   targetsOfJob(workspaceId: string, jobId: string): string[];
-  /** A deleted thing's WAITING targets become CANCELED; answers the jobs they were of. */
+  /** A deleted thing's WAITING targets become REMOVED; answers the jobs they were of. */
   cancelWaitingOfThing(workspaceId: string, thingName: string): string[];
   appendEvent(event: JobEventRecord): void;
   /** Up to `limit` events of the job after sequence `after`, oldest first, with their sequence. */

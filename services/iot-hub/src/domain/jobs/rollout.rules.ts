@@ -87,6 +87,8 @@ export function abortCriterionMet(config: AbortConfig, counts: ExecutionCounts):
 export interface MetricSample {
   sum: number;
   count: number;
+  /** Why some of it could not be read (a store's read limit), when that happened. */
+  problem?: string;
 }
 
 export interface HealthJudgement {
@@ -98,20 +100,27 @@ export interface HealthJudgement {
 
 const round2 = (value: number): number => Math.round(value * 100) / 100;
 
-/** Judges the updated things' metric against the gate's bounds and the things not yet updated. */
+/** What the gate measures, as its findings name it. */
+function signalName(gate: HealthGate): string {
+  if (gate.signal === 'anomalyRate') return `anomalies${gate.field ? ` of ${gate.field}` : ''} a minute`;
+  return `mean ${gate.field ?? ''}`;
+}
+
+/** Judges the updated things' signal against the gate's bounds and the things not yet updated. */
 export function judgeHealth(gate: HealthGate, updated: MetricSample, baseline: MetricSample): HealthJudgement {
   const baselineMean = baseline.count > 0 ? baseline.sum / baseline.count : undefined;
   if (updated.count < gate.minSamples) {
-    return { healthy: true, ...(baselineMean === undefined ? {} : { baselineMean }), finding: `${updated.count} of ${gate.minSamples} samples from updated things so far` };
+    const unit = gate.signal === 'anomalyRate' ? 'minutes observed' : 'samples';
+    return { healthy: true, ...(baselineMean === undefined ? {} : { baselineMean }), finding: `${round2(updated.count)} of ${gate.minSamples} ${unit} from updated things so far` };
   }
   const updatedMean = updated.sum / updated.count;
   const means = { updatedMean, ...(baselineMean === undefined ? {} : { baselineMean }) };
-  const field = gate.field;
+  const field = signalName(gate);
   if (gate.maxMean !== undefined && updatedMean > gate.maxMean) {
-    return { healthy: false, ...means, finding: `mean ${field} of updated things is ${round2(updatedMean)}, above the gate's maximum ${gate.maxMean}` };
+    return { healthy: false, ...means, finding: `${field} of updated things is ${round2(updatedMean)}, above the gate's maximum ${gate.maxMean}` };
   }
   if (gate.minMean !== undefined && updatedMean < gate.minMean) {
-    return { healthy: false, ...means, finding: `mean ${field} of updated things is ${round2(updatedMean)}, below the gate's minimum ${gate.minMean}` };
+    return { healthy: false, ...means, finding: `${field} of updated things is ${round2(updatedMean)}, below the gate's minimum ${gate.minMean}` };
   }
   if (gate.maxIncreasePercent !== undefined && baselineMean !== undefined) {
     const increase = baselineMean === 0 ? (updatedMean > 0 ? Number.POSITIVE_INFINITY : 0) : ((updatedMean - baselineMean) * 100) / Math.abs(baselineMean);
@@ -120,10 +129,10 @@ export function judgeHealth(gate: HealthGate, updated: MetricSample, baseline: M
         healthy: false,
         ...means,
         finding:
-          `mean ${field} of updated things is ${round2(updatedMean)}, ${Number.isFinite(increase) ? `${round2(increase)} %` : 'infinitely'} ` +
+          `${field} of updated things is ${round2(updatedMean)}, ${Number.isFinite(increase) ? `${round2(increase)} %` : 'infinitely'} ` +
           `above the ${round2(baselineMean)} of things not yet updated (the gate allows ${gate.maxIncreasePercent} %)`,
       };
     }
   }
-  return { healthy: true, ...means, finding: `mean ${field} of updated things is ${round2(updatedMean)}, within the gate` };
+  return { healthy: true, ...means, finding: `${field} of updated things is ${round2(updatedMean)}, within the gate` };
 }
