@@ -71,7 +71,7 @@ import { AlertRule, AlertRuleList, AlertRuleRequest } from './alert-rule.schema.
 import { ANALYSER_ROUTES } from './analyser-api.routes.js';
 import { Analyser, AnalyserList, AnalyserRequest } from './analyser.schema.js';
 import { RELEASE_ROUTES } from './release-api.routes.js';
-import { CodeSigningKey, CreateDownloadLinkRequest, CreateReleaseRequest, DownloadLink, Release, ReleaseList } from './release.schema.js';
+import { CodeSigningKey, CreateDownloadLinkRequest, CreateReleaseRequest, DownloadLink, Release, ReleaseEventPage, ReleaseList } from './release.schema.js';
 import { ShadowDeleteAccepted, ShadowDocument, ShadowUpdateAccepted, ShadowUpdateRequest } from './shadow.schema.js';
 
 /** Health and the API's own descriptions. */
@@ -165,6 +165,7 @@ export const API_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   CancelJobRequest,
   PauseJobRequest,
   JobEventPage,
+  ReleaseEventPage,
   JobList,
   Job,
   JobExecutionList,

@@ -31,6 +31,7 @@ export * from './shadow.schema.js';
 export * from './shadow-api.routes.js';
 export * from './jobs.schema.js';
 export * from './jobs-api.schema.js';
+export * from './history.schema.js';
 export * from './jobs-api.routes.js';
 export * from './retention.schema.js';
 export * from './retention.routes.js';

@@ -1,11 +1,11 @@
 import type { ApiRoute } from './api-route.js';
+import { HistoryQuery } from './history.schema.js';
 import {
   CancelJobRequest,
   CreateJobRequest,
   CreateJobResponse,
   Job,
   JobEventPage,
-  JobEventQuery,
   JobExecutionList,
   JobList,
   JobPathParams,
@@ -76,7 +76,7 @@ export const JOBS_ROUTES: ApiRoute[] = [
     path: '/api/v1/jobs/{jobId}/events',
     apiKeyScope: 'jobs:read',
     summary: "A job's history, oldest first: its rollout's steps and each execution's change of status",
-    query: JobEventQuery,
+    query: HistoryQuery,
     responses: { 200: { description: 'Events', schema: JobEventPage } },
     errors: [400, 401, 404],
   },

@@ -293,14 +293,6 @@ export const JobHistoryEvent = z.object({
 });
 export type JobHistoryEvent = z.infer<typeof JobHistoryEvent>;
 
-export const JobEventQuery = z
-  .object({
-    /** Events after this sequence number: a page's last one, or 0 for the first page. */
-    after: z.coerce.number().int().nonnegative().default(0),
-    limit: z.coerce.number().int().min(1).max(1000).default(200),
-  })
-  .strict();
-export type JobEventQuery = z.infer<typeof JobEventQuery>;
 
 export const JobEventPage = z.object({
   items: z.array(JobHistoryEvent),

@@ -1,4 +1,5 @@
 import type { ApiRoute } from './api-route.js';
+import { HistoryQuery } from './history.schema.js';
 import {
   CodeSigningKey,
   CreateDownloadLinkRequest,
@@ -8,6 +9,7 @@ import {
   MAX_DOWNLOAD_LINK_SECONDS,
   Release,
   ReleaseList,
+  ReleaseEventPage,
   ReleasePathParams,
   RELEASE_ARTIFACT_MAX_MB,
 } from './release.schema.js';
@@ -49,6 +51,17 @@ export const RELEASE_ROUTES: ApiRoute[] = [
     summary: 'Get a release',
     params: ReleasePathParams,
     responses: { 200: { description: 'The release', schema: Release } },
+    errors: [400, 401, 404],
+  },
+  {
+    ...scoped,
+    operationId: 'listReleaseEvents',
+    method: 'get',
+    path: '/api/v1/releases/{releaseId}/events',
+    summary: "A release's history, oldest first: created, uploads that failed, ready, and each device's download",
+    params: ReleasePathParams,
+    query: HistoryQuery,
+    responses: { 200: { description: 'Events', schema: ReleaseEventPage } },
     errors: [400, 401, 404],
   },
   {

@@ -189,3 +189,28 @@ export function releaseManifest(fields: ReleaseManifestFields): string {
   const { workspaceId, releaseId, kind, version, sha256, size, image } = fields;
   return JSON.stringify({ v: 1, workspaceId, releaseId, kind, version, sha256, ...(size === undefined ? {} : { size }), ...(image === undefined ? {} : { image }) });
 }
+
+/**
+ * What happened to a release, in order: created (by whom), its upload failed (why), ready (the
+ * hash, size and signing key), and each download by a device (`thingName`).
+ */
+export const ReleaseEventType = z.enum(['release.created', 'release.upload-failed', 'release.ready', 'release.downloaded']);
+export type ReleaseEventType = z.infer<typeof ReleaseEventType>;
+
+export const ReleaseHistoryEvent = z.object({
+  sequence: z.number().int().positive(),
+  at: z.string(),
+  type: ReleaseEventType,
+  /** The person (username) or API key that acted, for created and uploads. */
+  actor: z.string().optional(),
+  thingName: z.string().optional(),
+  detail: z.string().optional(),
+});
+export type ReleaseHistoryEvent = z.infer<typeof ReleaseHistoryEvent>;
+
+export const ReleaseEventPage = z.object({
+  items: z.array(ReleaseHistoryEvent),
+  /** The `after` of the next page, when there may be one. */
+  next: z.number().int().optional(),
+});
+export type ReleaseEventPage = z.infer<typeof ReleaseEventPage>;

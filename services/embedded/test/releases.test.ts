@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CodeSigningKey, DownloadLink, ErrorEnvelope, Release, ReleaseList } from '@citus/contracts';
+import type { CodeSigningKey, DownloadLink, ErrorEnvelope, Release, ReleaseEventPage, ReleaseList } from '@citus/contracts';
 import { checkRelease } from '@citus/device-agent';
 import { Api, bootTestPlatform, declareAndActivate, defaultWorkspaceId, workspacePeople, type TestPlatform } from './support/test-platform.js';
 
@@ -189,6 +189,32 @@ describe('software releases (issue 6 point 1)', () => {
     // Once the thing is deleted, its link opens nothing.
     expect((await admin.delete(`/api/v1/devices/${sensor.device.id}`)).status).toBe(204);
     expect((await fetch(`${admin.baseUrl}${created.body.path}`)).status).toBe(404);
+  });
+
+  it("keeps each release's history: who created it, failed uploads, ready, and each device's download", async () => {
+    const release = await createArtifactRelease('12.0.0');
+    expect((await upload(admin, release.releaseId, Buffer.alloc(0))).status).toBe(400);
+    const bytes = Buffer.from('firmware 12.0.0');
+    const ready = (await (await upload(admin, release.releaseId, bytes)).json()) as Release;
+    const sensor = await declareAndActivate(admin, 'Valve sensor');
+    const link = await admin.post<DownloadLink>(`/api/v1/releases/${release.releaseId}/download-links`, { thingName: sensor.device.thingName });
+    expect((await fetch(`${admin.baseUrl}${link.body.path}`)).status).toBe(200);
+
+    const history = await dora.get<ReleaseEventPage>(`/api/v1/releases/${release.releaseId}/events`);
+    expect(history.status).toBe(200);
+    expect(history.body.items.map(({ type, actor, thingName }) => ({ type, actor, thingName }))).toEqual([
+      { type: 'release.created', actor: 'admin', thingName: undefined },
+      { type: 'release.upload-failed', actor: 'admin', thingName: undefined },
+      { type: 'release.ready', actor: 'admin', thingName: undefined },
+      { type: 'release.downloaded', actor: undefined, thingName: sensor.device.thingName },
+    ]);
+    expect(history.body.items[1]?.detail).toMatch(/empty/);
+    expect(history.body.items[2]?.detail).toBe(`${bytes.length} bytes, SHA-256 ${ready.sha256}, signed with key ${ready.signature?.keyId}`);
+    const page = await admin.get<ReleaseEventPage>(`/api/v1/releases/${release.releaseId}/events?limit=2`);
+    expect(page.body.items).toEqual(history.body.items.slice(0, 2));
+    expect((await admin.get<ReleaseEventPage>(`/api/v1/releases/${release.releaseId}/events?after=${page.body.next}`)).body.items).toEqual(history.body.items.slice(2));
+    expect((await elsewhere.get(`/api/v1/releases/${release.releaseId}/events`)).status).toBe(404);
+    expect((await admin.get(`/api/v1/releases/${release.releaseId}/events?limit=0`)).status).toBe(400);
   });
 
   it('keeps each signing key in the data dir, readable by the platform only', () => {

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { BlobTooLargeError, type BlobStore } from '@citus/blob-store';
-import { releaseManifest, type CodeSigningKey, type CreateReleaseRequest, type DownloadLink, type Release } from '@citus/contracts';
+import { releaseManifest, type CodeSigningKey, type CreateReleaseRequest, type DownloadLink, type HistoryQuery, type Release, type ReleaseEventPage } from '@citus/contracts';
 import { AppError, newId } from '@citus/kit';
 import type { CodeSigner, DeviceStanding, DownloadLinkSigner, ReleaseRecord, ReleaseRepository } from '../domain/release.model.js';
 
@@ -46,16 +46,18 @@ export class ReleaseService {
     this.now = options.now ?? (() => new Date());
   }
 
-  create(workspaceId: string, request: CreateReleaseRequest): Release {
+  create(workspaceId: string, request: CreateReleaseRequest, actor?: string): Release {
     const releaseId = newId('rel');
     const createdAt = this.now().toISOString();
     const base = { workspaceId, releaseId, kind: request.kind, version: request.version, createdAt, ...(request.notes === undefined ? {} : { notes: request.notes }) };
     if (this.repository.list(workspaceId).some((release) => release.kind === request.kind && release.version === request.version)) {
       throw new AppError('conflict', `a ${request.kind} release of version ${request.version} exists already`);
     }
+    const created = { workspaceId, releaseId, at: createdAt, type: 'release.created' as const, ...(actor ? { actor } : {}), detail: `${request.kind} ${request.version}` };
     if (request.kind === 'artifact') {
       const record: ReleaseRecord = { ...base, status: 'awaiting-artifact' };
       this.repository.insert(record);
+      this.repository.appendEvent(created);
       return view(record);
     }
     // The digest is the image's content hash: the release is complete, and signed, at once.
@@ -63,6 +65,8 @@ export class ReleaseService {
     const signature = this.signer.sign(workspaceId, releaseManifest({ ...base, sha256, image: request.image }));
     const record: ReleaseRecord = { ...base, status: 'ready', image: request.image, sha256, signature, readyAt: createdAt };
     this.repository.insert(record);
+    this.repository.appendEvent({ ...created, detail: `${created.detail}: ${request.image}` });
+    this.repository.appendEvent({ workspaceId, releaseId, at: createdAt, type: 'release.ready', detail: `signed with key ${signature.keyId}` });
     return view(record);
   }
 
@@ -85,7 +89,7 @@ export class ReleaseService {
    * bytes once: the upload claims it before reading a byte, so a second one is refused at once and
    * can never replace what was signed.
    */
-  async uploadArtifact(workspaceId: string, releaseId: string, body: AsyncIterable<Uint8Array>): Promise<Release> {
+  async uploadArtifact(workspaceId: string, releaseId: string, body: AsyncIterable<Uint8Array>, actor?: string): Promise<Release> {
     const release = this.awaitingArtifact(workspaceId, releaseId);
     const underWay = this.uploading.get(workspaceId) ?? 0;
     if (underWay >= (this.options.maxUploadsPerWorkspace ?? 2)) {
@@ -103,11 +107,21 @@ export class ReleaseService {
       const signature = this.signer.sign(workspaceId, releaseManifest({ ...release, sha256, size }));
       const completion = { sha256, size, blobKey, signature, readyAt: this.now().toISOString() };
       if (!this.repository.complete(workspaceId, releaseId, completion)) throw new Error(`release ${releaseId} lost its upload claim`);
+      this.repository.appendEvent({
+        workspaceId,
+        releaseId,
+        at: completion.readyAt,
+        type: 'release.ready',
+        ...(actor ? { actor } : {}),
+        detail: `${size} bytes, SHA-256 ${sha256}, signed with key ${signature.keyId}`,
+      });
       return view({ ...release, ...completion, status: 'ready' });
     } catch (error) {
       this.repository.releaseUpload(workspaceId, releaseId);
-      if (error instanceof BlobTooLargeError) throw new AppError('payload_too_large', `the artifact is larger than ${this.options.maxArtifactBytes} bytes`);
-      throw error;
+      const failure = error instanceof BlobTooLargeError ? new AppError('payload_too_large', `the artifact is larger than ${this.options.maxArtifactBytes} bytes`) : error;
+      const why = failure instanceof AppError ? failure.message : 'the artifact could not be stored';
+      this.repository.appendEvent({ workspaceId, releaseId, at: this.now().toISOString(), type: 'release.upload-failed', ...(actor ? { actor } : {}), detail: why });
+      throw failure;
     } finally {
       const left = (this.uploading.get(workspaceId) ?? 1) - 1;
       if (left > 0) this.uploading.set(workspaceId, left);
@@ -140,7 +154,18 @@ export class ReleaseService {
   async openDownload(token: string): Promise<{ release: Release; body: Readable }> {
     const grant = await this.deps.links.verify(token);
     if (!grant || !this.deps.devices.isActiveThing(grant.workspaceId, grant.thingName)) throw new AppError('not_found', 'no such download: the link is unknown, expired, or its thing is gone');
-    return this.openArtifact(grant.workspaceId, grant.releaseId);
+    const opened = await this.openArtifact(grant.workspaceId, grant.releaseId);
+    this.repository.appendEvent({ workspaceId: grant.workspaceId, releaseId: grant.releaseId, at: this.now().toISOString(), type: 'release.downloaded', thingName: grant.thingName });
+    return opened;
+  }
+
+  /** A page of the release's history, oldest first. */
+  events(workspaceId: string, releaseId: string, query: HistoryQuery): ReleaseEventPage {
+    this.find(workspaceId, releaseId);
+    const rows = this.repository.eventsOf(workspaceId, releaseId, query.after, query.limit);
+    const items = rows.map(({ workspaceId: _workspaceId, releaseId: _releaseId, ...event }) => event);
+    const last = items.at(-1);
+    return rows.length === query.limit && last ? { items, next: last.sequence } : { items };
   }
 
   signingKey(workspaceId: string): CodeSigningKey {

@@ -1,4 +1,15 @@
-import type { CodeSigningKey, Release, ReleaseSignature } from '@citus/contracts';
+import type { CodeSigningKey, Release, ReleaseEventType, ReleaseSignature } from '@citus/contracts';
+
+/** One entry of a release's history, as stored; `at` is ISO 8601. */
+export interface ReleaseEventRecord {
+  workspaceId: string;
+  releaseId: string;
+  at: string;
+  type: ReleaseEventType;
+  actor?: string;
+  thingName?: string;
+  detail?: string;
+}
 
 /** A release as stored: the API's shape, with the workspace it belongs to and where its bytes are. */
 export interface ReleaseRecord extends Release {
@@ -33,6 +44,9 @@ export interface ReleaseRepository {
   complete(workspaceId: string, releaseId: string, completion: ReleaseCompletion): boolean;
   /** At start: uploads a stopped process left claimed are given back to waiting; answers how many. */
   releaseAbandonedUploads(): number;
+  appendEvent(event: ReleaseEventRecord): void;
+  /** Up to `limit` events of the release after sequence `after`, oldest first, with their sequence. */
+  eventsOf(workspaceId: string, releaseId: string, after: number, limit: number): Array<ReleaseEventRecord & { sequence: number }>;
 }
 
 /**

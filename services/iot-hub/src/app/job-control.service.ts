@@ -6,7 +6,7 @@ import {
   type CreateJobRequest,
   type Job,
   type JobEventPage,
-  type JobEventQuery,
+  type HistoryQuery,
   type JobExecutionView,
   type JobSummary,
   type PauseJobRequest,
@@ -210,7 +210,7 @@ export class JobControlService {
   }
 
   /** A page of the job's history, oldest first. */
-  events(workspaceId: string, jobId: string, query: JobEventQuery): JobEventPage {
+  events(workspaceId: string, jobId: string, query: HistoryQuery): JobEventPage {
     if (!this.repository.getJob(workspaceId, jobId)) throw notFound('job');
     const rows = this.repository.eventsOfJob(workspaceId, jobId, query.after, query.limit);
     const items = rows.map(({ workspaceId: _workspaceId, jobId: _jobId, sequence, at, ...event }) => ({ sequence, at: iso(at), ...event }));

@@ -1,11 +1,17 @@
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import { Router, type RequestHandler, type Response } from 'express';
-import { CreateDownloadLinkRequest, CreateReleaseRequest, DownloadTokenParams, ReleasePathParams, type Release } from '@citus/contracts';
-import { AppError, parse, workspaceOf } from '@citus/kit';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import { CreateDownloadLinkRequest, CreateReleaseRequest, DownloadTokenParams, HistoryQuery, ReleasePathParams, type Release } from '@citus/contracts';
+import { accessOf, AppError, parse, workspaceOf } from '@citus/kit';
 import type { ReleaseService } from '../../app/release.service.js';
 
 const ARTIFACT_TYPE = 'application/octet-stream';
+
+/** Who acted, for a release's history: the person's username, or the API key's id. */
+function actorOf(req: Request): string {
+  const access = accessOf(req);
+  return access.apiKey ? `api-key ${access.apiKey.id}` : access.username;
+}
 
 /** An artifact's bytes with what lets the receiver check them on the way. */
 async function sendArtifact(res: Response, release: Release, body: Readable): Promise<void> {
@@ -37,7 +43,7 @@ export function releaseRoutes(releases: ReleaseService, authenticate: RequestHan
 
   router.post('/releases', (req, res) => {
     const workspace = workspaceOf(req, 'developer');
-    res.status(201).json(releases.create(workspace.id, parse(CreateReleaseRequest, req.body)));
+    res.status(201).json(releases.create(workspace.id, parse(CreateReleaseRequest, req.body), actorOf(req)));
   });
 
   router.get('/releases', (req, res) => {
@@ -46,6 +52,11 @@ export function releaseRoutes(releases: ReleaseService, authenticate: RequestHan
 
   router.get('/releases/:releaseId', (req, res) => {
     res.json(releases.get(workspaceOf(req, 'user').id, parse(ReleasePathParams, req.params).releaseId));
+  });
+
+  router.get('/releases/:releaseId/events', (req, res) => {
+    const workspace = workspaceOf(req, 'user');
+    res.json(releases.events(workspace.id, parse(ReleasePathParams, req.params).releaseId, parse(HistoryQuery, req.query)));
   });
 
   router.put('/releases/:releaseId/artifact', async (req, res) => {
@@ -58,7 +69,7 @@ export function releaseRoutes(releases: ReleaseService, authenticate: RequestHan
     // A declared length over the limit is refused before a byte is read; an undeclared one is counted.
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > maxArtifactBytes) throw new AppError('payload_too_large', `the artifact is larger than ${maxArtifactBytes} bytes`);
-    res.json(await releases.uploadArtifact(workspace.id, releaseId, req));
+    res.json(await releases.uploadArtifact(workspace.id, releaseId, req, actorOf(req)));
   });
 
   router.get('/releases/:releaseId/artifact', async (req, res) => {

@@ -1,6 +1,6 @@
-import type { Release } from '@citus/contracts';
+import type { Release, ReleaseEventType } from '@citus/contracts';
 import type { Migration, SqliteDatabase } from '@citus/sqlite';
-import type { ReleaseCompletion, ReleaseRecord, ReleaseRepository } from '../../domain/release.model.js';
+import type { ReleaseCompletion, ReleaseEventRecord, ReleaseRecord, ReleaseRepository } from '../../domain/release.model.js';
 
 export const RELEASE_MIGRATIONS: Migration[] = [
   {
@@ -22,7 +22,34 @@ export const RELEASE_MIGRATIONS: Migration[] = [
       ) WITHOUT ROWID;
       CREATE INDEX releases_by_age ON releases (workspace_id, created_at);`,
   },
+  {
+    version: 2,
+    sql: `
+      -- A release's history: created, failed uploads, ready, and each device's download.
+      CREATE TABLE release_events (
+        sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+        workspace_id TEXT NOT NULL,
+        release_id TEXT NOT NULL,
+        at TEXT NOT NULL,
+        type TEXT NOT NULL,
+        actor TEXT,
+        thing_name TEXT,
+        detail TEXT
+      );
+      CREATE INDEX release_events_of_release ON release_events (workspace_id, release_id, sequence);`,
+  },
 ];
+
+interface EventRow {
+  sequence: number;
+  workspace_id: string;
+  release_id: string;
+  at: string;
+  type: string;
+  actor: string | null;
+  thing_name: string | null;
+  detail: string | null;
+}
 
 interface Row {
   workspace_id: string;
@@ -55,6 +82,11 @@ export class SqliteReleaseRepository implements ReleaseRepository {
       claim: db.prepare(`UPDATE releases SET status = 'uploading' WHERE workspace_id = ? AND release_id = ? AND status = 'awaiting-artifact'`),
       unclaim: db.prepare(`UPDATE releases SET status = 'awaiting-artifact' WHERE workspace_id = ? AND release_id = ? AND status = 'uploading'`),
       unclaimAll: db.prepare(`UPDATE releases SET status = 'awaiting-artifact' WHERE status = 'uploading'`),
+      appendEvent: db.prepare(
+        `INSERT INTO release_events (workspace_id, release_id, at, type, actor, thing_name, detail)
+         VALUES (@workspaceId, @releaseId, @at, @type, @actor, @thingName, @detail)`,
+      ),
+      eventsOf: db.prepare('SELECT * FROM release_events WHERE workspace_id = ? AND release_id = ? AND sequence > ? ORDER BY sequence LIMIT ?'),
     };
   }
 
@@ -82,6 +114,23 @@ export class SqliteReleaseRepository implements ReleaseRepository {
 
   releaseAbandonedUploads(): number {
     return this.sql.unclaimAll.run().changes;
+  }
+
+  appendEvent(event: ReleaseEventRecord): void {
+    this.sql.appendEvent.run({ actor: null, thingName: null, detail: null, ...event });
+  }
+
+  eventsOf(workspaceId: string, releaseId: string, after: number, limit: number): Array<ReleaseEventRecord & { sequence: number }> {
+    return (this.sql.eventsOf.all(workspaceId, releaseId, after, limit) as EventRow[]).map((row) => ({
+      sequence: row.sequence,
+      workspaceId: row.workspace_id,
+      releaseId: row.release_id,
+      at: row.at,
+      type: row.type as ReleaseEventType,
+      ...(row.actor === null ? {} : { actor: row.actor }),
+      ...(row.thing_name === null ? {} : { thingName: row.thing_name }),
+      ...(row.detail === null ? {} : { detail: row.detail }),
+    }));
   }
 
   complete(workspaceId: string, releaseId: string, completion: ReleaseCompletion): boolean {

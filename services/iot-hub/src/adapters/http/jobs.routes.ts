@@ -1,5 +1,5 @@
 import { Router, type RequestHandler } from 'express';
-import { CancelJobRequest, CreateJobRequest, JobEventQuery, JobPathParams, PauseJobRequest } from '@citus/contracts';
+import { CancelJobRequest, CreateJobRequest, HistoryQuery, JobPathParams, PauseJobRequest } from '@citus/contracts';
 import { parse, requireScope, workspaceOf, workspaceOfGranted } from '@citus/kit';
 import type { JobControlService } from '../../app/job-control.service.js';
 
@@ -33,7 +33,7 @@ export function jobsRoutes(control: JobControlService, authenticate: RequestHand
 
   router.get('/jobs/:jobId/events', requireScope('jobs:read'), (req, res) => {
     const workspace = workspaceOf(req, 'user');
-    res.json(control.events(workspace.id, parse(JobPathParams, req.params).jobId, parse(JobEventQuery, req.query)));
+    res.json(control.events(workspace.id, parse(JobPathParams, req.params).jobId, parse(HistoryQuery, req.query)));
   });
 
   router.post('/jobs/:jobId/cancel', requireScope('jobs:write'), async (req, res) => {
