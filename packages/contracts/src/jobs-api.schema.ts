@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ThingName } from './device.schema.js';
 import { ThingGroupName } from './thing-group.schema.js';
+import { HistoryEntry, historyPage } from './history.schema.js';
 import { JobDocument, JobExecutionStatus, JobId, StatusDetails, TimeoutMinutes } from './jobs.schema.js';
 
 /** The most things one job may target, listed or through its groups. */
@@ -282,21 +283,13 @@ export type JobExecutionList = z.infer<typeof JobExecutionList>;
 export const JobEventType = z.enum(['job.created', 'rollout.started', 'rollout.paused', 'rollout.resumed', 'job.canceled', 'job.completed', 'execution']);
 export type JobEventType = z.infer<typeof JobEventType>;
 
-export const JobHistoryEvent = z.object({
-  sequence: z.number().int().positive(),
-  at: z.string(),
+export const JobHistoryEvent = HistoryEntry.extend({
   type: JobEventType,
   thingName: ThingName.optional(),
   status: JobExecutionStatus.optional(),
   reasonCode: JobReasonCode.optional(),
-  detail: z.string().optional(),
 });
 export type JobHistoryEvent = z.infer<typeof JobHistoryEvent>;
 
-
-export const JobEventPage = z.object({
-  items: z.array(JobHistoryEvent),
-  /** The `after` of the next page, when there may be one. */
-  next: z.number().int().optional(),
-});
+export const JobEventPage = historyPage(JobHistoryEvent);
 export type JobEventPage = z.infer<typeof JobEventPage>;

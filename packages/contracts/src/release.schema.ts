@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HistoryEntry, historyPage } from './history.schema.js';
 
 /**
  * Software releases (story 3): what a workspace can roll out to its devices. A release is an
@@ -197,20 +198,13 @@ export function releaseManifest(fields: ReleaseManifestFields): string {
 export const ReleaseEventType = z.enum(['release.created', 'release.upload-failed', 'release.ready', 'release.downloaded']);
 export type ReleaseEventType = z.infer<typeof ReleaseEventType>;
 
-export const ReleaseHistoryEvent = z.object({
-  sequence: z.number().int().positive(),
-  at: z.string(),
+export const ReleaseHistoryEvent = HistoryEntry.extend({
   type: ReleaseEventType,
   /** The person (username) or API key that acted, for created and uploads. */
   actor: z.string().optional(),
   thingName: z.string().optional(),
-  detail: z.string().optional(),
 });
 export type ReleaseHistoryEvent = z.infer<typeof ReleaseHistoryEvent>;
 
-export const ReleaseEventPage = z.object({
-  items: z.array(ReleaseHistoryEvent),
-  /** The `after` of the next page, when there may be one. */
-  next: z.number().int().optional(),
-});
+export const ReleaseEventPage = historyPage(ReleaseHistoryEvent);
 export type ReleaseEventPage = z.infer<typeof ReleaseEventPage>;

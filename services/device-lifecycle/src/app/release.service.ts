@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { BlobTooLargeError, type BlobStore } from '@citus/blob-store';
-import { releaseManifest, type CodeSigningKey, type CreateReleaseRequest, type DownloadLink, type HistoryQuery, type Release, type ReleaseEventPage } from '@citus/contracts';
+import { pageOfHistory, releaseManifest, type CodeSigningKey, type CreateReleaseRequest, type DownloadLink, type HistoryQuery, type Release, type ReleaseEventPage } from '@citus/contracts';
 import { AppError, newId } from '@citus/kit';
 import type { CodeSigner, DeviceStanding, DownloadLinkSigner, ReleaseRecord, ReleaseRepository } from '../domain/release.model.js';
 
@@ -163,9 +163,10 @@ export class ReleaseService {
   events(workspaceId: string, releaseId: string, query: HistoryQuery): ReleaseEventPage {
     this.find(workspaceId, releaseId);
     const rows = this.repository.eventsOf(workspaceId, releaseId, query.after, query.limit);
-    const items = rows.map(({ workspaceId: _workspaceId, releaseId: _releaseId, ...event }) => event);
-    const last = items.at(-1);
-    return rows.length === query.limit && last ? { items, next: last.sequence } : { items };
+    return pageOfHistory(
+      rows.map(({ workspaceId: _workspaceId, releaseId: _releaseId, ...event }) => event),
+      query.limit,
+    );
   }
 
   signingKey(workspaceId: string): CodeSigningKey {

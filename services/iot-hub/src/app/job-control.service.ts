@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   JobExecutionStatus,
   MAX_JOB_TARGETS,
+  pageOfHistory,
   type CancelJobRequest,
   type CreateJobRequest,
   type Job,
@@ -213,9 +214,10 @@ export class JobControlService {
   events(workspaceId: string, jobId: string, query: HistoryQuery): JobEventPage {
     if (!this.repository.getJob(workspaceId, jobId)) throw notFound('job');
     const rows = this.repository.eventsOfJob(workspaceId, jobId, query.after, query.limit);
-    const items = rows.map(({ workspaceId: _workspaceId, jobId: _jobId, sequence, at, ...event }) => ({ sequence, at: iso(at), ...event }));
-    const last = items.at(-1);
-    return rows.length === query.limit && last ? { items, next: last.sequence } : { items };
+    return pageOfHistory(
+      rows.map(({ workspaceId: _workspaceId, jobId: _jobId, sequence, at, ...event }) => ({ sequence, at: iso(at), ...event })),
+      query.limit,
+    );
   }
 
   /** Pauses a job's rollout: targets not yet told wait until it is resumed. */
