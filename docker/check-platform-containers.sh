@@ -250,6 +250,32 @@ release_round_trip() {
   "
 }
 
+# A rollout on the platform's hub, apart from the registry: a static thing group holding the
+# declared thing (known to the hub through the registry stream) is a job's target; a scheduled job
+# with a rate waits, showing its progress; a gate on anomalies is refused, analytics being apart.
+rollout_job_on_platform() {
+  local thing
+  thing=$(cat "$thing_file")
+  with_portal_token "
+    const hub = 'http://127.0.0.1:$http_port/api/v1';
+    const send = (method, path, body) => fetch(hub + path, { method, headers: { ...bearer, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    const group = await send('POST', '/thing-groups', { groupName: 'compose-meters' });
+    if (group.status !== 201) { console.error('  group: ' + group.status + ' ' + (await group.text())); process.exit(1); }
+    const added = await send('PUT', '/thing-groups/compose-meters/things/$thing');
+    if (added.status !== 204) { console.error('  add to group: ' + added.status + ' ' + (await added.text())); process.exit(1); }
+    const startTime = new Date(Date.now() + 3600000).toISOString();
+    const created = await send('POST', '/jobs', { jobId: 'compose-rollout', thingGroups: ['compose-meters'], document: { operation: 'noop' }, jobExecutionsRolloutConfig: { maximumPerMinute: 1 }, schedulingConfig: { startTime } });
+    if (created.status !== 201) { console.error('  job: ' + created.status + ' ' + (await created.text())); process.exit(1); }
+    const job = await (await send('GET', '/jobs/compose-rollout')).json();
+    if (job.status !== 'SCHEDULED' || job.rollout?.numberOfWaitingThings !== 1 || job.targets?.[0] !== '$thing') { console.error('  progress: ' + JSON.stringify(job)); process.exit(1); }
+    const gated = await send('POST', '/jobs', { targets: ['$thing'], document: {}, jobExecutionsRolloutConfig: { maximumPerMinute: 1 }, healthGate: { signal: 'anomalyRate', maxIncreasePercent: 50 } });
+    if (gated.status !== 400) { console.error('  anomaly gate without analytics: ' + gated.status); process.exit(1); }
+    const canceled = await send('POST', '/jobs/compose-rollout/cancel', {});
+    const after = await canceled.json();
+    if (canceled.status !== 200 || after.rollout?.numberOfCanceledThings !== 1) { console.error('  cancel: ' + canceled.status + ' ' + JSON.stringify(after)); process.exit(1); }
+  "
+}
+
 # The hub's process serves no device routes any more: they answer in device-lifecycle's container.
 platform_serves_no_device_routes() {
   node -e "fetch('http://127.0.0.1:$http_port/api/v1/devices').then((r) => process.exit(r.status === 404 ? 0 : 1), () => process.exit(1))"
@@ -492,6 +518,7 @@ check "indexer: finds the device declared on device-lifecycle (registry stream)"
 check "analytics: settings (200), the declared thing's series (200, asked of the platform), an unknown thing (404), no token (401)" analytics_answers_for_declared_thing
 check "device-lifecycle: activates the device from a CSR made here, telling it the published MQTT port" device_activates_on_registry
 check "platform: the activated device connects and publishes over MQTT (mosquitto_pub, 127.0.0.1:$mqtt_port)" device_connects_to_hub
+check "platform: a scheduled rollout targets a thing group holding the declared thing, shows its progress and cancels; an anomaly gate is refused (analytics apart)" rollout_job_on_platform
 check "platform: after POST /api/v1/devices/{id}/revoke on device-lifecycle, a new MQTT connection is refused" revoked_device_refused_by_hub
 check "portal: /internal/v1/access answers 403 without the service token or with another" \
   internal_api_refuses_without_token "$portal_port" /internal/v1/access "{ apiKey: 'citus_apk_000000000000000000000000_' + 'a'.repeat(43) }"
