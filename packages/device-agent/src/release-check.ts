@@ -42,7 +42,8 @@ export function checkRelease(release: ReleaseToCheck, key: CodeSigningKey, downl
     return { ok: false, reason: `the signature could not be checked: ${error instanceof Error ? error.message : String(error)}` };
   }
   if (!valid) return { ok: false, reason: 'the release signature does not verify: the release was changed or not signed by the workspace' };
-  if (release.kind === 'container') return { ok: true };
+  // The signed digest is the image's: what the engine pulls by it is what was signed.
+  if (release.kind === 'container') return release.image?.endsWith(`@sha256:${release.sha256}`) ? { ok: true } : { ok: false, reason: 'the container image is not pinned by the signed digest' };
   if (!downloaded) return { ok: false, reason: 'an artifact release needs its downloaded bytes checked' };
   if (downloaded.size !== release.size) return { ok: false, reason: `downloaded ${downloaded.size} bytes, the release has ${release.size}` };
   if (downloaded.sha256 !== release.sha256) return { ok: false, reason: `the artifact's SHA-256 ${downloaded.sha256} is not the signed ${release.sha256}` };

@@ -152,8 +152,9 @@ export class UpdateAgent {
     const check = checkRelease(release, key);
     if (!check.ok) return { reason: check.reason };
     const outcome = await containers.swap.replace(container.name, release.image, (step) => this.report(jobId, JobStatus.IN_PROGRESS, { step, container: container.name }));
-    if (!outcome.replaced) return { reason: outcome.reason };
-    this.say(`job ${jobId}: ${container.name} now runs ${release.image} (was ${outcome.previousImage})`);
+    if ('reason' in outcome) return { reason: outcome.reason };
+    // Delivered again after it was done (the agent stopped before reporting): it is installed.
+    this.say(`job ${jobId}: ${container.name} ${outcome.replaced ? `now runs ${release.image} (was ${outcome.previousImage})` : `runs ${release.image} already`}`);
     return { installed: true };
   }
 

@@ -55,11 +55,11 @@ function pushed(source: string, repository: string, tag: string): string {
   return digest;
 }
 
-/** A healthy app image that differs from `base`: a label of its own. */
-function variant(base: string, tag: string): string {
+/** A healthy app image that differs from `base`: a label and an environment default of its own. */
+function variant(base: string, tag: string, version: string): string {
   const container = docker('create', base);
   try {
-    docker('commit', '--change', `LABEL citus.test.variant=${tag}`, container, tag);
+    docker('commit', '--change', `LABEL citus.test.variant=${tag}`, '--change', `ENV APP_VERSION=${version}`, container, tag);
   } finally {
     docker('rm', container);
   }
@@ -83,6 +83,7 @@ describe('a gateway taking container releases (Docker engine, local registry)', 
   const id = randomUUID().slice(0, 8);
   const app = `citus-gw-app-${id}`;
   const bystander = `citus-gw-other-${id}`;
+  const throwaway = `citus-gw-rm-${id}`;
   const appPort = String(20_000 + Math.floor(Math.random() * 20_000));
 
   const execution = async (jobId: string) => (await api.get<JobExecutionList>(`/api/v1/jobs/${jobId}/executions`)).body.items[0];
@@ -107,8 +108,8 @@ describe('a gateway taking container releases (Docker engine, local registry)', 
     const repository = `${registry.address}/citus-test/gateway-app`;
     const healthy = ensureTestImage();
     images = {
-      v1: pushed(healthy, repository, 'v1'),
-      v2: pushed(variant(healthy, `citus-test/gateway-app-v2:${id}`), repository, 'v2'),
+      v1: pushed(variant(healthy, `citus-test/gateway-app-v1:${id}`, '1'), repository, 'v1'),
+      v2: pushed(variant(healthy, `citus-test/gateway-app-v2:${id}`, '2'), repository, 'v2'),
       broken: pushed(ensureUnhealthyTestImage(), repository, 'broken'),
     };
     // The gateway has only what it runs: v2 and the broken image are pulled by digest when asked for.
@@ -118,8 +119,12 @@ describe('a gateway taking container releases (Docker engine, local registry)', 
     // The image has no shell, so the check is in exec form (the CLI's --health-cmd needs /bin/sh).
     const SECOND_NS = 1_000_000_000;
     const healthcheck = { Test: ['CMD', '/bin/busybox', 'wget', '-q', '-O', '/dev/null', `http://127.0.0.1:${appPort}/healthz`], Interval: SECOND_NS, Timeout: 2 * SECOND_NS, Retries: 2 };
-    await (await engine.createContainer({ name: app, Image: images.v1, Env: ['HOST=127.0.0.1', `PORT=${appPort}`], Healthcheck: healthcheck, HostConfig: { NetworkMode: 'host' } })).start();
+    // Its data sits in a volume the engine made for it (an anonymous one, as `-v /data` makes).
+    const started = await engine.createContainer({ name: app, Image: images.v1, Env: ['HOST=127.0.0.1', `PORT=${appPort}`], Volumes: { '/data': {} }, Healthcheck: healthcheck, HostConfig: { NetworkMode: 'host' } });
+    await started.start();
+    docker('exec', app, '/bin/busybox', 'sh', '-c', 'echo kept > /data/state');
     await (await engine.createContainer({ name: bystander, Image: healthy, Env: ['HOST=127.0.0.1', 'PORT=8080'], HostConfig: { NetworkMode: 'none' } })).start();
+    await (await engine.createContainer({ name: throwaway, Image: healthy, Env: ['HOST=127.0.0.1', 'PORT=8081'], HostConfig: { NetworkMode: 'none', AutoRemove: true } })).start();
 
     platform = await bootTestPlatform();
     api = await Api.login(platform.baseUrl, 'admin', ADMIN_PASSWORD);
@@ -129,14 +134,14 @@ describe('a gateway taking container releases (Docker engine, local registry)', 
     const files = { ...deviceFiles(gateway, platform), ...(gateway.activation.codeSigningKey ? { codeSigningKey: gateway.activation.codeSigningKey } : {}) };
     connection = createConnection(files, { endpoint: '127.0.0.1' });
     await connection.connect();
-    const swap = new ContainerSwap(engine, { healthTimeoutMs: 30_000, stopTimeoutSec: 2 });
-    agent = new UpdateAgent(connection, files, { workDir: join(dir, 'work'), containers: { swap, allowed: [app] } });
+    const swap = new ContainerSwap(engine, { healthTimeoutMs: 30_000 });
+    agent = new UpdateAgent(connection, files, { workDir: join(dir, 'work'), containers: { swap, allowed: [app, throwaway] } });
     await agent.start();
   }, 300_000);
   afterAll(async () => {
     await connection?.disconnect().catch(() => undefined);
     await platform?.destroy();
-    for (const name of [app, `${app}-citus-previous`, bystander]) spawnSync('docker', ['rm', '-f', name]);
+    for (const name of [app, `${app}-citus-previous`, bystander, throwaway]) spawnSync('docker', ['rm', '-f', '-v', name]);
     registry?.process.kill();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -153,10 +158,13 @@ describe('a gateway taking container releases (Docker engine, local registry)', 
     expect(after.running).toBe(true);
     expect(after.id).not.toBe(before.app.id);
     expect((await engine.getImage(images.v2).inspect()).Id).toBe(after.image);
-    // The new container is made as the old one was: same network, environment and health check.
+    // The new container is made as the old one was: same network, its own environment and health
+    // check, its data volume; what it only had from its old image (APP_VERSION) comes from the new one.
     const made = await engine.getContainer(app).inspect();
     expect(made.HostConfig.NetworkMode).toBe('host');
-    expect(made.Config.Env).toEqual(expect.arrayContaining([`PORT=${appPort}`]));
+    expect(made.Config.Env).toEqual(expect.arrayContaining([`PORT=${appPort}`, 'HOST=127.0.0.1', 'APP_VERSION=2']));
+    expect(made.Config.Env).not.toContain('APP_VERSION=1');
+    expect(docker('exec', app, '/bin/busybox', 'cat', '/data/state')).toBe('kept');
     expect(await eventually(async () => (await engine.getContainer(app).inspect()).State.Health?.Status, (status) => status === 'healthy', 15_000)).toBe('healthy');
     expect(await fetch(`http://127.0.0.1:${appPort}/`).then((answer) => answer.status)).toBe(200);
     // Nothing else changed: the other container runs on, the old image stays, no stopped copy is left.
@@ -179,6 +187,27 @@ describe('a gateway taking container releases (Docker engine, local registry)', 
     expect(await eventually(async () => (await engine.getContainer(app).inspect()).State.Health?.Status, (status) => status === 'healthy', 15_000)).toBe('healthy');
     expect((await engine.listContainers({ all: true, filters: { name: [`${app}-citus-previous`] } })).length).toBe(0);
     expect(await fetch(`http://127.0.0.1:${appPort}/`).then((answer) => answer.status)).toBe(200);
+  });
+
+  it('takes a job delivered again after it was done as done, and brings back a container an interrupted update set aside', async () => {
+    const release = (await api.get<{ items: Release[] }>('/api/v1/releases')).body.items.find((found) => found.version === '2.0.0') as Release;
+    const before = await running(app);
+    expect(await update('gw-again', release)).toMatchObject({ status: 'SUCCEEDED', statusDetails: { version: '2.0.0' } });
+    expect(await running(app)).toEqual(before);
+
+    // As a crash between setting the old container aside and starting the new one would leave it.
+    docker('rename', app, `${app}-citus-previous`);
+    docker('stop', '--time', '1', `${app}-citus-previous`);
+    expect(await update('gw-recover', release)).toMatchObject({ status: 'SUCCEEDED' });
+    expect(await running(app)).toEqual(before);
+    expect((await engine.listContainers({ all: true, filters: { name: [`${app}-citus-previous`] } })).length).toBe(0);
+  });
+
+  it('refuses a container removed when it stops (nothing to roll back to)', async () => {
+    const release = await containerRelease('2.1.0', images.v2);
+    const refused = await update('gw-rm', release, throwaway);
+    expect(refused).toMatchObject({ status: 'FAILED', statusDetails: { reason: expect.stringContaining('removed when it stops') } });
+    expect((await running(throwaway)).running).toBe(true);
   });
 
   it('refuses a container it was not allowed to replace, and a release whose signed image was changed', async () => {
