@@ -7,6 +7,7 @@ import { MAX_DOWNLOAD_LINK_SECONDS, ReleaseId } from './release.schema.js';
  * (`/internal/v1`, behind the service token), for when the two run in processes of their own.
  * The registry owns the CA, whose key never leaves its process: the hub makes its own key pairs
  * and sends CSRs. The hub owns presence: the registry asks it for a list's connectivity at once.
+ * The registry owns devices' metadata: the hub asks it for a list's attributes at once.
  */
 
 const WorkspaceId = z.string().min(1).max(64);
@@ -101,3 +102,33 @@ export const InternalConnectivity = z.object({
   items: z.array(z.object({ thingName: ThingName, connectivity: DeviceConnectivity })).max(MAX_CONNECTIVITY_BATCH),
 });
 export type InternalConnectivity = z.infer<typeof InternalConnectivity>;
+
+/** How many thing names one attributes request may carry; a longer list is asked in parts. */
+export const MAX_ATTRIBUTES_BATCH = 500;
+
+/**
+ * A device's metadata as declared (`POST /api/v1/devices`), as a dynamic thing group's query reads
+ * it: fleet indexing's `attributes.name`, `attributes.type` and so on. An attribute the device was
+ * declared without is absent, so `attributes.type:*` matches only devices that have a type.
+ */
+export const ThingAttributes = z.object({
+  name: z.string(),
+  type: z.string().optional(),
+  location: z.string().optional(),
+  latitude: z.number().optional(),
+  longitude: z.number().optional(),
+});
+export type ThingAttributes = z.infer<typeof ThingAttributes>;
+
+/** `POST /thing-attributes` (registry): the attributes of the workspace's things among these names. */
+export const InternalThingAttributesRequest = z.strictObject({
+  workspaceId: WorkspaceId,
+  thingNames: z.array(ThingName).max(MAX_ATTRIBUTES_BATCH),
+});
+export type InternalThingAttributesRequest = z.infer<typeof InternalThingAttributesRequest>;
+
+/** Only things of the workspace: a name of another workspace's thing, or of none, is left out. */
+export const InternalThingAttributes = z.object({
+  items: z.array(z.object({ thingName: ThingName, attributes: ThingAttributes })).max(MAX_ATTRIBUTES_BATCH),
+});
+export type InternalThingAttributes = z.infer<typeof InternalThingAttributes>;

@@ -5,7 +5,8 @@ const reader = { tag: 'thing-groups', access: 'user', workspaceScoped: true } as
 const writer = { tag: 'thing-groups', access: 'workspace-admin', workspaceScoped: true } as const;
 
 const QUERY_SYNTAX =
-  'A subset of AWS IoT fleet indexing query syntax over `thingName`, `connectivity.connected` and the classic shadow ' +
+  'A subset of AWS IoT fleet indexing query syntax over `thingName`, `connectivity.connected`, the device as declared in the registry ' +
+  '(`attributes.name`, `attributes.type`, `attributes.location`, `attributes.latitude`, `attributes.longitude`) and the classic shadow ' +
   '(`shadow.reported.<path>`, `shadow.desired.<path>`): `field:value` (`*` and `?` wildcards), `field:"quoted value"`, ' +
   '`field>n` (also `>=`, `<`, `<=`), `field:[a TO b]` (`{ }` for exclusive bounds), `AND` (the default between terms), `OR`, `NOT` and parentheses.';
 

@@ -75,7 +75,7 @@ export function createService(ctx: DeviceLifecycleContext): DeviceLifecycleServi
       releases.routes,
     ),
     // For the hub in a process of its own (the launcher mounts it only with a service token).
-    internalRoutes: internalRoutes({ ca: ctx.ca, deviceCertificateDays: ctx.config.CITUS_DEVICE_CERT_DAYS, serverHostnames, provisioning, releases: releases.releases }),
+    internalRoutes: internalRoutes({ ca: ctx.ca, deviceCertificateDays: ctx.config.CITUS_DEVICE_CERT_DAYS, serverHostnames, provisioning, releases: releases.releases, devices }),
     // Before the hub starts (the platform starts services in order): it asks the directory at once.
     async start() {
       await store.start();

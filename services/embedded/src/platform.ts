@@ -6,7 +6,7 @@ import { AnalyticsConfig, createService as createAnalytics, type AnalyticsModule
 import { AppRegistryConfig, createService as createAppRegistry, type AppRegistryService } from '@citus/app-registry';
 import { createService as createDeviceLifecycle, DeviceLifecycleConfig, openStreamedDirectory, remoteConnectivity, type DeviceLifecycleService } from '@citus/device-lifecycle';
 import { createService as createIndexer, IndexerConfig, type IndexerModule } from '@citus/indexer';
-import { createService as createIotHub, IotHubConfig, remoteCertificateAuthority, remoteReleaseLinks, remoteThingRegistrar, type AppEndpoints, type IotHubService, type ReleaseLinks } from '@citus/iot-hub';
+import { createService as createIotHub, IotHubConfig, remoteCertificateAuthority, remoteDeviceAttributes, remoteReleaseLinks, remoteThingRegistrar, type AppEndpoints, type IotHubService, type ReleaseLinks } from '@citus/iot-hub';
 import {
   AppError,
   type BearerResolver,
@@ -272,6 +272,8 @@ async function launchDevicePlane(ctx: ServiceContext, config: Config, runs: Set<
       resolveBearer: links.resolveBearer,
       apps: links.apps,
       releaseLinks: devices ? releaseLinksOf(devices) : remoteReleaseLinks(registryLink()),
+      // Devices' metadata for dynamic groups' attributes.*: the registry's store, read per evaluation.
+      deviceAttributes: devices ? devices.devices : remoteDeviceAttributes(registryLink()),
       // Analytics beside the hub is made after it: rollouts ask it once it is there.
       ...(runs.has('analytics') ? { anomalies: { count: (workspaceId, thingName, range) => analyticsHere.module?.anomalies.count(workspaceId, thingName, range) ?? 0 } } : {}),
       // An indexer elsewhere follows the stream at its own pace: the hub cannot see its lag.

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SearchResults, SeriesSettings } from '@citus/contracts';
+import type { DeclaredDevice, SearchResults, SeriesSettings, ThingGroupMembers } from '@citus/contracts';
 import { openDatabase } from '@citus/sqlite';
 import { useDynamoDbLocal } from '../../../packages/dynamodb/test/support/dynamodb-local.fixture.js';
 import { ServiceProcesses, type StartedProcess } from './support/service-processes.js';
@@ -43,9 +43,9 @@ describe('every device-plane service in a process of its own, on DynamoDB', () =
     registry = await start({ CITUS_SERVICES: 'device-lifecycle', ...remote, CITUS_DEVICE_PLANE_URL: 'http://127.0.0.1:1' });
     hub = await start({ CITUS_SERVICES: 'iot-hub', ...remote, CITUS_DEVICE_REGISTRY_URL: registry.baseUrl });
     hubUrl = hub.baseUrl;
-    // The registry again on its data (its CA), now knowing where the hub is.
+    // The registry again on its data (its CA) and its port, which the hub asks, now knowing where the hub is.
     await processes.stop(registry);
-    registry = await start({ CITUS_SERVICES: 'device-lifecycle', ...remote, CITUS_DEVICE_PLANE_URL: hubUrl }, registry.dataDir);
+    registry = await start({ CITUS_SERVICES: 'device-lifecycle', ...remote, CITUS_DEVICE_PLANE_URL: hubUrl, PORT: new URL(registry.baseUrl).port }, registry.dataDir);
     indexer = await start({ CITUS_SERVICES: 'indexer', ...remote });
     analytics = await start({ CITUS_SERVICES: 'analytics', ...remote, CITUS_DEVICE_PLANE_URL: hub.baseUrl });
     admin = await Api.login(portal.baseUrl, 'admin', ADMIN_PASSWORD);
@@ -119,5 +119,28 @@ describe('every device-plane service in a process of its own, on DynamoDB', () =
     expect(settingsRows()).toBe(1);
     expect((await onRegistry.delete(`/api/v1/devices/${device.device.id}`)).status).toBe(204);
     await waitFor(async () => (settingsRows() === 0 ? true : undefined), "analytics forgetting the deleted thing's series");
+  });
+
+  it("evaluates a dynamic group on the hub's process over devices' attributes, asked of the registry's process", async () => {
+    const token = (await new Api(portal.baseUrl).post<{ access_token: string }>('/api/v1/auth/token', { username: 'admin', password: ADMIN_PASSWORD })).body.access_token;
+    const onRegistry = new Api(registry.baseUrl, token);
+    const onHub = new Api(hub.baseUrl, token);
+    const declare = async (body: Record<string, unknown>) => {
+      const declared = await onRegistry.post<DeclaredDevice>('/api/v1/devices', body);
+      expect(declared.status).toBe(201);
+      return declared.body.thingName;
+    };
+    const boiler = await declare({ name: 'Attic boiler', type: 'boiler', location: 'Attic' });
+    await declare({ name: 'Cellar boiler', type: 'boiler', location: 'Cellar' });
+    await declare({ name: 'Attic fan' });
+    const created = await onHub.post('/api/v1/thing-groups', { groupName: 'attic-boilers', queryString: 'attributes.type:boiler AND attributes.location:attic' });
+    expect(created.status).toBe(201);
+    // The hub learns the things from the registry table's stream, and asks the registry's process their attributes.
+    const members = await waitFor(async () => {
+      const answer = await onHub.get<ThingGroupMembers>('/api/v1/thing-groups/attic-boilers/things');
+      expect(answer.status).toBe(200);
+      return answer.body.items.length > 0 ? answer.body.items.map((item) => item.thingName) : undefined;
+    }, 'the attic boiler in its group');
+    expect(members).toEqual([boiler]);
   });
 });

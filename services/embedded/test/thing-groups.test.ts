@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
-import { ThingGroup, ThingGroupList, ThingGroupMembers, type ErrorEnvelope, type Job } from '@citus/contracts';
+import { ThingGroup, ThingGroupList, ThingGroupMembers, type Device, type ErrorEnvelope, type Job } from '@citus/contracts';
 import { openDatabase } from '@citus/sqlite';
 import { connectMqtt } from './support/devices.js';
 import { eventually } from './support/eventually.js';
@@ -28,8 +28,13 @@ describe('thing groups', () => {
     expect(created.status).toBe(201);
     return ThingGroup.parse(created.body);
   };
-  const report = async (thingName: string, reported: Record<string, unknown>) =>
-    expect((await admin.post(`/api/v1/things/${thingName}/shadow`, { state: { reported } })).status).toBe(200);
+  const report = async (thingName: string, reported: Record<string, unknown>, api = admin) =>
+    expect((await api.post(`/api/v1/things/${thingName}/shadow`, { state: { reported } })).status).toBe(200);
+  const declare = async (api: Api, body: Record<string, unknown>) => {
+    const declared = await api.post<Device>('/api/v1/devices', body);
+    expect(declared.status).toBe(201);
+    return declared.body;
+  };
 
   beforeAll(async () => {
     platform = await bootTestPlatform();
@@ -160,5 +165,36 @@ describe('thing groups', () => {
       }
     };
     expect(await eventually(rows, (count) => count === 0)).toBe(0);
+  });
+
+  it("a dynamic group queries the registry's attributes with shadow state, each workspace its own devices", async () => {
+    const kitchen = await declare(admin, { name: 'Kitchen meter', type: 'meter', location: 'Kitchen', latitude: 52.37, longitude: 4.89 });
+    const garage = await declare(admin, { name: 'Garage meter', type: 'meter', location: 'Garage' });
+    const hall = await declare(admin, { name: 'Hall meter' });
+    const theirs = await declare(elsewhere, { name: 'Kitchen meter', type: 'meter', location: 'Kitchen', latitude: 52.37, longitude: 4.89 });
+    for (const device of [kitchen, hall]) await report(device.thingName, { battery: 15 });
+    await report(garage.thingName, { battery: 90 });
+    await report(theirs.thingName, { battery: 15 }, elsewhere);
+
+    const lowMeters = 'attributes.type:meter AND shadow.reported.battery<20';
+    await create(admin, { groupName: 'low-meters', queryString: lowMeters });
+    await create(elsewhere, { groupName: 'low-meters', queryString: lowMeters });
+    expect(await members(dora, 'low-meters')).toEqual([kitchen.thingName]);
+    expect(await members(elsewhere, 'low-meters')).toEqual([theirs.thingName]);
+
+    await create(admin, { groupName: 'north-kitchens', queryString: 'attributes.location:"KITCHEN" AND attributes.latitude>52' });
+    expect(await members(admin, 'north-kitchens')).toEqual([kitchen.thingName]);
+    // Declared without a type: only NOT matches it.
+    await create(admin, { groupName: 'untyped-meters', queryString: 'attributes.name:*meter AND NOT attributes.type:*' });
+    expect(await members(admin, 'untyped-meters')).toEqual([hall.thingName]);
+
+    // Read when asked: a device's metadata changed since is what the next evaluation sees.
+    expect((await admin.patch(`/api/v1/devices/${kitchen.id}`, { type: null })).status).toBe(200);
+    expect(await members(admin, 'low-meters')).toEqual([]);
+    expect((await members(admin, 'untyped-meters')).sort()).toEqual([hall.thingName, kitchen.thingName].sort());
+
+    const unknown = await admin.post<ErrorEnvelope>('/api/v1/thing-groups', { groupName: 'by-model', queryString: 'attributes.type:meter AND attributes.model:x1' });
+    expect([unknown.status, unknown.body.error.details]).toEqual([400, [expect.objectContaining({ position: { offset: 26, line: 1, column: 27 } })]]);
+    expect(unknown.body.error.message).toMatch(/^invalid queryString: attributes\.model is not an attribute the registry keeps/);
   });
 });

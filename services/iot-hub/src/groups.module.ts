@@ -6,6 +6,7 @@ import { SqliteThingGroupRepository, THING_GROUP_MIGRATIONS } from './adapters/s
 import type { PresenceService } from './app/presence.service.js';
 import { ThingGroupService } from './app/thing-group.service.js';
 import type { ThingDirectory } from './domain/device-session.model.js';
+import type { DeviceAttributes } from './domain/groups/device-attributes.port.js';
 import type { ShadowRepository } from './domain/shadow/shadow.model.js';
 
 export interface GroupsModuleContext extends ServiceContext {
@@ -13,6 +14,8 @@ export interface GroupsModuleContext extends ServiceContext {
   /** The shadow store (committed shadows), read by dynamic groups' queries. */
   shadows: Pick<ShadowRepository, 'load'>;
   presence: Pick<PresenceService, 'connectivityIn'>;
+  /** The registry's metadata of devices, for queries naming `attributes.*`; without it they answer 503. */
+  deviceAttributes?: DeviceAttributes;
   logger: Logger;
 }
 
@@ -27,6 +30,7 @@ export function createGroupsModule(ctx: GroupsModuleContext) {
     things: ctx.things,
     shadows: ctx.shadows,
     connectivity: ctx.presence,
+    ...(ctx.deviceAttributes ? { attributes: ctx.deviceAttributes } : {}),
     logger: ctx.logger.child({ component: 'groups' }),
   });
   ctx.shutdown.add('group store', () => {

@@ -46,6 +46,7 @@ import { registerHubMetrics } from './adapters/metrics/hub.metrics.js';
 import { createRulesModule } from './rules.module.js';
 import { createGroupsModule } from './groups.module.js';
 import type { ThingGroupService } from './app/thing-group.service.js';
+import type { DeviceAttributes } from './domain/groups/device-attributes.port.js';
 import type { AppEndpoints } from './adapters/rules/hub-action.runner.js';
 import { JobDocumentRenderer } from './app/job-document.renderer.js';
 import type { ReleaseLinks } from './domain/jobs/release-links.port.js';
@@ -74,6 +75,11 @@ export interface IotHubContext extends ServiceContext {
   releaseLinks?: ReleaseLinks;
   /** The analytics service's anomalies, for rollouts' `anomalyRate` health gates; without it such gates are refused. */
   anomalies?: AnomalyCounts;
+  /**
+   * Devices' metadata in the registry (the registry's service in process, or `remoteDeviceAttributes`),
+   * for dynamic thing groups that query `attributes.*`; without it evaluating such a group answers 503.
+   */
+  deviceAttributes?: DeviceAttributes;
 }
 
 export interface IotHubService extends Service {

@@ -46,6 +46,15 @@ describe('queries the hub takes when a dynamic group is saved', () => {
     'NOT NOT thingName:a',
     '(thingName:a OR thingName:b) AND (connectivity.connected:true)',
     'thingName : a',
+    'attributes.name:"Porch lamp"',
+    'attributes.type:lamp',
+    'attributes.type:*',
+    'attributes.location:[a TO m]',
+    'attributes.latitude>52',
+    'attributes.longitude:[-10 TO 10.5]',
+    'attributes.latitude:52.*',
+    'attributes.latitude:*',
+    'attributes.type:lamp AND shadow.reported.fw<2 AND NOT attributes.location:cellar',
     'shadow.reported.a:1 AND shadow.reported.b:2 AND shadow.reported.c:3 AND shadow.reported.d:4 AND shadow.reported.e:5 AND shadow.reported.f:6 AND ' +
       'shadow.reported.g:7 AND shadow.reported.h:8 AND shadow.reported.i:9 AND shadow.reported.j:10 AND shadow.reported.k:11 AND shadow.reported.l:12',
   ])('%s', (query) => {
@@ -69,7 +78,18 @@ describe('queries the hub refuses when a dynamic group is saved, with the positi
     ['a lone backslash', 'thingName:a\\', 'a \\ at the end escapes nothing', 1, 12],
     ['an unknown field', 'thingName:a AND color:red', 'unknown field color', 1, 17],
     ['a field in the wrong case', 'ThingName:a', 'unknown field ThingName (field names are case-sensitive)', 1, 1],
-    ['a registry attribute', 'attributes.model:x', 'attributes.model is not indexed by the hub', 1, 1],
+    ['an attribute the registry does not keep', 'attributes.model:x', 'attributes.model is not an attribute the registry keeps: devices have attributes.name, attributes.type, attributes.location, attributes.latitude and attributes.longitude', 1, 1],
+    ['an unknown attribute after a known one', 'attributes.type:lamp AND attributes.colour:red', 'attributes.colour is not an attribute the registry keeps', 1, 26],
+    ['an attribute in the wrong case', 'attributes.Type:lamp', 'attributes.Type is not an attribute the registry keeps (field names are case-sensitive)', 1, 1],
+    ['attributes without a name', 'attributes:lamp', 'name an attribute, e.g. attributes.type', 1, 1],
+    ['a path under an attribute', 'attributes.type.x:lamp', 'attributes.type.x is not an attribute the registry keeps', 1, 1],
+    ['the attributes prefix in the wrong case', 'Attributes.type:lamp', 'unknown field Attributes.type (field names are case-sensitive)', 1, 1],
+    ['a comparison on a text attribute', 'attributes.type>5', 'attributes.type is text', 1, 1],
+    ['a numeric range on a text attribute', 'thingName:a AND attributes.location:[1 TO 5]', 'attributes.location is text', 1, 17],
+    ['text for a numeric attribute', 'attributes.latitude:north', 'attributes.latitude is a number', 1, 1],
+    ['a quoted value for a numeric attribute', 'attributes.longitude:"4.89"', 'attributes.longitude is a number', 1, 1],
+    ['a text range for a numeric attribute', 'attributes.latitude:[a TO b]', 'attributes.latitude is a number', 1, 1],
+    ['another registry field', 'thingTypeName:lamp', 'thingTypeName is not indexed by the hub', 1, 1],
     ['a named shadow', 'shadow.name.config.reported.a:1', 'named shadows are not supported', 1, 1],
     ['a shadow section without a path', 'shadow.reported:1', 'name a value under shadow.reported, e.g. shadow.reported.firmware', 1, 1],
     ['an empty key', 'shadow.reported.a..b:1', 'the field shadow.reported.a..b has an empty key', 1, 1],
@@ -102,6 +122,7 @@ describe('queries the hub refuses when a dynamic group is saved, with the positi
 
 describe('which things a query matches', () => {
   const reported = { firmware: { version: '1.2.3' }, battery: 85, model: 'Lamp-X', tags: ['garden', 'outdoor'], on: true, zero: 0 };
+  const attributes = { name: 'Porch lamp', type: 'Lamp', location: 'Porch', latitude: 52.37, longitude: 4.89 };
   it.each<[string, Partial<ThingFacts>, boolean]>([
     ['thingName:lamp-1', {}, true],
     ['thingName:LAMP-1', {}, true], // AWS's search is case-insensitive
@@ -154,16 +175,38 @@ describe('which things a query matches', () => {
     ['thingName:x OR thingName:lamp-1 AND connectivity.connected:true', { connected: false }, false], // AND binds tighter
     ['(thingName:x OR thingName:lamp-1) AND NOT connectivity.connected:true', { connected: false }, true],
     ['NOT NOT thingName:lamp-1', {}, true],
+    ['attributes.type:lamp', { attributes }, true],
+    ['attributes.type:LAMP', { attributes }, true],
+    ['attributes.type:pump', { attributes }, false],
+    ['attributes.type:*', { attributes }, true],
+    ['attributes.type:*', { attributes: { name: 'Lamp' } }, false], // declared without a type
+    ['NOT attributes.type:*', { attributes: { name: 'Lamp' } }, true],
+    ['attributes.type:lamp', {}, false], // the registry had no metadata for it
+    ['attributes.name:"porch lamp"', { attributes }, true],
+    ['attributes.name:porch*', { attributes }, true],
+    ['attributes.name:porch', { attributes }, false], // a whole value, not a word of it
+    ['attributes.location:[a TO q]', { attributes }, true],
+    ['attributes.location:[q TO z]', { attributes }, false],
+    ['attributes.latitude>52', { attributes }, true],
+    ['attributes.latitude>=53', { attributes }, false],
+    ['attributes.latitude:52.37', { attributes }, true],
+    ['attributes.latitude:52.*', { attributes }, true],
+    ['attributes.longitude:[4 TO 5]', { attributes }, true],
+    ['attributes.longitude<0', { attributes }, false],
+    ['attributes.longitude:*', { attributes: { name: 'Lamp' } }, false],
+    ['attributes.type:lamp AND shadow.reported.battery>80', { attributes, reported }, true],
+    ['attributes.type:lamp AND shadow.reported.battery>90', { attributes, reported }, false],
   ])('%s', (query, facts, expected) => {
     expect(matches(query, facts)).toBe(expected);
   });
 });
 
 describe('what a query reads', () => {
-  it.each<[string, { shadow: boolean; connectivity: boolean }]>([
-    ['thingName:a', { shadow: false, connectivity: false }],
-    ['thingName:a OR NOT connectivity.connected:true', { shadow: false, connectivity: true }],
-    ['(thingName:a AND shadow.desired.b:1)', { shadow: true, connectivity: false }],
+  it.each<[string, { shadow: boolean; connectivity: boolean; attributes: boolean }]>([
+    ['thingName:a', { shadow: false, connectivity: false, attributes: false }],
+    ['thingName:a OR NOT connectivity.connected:true', { shadow: false, connectivity: true, attributes: false }],
+    ['(thingName:a AND shadow.desired.b:1)', { shadow: true, connectivity: false, attributes: false }],
+    ['thingName:a OR (shadow.desired.b:1 AND NOT attributes.type:lamp)', { shadow: true, connectivity: false, attributes: true }],
   ])('%s', (query, needs) => {
     expect(needsOf(parseFleetQuery(query))).toEqual(needs);
   });

@@ -1,6 +1,7 @@
 import type { CreateThingGroupRequest, ThingGroup } from '@citus/contracts';
 import { AppError, badRequest, conflict, notFound, type Logger } from '@citus/kit';
 import type { ThingDirectory } from '../domain/device-session.model.js';
+import type { DeviceAttributes, ThingAttributes } from '../domain/groups/device-attributes.port.js';
 import type { QueryNode } from '../domain/groups/fleet-query.ast.js';
 import { FleetQueryError } from '../domain/groups/fleet-query.error.js';
 import { matchesQuery, needsOf, type QueryNeeds, type ThingFacts } from '../domain/groups/fleet-query.evaluator.js';
@@ -19,6 +20,12 @@ export interface ThingGroupServiceDeps {
    */
   shadows: Pick<ShadowRepository, 'load'>;
   connectivity: Pick<PresenceService, 'connectivityIn'>;
+  /**
+   * The registry's metadata of devices, for queries naming `attributes.*`. Without it (a hub made
+   * for a test) such a query is still saved, as it is valid, but evaluating it answers 503, as a
+   * directory without `thingsOf` makes every dynamic group do: never a group that looks empty.
+   */
+  attributes?: DeviceAttributes;
   logger: Logger;
   now?: () => Date;
 }
@@ -26,7 +33,7 @@ export interface ThingGroupServiceDeps {
 /**
  * Thing groups of each workspace (AWS IoT static and dynamic thing groups): a static group lists
  * things of its workspace; a dynamic group's things are those its fleet indexing query matches,
- * evaluated over the registry's things, their classic shadows and connectivity when asked.
+ * evaluated over the registry's things, their metadata, classic shadows and connectivity when asked.
  */
 export class ThingGroupService {
   private readonly repository: ThingGroupRepository;
@@ -83,7 +90,7 @@ export class ThingGroupService {
   }
 
   /** A static group's members, or the things a dynamic group's query matches now; by name. */
-  members(workspaceId: string, groupName: string): string[] {
+  async members(workspaceId: string, groupName: string): Promise<string[]> {
     const group = this.stored(workspaceId, groupName);
     if (group.queryString === undefined) {
       // A member deleted from the registry in a moment its thing.deleted has not reached yet is left out.
@@ -114,14 +121,27 @@ export class ThingGroupService {
     return group;
   }
 
-  private evaluate(workspaceId: string, groupName: string, queryString: string): string[] {
+  private async evaluate(workspaceId: string, groupName: string, queryString: string): Promise<string[]> {
     const query = this.storedQuery(workspaceId, groupName, queryString);
     const listed = this.deps.things.thingsOf?.(workspaceId);
     if (!listed) throw new AppError('unavailable', 'this hub cannot list the registry\'s things, so it cannot evaluate dynamic thing groups');
     const thingNames = [...listed].sort();
     const needs = needsOf(query);
+    // Asked first, as it may be another process: the hub's own stores are then read at one moment.
+    const attributes = needs.attributes ? await this.attributesOf(workspaceId, groupName, thingNames) : new Map<string, ThingAttributes>();
     const connected = needs.connectivity ? this.deps.connectivity.connectivityIn(workspaceId, thingNames) : new Map<string, { connected: boolean }>();
-    return thingNames.filter((thingName) => matchesQuery(query, this.factsOf(workspaceId, thingName, needs, connected.get(thingName)?.connected ?? false)));
+    return thingNames.filter((thingName) => {
+      const facts = this.factsOf(workspaceId, thingName, needs, connected.get(thingName)?.connected ?? false);
+      return matchesQuery(query, { ...facts, ...withAttributes(attributes.get(thingName)) });
+    });
+  }
+
+  /** Scoped by workspace at the registry, which leaves out any name that is not one of the workspace's things. */
+  private async attributesOf(workspaceId: string, groupName: string, thingNames: readonly string[]): Promise<ReadonlyMap<string, ThingAttributes>> {
+    if (!this.deps.attributes) {
+      throw new AppError('unavailable', `this hub cannot read the registry's device attributes, so it cannot evaluate thing group ${groupName}, whose query names attributes.*`);
+    }
+    return this.deps.attributes.attributesOf(workspaceId, thingNames);
   }
 
   /** A saved query parses (it was checked when saved) unless an older hub reads what a newer one saved. */
@@ -151,6 +171,8 @@ function checkQuery(queryString: string): void {
     throw badRequest(`invalid queryString: ${error.message}`, [{ path: ['queryString'], message: error.problem, position: error.position }]);
   }
 }
+
+const withAttributes = (attributes: ThingAttributes | undefined): Pick<ThingFacts, 'attributes'> => (attributes ? { attributes } : {});
 
 const typeOf = (group: StoredThingGroup) => (group.queryString === undefined ? ('static' as const) : ('dynamic' as const));
 

@@ -5,8 +5,10 @@ import {
   InternalReleaseLinkRequest,
   type InternalReleaseLink,
   InternalServerCsr,
+  InternalThingAttributesRequest,
   InternalThingRegistration,
   type InternalCaCertificate,
+  type InternalThingAttributes,
   type InternalRegistrationOutcome,
   type InternalServerCertificate,
   type InternalSignedCertificate,
@@ -14,6 +16,7 @@ import {
 import { badRequest, forbidden, parse } from '@citus/kit';
 import { certificateIdFromFingerprint, CsrError, type EmbeddedCertificateAuthority } from '@citus/pki';
 import type { DeviceProvisioningService } from '../../app/device-provisioning.service.js';
+import type { DeviceService } from '../../app/device.service.js';
 import type { ReleaseService } from '../../app/release.service.js';
 
 export interface InternalRoutesOptions {
@@ -25,12 +28,14 @@ export interface InternalRoutesOptions {
   serverHostnames: readonly string[];
   provisioning: Pick<DeviceProvisioningService, 'register'>;
   releases: Pick<ReleaseService, 'createDownloadLink'>;
+  devices: Pick<DeviceService, 'attributesOf'>;
 }
 
 /**
  * What the hub asks of the device registry when it runs in a process of its own (mounted at
  * `/internal/v1`, behind the service token): the device CA's certificate and signatures,
- * fleet provisioning's RegisterThing, and release download links for job documents. A leaked service token is the threat kept in mind: it can
+ * fleet provisioning's RegisterThing, release download links for job documents, and devices'
+ * metadata for dynamic thing groups. A leaked service token is the threat kept in mind: it can
  * mint no server certificate for a name devices would trust, and register no certificate this CA
  * did not sign.
  */
@@ -82,6 +87,15 @@ export function internalRoutes(options: InternalRoutesOptions): Router {
     const { workspaceId, releaseId, thingName, expiresInSec } = parse(InternalReleaseLinkRequest, req.body);
     const link = await options.releases.createDownloadLink(workspaceId, releaseId, { thingName, expiresInSec });
     const answer: InternalReleaseLink = { path: link.path };
+    res.set('cache-control', 'no-store').json(answer);
+  });
+
+  // A group's candidates at once. Names of other workspaces' things are left out, not refused: the
+  // list is the hub's, and a thing deleted meanwhile must not fail all of it.
+  router.post('/thing-attributes', async (req, res) => {
+    const { workspaceId, thingNames } = parse(InternalThingAttributesRequest, req.body);
+    const found = await options.devices.attributesOf(workspaceId, thingNames);
+    const answer: InternalThingAttributes = { items: [...found].map(([thingName, attributes]) => ({ thingName, attributes })) };
     res.set('cache-control', 'no-store').json(answer);
   });
 

@@ -6,12 +6,17 @@ import {
   InternalRegistrationOutcome,
   InternalServerCertificate,
   InternalSignedCertificate,
+  InternalThingAttributes,
+  MAX_ATTRIBUTES_BATCH,
   type InternalDeviceCsr,
   type InternalServerCsr,
+  type InternalThingAttributesRequest,
   type InternalThingRegistration,
+  type ThingAttributes,
 } from '@citus/contracts';
 import { AppError, InternalApiClient, type InternalApiOptions } from '@citus/kit';
 import { CsrError } from '@citus/pki';
+import type { DeviceAttributes } from '../../domain/groups/device-attributes.port.js';
 import type { HubCertificateAuthority } from '../../domain/hub-ca.port.js';
 import type { ThingRegistrar } from '../../domain/provisioning/thing-registrar.port.js';
 import type { ReleaseLinks } from '../../domain/jobs/release-links.port.js';
@@ -70,6 +75,27 @@ export function remoteReleaseLinks(options: InternalApiOptions): ReleaseLinks {
     linkFor: async (workspaceId, releaseId, thingName, expiresInSec) => {
       const request: InternalReleaseLinkRequest = { workspaceId, releaseId, thingName, expiresInSec };
       return (await client.call('POST', '/release-links', request, InternalReleaseLink, ['not_found', 'conflict'])).path;
+    },
+  };
+}
+
+/**
+ * Devices' metadata for dynamic thing groups, from the registry's internal route: one request per
+ * group evaluated (in parts of at most `MAX_ATTRIBUTES_BATCH` names), never one per device. A
+ * registry that cannot answer is `unavailable` (503), naming it: a group is not shown as if no
+ * device had attributes.
+ */
+export function remoteDeviceAttributes(options: InternalApiOptions): DeviceAttributes {
+  const client = new InternalApiClient(options, PEER);
+  return {
+    async attributesOf(workspaceId, thingNames) {
+      const found = new Map<string, ThingAttributes>();
+      for (let start = 0; start < thingNames.length; start += MAX_ATTRIBUTES_BATCH) {
+        const request: InternalThingAttributesRequest = { workspaceId, thingNames: thingNames.slice(start, start + MAX_ATTRIBUTES_BATCH) };
+        const { items } = await client.call('POST', '/thing-attributes', request, InternalThingAttributes);
+        for (const item of items) found.set(item.thingName, item.attributes);
+      }
+      return found;
     },
   };
 }

@@ -32,9 +32,9 @@ export function thingGroupRoutes(groups: ThingGroupService, authenticate: Reques
     res.status(204).end();
   });
 
-  router.get('/thing-groups/:groupName/things', (req, res) => {
+  router.get('/thing-groups/:groupName/things', async (req, res) => {
     const workspace = workspaceOf(req, 'user');
-    const members = groups.members(workspace.id, parse(ThingGroupPathParams, req.params).groupName);
+    const members = await groups.members(workspace.id, parse(ThingGroupPathParams, req.params).groupName);
     const body: ThingGroupMembers = { items: members.map((thingName) => ({ thingName })) };
     res.json(body);
   });

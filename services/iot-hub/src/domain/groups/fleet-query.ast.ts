@@ -1,9 +1,15 @@
 import type { QueryPosition } from './fleet-query.error.js';
 
+/** The device registry's metadata of a thing that fleet indexing's `attributes.<name>` reads. */
+export const TEXT_ATTRIBUTES = ['name', 'type', 'location'] as const;
+export const NUMBER_ATTRIBUTES = ['latitude', 'longitude'] as const;
+export type AttributeName = (typeof TEXT_ATTRIBUTES)[number] | (typeof NUMBER_ATTRIBUTES)[number];
+
 /** What a term reads of a thing. */
 export type QueryField =
   | { kind: 'thingName' }
   | { kind: 'connected' }
+  | { kind: 'attribute'; name: AttributeName }
   /** A value of the classic shadow's state section, by its path of keys. */
   | { kind: 'shadow'; section: 'reported' | 'desired'; path: string[] };
 

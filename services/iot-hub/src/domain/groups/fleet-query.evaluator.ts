@@ -1,3 +1,4 @@
+import type { ThingAttributes } from './device-attributes.port.js';
 import { ANY_ONE, ANY_RUN, type GlobUnit, type QueryField, type QueryMatch, type QueryNode, type RangeBound } from './fleet-query.ast.js';
 
 /** What a dynamic group's query reads of one thing. */
@@ -5,6 +6,8 @@ export interface ThingFacts {
   thingName: string;
   /** False for a thing that never connected. */
   connected: boolean;
+  /** The registry's metadata of the device; absent when the registry had none for it. */
+  attributes?: ThingAttributes;
   /** The classic shadow's state sections; absent when it has none. */
   reported?: Record<string, unknown>;
   desired?: Record<string, unknown>;
@@ -14,12 +17,14 @@ export interface ThingFacts {
 export interface QueryNeeds {
   shadow: boolean;
   connectivity: boolean;
+  /** The device registry's metadata, asked of the registry (another process, when the hub runs apart from it). */
+  attributes: boolean;
 }
 
 export function needsOf(node: QueryNode): QueryNeeds {
-  if (node.kind === 'term') return { shadow: node.field.kind === 'shadow', connectivity: node.field.kind === 'connected' };
+  if (node.kind === 'term') return { shadow: node.field.kind === 'shadow', connectivity: node.field.kind === 'connected', attributes: node.field.kind === 'attribute' };
   const parts = node.kind === 'not' ? [needsOf(node.operand)] : node.operands.map(needsOf);
-  return { shadow: parts.some((part) => part.shadow), connectivity: parts.some((part) => part.connectivity) };
+  return { shadow: parts.some((part) => part.shadow), connectivity: parts.some((part) => part.connectivity), attributes: parts.some((part) => part.attributes) };
 }
 
 /** Whether a thing is in the group the query defines. */
@@ -40,6 +45,8 @@ export function matchesQuery(node: QueryNode, thing: ThingFacts): boolean {
 function valuesOf(field: QueryField, thing: ThingFacts): unknown[] {
   if (field.kind === 'thingName') return [thing.thingName];
   if (field.kind === 'connected') return [thing.connected];
+  // An attribute the device was declared without has no value: only NOT matches it.
+  if (field.kind === 'attribute') return thing.attributes?.[field.name] === undefined ? [] : [thing.attributes[field.name]];
   let value: unknown = thing[field.section];
   for (const key of field.path) {
     if (value === null || typeof value !== 'object' || Array.isArray(value) || !Object.hasOwn(value, key)) return [];

@@ -1,5 +1,8 @@
 import type { IToken } from 'chevrotain';
-import { ANY_ONE, ANY_RUN, type ComparisonOperator, type GlobUnit, type QueryField, type QueryMatch, type QueryNode, type RangeBound } from './fleet-query.ast.js';
+import {
+  ANY_ONE, ANY_RUN, NUMBER_ATTRIBUTES, TEXT_ATTRIBUTES,
+  type AttributeName, type ComparisonOperator, type GlobUnit, type QueryField, type QueryMatch, type QueryNode, type RangeBound,
+} from './fleet-query.ast.js';
 import { FleetQueryError } from './fleet-query.error.js';
 import { LBracket, Quoted, quotedText, RBracket, tokenPosition } from './fleet-query.lexer.js';
 
@@ -9,9 +12,11 @@ export type RawCondition =
   | { kind: 'phrase'; token: IToken }
   | { kind: 'range'; open: IToken; lower: IToken; upper: IToken; close: IToken };
 
-const SUPPORTED = 'groups query thingName, connectivity.connected, shadow.reported.<path> and shadow.desired.<path>';
+const SUPPORTED = 'groups query thingName, connectivity.connected, attributes.<name>, shadow.reported.<path> and shadow.desired.<path>';
 /** Fields of AWS's thing index that the hub has no data for. */
-const REGISTRY_FIELDS = new Set(['attributes', 'thingTypeName', 'thingGroupNames', 'thingId', 'registry', 'deviceDefender', 'deviceManagement']);
+const REGISTRY_FIELDS = new Set(['thingTypeName', 'thingGroupNames', 'thingId', 'registry', 'deviceDefender', 'deviceManagement']);
+const ATTRIBUTE_NAMES: readonly AttributeName[] = [...TEXT_ATTRIBUTES, ...NUMBER_ATTRIBUTES];
+const ATTRIBUTES = `${ATTRIBUTE_NAMES.slice(0, -1).map((name) => `attributes.${name}`).join(', ')} and attributes.${ATTRIBUTE_NAMES.at(-1) ?? ''}`;
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** The characters of a word, `\` escapes applied: a literal character each, or a wildcard. */
@@ -58,6 +63,7 @@ export function fieldOf(token: IToken): QueryField {
   const refuse = (problem: string) => new FleetQueryError(problem, tokenPosition(token));
   if (name === 'thingName') return { kind: 'thingName' };
   if (name === 'connectivity.connected') return { kind: 'connected' };
+  if (first === 'attributes') return { kind: 'attribute', name: attributeOf(name, keys, refuse) };
   if (first === 'shadow' && (second === 'reported' || second === 'desired')) {
     if (path.length === 0) throw refuse(`name a value under shadow.${second}, e.g. shadow.${second}.firmware`);
     if (path.includes('')) throw refuse(`the field ${name} has an empty key`);
@@ -67,8 +73,20 @@ export function fieldOf(token: IToken): QueryField {
   if (first === 'shadow' && second === 'name') throw refuse(`named shadows are not supported: ${SUPPORTED} (the classic shadow)`);
   if (first === 'connectivity') throw refuse(`${name} is not supported: of connectivity, groups query connectivity.connected only`);
   if (REGISTRY_FIELDS.has(first ?? '')) throw refuse(`${name} is not indexed by the hub: ${SUPPORTED}`);
-  const caseHint = ['thingname', 'connectivity.connected'].includes(name.toLowerCase()) || /^shadow\.(reported|desired)\./i.test(name) ? ' (field names are case-sensitive)' : '';
+  const caseHint = ['thingname', 'connectivity.connected'].includes(name.toLowerCase()) || /^(shadow\.(reported|desired)|attributes)\./i.test(name) ? ' (field names are case-sensitive)' : '';
   throw refuse(`unknown field ${name}${caseHint}: ${SUPPORTED}`);
+}
+
+/**
+ * `attributes.<name>`: what the device registry keeps of a device as declared, as AWS's thing
+ * attributes are indexed (https://docs.aws.amazon.com/iot/latest/developerguide/example-queries.html).
+ */
+function attributeOf(name: string, keys: string[], refuse: (problem: string) => FleetQueryError): AttributeName {
+  const attribute = keys.length === 2 ? ATTRIBUTE_NAMES.find((known) => known === keys[1]) : undefined;
+  if (attribute) return attribute;
+  if (keys.length === 1) throw refuse(`name an attribute, e.g. attributes.type: devices have ${ATTRIBUTES}`);
+  const caseHint = ATTRIBUTE_NAMES.some((known) => `attributes.${known}` === name.toLowerCase()) ? ' (field names are case-sensitive)' : '';
+  throw refuse(`${name} is not an attribute the registry keeps${caseHint}: devices have ${ATTRIBUTES}`);
 }
 
 function wordMatch(token: IToken): QueryMatch {
@@ -101,6 +119,8 @@ function rangeMatch(raw: Extract<RawCondition, { kind: 'range' }>): QueryMatch {
   return { kind: 'range', type: types.has('number') ? 'number' : 'text', ...(lower ? { lower } : {}), ...(upper ? { upper } : {}) };
 }
 
+const isNumberAttribute = (name: AttributeName): boolean => (NUMBER_ATTRIBUTES as readonly string[]).includes(name);
+
 /** Refuses what the field can never match, so that a query that saves has a meaning. */
 function checkFits(field: QueryField, match: QueryMatch, token: IToken): void {
   const refuse = (problem: string) => new FleetQueryError(problem, tokenPosition(token));
@@ -108,9 +128,17 @@ function checkFits(field: QueryField, match: QueryMatch, token: IToken): void {
     const text = match.kind === 'word' && !match.wildcard ? literalText(match.units) : undefined;
     if (text !== 'true' && text !== 'false') throw refuse('connectivity.connected is true or false, e.g. connectivity.connected:true');
   }
-  if (field.kind === 'thingName' && (match.kind === 'compare' || (match.kind === 'range' && match.type === 'number'))) {
-    throw refuse('thingName is text: match it with thingName:value, wildcards, or a range of names');
+  const numeric = match.kind === 'compare' || (match.kind === 'range' && match.type === 'number');
+  if (field.kind === 'thingName' && numeric) throw refuse('thingName is text: match it with thingName:value, wildcards, or a range of names');
+  if (field.kind !== 'attribute') return;
+  const label = `attributes.${field.name}`;
+  if (!isNumberAttribute(field.name)) {
+    if (numeric) throw refuse(`${label} is text: match it with ${label}:value, wildcards, or a range of text`);
+    return;
   }
+  // A wildcard matches a number's digits (attributes.latitude:52.*), as it does a shadow value's.
+  const textual = match.kind === 'phrase' || (match.kind === 'range' && match.type === 'text') || (match.kind === 'word' && !match.wildcard && match.number === undefined);
+  if (textual) throw refuse(`${label} is a number: match it with ${label}:52.37, a comparison (>, >=, <, <=) or a range such as [50 TO 54]`);
 }
 
 /** `field:condition`, checked against the field. */
