@@ -268,8 +268,9 @@ rollout_job_on_platform() {
     if (created.status !== 201) { console.error('  job: ' + created.status + ' ' + (await created.text())); process.exit(1); }
     const job = await (await send('GET', '/jobs/compose-rollout')).json();
     if (job.status !== 'SCHEDULED' || job.rollout?.numberOfWaitingThings !== 1 || job.targets?.[0] !== '$thing') { console.error('  progress: ' + JSON.stringify(job)); process.exit(1); }
-    const gated = await send('POST', '/jobs', { targets: ['$thing'], document: {}, jobExecutionsRolloutConfig: { maximumPerMinute: 1 }, healthGate: { signal: 'anomalyRate', maxIncreasePercent: 50 } });
-    if (gated.status !== 400) { console.error('  anomaly gate without analytics: ' + gated.status); process.exit(1); }
+    const gated = await send('POST', '/jobs', { targets: ['$thing'], document: {}, jobExecutionsRolloutConfig: { maximumPerMinute: 1 }, healthGate: { signal: 'anomalyRate', field: 'temperature', maxIncreasePercent: 50 } });
+    const refusal = await gated.json();
+    if (gated.status !== 400 || !/analytics/.test(refusal.error?.message ?? '')) { console.error('  anomaly gate without analytics: ' + gated.status + ' ' + JSON.stringify(refusal)); process.exit(1); }
     const canceled = await send('POST', '/jobs/compose-rollout/cancel', {});
     const after = await canceled.json();
     if (canceled.status !== 200 || after.rollout?.numberOfCanceledThings !== 1) { console.error('  cancel: ' + canceled.status + ' ' + JSON.stringify(after)); process.exit(1); }

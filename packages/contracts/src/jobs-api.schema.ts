@@ -100,17 +100,17 @@ export type SchedulingConfig = z.infer<typeof SchedulingConfig>;
  * execution SUCCEEDED (since they did, within the window) is compared with bounds and with the same
  * signal on the targets not yet updated. When a bound is broken the rollout pauses (no further
  * target is told until it is resumed) or the job is canceled. Signals: `mean`, the mean of a
- * numeric telemetry field; `anomalyRate`, anomalies the analytics service found (on `field`, or on
- * any field without one) per thing and minute.
+ * numeric telemetry field; `anomalyRate`, the share (0 to 1) of that field's values the analytics
+ * service found anomalous. A signal that cannot be read pauses the rollout.
  */
 export const HealthGate = z
   .object({
     signal: z.enum(['mean', 'anomalyRate']).default('mean'),
-    /** A payload field, dotted for nested ones, as telemetry aggregates name it; `mean` needs one. */
-    field: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+){0,7}$/, 'a payload field, dotted for nested ones').optional(),
+    /** A numeric payload field, dotted for nested ones, as telemetry aggregates name it. */
+    field: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+){0,7}$/, 'a payload field, dotted for nested ones'),
     /** How far back the signal is read, in seconds. */
     windowSeconds: z.number().int().min(10).max(86_400).default(300),
-    /** What the updated things must have given before the gate judges: values (`mean`) or minutes observed (`anomalyRate`). */
+    /** How many values of the field the updated things must have sent before the gate judges. */
     minSamples: z.number().int().min(1).max(100_000).default(10),
     /** The updated things' signal may not exceed this. */
     maxMean: z.number().finite().optional(),
@@ -127,7 +127,6 @@ export const HealthGate = z
     (gate) => gate.maxMean !== undefined || gate.minMean !== undefined || gate.maxIncreasePercent !== undefined,
     'name at least one of maxMean, minMean and maxIncreasePercent',
   )
-  .refine((gate) => gate.signal !== 'mean' || gate.field !== undefined, { message: 'a mean needs the telemetry field it is of', path: ['field'] })
   .refine((gate) => gate.minMean === undefined || gate.maxMean === undefined || gate.minMean <= gate.maxMean, { message: 'minMean is above maxMean: no value could pass', path: ['minMean'] });
 export type HealthGate = z.infer<typeof HealthGate>;
 

@@ -6,7 +6,7 @@ import { AnalyticsConfig, createService as createAnalytics, type AnalyticsModule
 import { AppRegistryConfig, createService as createAppRegistry, type AppRegistryService } from '@citus/app-registry';
 import { createService as createDeviceLifecycle, DeviceLifecycleConfig, openStreamedDirectory, remoteConnectivity, type DeviceLifecycleService } from '@citus/device-lifecycle';
 import { createService as createIndexer, IndexerConfig, type IndexerModule } from '@citus/indexer';
-import { createService as createIotHub, IotHubConfig, remoteCertificateAuthority, remoteDeviceAttributes, remoteReleaseLinks, remoteThingRegistrar, type AppEndpoints, type IotHubService, type ReleaseLinks } from '@citus/iot-hub';
+import { createService as createIotHub, IotHubConfig, remoteCertificateAuthority, remoteDeviceAttributes, remoteReleaseLinks, remoteThingRegistrar, type AnomalyCounts, type AppEndpoints, type IotHubService, type ReleaseLinks } from '@citus/iot-hub';
 import {
   AppError,
   type BearerResolver,
@@ -275,7 +275,7 @@ async function launchDevicePlane(ctx: ServiceContext, config: Config, runs: Set<
       // Devices' metadata for dynamic groups' attributes.*: the registry's store, read per evaluation.
       deviceAttributes: devices ? devices.devices : remoteDeviceAttributes(registryLink()),
       // Analytics beside the hub is made after it: rollouts ask it once it is there.
-      ...(runs.has('analytics') ? { anomalies: { count: (workspaceId, thingName, range) => analyticsHere.module?.anomalies.count(workspaceId, thingName, range) ?? 0 } } : {}),
+      ...(runs.has('analytics') ? { anomalies: anomaliesOf(analyticsHere) } : {}),
       // An indexer elsewhere follows the stream at its own pace: the hub cannot see its lag.
       downstreamLag: () => indexer?.indexer.lagMs() ?? 0,
       metrics,
@@ -291,6 +291,21 @@ async function launchDevicePlane(ctx: ServiceContext, config: Config, runs: Set<
     ...(ca ? { caPem: ca.certificatePem } : {}),
     ...(indexer ? { indexer } : {}),
     ...(analytics ? { analytics } : {}),
+  };
+}
+
+/**
+ * The analytics service beside the hub, for rollouts' anomaly-rate gates. It is made after the hub
+ * (which rollouts only ask once started, by when it is there); asked before, it says so.
+ */
+function anomaliesOf(here: { module?: AnalyticsModule }): AnomalyCounts {
+  const analytics = (): AnalyticsModule => {
+    if (!here.module) throw new Error('the analytics service is not running yet');
+    return here.module;
+  };
+  return {
+    count: (workspaceId, thingName, range) => analytics().anomalies.count(workspaceId, thingName, range),
+    lagMs: () => analytics().lagMs(),
   };
 }
 

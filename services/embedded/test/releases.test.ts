@@ -3,6 +3,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CodeSigningKey, DownloadLink, ErrorEnvelope, Release, ReleaseEventPage, ReleaseList } from '@citus/contracts';
 import { checkRelease } from '@citus/device-agent';
+import { eventually } from './support/eventually.js';
 import { Api, bootTestPlatform, declareAndActivate, defaultWorkspaceId, workspacePeople, type TestPlatform } from './support/test-platform.js';
 
 const IMAGE = `registry.example/acme/gateway-agent:2.1.0@sha256:${'ab'.repeat(32)}`;
@@ -198,9 +199,13 @@ describe('software releases (issue 6 point 1)', () => {
     const ready = (await (await upload(admin, release.releaseId, bytes)).json()) as Release;
     const sensor = await declareAndActivate(admin, 'Valve sensor');
     const link = await admin.post<DownloadLink>(`/api/v1/releases/${release.releaseId}/download-links`, { thingName: sensor.device.thingName });
-    expect((await fetch(`${admin.baseUrl}${link.body.path}`)).status).toBe(200);
-
-    const history = await dora.get<ReleaseEventPage>(`/api/v1/releases/${release.releaseId}/events`);
+    const downloaded = await fetch(`${admin.baseUrl}${link.body.path}`);
+    expect(Buffer.from(await downloaded.arrayBuffer()).equals(bytes)).toBe(true);
+    // Recorded once the whole artifact went out, just after the response ended; a second download is not recorded again.
+    const events = () => dora.get<ReleaseEventPage>(`/api/v1/releases/${release.releaseId}/events`);
+    await eventually(events, (answer) => answer.body.items.length === 4);
+    await (await fetch(`${admin.baseUrl}${link.body.path}`)).arrayBuffer();
+    const history = await events();
     expect(history.status).toBe(200);
     expect(history.body.items.map(({ type, actor, thingName }) => ({ type, actor, thingName }))).toEqual([
       { type: 'release.created', actor: 'admin', thingName: undefined },

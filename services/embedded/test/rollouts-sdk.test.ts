@@ -241,7 +241,7 @@ describe(`rollouts to ${FLEET} devices on the AWS IoT Device SDK v2's jobs clien
       targets: fleet.map((device) => device.thingName),
       document: { operation: 'noop' },
       jobExecutionsRolloutConfig: { maximumPerMinute: 1 },
-      healthGate: { signal: 'anomalyRate', maxIncreasePercent: 100 },
+      healthGate: { signal: 'anomalyRate', field: 'cpu', maxIncreasePercent: 100 },
     });
     expect((await api.post<Job>('/api/v1/jobs/anomaly-gated/cancel', {})).body.healthGate).toMatchObject({ signal: 'anomalyRate', windowSeconds: 300 });
   }, 60_000);

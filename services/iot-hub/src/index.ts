@@ -5,3 +5,4 @@ export type { HubCertificateAuthority } from './domain/hub-ca.port.js';
 export type { AppEndpoints } from './adapters/rules/hub-action.runner.js';
 export type { ReleaseLinks } from './domain/jobs/release-links.port.js';
 export type { DeviceAttributes } from './domain/groups/device-attributes.port.js';
+export type { AnomalyCounts } from './app/rollout.service.js';

@@ -174,7 +174,7 @@ export function createService(ctx: IotHubContext): IotHubService {
   const rollouts = new RolloutService(
     jobRepository,
     jobs,
-    { mean: telemetryMetrics(store.queries), ...(ctx.anomalies ? { anomalyRate: anomalyRates(ctx.anomalies) } : {}) },
+    { mean: telemetryMetrics(store.queries), ...(ctx.anomalies ? { anomalyRate: anomalyRates(ctx.anomalies, store.queries) } : {}) },
     logger.child({ component: 'rollouts' }),
   );
   // A deleted thing takes its open job executions (REMOVED), shadows and connectivity with it. Its
@@ -202,8 +202,6 @@ export function createService(ctx: IotHubContext): IotHubService {
   });
   // Registered after the store, so it runs before it: no sweep chunk starts once the file closes.
   ctx.shutdown.add('retention sweeper', () => retention.stop());
-  // Registered after the job and telemetry stores, so it runs before them: no tick or health check reads a closed file.
-  ctx.shutdown.add('rollouts', () => rollouts.stop());
 
   return {
     name: 'iot-hub',
@@ -252,6 +250,9 @@ export function createService(ctx: IotHubContext): IotHubService {
       ctx.shutdown.add('mqtt broker', () => broker?.close());
       jobs.start();
       rollouts.start();
+      // Registered here, after every part of the platform was made, so it runs before any store
+      // closes (the hub's, and analytics' beside it): no tick or health check reads a closed file.
+      ctx.shutdown.add('rollouts', () => rollouts.stop());
       if (store.sweeps) retention.start();
       setReady(true);
       logger.info({ port: boundPort }, 'MQTT over TLS listening');

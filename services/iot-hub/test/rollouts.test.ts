@@ -8,6 +8,8 @@ import { JOB_MIGRATIONS, SqliteJobRepository } from '../src/adapters/sqlite/job.
 import { JobControlService } from '../src/app/job-control.service.js';
 import { JobsService } from '../src/app/jobs.service.js';
 import { anomalyRates, RolloutService } from '../src/app/rollout.service.js';
+import { SqliteTelemetryQueryRepository } from '../src/adapters/sqlite/telemetry-query.repository.js';
+import { aRecord, telemetryStore, type TelemetryStore } from './support/telemetry-fixture.js';
 import { ANALYTICS_MIGRATIONS } from '../../analytics/src/adapters/sqlite/analytics.migrations.js';
 import { SqliteDetectionStore } from '../../analytics/src/adapters/sqlite/detection.store.js';
 import { abortCriterionMet, earnCredit, initialRunState, judgeHealth, raiseRate } from '../src/domain/jobs/rollout.rules.js';
@@ -24,6 +26,9 @@ interface Fixture {
   db: SqliteDatabase;
   analyticsDb: SqliteDatabase;
   anomalies: SqliteDetectionStore;
+  telemetry: TelemetryStore;
+  /** How far behind the telemetry the analytics service says it is. */
+  analyticsLag: { ms: number };
   jobs: JobsService;
   rollouts: RolloutService;
   control: JobControlService;
@@ -41,9 +46,12 @@ function fixture(): Fixture {
   // The analytics service's own anomaly store, as the embedded platform gives the hub.
   const analyticsDb = openDatabase(join(dir, 'analytics.db'), { module: 'analytics', migrations: ANALYTICS_MIGRATIONS });
   const anomalies = new SqliteDetectionStore(analyticsDb);
-  const rollouts = new RolloutService(repository, jobs, { anomalyRate: anomalyRates({ count: (workspaceId, thingName, range) => anomalies.countAnomalies(workspaceId, thingName, range) }) }, logger);
+  const telemetry = telemetryStore();
+  const analyticsLag = { ms: 0 };
+  const counts = { count: (workspaceId: string, thingName: string, range: { from: number; to: number; field?: string }) => anomalies.countAnomalies(workspaceId, thingName, range), lagMs: () => analyticsLag.ms };
+  const rollouts = new RolloutService(repository, jobs, { anomalyRate: anomalyRates(counts, new SqliteTelemetryQueryRepository(telemetry.db)) }, logger);
   const control = new JobControlService(repository, jobs, rollouts, { workspaceOfThing: (name) => (name.startsWith('thing-') ? WS : undefined) });
-  return { dir, db, analyticsDb, anomalies, jobs, rollouts, control, sent, clock };
+  return { dir, db, analyticsDb, anomalies, telemetry, analyticsLag, jobs, rollouts, control, sent, clock };
 }
 
 /** Things told of a job so far: those sent a `notify-next` naming it. */
@@ -69,6 +77,7 @@ describe('rollouts on a real jobs.db, driven by a test clock', () => {
   afterEach(() => {
     f.db.close();
     f.analyticsDb.close();
+    f.telemetry.destroy();
     rmSync(f.dir, { recursive: true, force: true });
   });
 
@@ -237,40 +246,61 @@ describe('rollouts on a real jobs.db, driven by a test clock', () => {
     expect(f.sent.filter((message) => message.topic === '$aws/events/job/c/canceled')).toHaveLength(1);
   });
 
-  it("pauses on the analytics service's anomalies: more per minute on updated things than on the rest", async () => {
-    const gate = { signal: 'anomalyRate', field: 'temperature', windowSeconds: 600, minSamples: 2, maxIncreasePercent: 100, checkIntervalSeconds: 1, action: 'PAUSE' };
+  it("pauses on the analytics service's anomalies: a larger share of updated things' values anomalous than of the rest's", async () => {
+    const gate = { signal: 'anomalyRate', field: 'temperature', windowSeconds: 600, minSamples: 10, maxIncreasePercent: 100, checkIntervalSeconds: 1, action: 'CANCEL' };
     await create(f, { jobId: 'g', jobExecutionsRolloutConfig: { maximumPerMinute: 60 }, healthGate: gate });
     await finish(f, 'thing-00', 'g', 'SUCCEEDED');
     f.clock.now += SECOND;
     await f.rollouts.tick();
     await finish(f, 'thing-01', 'g', 'SUCCEEDED');
-    // Six anomalies each on the two updated things since their update; one on each of the others, earlier.
-    const anomaly = (thingName: string, epoch: number, n: number) => ({ id: `${thingName}-${n}`, workspaceId: WS, thingName, field: 'temperature', epoch, value: 99, score: 0.99, detector: 'test' });
+    // Six temperatures each from the updated things since their update, three of them anomalous;
+    // ten each from two of the others, one of them anomalous (and one anomaly of another field).
+    const reading = (thingName: string, at: number) => ({ record: aRecord({ workspaceId: WS, thingName, topic: `telemetry/${thingName}`, receivedAt: at, document: { temperature: 20 } }) });
+    const anomaly = (thingName: string, epoch: number, field = 'temperature') => ({ id: `${thingName}-${epoch}-${field}`, workspaceId: WS, thingName, field, epoch, value: 99, score: 0.99, detector: 'test' });
+    const updatedAt = (n: number) => T0 + 10 * SECOND + n * SECOND;
+    const baselineAt = (n: number) => T0 - 60 * SECOND + n * SECOND;
+    f.telemetry.repository.write([
+      ...['thing-00', 'thing-01'].flatMap((thing) => Array.from({ length: 6 }, (_, n) => reading(thing, updatedAt(n)))),
+      ...['thing-05', 'thing-06'].flatMap((thing) => Array.from({ length: 10 }, (_, n) => reading(thing, baselineAt(n)))),
+    ]);
     f.anomalies.commit({
       series: [],
       anomalies: [
-        ...['thing-00', 'thing-01'].flatMap((thing) => Array.from({ length: 6 }, (_, n) => anomaly(thing, T0 + 10 * SECOND + n * SECOND, n))),
-        ...THINGS.slice(2).map((thing) => anomaly(thing, T0 - 60 * SECOND, 0)),
-        anomaly('thing-00', T0 + 20 * SECOND, 99),
-      ].map((found) => (found.id === 'thing-00-99' ? { ...found, field: 'humidity' } : found)),
+        ...['thing-00', 'thing-01'].flatMap((thing) => [0, 2, 4].map((n) => anomaly(thing, updatedAt(n)))),
+        ...['thing-05', 'thing-06'].map((thing) => anomaly(thing, baselineAt(3))),
+        anomaly('thing-00', updatedAt(5), 'humidity'),
+      ],
     });
+    // The analytics service is far behind: the gate cannot judge, so the rollout pauses (a CANCEL gate too).
+    f.analyticsLag.ms = 700_000;
     f.clock.now = T0 + 120 * SECOND;
     await f.rollouts.tick();
-    const paused = f.control.get(WS, 'g');
-    expect(paused.rollout).toMatchObject({ state: 'PAUSED', lastHealthCheck: { healthy: false } });
-    expect(paused.rollout.pausedReason).toMatch(/^health gate: anomalies of temperature a minute of updated things is 3(\.\d+)?, \d+(\.\d+)? % above the 0\.1 of things not yet updated/);
-    const toldWhenPaused = told(f.sent, 'g').length;
-    f.clock.now += 5 * SECOND;
-    await f.rollouts.tick();
-    expect(told(f.sent, 'g')).toHaveLength(toldWhenPaused);
+    expect(f.control.get(WS, 'g')).toMatchObject({ status: 'IN_PROGRESS', rollout: { state: 'PAUSED', pausedReason: 'health gate: cannot judge: the analytics service is 700 s behind the telemetry' } });
 
-    // Resumed, the gate judges only what comes after: not enough yet, so the rollout goes on.
+    // Caught up and resumed: what came since the resume is all it judges, and that is not enough yet.
+    f.analyticsLag.ms = 0;
     await f.control.resume(WS, 'g');
     f.clock.now += SECOND;
     await f.rollouts.tick();
-    const resumed = f.control.get(WS, 'g');
-    expect(resumed.rollout).toMatchObject({ state: 'RUNNING', lastHealthCheck: { healthy: true, finding: expect.stringContaining('minutes observed') } });
-    expect(told(f.sent, 'g').length).toBeGreaterThan(toldWhenPaused);
+    expect(f.control.get(WS, 'g').rollout).toMatchObject({ state: 'RUNNING', lastHealthCheck: { healthy: true, finding: '0 of 10 samples from updated things so far' } });
+
+    // A job judging the whole window: half the updated things' values anomalous against a tenth of the others' cancels it.
+    f.clock.now = T0 + 120 * SECOND;
+    await create(f, { jobId: 'h', targets: ['thing-00', 'thing-01', 'thing-05', 'thing-06'], jobExecutionsRolloutConfig: { maximumPerMinute: 1 }, healthGate: gate });
+    for (const thing of ['thing-00', 'thing-01']) {
+      await f.rollouts.tick();
+      await finish(f, thing, 'h', 'SUCCEEDED');
+      f.clock.now += 60 * SECOND;
+    }
+    // Their updates came after the readings above: written again, later, so they count.
+    const later = (n: number) => f.clock.now - 30 * SECOND + n * SECOND;
+    f.telemetry.repository.write(['thing-00', 'thing-01'].flatMap((thing) => Array.from({ length: 6 }, (_, n) => reading(thing, later(n)))));
+    f.anomalies.commit({ series: [], anomalies: ['thing-00', 'thing-01'].flatMap((thing) => [0, 2, 4].map((n) => anomaly(thing, later(n)))) });
+    f.clock.now += SECOND;
+    await f.rollouts.tick();
+    const canceled = f.control.get(WS, 'h');
+    expect(canceled).toMatchObject({ status: 'CANCELED', reasonCode: 'HEALTH_GATE' });
+    expect(canceled.comment).toMatch(/^health gate: the anomalous share of temperature of updated things is 0\.5, 400 % above the 0\.1 of things not yet updated/);
   });
 
   it('drops a deleted thing that was waiting, and completes the job when the rest are done', async () => {

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { BlobTooLargeError, type BlobStore } from '@citus/blob-store';
 import { pageOfHistory, releaseManifest, type CodeSigningKey, type CreateReleaseRequest, type DownloadLink, type HistoryQuery, type Release, type ReleaseEventPage } from '@citus/contracts';
 import { AppError, newId } from '@citus/kit';
-import type { CodeSigner, DeviceStanding, DownloadLinkSigner, ReleaseRecord, ReleaseRepository } from '../domain/release.model.js';
+import type { CodeSigner, DeviceStanding, DownloadLinkSigner, ReleaseCompletion, ReleaseRecord, ReleaseRepository } from '../domain/release.model.js';
 
 export interface ReleaseServiceDeps {
   repository: ReleaseRepository;
@@ -18,6 +18,14 @@ export interface ReleaseServiceOptions {
   /** Uploads one workspace may have under way at once (each may spool up to maxArtifactBytes); 2 by default. */
   maxUploadsPerWorkspace?: number;
   now?: () => Date;
+}
+
+/** Why an upload failed, for the release's history: the refusal told to the uploader, or a cut-off upload; no internals. */
+function whyUploadFailed(error: unknown): string {
+  if (error instanceof AppError) return error.message;
+  const code = (error as { code?: string }).code;
+  if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || (error instanceof Error && error.message === 'aborted')) return 'the upload was cut off before its end';
+  return 'the artifact could not be stored';
 }
 
 /** Workspace ids are `ws_` and hex, so they make blob keys as they are. */
@@ -56,17 +64,17 @@ export class ReleaseService {
     const created = { workspaceId, releaseId, at: createdAt, type: 'release.created' as const, ...(actor ? { actor } : {}), detail: `${request.kind} ${request.version}` };
     if (request.kind === 'artifact') {
       const record: ReleaseRecord = { ...base, status: 'awaiting-artifact' };
-      this.repository.insert(record);
-      this.repository.appendEvent(created);
+      this.repository.insert(record, [created]);
       return view(record);
     }
     // The digest is the image's content hash: the release is complete, and signed, at once.
     const sha256 = request.image.slice(request.image.lastIndexOf('@sha256:') + '@sha256:'.length);
     const signature = this.signer.sign(workspaceId, releaseManifest({ ...base, sha256, image: request.image }));
     const record: ReleaseRecord = { ...base, status: 'ready', image: request.image, sha256, signature, readyAt: createdAt };
-    this.repository.insert(record);
-    this.repository.appendEvent({ ...created, detail: `${created.detail}: ${request.image}` });
-    this.repository.appendEvent({ workspaceId, releaseId, at: createdAt, type: 'release.ready', detail: `signed with key ${signature.keyId}` });
+    this.repository.insert(record, [
+      { ...created, detail: `${created.detail}: ${request.image}` },
+      { workspaceId, releaseId, at: createdAt, type: 'release.ready', detail: `signed with key ${signature.keyId}` },
+    ]);
     return view(record);
   }
 
@@ -97,6 +105,7 @@ export class ReleaseService {
     }
     if (!this.repository.claimUpload(workspaceId, releaseId)) throw new AppError('conflict', 'the release is taking another upload: an artifact is uploaded once');
     this.uploading.set(workspaceId, underWay + 1);
+    let completion: ReleaseCompletion;
     try {
       const blobKey = blobKeyOf(workspaceId, releaseId);
       const { sha256, size } = await this.blobs.put(blobKey, body, { maxBytes: this.options.maxArtifactBytes });
@@ -105,28 +114,21 @@ export class ReleaseService {
         throw new AppError('bad_request', 'the artifact is empty: send its bytes');
       }
       const signature = this.signer.sign(workspaceId, releaseManifest({ ...release, sha256, size }));
-      const completion = { sha256, size, blobKey, signature, readyAt: this.now().toISOString() };
-      if (!this.repository.complete(workspaceId, releaseId, completion)) throw new Error(`release ${releaseId} lost its upload claim`);
-      this.repository.appendEvent({
-        workspaceId,
-        releaseId,
-        at: completion.readyAt,
-        type: 'release.ready',
-        ...(actor ? { actor } : {}),
-        detail: `${size} bytes, SHA-256 ${sha256}, signed with key ${signature.keyId}`,
-      });
-      return view({ ...release, ...completion, status: 'ready' });
+      completion = { sha256, size, blobKey, signature, readyAt: this.now().toISOString() };
     } catch (error) {
       this.repository.releaseUpload(workspaceId, releaseId);
       const failure = error instanceof BlobTooLargeError ? new AppError('payload_too_large', `the artifact is larger than ${this.options.maxArtifactBytes} bytes`) : error;
-      const why = failure instanceof AppError ? failure.message : 'the artifact could not be stored';
-      this.repository.appendEvent({ workspaceId, releaseId, at: this.now().toISOString(), type: 'release.upload-failed', ...(actor ? { actor } : {}), detail: why });
+      this.repository.appendEvent({ workspaceId, releaseId, at: this.now().toISOString(), type: 'release.upload-failed', ...(actor ? { actor } : {}), detail: whyUploadFailed(failure) });
       throw failure;
     } finally {
       const left = (this.uploading.get(workspaceId) ?? 1) - 1;
       if (left > 0) this.uploading.set(workspaceId, left);
       else this.uploading.delete(workspaceId);
     }
+    const { sha256, size, signature } = completion;
+    const ready = { workspaceId, releaseId, at: completion.readyAt, type: 'release.ready' as const, ...(actor ? { actor } : {}), detail: `${size} bytes, SHA-256 ${sha256}, signed with key ${signature.keyId}` };
+    if (!this.repository.complete(workspaceId, releaseId, completion, ready)) throw new Error(`release ${releaseId} lost its upload claim`);
+    return view({ ...release, ...completion, status: 'ready' });
   }
 
   /** The bytes of a ready artifact release. */
@@ -151,12 +153,16 @@ export class ReleaseService {
   }
 
   /** What a device's link opens; an expired or altered link, or one of a thing since deleted, is a 404 like any unknown one. */
-  async openDownload(token: string): Promise<{ release: Release; body: Readable }> {
+  async openDownload(token: string): Promise<{ release: Release; body: Readable; downloadedBy: { workspaceId: string; thingName: string } }> {
     const grant = await this.deps.links.verify(token);
     if (!grant || !this.deps.devices.isActiveThing(grant.workspaceId, grant.thingName)) throw new AppError('not_found', 'no such download: the link is unknown, expired, or its thing is gone');
     const opened = await this.openArtifact(grant.workspaceId, grant.releaseId);
-    this.repository.appendEvent({ workspaceId: grant.workspaceId, releaseId: grant.releaseId, at: this.now().toISOString(), type: 'release.downloaded', thingName: grant.thingName });
-    return opened;
+    return { ...opened, downloadedBy: { workspaceId: grant.workspaceId, thingName: grant.thingName } };
+  }
+
+  /** A device downloaded the whole artifact: its first download goes into the release's history. */
+  recordDownload(releaseId: string, by: { workspaceId: string; thingName: string }): void {
+    this.repository.recordFirstDownload({ workspaceId: by.workspaceId, releaseId, at: this.now().toISOString(), type: 'release.downloaded', thingName: by.thingName });
   }
 
   /** A page of the release's history, oldest first. */

@@ -29,7 +29,8 @@ export interface ReleaseCompletion {
 
 /** Port: releases per workspace. */
 export interface ReleaseRepository {
-  insert(release: ReleaseRecord): void;
+  /** Stores the release and the first events of its history, together. */
+  insert(release: ReleaseRecord, events: ReleaseEventRecord[]): void;
   get(workspaceId: string, releaseId: string): ReleaseRecord | undefined;
   /** Newest first. */
   list(workspaceId: string): ReleaseRecord[];
@@ -40,11 +41,13 @@ export interface ReleaseRepository {
   claimUpload(workspaceId: string, releaseId: string): boolean;
   /** Gives a claimed release back to waiting (its upload failed). */
   releaseUpload(workspaceId: string, releaseId: string): void;
-  /** Completes a claimed release; false if it is not claimed (or is gone). */
-  complete(workspaceId: string, releaseId: string, completion: ReleaseCompletion): boolean;
+  /** Completes a claimed release and records it in its history, together; false if it is not claimed (or is gone). */
+  complete(workspaceId: string, releaseId: string, completion: ReleaseCompletion, event: ReleaseEventRecord): boolean;
   /** At start: uploads a stopped process left claimed are given back to waiting; answers how many. */
   releaseAbandonedUploads(): number;
   appendEvent(event: ReleaseEventRecord): void;
+  /** Appends a download by a thing unless one is recorded already: a thing's first download is what the history keeps. */
+  recordFirstDownload(event: ReleaseEventRecord & { thingName: string }): void;
   /** Up to `limit` events of the release after sequence `after`, oldest first, with their sequence. */
   eventsOf(workspaceId: string, releaseId: string, after: number, limit: number): Array<ReleaseEventRecord & { sequence: number }>;
 }

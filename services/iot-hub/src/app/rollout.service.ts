@@ -9,12 +9,13 @@ import type { JobsService } from './jobs.service.js';
 
 /** Port: a health gate's signal on one thing in a time range (epoch ms, both ends included), as a sum over a count. */
 export interface MetricSource {
-  sample(workspaceId: string, thingName: string, field: string | undefined, from: number, to: number): Promise<MetricSample>;
+  sample(workspaceId: string, thingName: string, field: string, from: number, to: number): Promise<MetricSample>;
 }
 
-/** Port: the analytics service's anomalies of a thing in a time range. */
+/** Port: the analytics service's anomalies of a thing in a time range, and how far behind the telemetry it is. */
 export interface AnomalyCounts {
   count(workspaceId: string, thingName: string, range: { from: number; to: number; field?: string }): number | Promise<number>;
+  lagMs(): number;
 }
 
 /** The signals a health gate may name, and where each is read. */
@@ -24,7 +25,6 @@ export type RolloutSignals = Partial<Record<HealthGate['signal'], MetricSource>>
 export function telemetryMetrics(queries: TelemetryQueries): MetricSource {
   return {
     async sample(workspaceId, thingName, field, from, to) {
-      if (field === undefined) return { sum: 0, count: 0 };
       const buckets = await queries.aggregate({ workspaceId, thingName }, field, { from, to, bucket: to - from + 1 });
       if ('problem' in buckets) return { sum: 0, count: 0, problem: buckets.problem };
       return buckets.reduce((total, bucket) => ({ sum: total.sum + bucket.avg * bucket.count, count: total.count + bucket.count }), { sum: 0, count: 0 });
@@ -32,15 +32,25 @@ export function telemetryMetrics(queries: TelemetryQueries): MetricSource {
   };
 }
 
-/** `anomalyRate`: anomalies found per minute observed (the sum is anomalies, the count minutes). */
-export function anomalyRates(anomalies: AnomalyCounts): MetricSource {
+/**
+ * `anomalyRate`: the share of a field's values the analytics service found anomalous (the sum is
+ * anomalies, the count values), over what it has analysed: the range ends where its lag begins.
+ */
+export function anomalyRates(anomalies: AnomalyCounts, queries: TelemetryQueries): MetricSource {
+  const values = telemetryMetrics(queries);
   return {
     async sample(workspaceId, thingName, field, from, to) {
-      const count = await anomalies.count(workspaceId, thingName, { from, to, ...(field === undefined ? {} : { field }) });
-      return { sum: count, count: Math.max(0, to - from) / 60_000 };
+      const lag = anomalies.lagMs();
+      const analysedTo = to - lag;
+      if (analysedTo < from) return { sum: 0, count: 0, ...(to - from > 0 && lag > to - from ? { problem: `the analytics service is ${Math.round(lag / 1000)} s behind the telemetry` } : {}) };
+      const points = await values.sample(workspaceId, thingName, field, from, analysedTo);
+      const found = await anomalies.count(workspaceId, thingName, { from, to: analysedTo, field });
+      return { sum: Math.min(found, points.count), count: points.count, ...(points.problem ? { problem: points.problem } : {}) };
     },
   };
 }
+
+const keyOf = (job: { workspaceId: string; jobId: string }): string => `${job.workspaceId}/${job.jobId}`;
 
 export interface RolloutServiceOptions {
   /** How often rollouts are advanced. */
@@ -64,6 +74,10 @@ export class RolloutService {
   private readonly healthSampleThings: number;
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
+  /** Health checks under way, by job. */
+  private readonly checking = new Map<string, Promise<void>>();
+  /** Advances that failed in a row, by job. */
+  private readonly failures = new Map<string, number>();
 
   constructor(
     private readonly repository: JobRepository,
@@ -91,7 +105,7 @@ export class RolloutService {
    * Tells targets of the job what the rollout allows now, in the current transaction: every
    * waiting target (up to a batch) of a job without a rate, else as many as its credit allows.
    */
-  advance(job: JobRecord): { job: JobRecord; messages: OutboundMessage[] } {
+  advance(job: JobRecord, batch = this.releaseBatch): { job: JobRecord; messages: OutboundMessage[] } {
     const settings = job.rollout;
     if (!settings || (job.status !== 'SCHEDULED' && job.status !== 'IN_PROGRESS')) return { job, messages: [] };
     const now = this.jobs.now();
@@ -107,7 +121,7 @@ export class RolloutService {
       this.repository.updateJob(current);
       return { job: current, messages: this.jobs.finishJobIfDone(current, now) };
     }
-    let allowed = this.releaseBatch;
+    let allowed = batch;
     let next = state;
     if (settings.rate) {
       const targets = this.repository.targetCounts(current.workspaceId, current.jobId);
@@ -116,7 +130,7 @@ export class RolloutService {
       next = earnCredit(raised.state, raised.ratePerMinute, now);
       allowed = Math.floor(next.credit);
     }
-    const waiting = allowed > 0 ? this.repository.waitingTargets(current.workspaceId, current.jobId, Math.min(allowed, this.releaseBatch)) : [];
+    const waiting = allowed > 0 ? this.repository.waitingTargets(current.workspaceId, current.jobId, Math.min(allowed, batch)) : [];
     const messages: OutboundMessage[] = [];
     for (const thingName of waiting) {
       this.repository.setTargetState(current.workspaceId, current.jobId, thingName, 'RELEASED');
@@ -165,8 +179,14 @@ export class RolloutService {
     await this.jobs.publishAll(messages);
   }
 
-  /** Advances every rollout once and checks the health gates that are due; resolves when done. */
-  tick(): Promise<void> {
+  /** Advances every rollout once and checks the health gates that are due; resolves when both are done. */
+  async tick(): Promise<void> {
+    await this.tickOnce();
+    await Promise.all(this.checking.values());
+  }
+
+  /** One tick, unless one is under way; health checks it starts go on after it. */
+  private tickOnce(): Promise<void> {
     this.ticking ??= this.runTick().finally(() => {
       this.ticking = undefined;
     });
@@ -176,48 +196,74 @@ export class RolloutService {
   /** Starts ticking; it keeps no process alive. */
   start(): void {
     this.timer ??= setInterval(() => {
-      this.tick().catch((error: unknown) => this.logger.error({ err: error }, 'rollout tick failed'));
+      this.tickOnce().catch((error: unknown) => this.logger.error({ err: error }, 'rollout tick failed'));
     }, this.tickMs).unref();
   }
 
-  /** Stops ticking and waits for a tick under way (its failure was logged already). */
+  /** Stops ticking and waits for a tick and the health checks under way (their failures were logged already). */
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
     await this.ticking?.catch(() => undefined);
+    await Promise.all(this.checking.values());
   }
 
   /**
    * Advances every rollout, all in one commit (each job in a savepoint of its own, so one that
-   * fails leaves the others alone), then checks the health gates that are due, one job at a time.
+   * fails leaves the others alone), sharing one batch of targets between the jobs, then sends what
+   * they caused in order. Health checks that are due start beside the ticks, one per job at a time.
    */
   private async runTick(): Promise<void> {
     const active = this.repository.activeRollouts();
-    const advanced = await Promise.all(
-      active.map(async (found) => {
-        // A running rollout that told every target has nothing to advance; only its gate may be due.
-        if (found.status === 'IN_PROGRESS' && this.repository.waitingTargets(found.workspaceId, found.jobId, 1).length === 0) return found;
-        try {
-          const { job, messages } = await this.jobs.run(() => {
+    const moving = active.filter((found) => found.status !== 'IN_PROGRESS' || this.repository.waitingTargets(found.workspaceId, found.jobId, 1).length > 0);
+    const share = Math.max(1, Math.floor(this.releaseBatch / Math.max(1, moving.length)));
+    const results = await Promise.all(
+      moving.map((found) =>
+        this.jobs
+          .run(() => {
             const fresh = this.repository.getJob(found.workspaceId, found.jobId);
-            return fresh ? this.advance(fresh) : { job: found, messages: [] };
-          });
-          await this.jobs.publishAll(messages);
-          return job;
-        } catch (error) {
-          this.logger.error({ err: error, jobId: found.jobId, workspaceId: found.workspaceId }, 'rollout could not advance');
-          return undefined;
-        }
-      }),
+            return fresh ? this.advance(fresh, share) : { job: found, messages: [] };
+          })
+          .then(
+            (result) => {
+              this.failures.delete(keyOf(found));
+              return result;
+            },
+            (error: unknown) => {
+              // Logged the first time and then now and again, not four times a second.
+              const failures = (this.failures.get(keyOf(found)) ?? 0) + 1;
+              this.failures.set(keyOf(found), failures);
+              if (failures === 1 || failures % 240 === 0) this.logger.error({ err: error, jobId: found.jobId, workspaceId: found.workspaceId, failures }, 'rollout could not advance');
+              return undefined;
+            },
+          ),
+      ),
     );
-    for (const job of advanced) {
-      const gate = job?.rollout?.healthGate;
-      const source = gate && this.signals[gate.signal];
-      if (!job || !gate || !source || !this.healthCheckDue(job, gate)) continue;
-      await this.checkHealth(job, gate, source).catch((error: unknown) =>
-        this.logger.error({ err: error, jobId: job.jobId, workspaceId: job.workspaceId }, 'rollout health check failed'),
-      );
+    // One after the other, in the order they were committed: a thing targeted by two rollouts hears the latest last.
+    await this.jobs.publishAll(results.flatMap((result) => result?.messages ?? []));
+    const advanced = new Map(results.flatMap((result) => (result ? [[keyOf(result.job), result.job] as const] : [])));
+    for (const found of active) {
+      const job = advanced.get(keyOf(found)) ?? found;
+      const gate = job.rollout?.healthGate;
+      if (!gate || this.checking.has(keyOf(job)) || !this.healthCheckDue(job, gate)) continue;
+      const source = this.signals[gate.signal];
+      const check = (source ? this.checkHealth(job, gate, source) : this.pauseUnreadable(job, gate))
+        .catch((error: unknown) => this.logger.error({ err: error, jobId: job.jobId, workspaceId: job.workspaceId }, 'rollout health check failed'))
+        .finally(() => this.checking.delete(keyOf(job)));
+      this.checking.set(keyOf(job), check);
     }
+  }
+
+  /** A gate whose signal this hub cannot read (the job came from a hub that could) pauses its rollout rather than let it go on unchecked. */
+  private async pauseUnreadable(job: JobRecord, gate: HealthGate): Promise<void> {
+    await this.jobs.run(() => {
+      const fresh = this.repository.getJob(job.workspaceId, job.jobId);
+      if (!fresh || fresh.status !== 'IN_PROGRESS' || fresh.rolloutState?.paused) return;
+      const now = this.jobs.now();
+      const reason = `health gate: this platform cannot read the signal ${gate.signal}`;
+      this.repository.updateJob({ ...fresh, lastUpdatedAt: now, rolloutState: { ...(fresh.rolloutState ?? this.initialState()), paused: { reason, at: now } } });
+      this.repository.appendEvent({ workspaceId: job.workspaceId, jobId: job.jobId, at: now, type: 'rollout.paused', reasonCode: 'HEALTH_GATE', detail: reason });
+    });
   }
 
   private healthCheckDue(job: JobRecord, gate: HealthGate): boolean {
@@ -251,11 +297,10 @@ export class RolloutService {
       );
     const updatedSample = total(await Promise.all(updated.map(({ thingName, since }) => metrics.sample(job.workspaceId, thingName, gate.field, since, now))));
     const baselineSample = total(await Promise.all(notUpdated.map((thingName) => metrics.sample(job.workspaceId, thingName, gate.field, from, now))));
-    const problems = [updatedSample.problem, baselineSample.problem].filter((problem): problem is string => problem !== undefined);
-    const judged = judgeHealth(gate, updatedSample, baselineSample);
-    // A signal that could not be read leaves the rollout as it is, and says so.
-    const judgement = problems.length > 0 && judged.healthy ? { ...judged, finding: `${judged.finding}; some telemetry could not be read: ${problems[0]}` } : judged;
-    if (problems.length > 0) this.logger.warn({ jobId: job.jobId, workspaceId: job.workspaceId, problem: problems[0] }, 'rollout health gate could not read all its telemetry');
+    const problem = updatedSample.problem ?? baselineSample.problem;
+    // A gate that cannot see does not let the rollout go on: it pauses it (never cancels), saying why.
+    const judgement = problem ? { healthy: false, finding: `cannot judge: ${problem}` } : judgeHealth(gate, updatedSample, baselineSample);
+    if (problem) this.logger.warn({ jobId: job.jobId, workspaceId: job.workspaceId, problem }, 'rollout health gate could not read its signal');
     const messages = await this.jobs.run(() => {
       const fresh = this.repository.getJob(job.workspaceId, job.jobId);
       if (!fresh || fresh.status !== 'IN_PROGRESS' || fresh.rolloutState?.paused) return [];
@@ -269,7 +314,7 @@ export class RolloutService {
         finding: judgement.finding,
       };
       const state: RolloutRunState = { ...(fresh.rolloutState ?? this.initialState()), lastHealthCheck };
-      if (judgement.healthy || gate.action === 'PAUSE') {
+      if (judgement.healthy || gate.action === 'PAUSE' || problem) {
         const reason = `health gate: ${judgement.finding}`;
         this.repository.updateJob({ ...fresh, rolloutState: judgement.healthy ? state : { ...state, paused: { reason, at: now } }, ...(judgement.healthy ? {} : { lastUpdatedAt: now }) });
         if (!judgement.healthy) this.repository.appendEvent({ workspaceId: job.workspaceId, jobId: job.jobId, at: now, type: 'rollout.paused', reasonCode: 'HEALTH_GATE', detail: reason });

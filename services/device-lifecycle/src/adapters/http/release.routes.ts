@@ -35,8 +35,10 @@ export function releaseRoutes(releases: ReleaseService, authenticate: RequestHan
 
   // The device has no account here: the token in the path is its credential (and is kept out of logs).
   router.get('/release-downloads/:token', async (req, res) => {
-    const { release, body } = await releases.openDownload(parse(DownloadTokenParams, req.params).token);
+    const { release, body, downloadedBy } = await releases.openDownload(parse(DownloadTokenParams, req.params).token);
     await sendArtifact(res, release, body);
+    // Only a whole download counts (express answers HEAD with this route too, without the body).
+    if (req.method === 'GET') releases.recordDownload(release.releaseId, downloadedBy);
   });
 
   router.use(['/releases', '/code-signing-key'], authenticate);

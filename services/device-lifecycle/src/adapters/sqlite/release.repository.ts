@@ -38,6 +38,20 @@ export const RELEASE_MIGRATIONS: Migration[] = [
       );
       CREATE INDEX release_events_of_release ON release_events (workspace_id, release_id, sequence);`,
   },
+  {
+    version: 3,
+    sql: `
+      -- Releases made before histories were kept get theirs from what the release itself says.
+      INSERT INTO release_events (workspace_id, release_id, at, type, detail)
+        SELECT workspace_id, release_id, created_at, 'release.created', kind || ' ' || version FROM releases r
+        WHERE NOT EXISTS (SELECT 1 FROM release_events e WHERE e.workspace_id = r.workspace_id AND e.release_id = r.release_id)
+        ORDER BY created_at;
+      INSERT INTO release_events (workspace_id, release_id, at, type, detail)
+        SELECT workspace_id, release_id, json_extract(body, '$.readyAt'), 'release.ready', 'signed with key ' || json_extract(body, '$.signature.keyId') FROM releases r
+        WHERE status = 'ready' AND NOT EXISTS (SELECT 1 FROM release_events e WHERE e.workspace_id = r.workspace_id AND e.release_id = r.release_id AND e.type = 'release.ready')
+        ORDER BY json_extract(body, '$.readyAt');
+      CREATE INDEX release_downloads ON release_events (workspace_id, release_id, thing_name) WHERE type = 'release.downloaded';`,
+  },
 ];
 
 interface EventRow {
@@ -67,7 +81,7 @@ const recordOf = (row: Row): ReleaseRecord => ({
 export class SqliteReleaseRepository implements ReleaseRepository {
   private readonly sql;
 
-  constructor(db: SqliteDatabase) {
+  constructor(private readonly db: SqliteDatabase) {
     this.sql = {
       insert: db.prepare(
         `INSERT INTO releases (workspace_id, release_id, kind, version, created_at, body, status, blob_key)
@@ -86,13 +100,22 @@ export class SqliteReleaseRepository implements ReleaseRepository {
         `INSERT INTO release_events (workspace_id, release_id, at, type, actor, thing_name, detail)
          VALUES (@workspaceId, @releaseId, @at, @type, @actor, @thingName, @detail)`,
       ),
+      firstDownload: db.prepare(
+        `INSERT INTO release_events (workspace_id, release_id, at, type, actor, thing_name, detail)
+         SELECT @workspaceId, @releaseId, @at, @type, @actor, @thingName, @detail
+         WHERE NOT EXISTS (SELECT 1 FROM release_events WHERE workspace_id = @workspaceId AND release_id = @releaseId
+           AND type = 'release.downloaded' AND thing_name = @thingName)`,
+      ),
       eventsOf: db.prepare('SELECT * FROM release_events WHERE workspace_id = ? AND release_id = ? AND sequence > ? ORDER BY sequence LIMIT ?'),
     };
   }
 
-  insert(release: ReleaseRecord): void {
+  insert(release: ReleaseRecord, events: ReleaseEventRecord[]): void {
     const { workspaceId, blobKey, ...body } = release;
-    this.sql.insert.run({ workspaceId, releaseId: release.releaseId, kind: release.kind, version: release.version, createdAt: release.createdAt, body: JSON.stringify(body), status: release.status, blobKey: blobKey ?? null });
+    this.db.transaction(() => {
+      this.sql.insert.run({ workspaceId, releaseId: release.releaseId, kind: release.kind, version: release.version, createdAt: release.createdAt, body: JSON.stringify(body), status: release.status, blobKey: blobKey ?? null });
+      for (const event of events) this.appendEvent(event);
+    })();
   }
 
   get(workspaceId: string, releaseId: string): ReleaseRecord | undefined {
@@ -120,6 +143,10 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     this.sql.appendEvent.run({ actor: null, thingName: null, detail: null, ...event });
   }
 
+  recordFirstDownload(event: ReleaseEventRecord & { thingName: string }): void {
+    this.sql.firstDownload.run({ actor: null, detail: null, ...event });
+  }
+
   eventsOf(workspaceId: string, releaseId: string, after: number, limit: number): Array<ReleaseEventRecord & { sequence: number }> {
     return (this.sql.eventsOf.all(workspaceId, releaseId, after, limit) as EventRow[]).map((row) => ({
       sequence: row.sequence,
@@ -133,12 +160,16 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     }));
   }
 
-  complete(workspaceId: string, releaseId: string, completion: ReleaseCompletion): boolean {
-    const current = this.get(workspaceId, releaseId);
-    if (!current) return false;
-    const { workspaceId: _workspaceId, blobKey: _blobKey, ...body } = current;
-    const { blobKey, ...rest } = completion;
-    const ready = { ...body, ...rest, status: 'ready' as const };
-    return this.sql.complete.run({ workspaceId, releaseId, blobKey, body: JSON.stringify(ready) }).changes === 1;
+  complete(workspaceId: string, releaseId: string, completion: ReleaseCompletion, event: ReleaseEventRecord): boolean {
+    return this.db.transaction(() => {
+      const current = this.get(workspaceId, releaseId);
+      if (!current) return false;
+      const { workspaceId: _workspaceId, blobKey: _blobKey, ...body } = current;
+      const { blobKey, ...rest } = completion;
+      const ready = { ...body, ...rest, status: 'ready' as const };
+      if (this.sql.complete.run({ workspaceId, releaseId, blobKey, body: JSON.stringify(ready) }).changes !== 1) return false;
+      this.appendEvent(event);
+      return true;
+    })();
   }
 }

@@ -102,16 +102,15 @@ const round2 = (value: number): number => Math.round(value * 100) / 100;
 
 /** What the gate measures, as its findings name it. */
 function signalName(gate: HealthGate): string {
-  if (gate.signal === 'anomalyRate') return `anomalies${gate.field ? ` of ${gate.field}` : ''} a minute`;
-  return `mean ${gate.field ?? ''}`;
+  if (gate.signal === 'anomalyRate') return `the anomalous share of ${gate.field}`;
+  return `mean ${gate.field}`;
 }
 
 /** Judges the updated things' signal against the gate's bounds and the things not yet updated. */
 export function judgeHealth(gate: HealthGate, updated: MetricSample, baseline: MetricSample): HealthJudgement {
   const baselineMean = baseline.count > 0 ? baseline.sum / baseline.count : undefined;
   if (updated.count < gate.minSamples) {
-    const unit = gate.signal === 'anomalyRate' ? 'minutes observed' : 'samples';
-    return { healthy: true, ...(baselineMean === undefined ? {} : { baselineMean }), finding: `${round2(updated.count)} of ${gate.minSamples} ${unit} from updated things so far` };
+    return { healthy: true, ...(baselineMean === undefined ? {} : { baselineMean }), finding: `${updated.count} of ${gate.minSamples} samples from updated things so far` };
   }
   const updatedMean = updated.sum / updated.count;
   const means = { updatedMean, ...(baselineMean === undefined ? {} : { baselineMean }) };
