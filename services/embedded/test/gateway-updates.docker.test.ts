@@ -84,6 +84,11 @@ describe('a gateway taking container releases (Docker engine, local registry)', 
   const app = `citus-gw-app-${id}`;
   const bystander = `citus-gw-other-${id}`;
   const throwaway = `citus-gw-rm-${id}`;
+  const networked = `citus-gw-net-${id}`;
+  const network = `citus-gw-net-${id}`;
+  const netPort = String(20_000 + Math.floor(Math.random() * 20_000));
+  // A private subnet for the user network; no traffic is sent to it (checks run on each container's own loopback).
+  const subnet = `172.31.${Math.floor(Math.random() * 200) + 20}`;
   const appPort = String(20_000 + Math.floor(Math.random() * 20_000));
 
   const execution = async (jobId: string) => (await api.get<JobExecutionList>(`/api/v1/jobs/${jobId}/executions`)).body.items[0];
@@ -125,6 +130,20 @@ describe('a gateway taking container releases (Docker engine, local registry)', 
     docker('exec', app, '/bin/busybox', 'sh', '-c', 'echo kept > /data/state');
     await (await engine.createContainer({ name: bystander, Image: healthy, Env: ['HOST=127.0.0.1', 'PORT=8080'], HostConfig: { NetworkMode: 'none' } })).start();
     await (await engine.createContainer({ name: throwaway, Image: healthy, Env: ['HOST=127.0.0.1', 'PORT=8081'], HostConfig: { NetworkMode: 'none', AutoRemove: true } })).start();
+    // One on a network of its own with a fixed address and an alias, its port published on loopback.
+    await engine.createNetwork({ Name: network, Driver: 'bridge', IPAM: { Config: [{ Subnet: `${subnet}.0/24` }] } });
+    const netCheck = { ...healthcheck, Test: ['CMD', '/bin/busybox', 'wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:8080/healthz'] };
+    await (
+      await engine.createContainer({
+        name: networked,
+        Image: images.v1,
+        Env: ['HOST=0.0.0.0', 'PORT=8080'],
+        ExposedPorts: { '8080/tcp': {} },
+        Healthcheck: netCheck,
+        HostConfig: { NetworkMode: network, PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: netPort }] } },
+        NetworkingConfig: { EndpointsConfig: { [network]: { IPAMConfig: { IPv4Address: `${subnet}.50` }, Aliases: ['meter-app'] } } },
+      })
+    ).start();
 
     platform = await bootTestPlatform();
     api = await Api.login(platform.baseUrl, 'admin', ADMIN_PASSWORD);
@@ -135,13 +154,14 @@ describe('a gateway taking container releases (Docker engine, local registry)', 
     connection = createConnection(files, { endpoint: '127.0.0.1' });
     await connection.connect();
     const swap = new ContainerSwap(engine, { healthTimeoutMs: 30_000 });
-    agent = new UpdateAgent(connection, files, { workDir: join(dir, 'work'), containers: { swap, allowed: [app, throwaway] } });
+    agent = new UpdateAgent(connection, files, { workDir: join(dir, 'work'), containers: { swap, allowed: [app, throwaway, networked] } });
     await agent.start();
   }, 300_000);
   afterAll(async () => {
     await connection?.disconnect().catch(() => undefined);
     await platform?.destroy();
-    for (const name of [app, `${app}-citus-previous`, bystander, throwaway]) spawnSync('docker', ['rm', '-f', '-v', name]);
+    for (const name of [app, `${app}-citus-previous`, bystander, throwaway, networked, `${networked}-citus-previous`]) spawnSync('docker', ['rm', '-f', '-v', name]);
+    spawnSync('docker', ['network', 'rm', network]);
     registry?.process.kill();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -201,6 +221,19 @@ describe('a gateway taking container releases (Docker engine, local registry)', 
     expect(await update('gw-recover', release)).toMatchObject({ status: 'SUCCEEDED' });
     expect(await running(app)).toEqual(before);
     expect((await engine.listContainers({ all: true, filters: { name: [`${app}-citus-previous`] } })).length).toBe(0);
+  });
+
+  it('keeps a container on a network of its own where it was: its address, alias and published port', async () => {
+    const release = (await api.get<{ items: Release[] }>('/api/v1/releases')).body.items.find((found) => found.version === '2.0.0') as Release;
+    const before = await engine.getContainer(networked).inspect();
+    expect(await update('gw-net', release, networked)).toMatchObject({ status: 'SUCCEEDED' });
+    const after = await engine.getContainer(networked).inspect();
+    expect(after.Id).not.toBe(before.Id);
+    expect((await engine.getImage(images.v2).inspect()).Id).toBe(after.Image);
+    expect(after.NetworkSettings.Networks[network]).toMatchObject({ IPAddress: `${subnet}.50`, IPAMConfig: { IPv4Address: `${subnet}.50` } });
+    expect(after.NetworkSettings.Networks[network]?.Aliases).toEqual(expect.arrayContaining(['meter-app']));
+    expect(after.HostConfig.PortBindings).toEqual({ '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: netPort }] });
+    expect(await fetch(`http://127.0.0.1:${netPort}/`).then((answer) => answer.status)).toBe(200);
   });
 
   it('refuses a container removed when it stops (nothing to roll back to)', async () => {
