@@ -115,24 +115,23 @@ export class ThingGroupService {
     return group;
   }
 
-  private staticGroup(workspaceId: string, groupName: string): StoredThingGroup {
-    const group = this.stored(workspaceId, groupName);
-    if (group.queryString !== undefined) throw conflict(`${groupName} is a dynamic thing group: its query decides its things, which cannot be added or removed`);
-    return group;
+  private staticGroup(workspaceId: string, groupName: string): void {
+    if (this.stored(workspaceId, groupName).queryString !== undefined) {
+      throw conflict(`${groupName} is a dynamic thing group: its query decides its things, which cannot be added or removed`);
+    }
   }
 
   private async evaluate(workspaceId: string, groupName: string, queryString: string): Promise<string[]> {
     const query = this.storedQuery(workspaceId, groupName, queryString);
     const listed = this.deps.things.thingsOf?.(workspaceId);
     if (!listed) throw new AppError('unavailable', 'this hub cannot list the registry\'s things, so it cannot evaluate dynamic thing groups');
-    const thingNames = [...listed].sort();
+    const thingNames = listed.sort();
     const needs = needsOf(query);
     // Asked first, as it may be another process: the hub's own stores are then read at one moment.
     const attributes = needs.attributes ? await this.attributesOf(workspaceId, groupName, thingNames) : new Map<string, ThingAttributes>();
     const connected = needs.connectivity ? this.deps.connectivity.connectivityIn(workspaceId, thingNames) : new Map<string, { connected: boolean }>();
     return thingNames.filter((thingName) => {
-      const facts = this.factsOf(workspaceId, thingName, needs, connected.get(thingName)?.connected ?? false);
-      return matchesQuery(query, { ...facts, ...withAttributes(attributes.get(thingName)) });
+      return matchesQuery(query, this.factsOf(workspaceId, thingName, needs, connected.get(thingName)?.connected ?? false, attributes.get(thingName)));
     });
   }
 
@@ -155,10 +154,11 @@ export class ThingGroupService {
     }
   }
 
-  private factsOf(workspaceId: string, thingName: string, needs: QueryNeeds, connected: boolean): ThingFacts {
-    if (!needs.shadow) return { thingName, connected };
+  private factsOf(workspaceId: string, thingName: string, needs: QueryNeeds, connected: boolean, attributes: ThingAttributes | undefined): ThingFacts {
+    const known: ThingFacts = { thingName, connected, ...(attributes ? { attributes } : {}) };
+    if (!needs.shadow) return known;
     const state = this.deps.shadows.load({ workspaceId, thingName, shadowName: CLASSIC_SHADOW })?.content?.state;
-    return { thingName, connected, ...(state?.reported ? { reported: state.reported } : {}), ...(state?.desired ? { desired: state.desired } : {}) };
+    return { ...known, ...(state?.reported ? { reported: state.reported } : {}), ...(state?.desired ? { desired: state.desired } : {}) };
   }
 }
 
@@ -171,8 +171,6 @@ function checkQuery(queryString: string): void {
     throw badRequest(`invalid queryString: ${error.message}`, [{ path: ['queryString'], message: error.problem, position: error.position }]);
   }
 }
-
-const withAttributes = (attributes: ThingAttributes | undefined): Pick<ThingFacts, 'attributes'> => (attributes ? { attributes } : {});
 
 const typeOf = (group: StoredThingGroup) => (group.queryString === undefined ? ('static' as const) : ('dynamic' as const));
 

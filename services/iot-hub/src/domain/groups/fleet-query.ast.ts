@@ -39,3 +39,10 @@ export type QueryNode =
   | { kind: 'term'; field: QueryField; match: QueryMatch; position: QueryPosition }
   | { kind: 'and' | 'or'; operands: QueryNode[] }
   | { kind: 'not'; operand: QueryNode };
+
+/** The terms of a query, in the order they were written. */
+export function termsOf(node: QueryNode): Array<Extract<QueryNode, { kind: 'term' }>> {
+  if (node.kind === 'term') return [node];
+  if (node.kind === 'not') return termsOf(node.operand);
+  return node.operands.flatMap(termsOf);
+}

@@ -1,5 +1,5 @@
 import type { ThingAttributes } from './device-attributes.port.js';
-import { ANY_ONE, ANY_RUN, type GlobUnit, type QueryField, type QueryMatch, type QueryNode, type RangeBound } from './fleet-query.ast.js';
+import { ANY_ONE, ANY_RUN, termsOf, type GlobUnit, type QueryField, type QueryMatch, type QueryNode, type RangeBound } from './fleet-query.ast.js';
 
 /** What a dynamic group's query reads of one thing. */
 export interface ThingFacts {
@@ -22,9 +22,8 @@ export interface QueryNeeds {
 }
 
 export function needsOf(node: QueryNode): QueryNeeds {
-  if (node.kind === 'term') return { shadow: node.field.kind === 'shadow', connectivity: node.field.kind === 'connected', attributes: node.field.kind === 'attribute' };
-  const parts = node.kind === 'not' ? [needsOf(node.operand)] : node.operands.map(needsOf);
-  return { shadow: parts.some((part) => part.shadow), connectivity: parts.some((part) => part.connectivity), attributes: parts.some((part) => part.attributes) };
+  const kinds = termsOf(node).map((term) => term.field.kind);
+  return { shadow: kinds.includes('shadow'), connectivity: kinds.includes('connected'), attributes: kinds.includes('attribute') };
 }
 
 /** Whether a thing is in the group the query defines. */

@@ -1,5 +1,7 @@
 import { createToken, Lexer, type IToken, type TokenType } from 'chevrotain';
-import { FleetQueryError, type QueryPosition } from './fleet-query.error.js';
+import { lexingPosition, punctuation, tokenPosition } from '../text-position.js';
+import { FleetQueryError } from './fleet-query.error.js';
+
 
 /**
  * The tokens of the hub's subset of AWS IoT fleet indexing query syntax
@@ -16,7 +18,6 @@ export const Or = keyword('OR');
 export const Not = keyword('NOT');
 export const To = keyword('TO');
 
-const punctuation = (name: string, text: string) => createToken({ name, pattern: text, label: `'${text}'` });
 export const GreaterEqual = punctuation('GreaterEqual', '>=');
 export const LessEqual = punctuation('LessEqual', '<=');
 export const Greater = punctuation('Greater', '>');
@@ -36,13 +37,9 @@ export const ALL_TOKENS: TokenType[] = [
 ];
 
 /** Deeper parentheses than this are refused before parsing, so a hostile query cannot exhaust the stack. */
-export const MAX_NESTING = 32;
+const MAX_NESTING = 32;
 
 const lexer = new Lexer(ALL_TOKENS, { positionTracking: 'full', ensureOptimizations: false });
-
-export function tokenPosition(token: IToken): QueryPosition {
-  return { offset: token.startOffset, line: token.startLine ?? 1, column: token.startColumn ?? 1 };
-}
 
 const CHARACTER_HINTS: Readonly<Record<string, string>> = {
   '"': 'unterminated quoted value: the " here has no closing "',
@@ -57,7 +54,7 @@ export function tokenize(text: string): IToken[] {
   const error = result.errors[0];
   if (error) {
     const char = text[error.offset] ?? '';
-    const position = { offset: error.offset, line: error.line ?? 1, column: error.column ?? 1 };
+    const position = lexingPosition(error);
     throw new FleetQueryError(CHARACTER_HINTS[char] ?? `unexpected character ${JSON.stringify(char)}`, position);
   }
   checkNesting(result.tokens);

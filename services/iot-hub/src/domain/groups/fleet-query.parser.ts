@@ -1,20 +1,19 @@
-import { EmbeddedActionsParser, EOF, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
-import type { QueryNode } from './fleet-query.ast.js';
-import { FleetQueryError, positionAt } from './fleet-query.error.js';
+import { EmbeddedActionsParser, type IParserErrorMessageProvider, type IToken } from 'chevrotain';
+import { termsOf, type QueryNode } from './fleet-query.ast.js';
+import { describeToken, parsingPosition, positionAt, tokenLabel as label } from '../text-position.js';
+import { FleetQueryError } from './fleet-query.error.js';
 import {
   ALL_TOKENS, And, Colon, Greater, GreaterEqual, LBrace, LBracket, Less, LessEqual, LParen, Not, Or, Quoted, RBrace, RBracket, RParen, To,
-  tokenize, tokenPosition, Word,
+  tokenize, Word,
 } from './fleet-query.lexer.js';
 import { comparisonTerm, conditionTerm, hasLeadingWildcard, type RawCondition } from './fleet-query.terms.js';
 
 /** AWS's query syntax notes: at most 12 terms a query. */
-export const MAX_QUERY_TERMS = 12;
+const MAX_QUERY_TERMS = 12;
 /** AWS's query syntax notes: one leading-wildcard term a query, and then at most 100 characters. */
-export const MAX_LEADING_WILDCARD_QUERY_CHARS = 100;
+const MAX_LEADING_WILDCARD_QUERY_CHARS = 100;
 
-const describe = (token: IToken | undefined): string =>
-  token === undefined || token.tokenType === EOF ? 'the end of the query' : `'${token.image.length > 40 ? `${token.image.slice(0, 40)}...` : token.image}'`;
-const label = (type: TokenType): string => type.LABEL ?? type.name;
+const describe = (token: IToken | undefined): string => describeToken(token, 'the end of the query');
 const EXPECTED_IN: Readonly<Record<string, string>> = {
   term: "':' or a comparison (>, >=, <, <=) after the field name (a term is field:value, e.g. thingName:lamp-1)",
   condition: 'a value, a "quoted value" or a range such as [1 TO 5]',
@@ -125,12 +124,6 @@ class FleetQueryParser extends EmbeddedActionsParser {
 
 const parser = new FleetQueryParser();
 
-function termsOf(node: QueryNode): Array<Extract<QueryNode, { kind: 'term' }>> {
-  if (node.kind === 'term') return [node];
-  if (node.kind === 'not') return termsOf(node.operand);
-  return node.operands.flatMap(termsOf);
-}
-
 /** AWS's limits on a query, so that a query saved here is one AWS IoT would take too. */
 function checkLimits(text: string, node: QueryNode): void {
   const terms = termsOf(node);
@@ -151,9 +144,7 @@ export function parseFleetQuery(text: string): QueryNode {
   const node = parser.query();
   const error = parser.errors[0];
   if (error) {
-    const token = error.token;
-    const position = token.tokenType === EOF || Number.isNaN(token.startOffset) ? positionAt(text, text.length) : tokenPosition(token);
-    throw new FleetQueryError(error.message, position);
+    throw new FleetQueryError(error.message, parsingPosition(error.token, text));
   }
   checkLimits(text, node);
   return node;

@@ -4,7 +4,8 @@ import {
   type AttributeName, type ComparisonOperator, type GlobUnit, type QueryField, type QueryMatch, type QueryNode, type RangeBound,
 } from './fleet-query.ast.js';
 import { FleetQueryError } from './fleet-query.error.js';
-import { LBracket, Quoted, quotedText, RBracket, tokenPosition } from './fleet-query.lexer.js';
+import { tokenPosition } from '../text-position.js';
+import { LBracket, Quoted, quotedText, RBracket } from './fleet-query.lexer.js';
 
 /** What follows a field's `:`, as parsed, before it is checked against the field. */
 export type RawCondition =
@@ -56,7 +57,7 @@ function keysOf(image: string): string[] {
 }
 
 /** The field a word names; field names are case-sensitive, as AWS's are. */
-export function fieldOf(token: IToken): QueryField {
+function fieldOf(token: IToken): QueryField {
   const name = token.image;
   const keys = keysOf(name);
   const [first, second, ...path] = keys;
@@ -152,8 +153,9 @@ export function conditionTerm(fieldToken: IToken, raw: RawCondition): QueryNode 
 /** `field>n` and the like: numbers only. */
 export function comparisonTerm(fieldToken: IToken, operator: IToken, valueToken: IToken): QueryNode {
   const field = fieldOf(fieldToken);
-  const value = numberOf(literalText(unitsOf(valueToken.image)));
-  if (value === undefined || unitsOf(valueToken.image).some(isWildcard)) {
+  const units = unitsOf(valueToken.image);
+  const value = numberOf(literalText(units));
+  if (value === undefined || units.some(isWildcard)) {
     throw new FleetQueryError(`expected a number after ${operator.image} but found '${valueToken.image}'`, tokenPosition(valueToken));
   }
   const match: QueryMatch = { kind: 'compare', operator: operator.image as ComparisonOperator, value };

@@ -1,5 +1,8 @@
 import { createToken, Lexer, type IToken, type TokenType } from 'chevrotain';
-import { RuleSqlError, type SqlPosition } from './sql.error.js';
+import { lexingPosition, punctuation, tokenPosition } from '../../text-position.js';
+import { RuleSqlError } from './sql.error.js';
+
+export { tokenPosition } from '../../text-position.js';
 
 /** The tokens of the hub's AWS IoT SQL subset. Keywords are case-insensitive, as AWS's are. */
 export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*/, label: 'a name' });
@@ -23,7 +26,6 @@ export const SingleQuoted = createToken({ name: 'SingleQuoted', pattern: /'(?:[^
 export const DoubleQuoted = createToken({ name: 'DoubleQuoted', pattern: /"(?:[^"\\]|\\[\s\S])*"/, label: 'a "string"' });
 export const NumberLiteral = createToken({ name: 'NumberLiteral', pattern: /\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/, label: 'a number' });
 
-const punctuation = (name: string, text: string) => createToken({ name, pattern: text, label: `'${text}'` });
 export const NotEqual = punctuation('NotEqual', '<>');
 export const LessEqual = punctuation('LessEqual', '<=');
 export const GreaterEqual = punctuation('GreaterEqual', '>=');
@@ -60,16 +62,12 @@ export const MAX_NESTING = 64;
 
 const lexer = new Lexer(ALL_TOKENS, { positionTracking: 'full', ensureOptimizations: false });
 
-export function tokenPosition(token: IToken): SqlPosition {
-  return { offset: token.startOffset, line: token.startLine ?? 1, column: token.startColumn ?? 1 };
-}
-
 /** Tokens of `text`, or a RuleSqlError at the first character the SQL subset has no token for. */
 export function tokenize(text: string): IToken[] {
   const result = lexer.tokenize(text);
   const error = result.errors[0];
   if (error) {
-    const position = { offset: error.offset, line: error.line ?? 1, column: error.column ?? 1 };
+    const position = lexingPosition(error);
     const char = text[error.offset] ?? '';
     if (char === "'" || char === '"') throw new RuleSqlError(`unterminated string: the ${char} here has no closing ${char}`, position);
     if (char === '`') throw new RuleSqlError('unterminated quoted name: the ` here has no closing `', position);

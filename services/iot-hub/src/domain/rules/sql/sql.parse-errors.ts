@@ -1,5 +1,6 @@
-import { EOF, type IParserErrorMessageProvider, type IRecognitionException, type IToken, type TokenType } from 'chevrotain';
-import { positionAt, RuleSqlError } from './sql.error.js';
+import { EOF, type IParserErrorMessageProvider, type IRecognitionException, type IToken } from 'chevrotain';
+import { describeToken, parsingPosition, tokenLabel as label } from '../../text-position.js';
+import { RuleSqlError } from './sql.error.js';
 import {
   DoubleQuoted, False, From, Identifier, LBrace, LBracket, Not, Null, NumberLiteral, QuotedIdentifier, Select, SingleQuoted, Star,
   tokenPosition, True, Where,
@@ -20,9 +21,7 @@ const UNSUPPORTED_WORDS: Readonly<Record<string, string>> = {
   BETWEEN: 'BETWEEN is not supported by the hub; use >= and <=',
 };
 
-const describe = (token: IToken | undefined): string =>
-  token === undefined || token.tokenType === EOF ? 'the end of the statement' : `'${token.image.length > 40 ? `${token.image.slice(0, 40)}...` : token.image}'`;
-const label = (type: TokenType): string => type.LABEL ?? type.name;
+const describe = (token: IToken | undefined): string => describeToken(token, 'the end of the statement');
 const RULE_LABELS: Readonly<Record<string, string>> = {
   selectItem: '* or an expression', name: 'a name', argument: 'an argument', objectKey: "a key in quotes, e.g. 'state'",
 };
@@ -57,7 +56,7 @@ export function refuseSelectValue(tokens: IToken[]): void {
 /** The RuleSqlError for the parser's first error, naming unsupported SQL where it can. */
 export function refusalOf(error: IRecognitionException, text: string, tokens: IToken[]): RuleSqlError {
   const token = error.token;
-  const position = token.tokenType === EOF || Number.isNaN(token.startOffset) ? positionAt(text, text.length) : tokenPosition(token);
+  const position = parsingPosition(token, text);
   if (token.tokenType === Select) return new RuleSqlError('nested SELECT is not supported', position);
   // `CASE a WHEN` fails at `a`: the unsupported word may be the token before the one that failed.
   const previous = tokens[tokens.indexOf(token) - 1];
