@@ -36,7 +36,7 @@ export interface AnalyticsContext extends ServiceContext {
 export interface AnalyticsModule extends Service {
   detection: Pick<AnomalyDetectionService, 'stats'>;
   /** Anomalies found per thing, for rollouts' health gates (`signal: 'anomalyRate'`). */
-  anomalies: { count(workspaceId: string, thingName: string, range: { from: number; to: number; field?: string }): number };
+  anomalies: { count(workspaceId: string, thingName: string, range: { from: number; to: number; field: string }): number };
   /** Milliseconds the detectors trail the telemetry store; 0 when caught up or not started. */
   lagMs(): number;
 }

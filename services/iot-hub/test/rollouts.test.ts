@@ -48,7 +48,7 @@ function fixture(): Fixture {
   const anomalies = new SqliteDetectionStore(analyticsDb);
   const telemetry = telemetryStore();
   const analyticsLag = { ms: 0 };
-  const counts = { count: (workspaceId: string, thingName: string, range: { from: number; to: number; field?: string }) => anomalies.countAnomalies(workspaceId, thingName, range), lagMs: () => analyticsLag.ms };
+  const counts = { count: (workspaceId: string, thingName: string, range: { from: number; to: number; field: string }) => anomalies.countAnomalies(workspaceId, thingName, range), lagMs: () => analyticsLag.ms };
   const rollouts = new RolloutService(repository, jobs, { anomalyRate: anomalyRates(counts, new SqliteTelemetryQueryRepository(telemetry.db)) }, logger);
   const control = new JobControlService(repository, jobs, rollouts, { workspaceOfThing: (name) => (name.startsWith('thing-') ? WS : undefined) });
   return { dir, db, analyticsDb, anomalies, telemetry, analyticsLag, jobs, rollouts, control, sent, clock };

@@ -44,8 +44,8 @@ export interface DetectionStore {
   countSeries(workspaceId: string, thingName: string): number;
   /** Newest first, the workspace's only. */
   listAnomalies(workspaceId: string, filter: AnomalyFilter): Anomaly[];
-  /** How many anomalies of one thing (and field, when named) fall between `from` and `to` (epoch ms, both included). */
-  countAnomalies(workspaceId: string, thingName: string, range: { from: number; to: number; field?: string }): number;
+  /** How many anomalies of one thing's field fall between `from` and `to` (epoch ms, both included). */
+  countAnomalies(workspaceId: string, thingName: string, range: { from: number; to: number; field: string }): number;
   /** A deleted thing's series start afresh should the name come back; its anomalies stay, like its telemetry. */
   forgetThing(workspaceId: string, thingName: string): void;
 }

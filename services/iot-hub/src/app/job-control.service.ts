@@ -88,6 +88,13 @@ function rolloutProgress(job: JobRecord, counts: Job['executionCounts'], targets
   };
 }
 
+/** A rolled-out job's targets, by name in their order, and how many stand where. */
+function targetsView(targets: ReadonlyArray<{ thingName: string; state: TargetState }>): { names: string[]; counts: Record<TargetState, number> } {
+  const counts: Record<TargetState, number> = { WAITING: 0, RELEASED: 0, CANCELED: 0, REMOVED: 0 };
+  for (const target of targets) counts[target.state]++;
+  return { names: targets.map((target) => target.thingName), counts };
+}
+
 /** The rollout settings a request asks for, or none: a job without them tells every target at once. */
 function rolloutSettings(request: CreateJobRequest, now: number): RolloutSettings | undefined {
   const startAt = request.schedulingConfig && Date.parse(request.schedulingConfig.startTime);
@@ -135,8 +142,7 @@ export class JobControlService {
 
   async create(workspaceId: string, request: CreateJobRequest): Promise<{ jobId: string }> {
     const targets = await this.targetsOf(workspaceId, request);
-    const foreign = targets.filter((thingName) => this.things.workspaceOfThing(thingName) !== workspaceId);
-    if (foreign.length > 0) throw badRequest(`no such thing in this workspace: ${foreign.slice(0, 20).join(', ')}`, { targets: foreign });
+    this.checkOwned(workspaceId, targets);
     const jobId = request.jobId ?? randomUUID();
     const rollout = rolloutSettings(request, this.jobs.now());
     if (request.healthGate && !this.rollouts.supports(request.healthGate)) {
@@ -158,8 +164,7 @@ export class JobControlService {
         lastUpdatedAt: now,
       };
       // Checked again in the queue: a thing deleted since the check above is not made a target.
-      const gone = targets.filter((thingName) => this.things.workspaceOfThing(thingName) !== workspaceId);
-      if (gone.length > 0) throw badRequest(`no such thing in this workspace: ${gone.slice(0, 20).join(', ')}`, { targets: gone });
+      this.checkOwned(workspaceId, targets);
       if (!this.repository.insertJob(job)) throw conflict(`job ${jobId} exists`);
       this.repository.appendEvent({
         workspaceId,
@@ -232,6 +237,12 @@ export class JobControlService {
     return this.get(workspaceId, jobId);
   }
 
+  /** Refuses targets that are not things of the workspace, naming them. */
+  private checkOwned(workspaceId: string, targets: readonly string[]): void {
+    const foreign = targets.filter((thingName) => this.things.workspaceOfThing(thingName) !== workspaceId);
+    if (foreign.length > 0) throw badRequest(`no such thing in this workspace: ${foreign.slice(0, 20).join(', ')}`, { targets: foreign });
+  }
+
   /** The listed things and those of the named groups as they are now, each once, listed ones first. */
   private async targetsOf(workspaceId: string, request: CreateJobRequest): Promise<string[]> {
     const targets = new Set(request.targets);
@@ -250,9 +261,7 @@ export class JobControlService {
 
   private view(job: JobRecord): Job {
     const executions = this.repository.executionsOfJob(job.workspaceId, job.jobId);
-    const targets = job.rollout
-      ? { names: this.repository.targetsOfJob(job.workspaceId, job.jobId), counts: this.repository.targetCounts(job.workspaceId, job.jobId) }
-      : undefined;
+    const targets = job.rollout ? targetsView(this.repository.targetsOfJob(job.workspaceId, job.jobId)) : undefined;
     return jobView(job, executions, targets);
   }
 }

@@ -201,7 +201,7 @@ export class JobsService {
   /** A job whose executions all ended, and whose rollout told every target, is COMPLETED, unless it was canceled. */
   finishJobIfDone(job: JobRecord, now: number): OutboundMessage[] {
     if (job.status !== 'IN_PROGRESS' || this.repository.countPendingOfJob(job.workspaceId, job.jobId) > 0) return [];
-    if (job.rollout && this.repository.targetCounts(job.workspaceId, job.jobId).WAITING > 0) return [];
+    if (job.rollout && this.repository.waitingTargets(job.workspaceId, job.jobId, 1).length > 0) return [];
     const completed: JobRecord = { ...job, status: 'COMPLETED', completedAt: now, lastUpdatedAt: now };
     this.repository.updateJob(completed);
     this.repository.appendEvent({ workspaceId: job.workspaceId, jobId: job.jobId, at: now, type: 'job.completed' });

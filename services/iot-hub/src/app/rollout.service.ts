@@ -1,6 +1,6 @@
 import type { HealthGate } from '@citus/contracts';
 import { conflict, notFound, type Logger } from '@citus/kit';
-import { queuedExecution } from '../domain/jobs/job-execution.rules.js';
+import { isPending, queuedExecution } from '../domain/jobs/job-execution.rules.js';
 import type { JobRecord, JobRepository, RolloutRunState } from '../domain/jobs/job.model.js';
 import { earnCredit, initialRunState, judgeHealth, raiseRate, type MetricSample } from '../domain/jobs/rollout.rules.js';
 import type { OutboundMessage } from '../domain/message-publisher.port.js';
@@ -14,7 +14,7 @@ export interface MetricSource {
 
 /** Port: the analytics service's anomalies of a thing in a time range, and how far behind the telemetry it is. */
 export interface AnomalyCounts {
-  count(workspaceId: string, thingName: string, range: { from: number; to: number; field?: string }): number | Promise<number>;
+  count(workspaceId: string, thingName: string, range: { from: number; to: number; field: string }): number | Promise<number>;
   lagMs(): number;
 }
 
@@ -52,14 +52,12 @@ export function anomalyRates(anomalies: AnomalyCounts, queries: TelemetryQueries
 
 const keyOf = (job: { workspaceId: string; jobId: string }): string => `${job.workspaceId}/${job.jobId}`;
 
-export interface RolloutServiceOptions {
-  /** How often rollouts are advanced. */
-  tickMs?: number;
-  /** The most targets told in one tick of a job without a rate, so a tick stays short. */
-  releaseBatch?: number;
-  /** The most things of each side whose telemetry one health check reads. */
-  healthSampleThings?: number;
-}
+/** How often rollouts are advanced. */
+const TICK_MS = 250;
+/** The most targets told in one tick, shared by the jobs that tick, so a tick stays short. */
+const RELEASE_BATCH = 1000;
+/** The most things of each side whose telemetry one health check reads. */
+const HEALTH_SAMPLE_THINGS = 200;
 
 /**
  * Rollouts: a job with a rollout config, a start time, abort criteria or a health gate keeps its
@@ -69,9 +67,6 @@ export interface RolloutServiceOptions {
  * is checked outside the queue (it reads telemetry), then its finding applied in it.
  */
 export class RolloutService {
-  private readonly tickMs: number;
-  private readonly releaseBatch: number;
-  private readonly healthSampleThings: number;
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   /** Health checks under way, by job. */
@@ -84,12 +79,7 @@ export class RolloutService {
     private readonly jobs: JobsService,
     private readonly signals: RolloutSignals,
     private readonly logger: Logger,
-    options: RolloutServiceOptions = {},
-  ) {
-    this.tickMs = options.tickMs ?? 250;
-    this.releaseBatch = options.releaseBatch ?? 1000;
-    this.healthSampleThings = options.healthSampleThings ?? 200;
-  }
+  ) {}
 
   /** Whether this hub can read the signal a health gate names. */
   supports(gate: HealthGate): boolean {
@@ -105,7 +95,7 @@ export class RolloutService {
    * Tells targets of the job what the rollout allows now, in the current transaction: every
    * waiting target (up to a batch) of a job without a rate, else as many as its credit allows.
    */
-  advance(job: JobRecord, batch = this.releaseBatch): { job: JobRecord; messages: OutboundMessage[] } {
+  advance(job: JobRecord, batch = RELEASE_BATCH): { job: JobRecord; messages: OutboundMessage[] } {
     const settings = job.rollout;
     if (!settings || (job.status !== 'SCHEDULED' && job.status !== 'IN_PROGRESS')) return { job, messages: [] };
     const now = this.jobs.now();
@@ -124,9 +114,10 @@ export class RolloutService {
     let allowed = batch;
     let next = state;
     if (settings.rate) {
-      const targets = this.repository.targetCounts(current.workspaceId, current.jobId);
-      const counts = this.repository.executionCounts(current.workspaceId, current.jobId);
-      const raised = raiseRate(settings.rate, state, { notified: targets.RELEASED, succeeded: counts.SUCCEEDED });
+      // Only an exponential rate looks at progress. Each target told has one execution, so those count the told.
+      const counts = settings.rate.exponentialRate ? this.repository.executionCounts(current.workspaceId, current.jobId) : undefined;
+      const progress = counts ? { notified: Object.values(counts).reduce((sum, n) => sum + n, 0), succeeded: counts.SUCCEEDED } : { notified: 0, succeeded: 0 };
+      const raised = raiseRate(settings.rate, state, progress);
       next = earnCredit(raised.state, raised.ratePerMinute, now);
       allowed = Math.floor(next.credit);
     }
@@ -150,12 +141,10 @@ export class RolloutService {
     await this.jobs.run(() => {
       const job = this.rolloutJob(workspaceId, jobId);
       if (job.rolloutState?.paused) throw conflict(`job ${jobId}'s rollout is paused already`);
-      if (job.status === 'IN_PROGRESS' && this.repository.targetCounts(workspaceId, jobId).WAITING === 0) {
+      if (job.status === 'IN_PROGRESS' && this.repository.waitingTargets(workspaceId, jobId, 1).length === 0) {
         throw conflict(`every target of job ${jobId} was told already: there is nothing to pause (cancel it instead)`);
       }
-      const now = this.jobs.now();
-      this.repository.updateJob({ ...job, rolloutState: { ...(job.rolloutState ?? this.initialState()), paused: { reason, at: now } } });
-      this.repository.appendEvent({ workspaceId, jobId, at: now, type: 'rollout.paused', detail: reason });
+      this.pauseIn(job, reason, this.jobs.now());
     });
   }
 
@@ -197,7 +186,7 @@ export class RolloutService {
   start(): void {
     this.timer ??= setInterval(() => {
       this.tickOnce().catch((error: unknown) => this.logger.error({ err: error }, 'rollout tick failed'));
-    }, this.tickMs).unref();
+    }, TICK_MS).unref();
   }
 
   /** Stops ticking and waits for a tick and the health checks under way (their failures were logged already). */
@@ -215,8 +204,12 @@ export class RolloutService {
    */
   private async runTick(): Promise<void> {
     const active = this.repository.activeRollouts();
-    const moving = active.filter((found) => found.status !== 'IN_PROGRESS' || this.repository.waitingTargets(found.workspaceId, found.jobId, 1).length > 0);
-    const share = Math.max(1, Math.floor(this.releaseBatch / Math.max(1, moving.length)));
+    const now = this.jobs.now();
+    // A scheduled job before its time, or a running one that told every target, has nothing to advance.
+    const moving = active.filter((found) =>
+      found.status === 'SCHEDULED' ? (found.rollout?.startAt ?? 0) <= now : this.repository.waitingTargets(found.workspaceId, found.jobId, 1).length > 0,
+    );
+    const share = Math.max(1, Math.floor(RELEASE_BATCH / Math.max(1, moving.length)));
     const results = await Promise.all(
       moving.map((found) =>
         this.jobs
@@ -259,11 +252,18 @@ export class RolloutService {
     await this.jobs.run(() => {
       const fresh = this.repository.getJob(job.workspaceId, job.jobId);
       if (!fresh || fresh.status !== 'IN_PROGRESS' || fresh.rolloutState?.paused) return;
-      const now = this.jobs.now();
-      const reason = `health gate: this platform cannot read the signal ${gate.signal}`;
-      this.repository.updateJob({ ...fresh, lastUpdatedAt: now, rolloutState: { ...(fresh.rolloutState ?? this.initialState()), paused: { reason, at: now } } });
-      this.repository.appendEvent({ workspaceId: job.workspaceId, jobId: job.jobId, at: now, type: 'rollout.paused', reasonCode: 'HEALTH_GATE', detail: reason });
+      this.pauseIn(fresh, `health gate: this platform cannot read the signal ${gate.signal}`, this.jobs.now(), { byGate: true });
     });
+  }
+
+  /**
+   * Pauses a job's rollout in the current transaction, in its history too. A pause by the health
+   * gate marks the job updated and its event HEALTH_GATE; a person's keeps lastUpdatedAt.
+   */
+  private pauseIn(job: JobRecord, reason: string, now: number, how: { byGate?: boolean; state?: RolloutRunState } = {}): void {
+    const state = how.state ?? job.rolloutState ?? this.initialState();
+    this.repository.updateJob({ ...job, ...(how.byGate ? { lastUpdatedAt: now } : {}), rolloutState: { ...state, paused: { reason } } });
+    this.repository.appendEvent({ workspaceId: job.workspaceId, jobId: job.jobId, at: now, type: 'rollout.paused', ...(how.byGate ? { reasonCode: 'HEALTH_GATE' as const } : {}), detail: reason });
   }
 
   private healthCheckDue(job: JobRecord, gate: HealthGate): boolean {
@@ -284,12 +284,12 @@ export class RolloutService {
     const executions = this.repository.executionsOfJob(job.workspaceId, job.jobId);
     const updated = executions
       .filter((execution) => execution.status === 'SUCCEEDED')
-      .slice(-this.healthSampleThings)
+      .slice(-HEALTH_SAMPLE_THINGS)
       .map((execution) => ({ thingName: execution.thingName, since: Math.max(from, execution.lastUpdatedAt) }));
     const notUpdated = [
-      ...executions.filter((execution) => execution.status === 'QUEUED' || execution.status === 'IN_PROGRESS').map((execution) => execution.thingName),
-      ...this.repository.waitingTargets(job.workspaceId, job.jobId, this.healthSampleThings),
-    ].slice(0, this.healthSampleThings);
+      ...executions.filter((execution) => isPending(execution.status)).map((execution) => execution.thingName),
+      ...this.repository.waitingTargets(job.workspaceId, job.jobId, HEALTH_SAMPLE_THINGS),
+    ].slice(0, HEALTH_SAMPLE_THINGS);
     const total = (samples: MetricSample[]): MetricSample =>
       samples.reduce<MetricSample>(
         (sum, sample) => ({ sum: sum.sum + sample.sum, count: sum.count + sample.count, ...((sum.problem ?? sample.problem) ? { problem: (sum.problem ?? sample.problem) as string } : {}) }),
@@ -314,10 +314,12 @@ export class RolloutService {
         finding: judgement.finding,
       };
       const state: RolloutRunState = { ...(fresh.rolloutState ?? this.initialState()), lastHealthCheck };
-      if (judgement.healthy || gate.action === 'PAUSE' || problem) {
-        const reason = `health gate: ${judgement.finding}`;
-        this.repository.updateJob({ ...fresh, rolloutState: judgement.healthy ? state : { ...state, paused: { reason, at: now } }, ...(judgement.healthy ? {} : { lastUpdatedAt: now }) });
-        if (!judgement.healthy) this.repository.appendEvent({ workspaceId: job.workspaceId, jobId: job.jobId, at: now, type: 'rollout.paused', reasonCode: 'HEALTH_GATE', detail: reason });
+      if (judgement.healthy) {
+        this.repository.updateJob({ ...fresh, rolloutState: state });
+        return [];
+      }
+      if (gate.action === 'PAUSE' || problem) {
+        this.pauseIn(fresh, `health gate: ${judgement.finding}`, now, { byGate: true, state });
         return [];
       }
       return this.jobs.cancelJob({ ...fresh, rolloutState: state }, { force: false, comment: `health gate: ${judgement.finding}`, reasonCode: 'HEALTH_GATE' }, now).messages;

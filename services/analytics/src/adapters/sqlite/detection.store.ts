@@ -23,7 +23,7 @@ const ANOMALY_COLUMNS = `id, workspace_id AS workspaceId, thing_name AS thingNam
  * file is opened with `synchronous = full`, so what `commit` returned from survives a crash.
  */
 export class SqliteDetectionStore implements DetectionStore {
-  private readonly statements: Record<'load' | 'saveSeries' | 'insertAnomaly' | 'forgetSeries' | 'countSeries' | 'countOfThing' | 'countOfField', SqliteStatement>;
+  private readonly statements: Record<'load' | 'saveSeries' | 'insertAnomaly' | 'forgetSeries' | 'countSeries' | 'countOfField', SqliteStatement>;
   private readonly commitAll: (batch: DetectionCommit) => Anomaly[];
 
   constructor(private readonly db: SqliteDatabase) {
@@ -41,7 +41,6 @@ export class SqliteDetectionStore implements DetectionStore {
       ),
       forgetSeries: db.prepare('DELETE FROM analytics_series WHERE workspace_id = ? AND thing_name = ?'),
       // On anomalies_thing_newest: a thing's anomalies in a time range.
-      countOfThing: db.prepare('SELECT count(*) FROM anomalies WHERE workspace_id = ? AND thing_name = ? AND epoch BETWEEN ? AND ?').pluck(),
       countOfField: db.prepare('SELECT count(*) FROM anomalies WHERE workspace_id = ? AND thing_name = ? AND field = ? AND epoch BETWEEN ? AND ?').pluck(),
       countSeries: db.prepare('SELECT COUNT(*) FROM analytics_series WHERE workspace_id = ? AND thing_name = ?').pluck(),
     };
@@ -87,10 +86,8 @@ export class SqliteDetectionStore implements DetectionStore {
     return rows.map(toAnomaly);
   }
 
-  countAnomalies(workspaceId: string, thingName: string, range: { from: number; to: number; field?: string }): number {
-    return range.field === undefined
-      ? (this.statements.countOfThing.get(workspaceId, thingName, range.from, range.to) as number)
-      : (this.statements.countOfField.get(workspaceId, thingName, range.field, range.from, range.to) as number);
+  countAnomalies(workspaceId: string, thingName: string, range: { from: number; to: number; field: string }): number {
+    return this.statements.countOfField.get(workspaceId, thingName, range.field, range.from, range.to) as number;
   }
 
   forgetThing(workspaceId: string, thingName: string): void {

@@ -266,8 +266,7 @@ export class SqliteJobRepository implements JobRepository {
         .pluck(),
       setTargetState: db.prepare('UPDATE job_targets SET state = ? WHERE workspace_id = ? AND job_id = ? AND thing_name = ?'),
       cancelWaiting: db.prepare(`UPDATE job_targets SET state = 'CANCELED' WHERE workspace_id = ? AND job_id = ? AND state = 'WAITING'`),
-      targetCounts: db.prepare('SELECT state, count(*) AS n FROM job_targets WHERE workspace_id = ? AND job_id = ? GROUP BY state'),
-      targetsOfJob: db.prepare('SELECT thing_name FROM job_targets WHERE workspace_id = ? AND job_id = ? ORDER BY position').pluck(),
+      targetsOfJob: db.prepare('SELECT thing_name AS thingName, state FROM job_targets WHERE workspace_id = ? AND job_id = ? ORDER BY position'),
       cancelWaitingOfThing: db
         .prepare(`UPDATE job_targets SET state = 'REMOVED' WHERE workspace_id = ? AND thing_name = ? AND state = 'WAITING' RETURNING job_id`)
         .pluck(),
@@ -359,14 +358,8 @@ export class SqliteJobRepository implements JobRepository {
     return this.sql.cancelWaiting.run(workspaceId, jobId).changes;
   }
 
-  targetCounts(workspaceId: string, jobId: string): Record<TargetState, number> {
-    const counts: Record<TargetState, number> = { WAITING: 0, RELEASED: 0, CANCELED: 0, REMOVED: 0 };
-    for (const row of this.sql.targetCounts.all(workspaceId, jobId) as Array<{ state: TargetState; n: number }>) counts[row.state] = row.n;
-    return counts;
-  }
-
-  targetsOfJob(workspaceId: string, jobId: string): string[] {
-    return this.sql.targetsOfJob.all(workspaceId, jobId) as string[];
+  targetsOfJob(workspaceId: string, jobId: string): Array<{ thingName: string; state: TargetState }> {
+    return this.sql.targetsOfJob.all(workspaceId, jobId) as Array<{ thingName: string; state: TargetState }>;
   }
 
   cancelWaitingOfThing(workspaceId: string, thingName: string): string[] {

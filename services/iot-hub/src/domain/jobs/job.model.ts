@@ -33,7 +33,7 @@ export interface RolloutRunState {
   notifiedAtIncrease: number;
   succeededAtIncrease: number;
   /** Set while paused, by the health gate or a person. */
-  paused?: { reason: string; at: number };
+  paused?: { reason: string };
   /** When the rollout was last resumed: the health gate judges only what came after it. */
   resumedAt?: number;
   lastHealthCheck?: NonNullable<RolloutProgress['lastHealthCheck']>;
@@ -122,10 +122,8 @@ export interface JobRepository {
   setTargetState(workspaceId: string, jobId: string, thingName: string, state: TargetState): void;
   /** Every WAITING target of the job becomes CANCELED; answers how many. */
   cancelWaitingTargets(workspaceId: string, jobId: string): number;
-  /** How many targets of the job are in each state (only jobs with a rollout have any). */
-  targetCounts(workspaceId: string, jobId: string): Record<TargetState, number>;
-  /** Every target of the job, told or not, in their order. */
-  targetsOfJob(workspaceId: string, jobId: string): string[];
+  /** Every target of the job, told or not, in their order, with where it stands (only jobs with a rollout have any). */
+  targetsOfJob(workspaceId: string, jobId: string): Array<{ thingName: string; state: TargetState }>;
   /** A deleted thing's WAITING targets become REMOVED; answers the jobs they were of. */
   cancelWaitingOfThing(workspaceId: string, thingName: string): string[];
   appendEvent(event: JobEventRecord): void;
