@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, linkSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 const KEY_BYTES = 32;
 const NONCE_BYTES = 12; // NIST SP 800-38D: 96-bit IVs for GCM
@@ -32,24 +33,50 @@ export interface SecretCipher {
  * exactly one caller's key wins, and no caller ever reads a key half written.
  */
 export function loadOrCreateSecretKey(file: string): Buffer {
-  if (!existsSync(file)) createKeyFile(file);
-  if ((statSync(file).mode & 0o077) !== 0) throw new Error(`secret key file ${file} is readable by group or others: chmod 600 it`);
-  const key = readFileSync(file);
+  const key = loadOrCreateKeyFile(file, () => randomBytes(KEY_BYTES));
   if (key.length !== KEY_BYTES) throw new Error(`secret key file ${file} must hold exactly ${KEY_BYTES} bytes`);
   return key;
 }
 
+/**
+ * A key file's bytes: read, or made by `make` on first use (mode 0600). A key readable by group or
+ * others stops the caller. Made keys are written whole to a file of their own and hard-linked to
+ * `file`, which fails when `file` exists: exactly one caller's key wins, and none reads half a key.
+ */
+export function loadOrCreateKeyFile(file: string, make: () => Buffer | string): Buffer {
+  if (!existsSync(file)) createKeyFile(file, make());
+  if ((statSync(file).mode & 0o077) !== 0) throw new Error(`secret key file ${file} is readable by group or others: chmod 600 it`);
+  return readFileSync(file);
+}
+
+/** A directory only the platform's user may enter (0700), for key files; made if missing. */
+export function privateDirectory(dir: string): string {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  return dir;
+}
+
 /** Writes a new key beside `file` and links it in; when another caller's key is there first, keeps that one. */
-function createKeyFile(file: string): void {
+function createKeyFile(file: string, content: Buffer | string): void {
   const draft = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.new`;
   try {
-    writeFileSync(draft, randomBytes(KEY_BYTES), { flag: 'wx', mode: 0o600, flush: true });
+    writeFileSync(draft, content, { flag: 'wx', mode: 0o600, flush: true });
     chmodSync(draft, 0o600); // the umask may have narrowed it further, never widened: this makes it exact
     linkSync(draft, file);
+    syncDirectory(dirname(file)); // the link survives a power cut
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   } finally {
     rmSync(draft, { force: true }); // force: the draft may never have been made (the dir refused it)
+  }
+}
+
+function syncDirectory(dir: string): void {
+  const handle = openSync(dir, 'r');
+  try {
+    fsyncSync(handle);
+  } finally {
+    closeSync(handle);
   }
 }
 

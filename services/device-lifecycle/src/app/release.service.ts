@@ -15,10 +15,10 @@ export interface ReleaseServiceDeps {
 export interface ReleaseServiceOptions {
   /** The largest artifact taken, in bytes. */
   maxArtifactBytes: number;
-  /** Uploads one workspace may have under way at once (each may spool up to maxArtifactBytes); 2 by default. */
-  maxUploadsPerWorkspace?: number;
-  now?: () => Date;
 }
+
+/** Uploads one workspace may have under way at once (each may spool up to maxArtifactBytes). */
+const MAX_UPLOADS_PER_WORKSPACE = 2;
 
 /** Why an upload failed, for the release's history: the refusal told to the uploader, or a cut-off upload; no internals. */
 function whyUploadFailed(error: unknown): string {
@@ -51,14 +51,14 @@ export class ReleaseService {
     private readonly options: ReleaseServiceOptions,
   ) {
     ({ repository: this.repository, blobs: this.blobs, signer: this.signer } = deps);
-    this.now = options.now ?? (() => new Date());
+    this.now = () => new Date();
   }
 
   create(workspaceId: string, request: CreateReleaseRequest, actor?: string): Release {
     const releaseId = newId('rel');
     const createdAt = this.now().toISOString();
     const base = { workspaceId, releaseId, kind: request.kind, version: request.version, createdAt, ...(request.notes === undefined ? {} : { notes: request.notes }) };
-    if (this.repository.list(workspaceId).some((release) => release.kind === request.kind && release.version === request.version)) {
+    if (this.repository.hasVersion(workspaceId, request.kind, request.version)) {
       throw new AppError('conflict', `a ${request.kind} release of version ${request.version} exists already`);
     }
     const created = { workspaceId, releaseId, at: createdAt, type: 'release.created' as const, ...(actor ? { actor } : {}), detail: `${request.kind} ${request.version}` };
@@ -100,7 +100,7 @@ export class ReleaseService {
   async uploadArtifact(workspaceId: string, releaseId: string, body: AsyncIterable<Uint8Array>, actor?: string): Promise<Release> {
     const release = this.awaitingArtifact(workspaceId, releaseId);
     const underWay = this.uploading.get(workspaceId) ?? 0;
-    if (underWay >= (this.options.maxUploadsPerWorkspace ?? 2)) {
+    if (underWay >= MAX_UPLOADS_PER_WORKSPACE) {
       throw new AppError('too_many_requests', `the workspace has ${underWay} uploads under way: wait for one to finish`);
     }
     if (!this.repository.claimUpload(workspaceId, releaseId)) throw new AppError('conflict', 'the release is taking another upload: an artifact is uploaded once');
@@ -168,11 +168,7 @@ export class ReleaseService {
   /** A page of the release's history, oldest first. */
   events(workspaceId: string, releaseId: string, query: HistoryQuery): ReleaseEventPage {
     this.find(workspaceId, releaseId);
-    const rows = this.repository.eventsOf(workspaceId, releaseId, query.after, query.limit);
-    return pageOfHistory(
-      rows.map(({ workspaceId: _workspaceId, releaseId: _releaseId, ...event }) => event),
-      query.limit,
-    );
+    return pageOfHistory(this.repository.eventsOf(workspaceId, releaseId, query.after, query.limit), query.limit);
   }
 
   signingKey(workspaceId: string): CodeSigningKey {

@@ -1,4 +1,4 @@
-import type { CodeSigningKey, Release, ReleaseEventType, ReleaseSignature } from '@citus/contracts';
+import type { CodeSigningKey, Release, ReleaseEventType, ReleaseHistoryEvent, ReleaseSignature } from '@citus/contracts';
 
 /** One entry of a release's history, as stored; `at` is ISO 8601. */
 export interface ReleaseEventRecord {
@@ -49,7 +49,9 @@ export interface ReleaseRepository {
   /** Appends a download by a thing unless one is recorded already: a thing's first download is what the history keeps. */
   recordFirstDownload(event: ReleaseEventRecord & { thingName: string }): void;
   /** Up to `limit` events of the release after sequence `after`, oldest first, with their sequence. */
-  eventsOf(workspaceId: string, releaseId: string, after: number, limit: number): Array<ReleaseEventRecord & { sequence: number }>;
+  eventsOf(workspaceId: string, releaseId: string, after: number, limit: number): ReleaseHistoryEvent[];
+  /** Whether the workspace has a release of that kind and version. */
+  hasVersion(workspaceId: string, kind: Release['kind'], version: string): boolean;
 }
 
 /**

@@ -1,6 +1,5 @@
-import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { loadOrCreateSecretKey } from '@citus/kit';
+import { loadOrCreateSecretKey, privateDirectory } from '@citus/kit';
 import { errors, jwtVerify, SignJWT } from 'jose';
 import type { DownloadGrant, DownloadLinkSigner } from '../../domain/release.model.js';
 
@@ -42,9 +41,7 @@ export class JwtDownloadLinkSigner implements DownloadLinkSigner {
 
   private secret(): Uint8Array {
     if (!this.key) {
-      const dir = dirname(this.keyFile);
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      chmodSync(dir, 0o700);
+      privateDirectory(dirname(this.keyFile));
       this.key = loadOrCreateSecretKey(this.keyFile);
     }
     return this.key;

@@ -2,7 +2,7 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sig
 import { join } from 'node:path';
 import { SIGNATURE_ALGORITHM, type CodeSigningKey, type ReleaseSignature } from '@citus/contracts';
 import type { CodeSigner } from '../../domain/release.model.js';
-import { readOrCreateKeyFile } from './key-file.js';
+import { loadOrCreateKeyFile, privateDirectory } from '@citus/kit';
 
 /** Workspace ids as the portal makes them; anything else never names a key file. */
 const WORKSPACE_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -37,7 +37,8 @@ export class FileCodeSigner implements CodeSigner {
     const known = this.keys.get(workspaceId);
     if (known) return known;
     if (!WORKSPACE_ID.test(workspaceId)) throw new Error(`not a workspace id: ${JSON.stringify(workspaceId.slice(0, 80))}`);
-    const pem = readOrCreateKeyFile(join(this.dir, `${workspaceId}.pem`), () => generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+    const file = join(privateDirectory(this.dir), `${workspaceId}.pem`);
+    const pem = loadOrCreateKeyFile(file, () => generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' })).toString('utf8');
     const privateKey = createPrivateKey(pem);
     const publicKeyObject = createPublicKey(privateKey);
     const spki = publicKeyObject.export({ type: 'spki', format: 'der' });

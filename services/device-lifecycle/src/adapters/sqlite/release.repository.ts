@@ -1,4 +1,4 @@
-import type { Release, ReleaseEventType } from '@citus/contracts';
+import type { Release, ReleaseEventType, ReleaseHistoryEvent } from '@citus/contracts';
 import type { Migration, SqliteDatabase } from '@citus/sqlite';
 import type { ReleaseCompletion, ReleaseEventRecord, ReleaseRecord, ReleaseRepository } from '../../domain/release.model.js';
 
@@ -106,6 +106,8 @@ export class SqliteReleaseRepository implements ReleaseRepository {
          WHERE NOT EXISTS (SELECT 1 FROM release_events WHERE workspace_id = @workspaceId AND release_id = @releaseId
            AND type = 'release.downloaded' AND thing_name = @thingName)`,
       ),
+      // On the UNIQUE (workspace_id, kind, version) index: one row at most.
+      hasVersion: db.prepare('SELECT 1 FROM releases WHERE workspace_id = ? AND kind = ? AND version = ?').pluck(),
       eventsOf: db.prepare('SELECT * FROM release_events WHERE workspace_id = ? AND release_id = ? AND sequence > ? ORDER BY sequence LIMIT ?'),
     };
   }
@@ -147,17 +149,19 @@ export class SqliteReleaseRepository implements ReleaseRepository {
     this.sql.firstDownload.run({ actor: null, detail: null, ...event });
   }
 
-  eventsOf(workspaceId: string, releaseId: string, after: number, limit: number): Array<ReleaseEventRecord & { sequence: number }> {
+  eventsOf(workspaceId: string, releaseId: string, after: number, limit: number): ReleaseHistoryEvent[] {
     return (this.sql.eventsOf.all(workspaceId, releaseId, after, limit) as EventRow[]).map((row) => ({
       sequence: row.sequence,
-      workspaceId: row.workspace_id,
-      releaseId: row.release_id,
       at: row.at,
       type: row.type as ReleaseEventType,
       ...(row.actor === null ? {} : { actor: row.actor }),
       ...(row.thing_name === null ? {} : { thingName: row.thing_name }),
       ...(row.detail === null ? {} : { detail: row.detail }),
     }));
+  }
+
+  hasVersion(workspaceId: string, kind: Release['kind'], version: string): boolean {
+    return this.sql.hasVersion.get(workspaceId, kind, version) !== undefined;
   }
 
   complete(workspaceId: string, releaseId: string, completion: ReleaseCompletion, event: ReleaseEventRecord): boolean {
