@@ -19,24 +19,21 @@ export class RestClient {
   }
 
   /** PUTs bytes (an upload) and answers the JSON reply. */
-  async putBytes<T>(path: string, bytes: Buffer, contentType = 'application/octet-stream'): Promise<T> {
-    const headers: Record<string, string> = { 'content-type': contentType };
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
-    const response = await fetch(`${this.baseUrl}${path}`, { method: 'PUT', headers, body: new Uint8Array(bytes), signal: AbortSignal.timeout(60_000) });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`PUT ${path}: ${response.status} ${text.slice(0, 300)}`);
-    return JSON.parse(text) as T;
+  putBytes<T>(path: string, bytes: Buffer, contentType = 'application/octet-stream'): Promise<T> {
+    return this.request<T>('PUT', path, undefined, { bytes, contentType });
   }
 
-  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  private async request<T>(method: string, path: string, body?: unknown, upload?: { bytes: Buffer; contentType: string }): Promise<T> {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = 'application/json';
+    if (upload) headers['content-type'] = upload.contentType;
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(30_000),
+      body: upload ? new Uint8Array(upload.bytes) : body === undefined ? undefined : JSON.stringify(body),
+      // An upload may take longer than a request.
+      signal: AbortSignal.timeout(upload ? 60_000 : 30_000),
     });
     const text = await response.text();
     if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text.slice(0, 300)}`);

@@ -35,8 +35,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const NS_PER_MS = 1_000_000;
 
-/** The Docker health status, when the container has a health check. */
-const healthOf = (info: Dockerode.ContainerInspectInfo): string | undefined => (info.State as { Health?: { Status: string } }).Health?.Status;
+/** The Docker health state, when the container has a health check. */
+const healthOf = (info: Dockerode.ContainerInspectInfo): { Status: string; Log?: Array<{ Output?: string }> } | undefined =>
+  (info.State as { Health?: { Status: string; Log?: Array<{ Output?: string }> } }).Health;
+
+/** The name an old container has while its successor proves itself. */
+const setAsideName = (name: string): string => `${name}-citus-previous`;
 
 /**
  * A gateway's container update: the one named container is replaced by a container of the new
@@ -75,13 +79,12 @@ export class ContainerSwap {
     if (pulled.imageId === info.Image) return { replaced: false, current: true };
 
     await say('replacing');
-    const previousName = `${name}-citus-previous`;
     // By id from here on: its name changes while the new container proves itself.
     const current = this.docker.getContainer(info.Id);
     const oldImage = await this.docker.getImage(info.Image).inspect().catch(() => undefined);
     try {
       // Renamed while it runs, then stopped: should either fail, it is put back as it was.
-      await current.rename({ name: previousName });
+      await current.rename({ name: setAsideName(name) });
       // Without `t` the engine waits the container's own stop timeout.
       await current.stop().catch((error: unknown) => {
         if (statusOf(error) !== 304) throw error;
@@ -106,7 +109,9 @@ export class ContainerSwap {
       await current.remove({ force: true }).catch(() => undefined);
       return { replaced: true, previousImage: info.Config.Image };
     }
-    const back = await this.rollBack(created, current, name);
+    // The new container goes, and the old one gets its name back, running.
+    if (created) await created.remove({ force: true }).catch(() => undefined);
+    const back = await this.restore(current, name);
     return { replaced: false, reason: `the new container ${health.reason}; ${back ?? `rolled back to ${info.Config.Image}`}` };
   }
 
@@ -115,12 +120,11 @@ export class ContainerSwap {
    * missing or not healthy, and goes when the successor is healthy. Answers what it did, if anything.
    */
   private async recover(name: string): Promise<string | undefined> {
-    const previousName = `${name}-citus-previous`;
-    const previous = await this.inspectNamed(previousName);
+    const previous = await this.inspectNamed(setAsideName(name));
     if (!previous) return undefined;
     const successor = await this.inspectNamed(name);
     // A successor proven healthy (or running, with no check to prove) keeps its place; one still being checked does not.
-    const health = successor && healthOf(successor);
+    const health = successor && healthOf(successor)?.Status;
     if (successor?.State.Running && (health === 'healthy' || health === undefined)) {
       await this.docker.getContainer(previous.Id).remove({ force: true });
       return undefined;
@@ -245,7 +249,7 @@ export class ContainerSwap {
       const state = now.State;
       if (!state.Running || state.Restarting) return { healthy: false, reason: `stopped (exit code ${state.ExitCode})` };
       if (state.StartedAt !== first.State.StartedAt || now.RestartCount !== first.RestartCount) return { healthy: false, reason: 'restarted' };
-      const health = (state as { Health?: { Status: string; Log?: Array<{ Output?: string }> } }).Health;
+      const health = healthOf(now);
       if (checked && health?.Status === 'healthy') return { healthy: true };
       if (checked && health?.Status === 'unhealthy') {
         const output = health.Log?.at(-1)?.Output?.trim().slice(0, 200);
@@ -254,12 +258,6 @@ export class ContainerSwap {
       if (Date.now() >= deadline) return checked ? { healthy: false, reason: `was not healthy within ${Math.round(limitMs / 1000)} s` } : { healthy: true };
       await sleep(500);
     }
-  }
-
-  /** Removes the new container, then gives the old one back its name, running. Answers what went wrong, if anything. */
-  private async rollBack(created: Dockerode.Container | undefined, previous: Dockerode.Container, name: string): Promise<string | undefined> {
-    if (created) await created.remove({ force: true }).catch(() => undefined);
-    return this.restore(previous, name);
   }
 
   /**

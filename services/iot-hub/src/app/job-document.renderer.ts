@@ -49,18 +49,19 @@ export class JobDocumentRenderer {
     const releases = new Set([...text.matchAll(PLACEHOLDER)].map((match) => match[1] as string));
     if (releases.size === 0) return document;
     const workspaceId = this.things.workspaceOfThing(thingName);
+    if (!this.links || !workspaceId) {
+      for (const releaseId of releases) this.logger.warn({ thingName, releaseId }, 'job document names a release, but no release service is in reach: sent as it is');
+      return document;
+    }
     const links = new Map<string, string>();
     for (const releaseId of releases) {
-      if (!this.links || !workspaceId) {
-        this.logger.warn({ thingName, releaseId }, 'job document names a release, but no release service is in reach: sent as it is');
-        continue;
-      }
       try {
         links.set(releaseId, await this.links.linkFor(workspaceId, releaseId, thingName, LINK_SECONDS));
       } catch (error) {
         this.logger.warn({ thingName, releaseId, err: error }, 'no download link for a release named in a job document: sent as it is');
       }
     }
+    if (links.size === 0) return document;
     // A link is a path of URL-safe characters: it replaces the placeholder inside its JSON string as it is.
     return JSON.parse(text.replace(PLACEHOLDER, (placeholder, releaseId: string) => links.get(releaseId) ?? placeholder)) as unknown;
   }
