@@ -19,5 +19,12 @@ export const AppRegistryConfig = z.object({
     .describe(
       'single engine: the bridge network app containers join, made with inter-container traffic off when missing; one made beforehand must have `com.docker.network.bridge.enable_icc=false`',
     ),
+  CITUS_APP_SWARM_NETWORK: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,120}$/, 'a Docker network name: letters, digits, "_", "." and "-"')
+    .default('citus-swarm-apps')
+    .describe(
+      'Swarm: the swarm-scoped bridge app tasks join, made when missing from the config-only network `{name}-config` (inter-container traffic off, ports published on 127.0.0.1); one made beforehand must take such options',
+    ),
 });
 export type AppRegistryConfig = z.infer<typeof AppRegistryConfig>;

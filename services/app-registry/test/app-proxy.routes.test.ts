@@ -24,7 +24,10 @@ interface Echo {
   body: string;
 }
 
-/** The proxy only looks deployments up; no container engine is asked, so this one refuses everything. */
+/**
+ * The proxy looks deployments up and asks for their replicas' ports, which a single engine answers
+ * without a call (the port it published); any other call is refused, so no test reaches an engine.
+ */
 const refuse = () => Promise.reject(new RuntimeError('unavailable', 'no engine in this test'));
 const NO_ENGINE: ContainerRuntime = {
   kind: 'docker',
@@ -37,7 +40,10 @@ const NO_ENGINE: ContainerRuntime = {
   remove: refuse,
   scale: refuse,
   list: refuse,
+  endpoints: async (name, hostPort) => replicaPorts.get(name) ?? [hostPort],
 };
+/** Swarm's answer for a deployment's running tasks, where a test sets one. */
+const replicaPorts = new Map<string, number[]>();
 
 /** Stands in for the portal's access resolver: two users, each a member of one workspace. */
 const ACCESS: Record<string, AccessContext> = {
@@ -91,7 +97,8 @@ describe('the app proxy', () => {
       req.on('data', (chunk: Buffer) => (body += chunk.toString()));
       req.on('end', () => {
         const answer: Echo = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
-        res.writeHead(200, { 'content-type': 'application/json', 'content-security-policy': "default-src 'self'" });
+        const port = (req.socket.address() as AddressInfo).port;
+        res.writeHead(200, { 'content-type': 'application/json', 'content-security-policy': "default-src 'self'", 'x-echo-port': String(port) });
         res.end(JSON.stringify(answer));
       });
     });
@@ -178,6 +185,26 @@ describe('the app proxy', () => {
   it('redirects the bare prefix to its directory', async () => {
     const response = await call('/apps/home/pump-watch?x=1', { token: 'token-dev', redirect: 'manual' });
     expect([response.status, response.headers.get('location')]).toEqual([308, '/apps/home/pump-watch/?x=1']);
+  });
+
+  it('takes turns over the replicas the engine runs, and answers 503 when none runs', async () => {
+    const second = echo().listen(0, '127.0.0.1');
+    await new Promise((resolve) => second.once('listening', resolve));
+    const ports = [(app.address() as AddressInfo).port, (second.address() as AddressInfo).port];
+    try {
+      replicaPorts.set('citus-dep-1', ports);
+      const served = [];
+      for (let i = 0; i < 4; i++) served.push(Number((await call('/apps/home/pump-watch/', { token: 'token-dev' })).headers.get('x-echo-port')));
+      expect(new Set(served)).toEqual(new Set(ports));
+      expect(served[0]).not.toBe(served[1]);
+
+      replicaPorts.set('citus-dep-1', []);
+      const none = await call('/apps/home/pump-watch/', { token: 'token-dev' });
+      expect([none.status, ((await none.json()) as ErrorEnvelope).error]).toEqual([503, expect.objectContaining({ code: 'unavailable', message: expect.stringContaining('no replica running') })]);
+    } finally {
+      replicaPorts.clear();
+      await new Promise((resolve) => second.close(resolve));
+    }
   });
 
   it.each([

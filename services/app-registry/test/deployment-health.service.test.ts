@@ -93,11 +93,28 @@ describe('health-checked deployments', () => {
       expect(await deployments.get(HOME.id, deploymentId)).toMatchObject({ version: '1.0.0', status: 'running' });
     });
 
+    it('waits until a replica runs and every replica answers (Swarm starts them one by one)', async () => {
+      const health = new DeploymentHealth(probe.probe, time.clock);
+      const polls: number[][] = [[], [41_001, 41_002], [41_001, 41_002]];
+      let second = 0;
+      probe.script.answer = (port) => (port === 41_002 && second++ === 0 ? { healthy: false, detail: 'no answer (ECONNREFUSED)' } : { healthy: true });
+      expect(await health.waitUntilHealthy(async () => polls.shift() ?? [], CHECK_1_0)).toBeUndefined();
+      // None yet; then the second one does not answer; then both do.
+      expect(probe.calls.map((call) => call.hostPort)).toEqual([41_001, 41_002, 41_001, 41_002]);
+      expect(time.slept).toEqual([1_000, 1_000]);
+    });
+
+    it('names what failed when no replica ever runs', async () => {
+      const health = new DeploymentHealth(probe.probe, time.clock);
+      expect(await health.waitUntilHealthy(async () => [], CHECK_1_1)).toBe('the new version failed its health check GET /ready for 12 s: no replica runs yet');
+      expect(probe.calls).toEqual([]);
+    });
+
     it('waits at most 120 s, whatever the manifest allows', async () => {
       const health = new DeploymentHealth(probe.probe, time.clock);
       probe.script.answer = () => ({ healthy: false, detail: 'no answer within 30 s' });
       const patient = { path: '/healthz', intervalSeconds: 60, timeoutSeconds: 30, retries: 10 };
-      expect(await health.waitUntilHealthy(44_444, patient)).toBe('the new version failed its health check GET /healthz for 120 s: no answer within 30 s');
+      expect(await health.waitUntilHealthy(async () => [44_444], patient)).toBe('the new version failed its health check GET /healthz for 120 s: no answer within 30 s');
       expect(time.slept.reduce((sum, ms) => sum + ms, 0)).toBe(120_000);
     });
   });
@@ -132,6 +149,15 @@ describe('health-checked deployments', () => {
       db.prepare('UPDATE deployments SET health_check = NULL WHERE deployment_id = ?').run(deploymentId);
       expect(await deployments.get(HOME.id, deploymentId)).toMatchObject({ status: 'running' });
       expect(probe.calls).toEqual([]);
+    });
+
+    it('probe every replica, and name the port of the one that fails', async () => {
+      const { deploymentId } = await following();
+      engine.replicaPorts.set(runningSpec().name, [42_001, 42_002]);
+      probe.script.answer = (port) => (port === 42_002 ? { healthy: false, detail: 'answered 500' } : { healthy: true });
+      probe.calls.length = 0;
+      expect(await deployments.get(HOME.id, deploymentId)).toMatchObject({ status: 'unhealthy', detail: 'health check GET /healthz: answered 500 (the replica on port 42002)' });
+      expect(probe.calls.map((call) => call.hostPort).sort()).toEqual([42_001, 42_002]);
     });
 
     it('probe the deployments of a list at the same time', async () => {

@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { connectDocker } from '../src/adapters/docker/docker-connection.js';
-import { DockerSwarmRuntime } from '../src/adapters/docker/docker-swarm.runtime.js';
+import { HOST_BINDING_OPTION, ICC_OPTION, swarmConfigName } from '../src/adapters/docker/docker-network.js';
+import { DEFAULT_SWARM_APP_NETWORK, DockerSwarmRuntime } from '../src/adapters/docker/docker-swarm.runtime.js';
 import { createContainerRuntime } from '../src/runtime.factory.js';
 import type { RuntimeStatus } from '../src/domain/container-runtime.port.js';
 import {
-  ensureReuseportImage,
+  ensureReplicaImage,
   ensureSwarmManager,
   ensureTestImage,
+  execIn,
   fetchPage,
   freePort,
-  REUSEPORT_IMAGE,
+  REPLICA_IMAGE,
   TEST_PAGE,
   testContainerSpec,
   waitFor,
@@ -29,8 +31,22 @@ async function statusIs(name: string, expected: Pick<RuntimeStatus, 'state' | 'r
 beforeAll(async () => {
   await ensureSwarmManager(DOCKER_HOST);
   ensureTestImage(DOCKER_HOST);
-  ensureReuseportImage(DOCKER_HOST);
+  ensureReplicaImage(DOCKER_HOST);
 });
+
+/** The host ports of a service's running tasks, once there are `count` of them. */
+const endpointsOf = (name: string, port: number, count = 1) =>
+  waitFor(async () => {
+    const ports = await runtime.endpoints(name, port);
+    return ports.length === count ? ports : undefined;
+  }, `${count} published task port(s) of ${name}`, 60_000);
+
+/** The container of a service's (first) task on this node. */
+const taskContainer = (name: string) =>
+  waitFor(async () => {
+    const [found] = await connection.docker.listContainers({ filters: { label: [`com.docker.swarm.service.name=${name}`] } });
+    return found && connection.docker.getContainer(found.Id).inspect();
+  }, `the task container of ${name}`);
 
 afterAll(async () => {
   for (const name of await runtime.list({ 'io.citus.test.run': run })) await runtime.remove(name);
@@ -41,12 +57,13 @@ describe('DockerSwarmRuntime on a real Swarm manager', () => {
     expect(await runtime.availability()).toEqual({ available: true, engine: expect.stringMatching(/Swarm manager$/) });
   });
 
-  test('deploys a service on the host network, reports it, streams its logs, stops, restarts and removes it', async () => {
+  test('deploys a service on its published port, reports it, streams its logs, stops, restarts and removes it', async () => {
     const name = `citus-test-${run}-svc`;
     const port = await freePort();
     await runtime.deploy(testContainerSpec(name, port, labels));
 
-    expect(await waitFor(() => fetchPage(port), 'the task on its port', 60_000)).toBe(TEST_PAGE);
+    const [published] = await endpointsOf(name, port);
+    expect(await waitFor(() => fetchPage(published as number), 'the task on its published port', 60_000)).toBe(TEST_PAGE);
     await waitFor(() => statusIs(name, { state: 'running', replicas: { desired: 1, running: 1 } }), 'one running task');
     expect(await runtime.list(labels)).toContain(name);
     const logs = await waitFor(async () => {
@@ -58,19 +75,23 @@ describe('DockerSwarmRuntime on a real Swarm manager', () => {
 
     await runtime.stop(name);
     await waitFor(() => statusIs(name, { state: 'stopped', replicas: { desired: 0, running: 0 } }), 'no task');
+    expect(await runtime.endpoints(name, port)).toEqual([]);
     await runtime.restart(name);
-    expect(await waitFor(() => fetchPage(port), 'the task after a restart', 60_000)).toBe(TEST_PAGE);
+    const [again] = await endpointsOf(name, port);
+    expect(await waitFor(() => fetchPage(again as number), 'the task after a restart', 60_000)).toBe(TEST_PAGE);
     expect((await runtime.status(name)).replicas.desired).toBe(1);
 
     await runtime.remove(name);
     expect((await runtime.status(name)).state).toBe('missing');
+    expect(await runtime.endpoints(name, port)).toEqual([]);
     await runtime.remove(name);
   });
 
-  test('the task is confined: read-only root, no capabilities, no mounts but /tmp, limits, labels, host network', async () => {
+  test('the task is confined: read-only root, no capabilities, no mounts but /tmp, limits, labels, its own network, this node', async () => {
     const name = `citus-test-${run}-confined`;
     const spec = testContainerSpec(name, await freePort(), labels);
     await runtime.deploy(spec);
+    const node = ((await connection.docker.info()) as { Swarm: { NodeID: string } }).Swarm.NodeID;
     const service = await connection.docker.getService(name).inspect();
     const task = service.Spec.TaskTemplate;
     expect(service.Spec.Labels).toEqual(labels);
@@ -80,18 +101,67 @@ describe('DockerSwarmRuntime on a real Swarm manager', () => {
     expect(task.Resources.Limits).toEqual(expect.objectContaining({ MemoryBytes: spec.resources.memoryBytes, NanoCPUs: spec.resources.nanoCpus }));
     expect(task.ContainerSpec.Privileges).toBeUndefined();
 
-    const container = await waitFor(async () => {
-      const [found] = await connection.docker.listContainers({ filters: { label: [`com.docker.swarm.service.name=${name}`] } });
-      return found && connection.docker.getContainer(found.Id).inspect();
-    }, 'the task container');
-    expect(container.HostConfig.NetworkMode).toBe('host');
+    expect(task.Placement?.Constraints).toEqual([`node.id==${node}`]);
+
+    const container = await taskContainer(name);
+    expect(Object.keys(container.NetworkSettings.Networks)).toEqual([DEFAULT_SWARM_APP_NETWORK]);
+    expect(container.Config.Env).toEqual(expect.arrayContaining(['HOST=0.0.0.0', `PORT=${spec.hostPort}`]));
     expect(container.HostConfig.ReadonlyRootfs).toBe(true);
     expect(container.HostConfig.Privileged).toBe(false);
     expect(container.HostConfig.Binds ?? []).toEqual([]);
     expect(container.Mounts.map((m) => m.Type)).toEqual(['tmpfs']);
     expect(container.HostConfig.Memory).toBe(spec.resources.memoryBytes);
     expect(container.Config.Labels).toEqual(expect.objectContaining(labels));
-    expect(service.Endpoint?.Ports ?? []).toEqual([]);
+    // Published in host mode on a port the engine picks, not on the routing mesh.
+    expect(service.Spec.EndpointSpec?.Ports).toEqual([{ Protocol: 'tcp', TargetPort: spec.hostPort, PublishMode: 'host' }]);
+  });
+
+  test('apps are isolated: a network namespace each, no traffic between them, ports on 127.0.0.1 only', async () => {
+    const [a, b] = [`citus-test-${run}-iso-a`, `citus-test-${run}-iso-b`];
+    const [portA, portB] = [await freePort(), await freePort()];
+    await runtime.deploy(testContainerSpec(a, portA, { ...labels, 'io.citus.workspace': 'ws-a' }));
+    await runtime.deploy(testContainerSpec(b, portB, { ...labels, 'io.citus.workspace': 'ws-b' }));
+    const [publishedA] = (await endpointsOf(a, portA)) as [number];
+    const [publishedB] = (await endpointsOf(b, portB)) as [number];
+    expect(await waitFor(() => fetchPage(publishedA), 'app A on its published port', 60_000)).toBe(TEST_PAGE);
+    expect(await waitFor(() => fetchPage(publishedB), 'app B on its published port', 60_000)).toBe(TEST_PAGE);
+    const [containerA, containerB] = [await taskContainer(a), await taskContainer(b)];
+    // Published on the host's loopback only, where the platform's proxy is.
+    expect(containerA.NetworkSettings.Ports[`${portA}/tcp`]).toEqual([{ HostIp: '127.0.0.1', HostPort: String(publishedA) }]);
+
+    // Inside A, the app answers on its own loopback: the probe works.
+    const own = await execIn(containerA.Id, ['/bin/busybox', 'wget', '-q', '-O', '-', `http://127.0.0.1:${portA}/`]);
+    expect([own.exitCode, own.output.includes('hello from citus-test')]).toEqual([0, true]);
+    // From B, "localhost" is B's own loopback: neither A's port nor A's published port is there.
+    // With the host networking Swarm tasks had before, both reached A.
+    for (const port of [portA, publishedA]) {
+      const across = await execIn(containerB.Id, ['/bin/busybox', 'wget', '-q', '-T', '3', '-O', '-', `http://127.0.0.1:${port}/`]);
+      expect(across.exitCode).not.toBe(0);
+      expect(across.output).not.toContain('hello from citus-test');
+    }
+
+    // The engine drops traffic between containers of the network and publishes on the host's
+    // loopback only (not probed beyond: test traffic stays on 127.0.0.0/8).
+    const network = (await connection.docker.getNetwork(DEFAULT_SWARM_APP_NETWORK).inspect()) as { Driver: string; Scope: string; ConfigFrom: { Network: string } };
+    expect([network.Driver, network.Scope, network.ConfigFrom.Network]).toEqual(['bridge', 'swarm', swarmConfigName(DEFAULT_SWARM_APP_NETWORK)]);
+    const config = (await connection.docker.getNetwork(swarmConfigName(DEFAULT_SWARM_APP_NETWORK)).inspect()) as { ConfigOnly: boolean; Options: Record<string, string> };
+    expect(config.ConfigOnly).toBe(true);
+    expect(config.Options).toEqual(expect.objectContaining({ [ICC_OPTION]: 'false', [HOST_BINDING_OPTION]: '127.0.0.1' }));
+  });
+
+  test('refuses a network made beforehand that would let apps reach each other', async () => {
+    const open = `citus-test-${run}-open`;
+    await connection.docker.createNetwork({ Name: swarmConfigName(open), ...{ ConfigOnly: true }, Options: { [HOST_BINDING_OPTION]: '127.0.0.1' } });
+    await connection.docker.createNetwork({ Name: open, Driver: 'bridge', ...{ Scope: 'swarm', ConfigFrom: { Network: swarmConfigName(open) } } });
+    try {
+      const loose = new DockerSwarmRuntime(connection, open);
+      const refused = loose.deploy(testContainerSpec(`citus-test-${run}-loose`, await freePort(), labels));
+      await expect(refused).rejects.toMatchObject({ code: 'failed', message: expect.stringContaining(`network ${open} lets its containers reach each other`) });
+      expect(await loose.list(labels)).not.toContain(`citus-test-${run}-loose`);
+    } finally {
+      await connection.docker.getNetwork(open).remove();
+      await connection.docker.getNetwork(swarmConfigName(open)).remove();
+    }
   });
 
   test('a second deploy with the same name is a conflict', async () => {
@@ -100,10 +170,10 @@ describe('DockerSwarmRuntime on a real Swarm manager', () => {
     await expect(runtime.deploy(testContainerSpec(name, await freePort(), labels))).rejects.toMatchObject({ code: 'conflict' });
   });
 
-  test('scales from one replica to two, both running and serving the same port', async () => {
+  test('scales from one replica to two, each running on a port of its own', async () => {
     const name = `citus-test-${run}-scaled`;
     const port = await freePort();
-    await runtime.deploy({ ...testContainerSpec(name, port, labels), image: REUSEPORT_IMAGE, replicas: 1 });
+    await runtime.deploy({ ...testContainerSpec(name, port, labels), image: REPLICA_IMAGE, replicas: 1 });
     await waitFor(() => statusIs(name, { state: 'running', replicas: { desired: 1, running: 1 } }), 'one running task', 60_000);
 
     await runtime.scale(name, 2);
@@ -112,13 +182,10 @@ describe('DockerSwarmRuntime on a real Swarm manager', () => {
     const tasks = await connection.docker.listTasks({ filters: { service: [name], 'desired-state': ['running'] } });
     expect(tasks.map((t: { Status: { State: string } }) => t.Status.State)).toEqual(['running', 'running']);
 
-    // The kernel spreads connections between the two SO_REUSEPORT listeners by their source port.
-    const servers = new Set<string>();
-    await waitFor(async () => {
-      servers.add((await fetchPage(port)) ?? '');
-      return servers.size >= 2 ? servers : undefined;
-    }, 'answers from both replicas');
-    expect([...servers].every((page) => page.startsWith('hello from '))).toBe(true);
+    const ports = await endpointsOf(name, port, 2);
+    const pages = await Promise.all(ports.map((published) => waitFor(() => fetchPage(published), `the replica on ${published}`)));
+    expect(pages.every((page) => page.startsWith('hello from '))).toBe(true);
+    expect(new Set(pages).size).toBe(2);
   });
 });
 

@@ -1,7 +1,7 @@
 import { App, Deployment, type AppManifest } from '@citus/contracts';
 import { connectDocker } from '../../app-registry/src/adapters/docker/docker-connection.js';
 import { DockerSwarmRuntime } from '../../app-registry/src/adapters/docker/docker-swarm.runtime.js';
-import { ensureReuseportImage, ensureSwarmManager, REUSEPORT_IMAGE, waitFor } from '../../app-registry/test/support/test-image.js';
+import { ensureReplicaImage, ensureSwarmManager, REPLICA_IMAGE, waitFor } from '../../app-registry/test/support/test-image.js';
 import { ADMIN_PASSWORD, Api, bootTestPlatform, type TestPlatform } from './support/test-platform.js';
 
 const DOCKER_HOST = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
@@ -11,14 +11,14 @@ const manifest: Partial<AppManifest> = {
   version: '1.0.0',
   description: 'Answers with the name of the replica that served the request',
   category: 'utilities',
-  image: REUSEPORT_IMAGE,
+  image: REPLICA_IMAGE,
   resources: { memoryMb: 32, cpuMillicores: 100 },
   // The static server writes nothing to disk and needs no shell.
   readOnlyRootFilesystem: true,
 };
 
 // Issue 7 points 3 and 7: with CITUS_APP_RUNTIME=swarm a deployment is a Swarm service that the API
-// scales to 2, and the proxy reaches both replicas (they share the port with SO_REUSEPORT).
+// scales to 2, and the proxy takes turns over both replicas (each published on a loopback port of its own).
 describe('app deployments on Docker Swarm through the platform', () => {
   const runtime = new DockerSwarmRuntime(connectDocker(DOCKER_HOST));
   let platform: TestPlatform;
@@ -27,7 +27,7 @@ describe('app deployments on Docker Swarm through the platform', () => {
 
   beforeAll(async () => {
     await ensureSwarmManager(DOCKER_HOST);
-    ensureReuseportImage(DOCKER_HOST);
+    ensureReplicaImage(DOCKER_HOST);
     platform = await bootTestPlatform({ DOCKER_HOST, CITUS_APP_RUNTIME: 'swarm' });
     admin = await Api.login(platform.baseUrl, 'admin', ADMIN_PASSWORD);
     const created = await admin.post<App>('/api/v1/apps', manifest);
@@ -56,13 +56,14 @@ describe('app deployments on Docker Swarm through the platform', () => {
     expect(scaled.status).toBe(200);
     expect((await waitFor(running(2), 'two replicas running', 60_000)).replicas).toEqual({ desired: 2, running: 2 });
 
-    // The kernel spreads new connections over the two listeners: within some requests both answer.
+    // The proxy takes turns over the replicas it knows (it asks the engine again after a second).
     const replicas = new Set<string>();
-    for (let i = 0; i < 60 && replicas.size < 2; i++) {
+    await waitFor(async () => {
       const page = await admin.get<string>('/apps/default/twins/');
       if (page.status === 200) replicas.add(String(page.body).trim());
-    }
-    expect(replicas.size).toBe(2);
+      return replicas.size === 2 ? replicas : undefined;
+    }, 'answers from both replicas through the proxy', 30_000);
+    expect([...replicas].every((page) => page.startsWith('hello from '))).toBe(true);
 
     expect((await admin.delete(item)).status).toBe(204);
     await waitFor(async () => ((await runtime.list({ 'citus.app': appId })).length === 0 ? true : undefined), 'the service gone');

@@ -20,8 +20,11 @@ export const REAL_CLOCK: HealthClock = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
+/** The ports on 127.0.0.1 where a deployment's replicas answer now (see `ContainerRuntime.endpoints`). */
+export type EndpointsOf = () => Promise<number[]>;
+
 /**
- * The manifest's health check, run by the platform on the deployment's port: once for a view, and
+ * The manifest's health check, run by the platform on each replica's port: once for a view, and
  * until it passes (or the manifest's allowance runs out) after a redeploy starts a new version.
  */
 export class DeploymentHealth {
@@ -32,34 +35,40 @@ export class DeploymentHealth {
 
   /**
    * The engine's status, or `failing` (`unhealthy`; `starting` for a container just started, which
-   * may not listen yet) when the engine says running and the check fails.
+   * may not listen yet) when the engine says running and the check fails on a replica.
    */
-  async status(
-    deployment: { hostPort: number; healthCheck?: AppHealthCheck | undefined },
-    engine: ViewStatus,
-    failing: 'unhealthy' | 'starting' = 'unhealthy',
-  ): Promise<ViewStatus> {
-    const check = deployment.healthCheck;
+  async status(endpoints: EndpointsOf, check: AppHealthCheck | undefined, engine: ViewStatus, failing: 'unhealthy' | 'starting' = 'unhealthy'): Promise<ViewStatus> {
     if (engine.state !== 'running' || check === undefined) return engine;
     const timeoutSeconds = Math.min(check.timeoutSeconds, VIEW_TIMEOUT_SECONDS);
-    const result = await this.probe.probe(deployment.hostPort, check.path, timeoutSeconds * 1000);
-    return result.healthy ? engine : { ...engine, state: failing, detail: `health check GET ${check.path}: ${result.detail}` };
+    const failure = await this.firstFailure(await endpoints(), check, timeoutSeconds);
+    return failure === undefined ? engine : { ...engine, state: failing, detail: `health check GET ${check.path}: ${failure}` };
+  }
+
+  /** Probes the replicas side by side: what the first failing one answered (with its port when there are several), or undefined. */
+  private async firstFailure(ports: number[], check: AppHealthCheck, timeoutSeconds: number): Promise<string | undefined> {
+    const results = await Promise.all(ports.map((port) => this.probe.probe(port, check.path, timeoutSeconds * 1000)));
+    const index = results.findIndex((result) => !result.healthy);
+    const failed = results[index];
+    if (!failed || failed.healthy) return undefined;
+    return ports.length > 1 ? `${failed.detail} (the replica on port ${ports[index]})` : failed.detail;
   }
 
   /**
-   * Probes until the check passes, for at most `timeoutSeconds + intervalSeconds * retries` (the
-   * time the manifest gives a start, capped; a probe begun before then may run its own timeout
-   * past it): undefined once healthy, else what it last answered.
+   * Probes until the check passes on every replica (and one at least runs), for at most
+   * `timeoutSeconds + intervalSeconds * retries` (the time the manifest gives a start, capped; a
+   * probe begun before then may run its own timeout past it): undefined once healthy, else what it
+   * last answered.
    */
-  async waitUntilHealthy(hostPort: number, check: AppHealthCheck): Promise<string | undefined> {
+  async waitUntilHealthy(endpoints: EndpointsOf, check: AppHealthCheck): Promise<string | undefined> {
     const allowedSeconds = Math.min(check.timeoutSeconds + check.intervalSeconds * check.retries, MAX_WAIT_SECONDS);
     const pollMs = Math.min(check.intervalSeconds, POLL_SECONDS) * 1000;
     const deadline = this.clock.now() + allowedSeconds * 1000;
     for (;;) {
-      const result = await this.probe.probe(hostPort, check.path, check.timeoutSeconds * 1000);
-      if (result.healthy) return undefined;
+      const ports = await endpoints();
+      const failure = ports.length === 0 ? 'no replica runs yet' : await this.firstFailure(ports, check, check.timeoutSeconds);
+      if (failure === undefined) return undefined;
       if (this.clock.now() + pollMs > deadline) {
-        return `the new version failed its health check GET ${check.path} for ${allowedSeconds} s: ${result.detail}`;
+        return `the new version failed its health check GET ${check.path} for ${allowedSeconds} s: ${failure}`;
       }
       await this.clock.sleep(pollMs);
     }

@@ -12,7 +12,7 @@ import { runtimeCall, toAppError } from './runtime-errors.js';
 /** Ports the OS hands out can be held by a stopped deployment: a few draws find one that is not. */
 const PORT_ATTEMPTS = 5;
 
-/** Where the reverse proxy sends `/apps/{workspace}/{app}/...`. */
+/** Where the reverse proxy sends one request to `/apps/{workspace}/{app}/...`: a replica's port on 127.0.0.1. */
 export interface DeploymentRoute {
   hostPort: number;
   routePrefix: string;
@@ -24,6 +24,9 @@ export interface DeploymentRoute {
  * status. Every call is scoped to one workspace; another's deployment answers not found.
  */
 export class DeploymentService {
+  /** Turns requests take over the replicas of a deployment. */
+  private turn = 0;
+
   constructor(
     private readonly catalog: AppCatalogService,
     private readonly repository: DeploymentRepository,
@@ -147,7 +150,7 @@ export class DeploymentService {
       } catch (error) {
         return await this.rollBack(record, from, messageOf(deployError(error, to.manifest.image)));
       }
-      const unhealthy = await this.health?.waitUntilHealthy(moved.hostPort, to.manifest.healthCheck);
+      const unhealthy = await this.health?.waitUntilHealthy(this.endpointsOf(moved), to.manifest.healthCheck);
       return unhealthy === undefined ? undefined : await this.rollBack(record, from, unhealthy);
     } catch (error) {
       return messageOf(error);
@@ -198,11 +201,19 @@ export class DeploymentService {
     if (keyId !== undefined) await this.keys?.revokeAppKey(keyId);
   }
 
-  /** For the reverse proxy: the workspace's deployment of the app named so. */
+  /** For the reverse proxy: the workspace's deployment of the app named so, and the replica this request goes to (in turn). */
   async route(workspaceId: string, appName: string): Promise<DeploymentRoute> {
     const record = await this.repository.findByAppName(workspaceId, appName);
     if (!record) throw notFound('app deployment');
-    return { hostPort: record.hostPort, routePrefix: record.routePrefix };
+    const ports = await runtimeCall(this.endpointsOf(record));
+    this.turn = (this.turn + 1) % Number.MAX_SAFE_INTEGER;
+    const hostPort = ports[this.turn % ports.length];
+    if (hostPort === undefined) throw new AppError('unavailable', 'the app has no replica running: it may be stopped, starting or failing');
+    return { hostPort, routePrefix: record.routePrefix };
+  }
+
+  private endpointsOf(record: Pick<StoredDeployment, 'containerName' | 'hostPort'>): () => Promise<number[]> {
+    return () => this.runtime.endpoints(record.containerName, record.hostPort);
   }
 
   private async act(workspaceId: string, deploymentId: string, action: (name: string) => Promise<void>): Promise<Deployment> {
@@ -265,14 +276,13 @@ export class DeploymentService {
    * Probed when running; a container `started` by this very call is `starting` until it answers.
    */
   private async runtimeStatus(record: Pick<StoredDeployment, 'containerName' | 'hostPort' | 'healthCheck'>, started?: 'started'): Promise<ViewStatus> {
-    let engine: ViewStatus;
     try {
-      engine = await this.runtime.status(record.containerName);
+      const engine: ViewStatus = await this.runtime.status(record.containerName);
+      return this.health ? await this.health.status(this.endpointsOf(record), record.healthCheck, engine, started ? 'starting' : 'unhealthy') : engine;
     } catch (error) {
       if (error instanceof RuntimeError) return { state: 'unknown', detail: error.message };
       throw error;
     }
-    return this.health ? this.health.status(record, engine, started ? 'starting' : 'unhealthy') : engine;
   }
 }
 

@@ -3,9 +3,10 @@
  * Swarm services. The domain never knows which one it has.
  *
  * Networking: an app listens on `$HOST:$PORT` (both in its environment; the port is `hostPort`
- * here), as on most PaaS, and the platform's reverse proxy reaches it on 127.0.0.1:`hostPort`.
- * The single engine gives each container a network of its own and publishes that port on the
- * host's loopback; Swarm tasks share the host's network and are told to listen on 127.0.0.1.
+ * here), as on most PaaS, in a network namespace of its own on a bridge without traffic between
+ * apps. The platform's reverse proxy reaches it on the host's 127.0.0.1, at the ports `endpoints`
+ * answers: the single engine publishes `hostPort` itself there; Swarm publishes each task's port
+ * on a port of the engine's choosing, so replicas of one deployment do not collide.
  */
 export interface ContainerSpec {
   /** Unique name of the container (Docker) or service (Swarm); also how every later call finds it. */
@@ -16,7 +17,7 @@ export interface ContainerSpec {
   labels: Record<string, string>;
   /** Plain and secret values alike: secrets are resolved by the caller and never logged. */
   env: Record<string, string>;
-  /** The port the platform reaches the app on, at 127.0.0.1 (passed as `PORT` too). */
+  /** The port the app listens on (passed as `PORT`); the single engine publishes it on 127.0.0.1 as it is. */
   hostPort: number;
   resources: {
     /** Hard memory limit in bytes. */
@@ -81,4 +82,9 @@ export interface ContainerRuntime {
   scale(name: string, replicas: number): Promise<void>;
   /** The names of the containers or services carrying all these labels. */
   list(labels: Record<string, string>): Promise<string[]>;
+  /**
+   * The ports on 127.0.0.1 where it answers now, one per running replica (none when nothing
+   * runs); `hostPort` is the one it was deployed with.
+   */
+  endpoints(name: string, hostPort: number): Promise<number[]>;
 }

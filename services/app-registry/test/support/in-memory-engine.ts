@@ -12,6 +12,7 @@ export function inMemoryRuntime() {
   const running = new Map<string, ContainerSpec>();
   const stopped = new Map<string, ContainerSpec>();
   const missing = new Set<string>();
+  const replicaPorts = new Map<string, number[]>();
   const move = (name: string, from: Map<string, ContainerSpec>, to: Map<string, ContainerSpec>): void => {
     const spec = from.get(name);
     if (!spec) return;
@@ -35,8 +36,10 @@ export function inMemoryRuntime() {
     remove: async (name) => void (running.delete(name) || stopped.delete(name)),
     scale: async () => {},
     list: async () => [...running.keys(), ...stopped.keys()],
+    // As the single engine: the port it was deployed with, running or not; `replicaPorts` stands in for Swarm's tasks.
+    endpoints: async (name, hostPort) => replicaPorts.get(name) ?? [hostPort],
   };
-  return { runtime, running, missing };
+  return { runtime, running, missing, replicaPorts };
 }
 
 /** An in-memory stand-in for the portal's key issuer: keeps each key's scopes and what was revoked; `fail` makes it refuse. */

@@ -137,14 +137,13 @@ export function ensureHookRecorderImage(dockerHost = DEFAULT_DOCKER_HOST): strin
 }
 
 /**
- * Replicas of one deployment on one host share its port (host networking), which only a server
- * binding with SO_REUSEPORT can do; busybox httpd does not, so the Swarm scale test runs this
- * one, compiled statically here. It answers with a random id of its own, so a test can tell
- * which replica served.
+ * An app whose replicas can be told apart: it answers with a random id of its own, so a test can
+ * tell which replica served. busybox httpd serves the same page from every replica, so the Swarm
+ * scale tests run this one, compiled statically here.
  */
-export const REUSEPORT_IMAGE = 'citus-test/hello-reuseport:1';
+export const REPLICA_IMAGE = 'citus-test/hello-replica:1';
 
-const REUSEPORT_SERVER = `#include <arpa/inet.h>
+const REPLICA_SERVER = `#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,12 +151,11 @@ const REUSEPORT_SERVER = `#include <arpa/inet.h>
 #include <unistd.h>
 int main(void) {
   const char *port = getenv("PORT");
-  int s = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  /* Every interface of its own network namespace, as $HOST says; only its published port reaches it. */
   struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port ? atoi(port) : 8080) };
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  setsockopt(s, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  a.sin_addr.s_addr = htonl(INADDR_ANY);
   if (bind(s, (struct sockaddr *)&a, sizeof a) || listen(s, 64)) { perror("bind"); return 1; }
-  /* Host networking shares the host's name, so each replica names itself at random. */
   unsigned long long id = 0;
   FILE *urandom = fopen("/dev/urandom", "r");
   if (!urandom || fread(&id, sizeof id, 1, urandom) != 1) return 1;
@@ -178,20 +176,20 @@ int main(void) {
 }
 `;
 
-export function ensureReuseportImage(dockerHost = DEFAULT_DOCKER_HOST): string {
+export function ensureReplicaImage(dockerHost = DEFAULT_DOCKER_HOST): string {
   const compile = (work: string) => {
     requireStaticBusybox();
-    writeFileSync(join(work, 'server.c'), REUSEPORT_SERVER);
+    writeFileSync(join(work, 'server.c'), REPLICA_SERVER);
     const cc = spawnSync('cc', ['-static', '-Os', '-o', join(work, 'server'), join(work, 'server.c')], { encoding: 'utf8' });
     if (cc.error || cc.status !== 0) {
-      throw new Error(`the Swarm scale test compiles a static server: apt-get install gcc libc6-dev (${cc.error?.message ?? cc.stderr})`);
+      throw new Error(`the Swarm scale tests compile a static server: apt-get install gcc libc6-dev (${cc.error?.message ?? cc.stderr})`);
     }
   };
   const files = [
     { path: 'bin/busybox', from: BUSYBOX },
     { path: 'bin/server', from: '$WORK/server' },
   ];
-  return importRootfs(REUSEPORT_IMAGE, files, ['/bin/server'], dockerHost, compile);
+  return importRootfs(REPLICA_IMAGE, files, ['/bin/server'], dockerHost, compile);
 }
 
 /**

@@ -193,6 +193,11 @@ export class DockerEngineRuntime implements ContainerRuntime {
     );
   }
 
+  /** The port it was deployed with, published as it is; whether it answers is the health check's question. */
+  endpoints(_name: string, hostPort: number): Promise<number[]> {
+    return Promise.resolve([hostPort]);
+  }
+
   async list(labels: Record<string, string>): Promise<string[]> {
     const containers = await engineCall(this.connection, () =>
       this.docker.listContainers({ all: true, filters: { label: labelFilter(labels) } }),

@@ -26,10 +26,48 @@ export function appNetworkOptions(name: string): Dockerode.NetworkCreateOptions 
   };
 }
 
-interface NetworkInfo {
+/** Docker's bridge option naming the host address ports are published on when a publish names none. */
+export const HOST_BINDING_OPTION = 'com.docker.network.bridge.host_binding_ipv4';
+
+/** Where a Swarm task's port is published: Swarm names no address, so the network says it. */
+const LOOPBACK = '127.0.0.1';
+
+/**
+ * Swarm's counterpart of the single engine's app network, in two parts (Swarm takes a bridge's
+ * options only from a node-local "config-only" network): `{name}-config` holds the options and the
+ * swarm-scoped bridge `{name}` is made from it. Tasks on it get what containers on the app network
+ * get: a network namespace each and no traffic between them. Their ports go on the host's
+ * 127.0.0.1 only, because Swarm's host-mode publishing binds the address the network names (it
+ * would bind every interface otherwise, and its routing mesh never answers on loopback).
+ */
+export function swarmNetworkOptions(name: string): { config: Dockerode.NetworkCreateOptions; network: Dockerode.NetworkCreateOptions } {
+  const labels = { [APP_NETWORK_LABEL]: 'apps' };
+  return {
+    config: {
+      Name: swarmConfigName(name),
+      CheckDuplicate: true,
+      Labels: labels,
+      Options: { [ICC_OPTION]: 'false', [HOST_BINDING_OPTION]: LOOPBACK },
+      ...{ ConfigOnly: true },
+    },
+    // Labels too count as options, which the engine takes from the config-only network alone.
+    network: {
+      Name: name,
+      Driver: 'bridge',
+      CheckDuplicate: true,
+      ...{ Scope: 'swarm', ConfigFrom: { Network: swarmConfigName(name) } },
+    },
+  };
+}
+
+export const swarmConfigName = (name: string): string => `${name}-config`;
+
+export interface NetworkInfo {
   Driver?: string;
   Internal?: boolean;
-  Options?: Record<string, string>;
+  Scope?: string;
+  ConfigFrom?: { Network?: string };
+  Options?: Record<string, string> | null;
 }
 
 /**
@@ -46,13 +84,34 @@ export function appNetworkProblem(name: string, info: NetworkInfo): string | und
   return undefined;
 }
 
-/** Makes the app network unless it exists, then checks it isolates; answers once per success. */
+/** As `appNetworkProblem`, for Swarm's bridge (`info`) and the config-only network it takes its options from (`config`). */
+export function swarmNetworkProblem(name: string, info: NetworkInfo, config: NetworkInfo | undefined): string | undefined {
+  const remedy = 'remove it so the platform makes it, or name another with CITUS_APP_SWARM_NETWORK';
+  if (info.Driver !== 'bridge' || info.Scope !== 'swarm') {
+    return `network ${name} is a ${info.Scope ?? 'unknown'}-scoped ${info.Driver ?? 'unknown'} network; Swarm apps need a swarm-scoped bridge: ${remedy}`;
+  }
+  const source = info.ConfigFrom?.Network;
+  if (!source || !config) return `network ${name} takes its options from no config-only network on this node: ${remedy}`;
+  const problem = appNetworkProblem(name, { Driver: 'bridge', Options: config.Options ?? {} });
+  if (problem) return problem.replace('CITUS_APP_NETWORK', 'CITUS_APP_SWARM_NETWORK');
+  if (config.Options?.[HOST_BINDING_OPTION] !== LOOPBACK) {
+    return `network ${name} publishes ports on ${config.Options?.[HOST_BINDING_OPTION] ?? 'every interface'} (${HOST_BINDING_OPTION} of ${source} is not ${LOOPBACK}), beyond the platform's proxy: ${remedy}`;
+  }
+  return undefined;
+}
+
+/**
+ * Makes the app network unless it exists, then checks it isolates; answers once per success. The
+ * single engine's is a plain bridge (`appNetworkOptions`), Swarm's a swarm-scoped one with its
+ * config-only network (`swarmNetworkOptions`).
+ */
 export class AppNetwork {
   private ready?: Promise<void>;
 
   constructor(
     private readonly connection: DockerConnection,
     readonly name: string,
+    private readonly kind: 'engine' | 'swarm' = 'engine',
   ) {}
 
   /** Resolves once the network exists and isolates; a failure is tried again on the next call. */
@@ -70,25 +129,41 @@ export class AppNetwork {
   }
 
   private async prepare(): Promise<void> {
-    const { docker } = this.connection;
-    let info = await this.inspect();
-    if (!info) {
-      try {
-        await engineCall(this.connection, () => docker.createNetwork(appNetworkOptions(this.name)));
-      } catch (error) {
-        // Another platform process made it between the two calls: use theirs, once checked.
-        if (!(error instanceof RuntimeError && error.code === 'conflict')) throw error;
-      }
-      info = await this.inspect();
-      if (!info) throw new RuntimeError('failed', `network ${this.name} was made but the engine cannot find it`);
+    if (this.kind === 'engine') {
+      const problem = appNetworkProblem(this.name, await this.made(appNetworkOptions(this.name)));
+      if (problem) throw new RuntimeError('failed', problem);
+      return;
     }
-    const problem = appNetworkProblem(this.name, info);
+    const options = swarmNetworkOptions(this.name);
+    let info = await this.inspect(this.name);
+    if (!info) {
+      await this.made(options.config);
+      info = await this.made(options.network);
+    }
+    const source = info.ConfigFrom?.Network;
+    const problem = swarmNetworkProblem(this.name, info, source ? await this.inspect(source) : undefined);
     if (problem) throw new RuntimeError('failed', problem);
   }
 
-  private async inspect(): Promise<NetworkInfo | undefined> {
+  /** The network `options` names, made first when missing. */
+  private async made(options: Dockerode.NetworkCreateOptions): Promise<NetworkInfo> {
+    const name = options.Name;
+    const known = await this.inspect(name);
+    if (known) return known;
     try {
-      return (await this.connection.docker.getNetwork(this.name).inspect()) as NetworkInfo;
+      await engineCall(this.connection, () => this.connection.docker.createNetwork(options));
+    } catch (error) {
+      // Another platform process made it between the two calls: use theirs, once checked.
+      if (!(error instanceof RuntimeError && error.code === 'conflict')) throw error;
+    }
+    const info = await this.inspect(name);
+    if (!info) throw new RuntimeError('failed', `network ${name} was made but the engine cannot find it`);
+    return info;
+  }
+
+  private async inspect(name: string): Promise<NetworkInfo | undefined> {
+    try {
+      return (await this.connection.docker.getNetwork(name).inspect()) as NetworkInfo;
     } catch (error) {
       if (isNotFound(error)) return undefined;
       return engineCall(this.connection, () => Promise.reject(error));

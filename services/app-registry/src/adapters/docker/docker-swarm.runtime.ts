@@ -9,8 +9,18 @@ import {
 } from '../../domain/container-runtime.port.js';
 import { engineCall, isNotFound, pingEngine, toRuntimeError, type DockerConnection } from './docker-connection.js';
 import { logLines } from './docker-logs.js';
+import { AppNetwork } from './docker-network.js';
 import { labelFilter } from './docker-security.js';
-import { serviceSpec, serviceStatus, STOPPED_REPLICAS_LABEL } from './docker-swarm.spec.js';
+import { publishedPorts, serviceSpec, serviceStatus, STOPPED_REPLICAS_LABEL } from './docker-swarm.spec.js';
+
+/** The swarm-scoped bridge Swarm apps join unless CITUS_APP_SWARM_NETWORK names another. */
+export const DEFAULT_SWARM_APP_NETWORK = 'citus-swarm-apps';
+
+/**
+ * How long the proxy may go on using a service's task ports before asking the engine again: every
+ * proxied request asks for them. A change made through this runtime forgets them at once.
+ */
+const ENDPOINTS_TTL_MS = 1_000;
 
 interface ServiceInfo {
   Version: { Index: number };
@@ -21,7 +31,16 @@ interface ServiceInfo {
 export class DockerSwarmRuntime implements ContainerRuntime {
   readonly kind = 'swarm' as const;
 
-  constructor(private readonly connection: DockerConnection) {}
+  private readonly network: AppNetwork;
+  private readonly known = new Map<string, { at: number; ports: Promise<number[]> }>();
+  private nodeId?: Promise<string>;
+
+  constructor(
+    private readonly connection: DockerConnection,
+    networkName = DEFAULT_SWARM_APP_NETWORK,
+  ) {
+    this.network = new AppNetwork(connection, networkName, 'swarm');
+  }
 
   private get docker(): Dockerode {
     return this.connection.docker;
@@ -46,7 +65,39 @@ export class DockerSwarmRuntime implements ContainerRuntime {
   }
 
   async deploy(spec: ContainerSpec): Promise<void> {
-    await engineCall(this.connection, () => this.docker.createService(serviceSpec(spec)));
+    await this.network.ensure();
+    const nodeId = await this.localNode();
+    this.known.delete(spec.name);
+    await engineCall(this.connection, () => this.docker.createService(serviceSpec(spec, this.network.name, nodeId)));
+  }
+
+  /** The node the platform's engine is: where tasks must run for their loopback ports to be the platform's. */
+  private localNode(): Promise<string> {
+    this.nodeId ??= engineCall(this.connection, async () => {
+      const info = (await this.docker.info()) as { Swarm?: { NodeID?: string } };
+      if (!info.Swarm?.NodeID) throw new RuntimeError('unavailable', `the Docker engine at DOCKER_HOST=${this.connection.host} is not a Swarm node: run docker swarm init, or use CITUS_APP_RUNTIME=docker`);
+      return info.Swarm.NodeID;
+    }).catch((error: unknown) => {
+      this.nodeId = undefined;
+      throw error;
+    });
+    return this.nodeId;
+  }
+
+  async endpoints(name: string, hostPort: number): Promise<number[]> {
+    const cached = this.known.get(name);
+    if (cached && Date.now() - cached.at < ENDPOINTS_TTL_MS) return cached.ports;
+    const ports = engineCall(this.connection, () => this.docker.listTasks({ filters: { service: [name], 'desired-state': ['running'] } })).then(
+      (tasks) => publishedPorts(tasks as Parameters<typeof publishedPorts>[0], hostPort),
+      (error: unknown) => {
+        // A service that is gone runs nowhere.
+        if (error instanceof RuntimeError && error.code === 'not_found') return [];
+        throw error;
+      },
+    );
+    this.known.set(name, { at: Date.now(), ports });
+    ports.catch(() => this.known.delete(name));
+    return ports;
   }
 
   private inspect(name: string): Promise<ServiceInfo> {
@@ -75,6 +126,7 @@ export class DockerSwarmRuntime implements ContainerRuntime {
 
   /** Rewrites the service's spec; Swarm refuses an update made against an older version. */
   private async update(name: string, change: (spec: ServiceInfo['Spec']) => ServiceInfo['Spec']): Promise<void> {
+    this.known.delete(name);
     const service = await this.inspect(name);
     await engineCall(this.connection, () =>
       this.docker.getService(name).update({ version: service.Version.Index, ...change(service.Spec) }),
@@ -108,6 +160,7 @@ export class DockerSwarmRuntime implements ContainerRuntime {
   }
 
   async remove(name: string): Promise<void> {
+    this.known.delete(name);
     try {
       await this.docker.getService(name).remove();
     } catch (error) {
