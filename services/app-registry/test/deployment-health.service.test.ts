@@ -106,8 +106,22 @@ describe('health-checked deployments', () => {
 
     it('names what failed when no replica ever runs', async () => {
       const health = new DeploymentHealth(probe.probe, time.clock);
-      expect(await health.waitUntilHealthy(async () => [], CHECK_1_1)).toBe('the new version failed its health check GET /ready for 12 s: no replica runs yet');
+      expect(await health.waitUntilHealthy(async () => [], CHECK_1_1)).toBe('the new version failed its health check GET /ready for 12 s: no replica publishes its port yet');
       expect(probe.calls).toEqual([]);
+    });
+
+    it('goes on waiting when the engine cannot say where the replicas are, and names that when time runs out', async () => {
+      const health = new DeploymentHealth(probe.probe, time.clock);
+      let asked = 0;
+      const flaky = async () => {
+        asked += 1;
+        if (asked <= 2) throw new Error('Docker engine at DOCKER_HOST=unix:///var/run/docker.sock: connect ECONNREFUSED');
+        return [41_003];
+      };
+      expect(await health.waitUntilHealthy(flaky, CHECK_1_1)).toBeUndefined();
+      expect([asked, probe.calls.map((call) => call.hostPort)]).toEqual([3, [41_003]]);
+      const down = async (): Promise<number[]> => Promise.reject(new Error('connect ECONNREFUSED'));
+      expect(await health.waitUntilHealthy(down, CHECK_1_1)).toBe('the new version failed its health check GET /ready for 12 s: the engine did not list the replicas: connect ECONNREFUSED');
     });
 
     it('waits at most 120 s, whatever the manifest allows', async () => {
@@ -148,6 +162,14 @@ describe('health-checked deployments', () => {
       // A row from before the platform checked: not checked.
       db.prepare('UPDATE deployments SET health_check = NULL WHERE deployment_id = ?').run(deploymentId);
       expect(await deployments.get(HOME.id, deploymentId)).toMatchObject({ status: 'running' });
+      expect(probe.calls).toEqual([]);
+    });
+
+    it('show a deployment the engine runs but whose replicas publish no port as failing the check', async () => {
+      const { deploymentId } = await following();
+      engine.replicaPorts.set(runningSpec().name, []);
+      probe.calls.length = 0;
+      expect(await deployments.get(HOME.id, deploymentId)).toMatchObject({ status: 'unhealthy', detail: 'health check GET /healthz: no replica publishes its port yet' });
       expect(probe.calls).toEqual([]);
     });
 

@@ -149,18 +149,39 @@ describe('DockerSwarmRuntime on a real Swarm manager', () => {
     expect(config.Options).toEqual(expect.objectContaining({ [ICC_OPTION]: 'false', [HOST_BINDING_OPTION]: '127.0.0.1' }));
   });
 
-  test('refuses a network made beforehand that would let apps reach each other', async () => {
+  test('makes a network of another name with its config-only network, and refuses one made beforehand that would let apps reach each other', async () => {
+    const fresh = `citus-test-${run}-fresh`;
     const open = `citus-test-${run}-open`;
-    await connection.docker.createNetwork({ Name: swarmConfigName(open), ...{ ConfigOnly: true }, Options: { [HOST_BINDING_OPTION]: '127.0.0.1' } });
-    await connection.docker.createNetwork({ Name: open, Driver: 'bridge', ...{ Scope: 'swarm', ConfigFrom: { Network: swarmConfigName(open) } } });
+    const networks = [fresh, swarmConfigName(fresh), open, swarmConfigName(open)];
     try {
+      const made = new DockerSwarmRuntime(connection, fresh);
+      const name = `citus-test-${run}-fresh-svc`;
+      await made.deploy(testContainerSpec(name, await freePort(), labels));
+      const config = (await connection.docker.getNetwork(swarmConfigName(fresh)).inspect()) as { ConfigOnly: boolean; Options: Record<string, string> };
+      expect([config.ConfigOnly, config.Options[ICC_OPTION], config.Options[HOST_BINDING_OPTION]]).toEqual([true, 'false', '127.0.0.1']);
+      expect(((await connection.docker.getNetwork(fresh).inspect()) as { ConfigFrom: { Network: string } }).ConfigFrom.Network).toBe(swarmConfigName(fresh));
+      await made.remove(name);
+
+      await connection.docker.createNetwork({ Name: swarmConfigName(open), Labels: { 'io.citus.test.run': run }, ...{ ConfigOnly: true }, Options: { [HOST_BINDING_OPTION]: '127.0.0.1' } });
       const loose = new DockerSwarmRuntime(connection, open);
       const refused = loose.deploy(testContainerSpec(`citus-test-${run}-loose`, await freePort(), labels));
+      // Checked before any bridge is made from it.
       await expect(refused).rejects.toMatchObject({ code: 'failed', message: expect.stringContaining(`network ${open} lets its containers reach each other`) });
+      await expect(connection.docker.getNetwork(open).inspect()).rejects.toMatchObject({ statusCode: 404 });
+      await connection.docker.createNetwork({ Name: open, Driver: 'bridge', ...{ Scope: 'swarm', ConfigFrom: { Network: swarmConfigName(open) } } });
+      await expect(loose.deploy(testContainerSpec(`citus-test-${run}-loose`, await freePort(), labels))).rejects.toMatchObject({
+        code: 'failed',
+        message: expect.stringContaining(`remove ${open} and ${swarmConfigName(open)}`),
+      });
       expect(await loose.list(labels)).not.toContain(`citus-test-${run}-loose`);
     } finally {
-      await connection.docker.getNetwork(open).remove();
-      await connection.docker.getNetwork(swarmConfigName(open)).remove();
+      // The tasks' endpoints leave the network shortly after their service goes.
+      for (const network of networks) {
+        await waitFor(
+          () => connection.docker.getNetwork(network).remove().then(() => true, (error: { statusCode?: number }) => (error.statusCode === 404 ? true : undefined)),
+          `network ${network} removed`,
+        );
+      }
     }
   });
 

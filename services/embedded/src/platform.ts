@@ -350,7 +350,8 @@ function deploymentEndpoints(registry: () => AppRegistryService | undefined): Ap
         return { url: `http://127.0.0.1:${route.hostPort}${route.routePrefix}` };
       } catch (error) {
         if (error instanceof AppError && error.code === 'not_found') return { error: 'no deployment of it in this workspace', retryable: false };
-        // The registry's store failed: worth another try.
+        // No replica runs (yet), or the engine cannot say where: worth another try, as is a failing store.
+        if (error instanceof AppError && error.code === 'unavailable') return { error: error.message };
         return { error: `the app registry failed: ${error instanceof Error ? error.message : String(error)}` };
       }
     },

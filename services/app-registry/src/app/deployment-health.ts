@@ -8,6 +8,8 @@ const VIEW_TIMEOUT_SECONDS = 3;
 const POLL_SECONDS = 1;
 /** A redeploy runs inside a webhook's request or an approval: it waits no longer than this. */
 const MAX_WAIT_SECONDS = 120;
+/** The engine runs it, but no replica publishes its port (yet). */
+const NO_REPLICA = 'no replica publishes its port yet';
 
 /** Time for waiting, injectable so tests need not wait. */
 export interface HealthClock {
@@ -40,7 +42,8 @@ export class DeploymentHealth {
   async status(endpoints: EndpointsOf, check: AppHealthCheck | undefined, engine: ViewStatus, failing: 'unhealthy' | 'starting' = 'unhealthy'): Promise<ViewStatus> {
     if (engine.state !== 'running' || check === undefined) return engine;
     const timeoutSeconds = Math.min(check.timeoutSeconds, VIEW_TIMEOUT_SECONDS);
-    const failure = await this.firstFailure(await endpoints(), check, timeoutSeconds);
+    const ports = await endpoints();
+    const failure = ports.length === 0 ? NO_REPLICA : await this.firstFailure(ports, check, timeoutSeconds);
     return failure === undefined ? engine : { ...engine, state: failing, detail: `health check GET ${check.path}: ${failure}` };
   }
 
@@ -64,8 +67,9 @@ export class DeploymentHealth {
     const pollMs = Math.min(check.intervalSeconds, POLL_SECONDS) * 1000;
     const deadline = this.clock.now() + allowedSeconds * 1000;
     for (;;) {
-      const ports = await endpoints();
-      const failure = ports.length === 0 ? 'no replica runs yet' : await this.firstFailure(ports, check, check.timeoutSeconds);
+      // The engine failing to say where the replicas are is a failed poll, not the end of the wait.
+      const ports = await endpoints().catch((error: unknown) => `the engine did not list the replicas: ${error instanceof Error ? error.message : String(error)}`);
+      const failure = typeof ports === 'string' ? ports : ports.length === 0 ? NO_REPLICA : await this.firstFailure(ports, check, check.timeoutSeconds);
       if (failure === undefined) return undefined;
       if (this.clock.now() + pollMs > deadline) {
         return `the new version failed its health check GET ${check.path} for ${allowedSeconds} s: ${failure}`;

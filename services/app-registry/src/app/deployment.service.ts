@@ -24,8 +24,8 @@ export interface DeploymentRoute {
  * status. Every call is scoped to one workspace; another's deployment answers not found.
  */
 export class DeploymentService {
-  /** Turns requests take over the replicas of a deployment. */
-  private turn = 0;
+  /** Whose turn it is among each deployment's replicas (by container name), for the proxy. */
+  private readonly turns = new Map<string, number>();
 
   constructor(
     private readonly catalog: AppCatalogService,
@@ -193,6 +193,7 @@ export class DeploymentService {
   async remove(workspaceId: string, deploymentId: string): Promise<void> {
     const record = await this.find(workspaceId, deploymentId);
     await runtimeCall(() => this.runtime.remove(record.containerName));
+    this.turns.delete(record.containerName);
     await this.repository.delete(workspaceId, deploymentId);
     await this.revokeKey(record.apiKeyId);
   }
@@ -206,10 +207,13 @@ export class DeploymentService {
     const record = await this.repository.findByAppName(workspaceId, appName);
     if (!record) throw notFound('app deployment');
     const ports = await runtimeCall(this.endpointsOf(record));
-    this.turn = (this.turn + 1) % Number.MAX_SAFE_INTEGER;
-    const hostPort = ports[this.turn % ports.length];
-    if (hostPort === undefined) throw new AppError('unavailable', 'the app has no replica running: it may be stopped, starting or failing');
-    return { hostPort, routePrefix: record.routePrefix };
+    if (ports.length === 0) {
+      this.turns.delete(record.containerName);
+      throw new AppError('unavailable', 'the app has no replica running: it may be stopped, starting or failing');
+    }
+    const turn = ((this.turns.get(record.containerName) ?? -1) + 1) % ports.length;
+    this.turns.set(record.containerName, turn);
+    return { hostPort: ports[turn] as number, routePrefix: record.routePrefix };
   }
 
   private endpointsOf(record: Pick<StoredDeployment, 'containerName' | 'hostPort'>): () => Promise<number[]> {

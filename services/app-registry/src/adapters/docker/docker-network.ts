@@ -86,16 +86,24 @@ export function appNetworkProblem(name: string, info: NetworkInfo): string | und
 
 /** As `appNetworkProblem`, for Swarm's bridge (`info`) and the config-only network it takes its options from (`config`). */
 export function swarmNetworkProblem(name: string, info: NetworkInfo, config: NetworkInfo | undefined): string | undefined {
-  const remedy = 'remove it so the platform makes it, or name another with CITUS_APP_SWARM_NETWORK';
   if (info.Driver !== 'bridge' || info.Scope !== 'swarm') {
-    return `network ${name} is a ${info.Scope ?? 'unknown'}-scoped ${info.Driver ?? 'unknown'} network; Swarm apps need a swarm-scoped bridge: ${remedy}`;
+    return `network ${name} is a ${info.Scope ?? 'unknown'}-scoped ${info.Driver ?? 'unknown'} network; Swarm apps need a swarm-scoped bridge: remove it so the platform makes it, or name another with CITUS_APP_SWARM_NETWORK`;
   }
   const source = info.ConfigFrom?.Network;
-  if (!source || !config) return `network ${name} takes its options from no config-only network on this node: ${remedy}`;
-  const problem = appNetworkProblem(name, { Driver: 'bridge', Options: config.Options ?? {} });
-  if (problem) return problem.replace('CITUS_APP_NETWORK', 'CITUS_APP_SWARM_NETWORK');
-  if (config.Options?.[HOST_BINDING_OPTION] !== LOOPBACK) {
-    return `network ${name} publishes ports on ${config.Options?.[HOST_BINDING_OPTION] ?? 'every interface'} (${HOST_BINDING_OPTION} of ${source} is not ${LOOPBACK}), beyond the platform's proxy: ${remedy}`;
+  if (!source || !config) {
+    return `network ${name} takes its options from no config-only network on this node: remove it so the platform makes it, or name another with CITUS_APP_SWARM_NETWORK`;
+  }
+  return swarmConfigProblem(name, source, config);
+}
+
+/** Why the config-only network `source` cannot give Swarm's app bridge `name` its options, or undefined when it can. */
+export function swarmConfigProblem(name: string, source: string, config: NetworkInfo): string | undefined {
+  const remedy = `remove ${name} and ${source} so the platform makes them, or name another network with CITUS_APP_SWARM_NETWORK`;
+  if (config.Options?.[ICC_OPTION] !== 'false') {
+    return `network ${name} lets its containers reach each other (${ICC_OPTION} of ${source} is not false): ${remedy}`;
+  }
+  if (config.Options[HOST_BINDING_OPTION] !== LOOPBACK) {
+    return `network ${name} publishes ports on ${config.Options[HOST_BINDING_OPTION] ?? 'every interface'} (${HOST_BINDING_OPTION} of ${source} is not ${LOOPBACK}), beyond the platform's proxy: ${remedy}`;
   }
   return undefined;
 }
@@ -137,7 +145,10 @@ export class AppNetwork {
     const options = swarmNetworkOptions(this.name);
     let info = await this.inspect(this.name);
     if (!info) {
-      await this.made(options.config);
+      // A config-only network left from before is checked before a bridge is made from it.
+      const config = await this.made(options.config);
+      const problem = swarmConfigProblem(this.name, swarmConfigName(this.name), config);
+      if (problem) throw new RuntimeError('failed', problem);
       info = await this.made(options.network);
     }
     const source = info.ConfigFrom?.Network;

@@ -21,6 +21,10 @@ export const DEFAULT_SWARM_APP_NETWORK = 'citus-swarm-apps';
  * proxied request asks for them. A change made through this runtime forgets them at once.
  */
 const ENDPOINTS_TTL_MS = 1_000;
+/** How long the last ports the engine gave stand in while it cannot be asked: a blip of the engine's API must not cut running apps off. */
+const ENDPOINTS_STALE_MS = 30_000;
+/** A task listing that takes longer is given up (the engine's API calls have no timeout of their own). */
+const LIST_TIMEOUT_MS = 3_000;
 
 interface ServiceInfo {
   Version: { Index: number };
@@ -32,8 +36,10 @@ export class DockerSwarmRuntime implements ContainerRuntime {
   readonly kind = 'swarm' as const;
 
   private readonly network: AppNetwork;
-  private readonly known = new Map<string, { at: number; ports: Promise<number[]> }>();
-  private nodeId?: Promise<string>;
+  /** Task ports by service, asked within the last second (`key` is name and port: a redeploy may change the port). */
+  private readonly known = new Map<string, { key: string; at: number; ports: Promise<number[]> }>();
+  /** The last ports the engine gave, for when it cannot be asked. */
+  private readonly lastGood = new Map<string, { key: string; at: number; ports: number[] }>();
 
   constructor(
     private readonly connection: DockerConnection,
@@ -66,38 +72,67 @@ export class DockerSwarmRuntime implements ContainerRuntime {
 
   async deploy(spec: ContainerSpec): Promise<void> {
     await this.network.ensure();
+    // Read on each deploy (they are rare): a swarm made anew has a new node id.
     const nodeId = await this.localNode();
-    this.known.delete(spec.name);
-    await engineCall(this.connection, () => this.docker.createService(serviceSpec(spec, this.network.name, nodeId)));
+    const create = () => engineCall(this.connection, () => this.docker.createService(serviceSpec(spec, this.network.name, nodeId)));
+    try {
+      await create().catch(async (error: unknown) => {
+        // Removed by an operator, or gone with the swarm it belonged to, since it was checked: made again, once.
+        if (!(error instanceof RuntimeError && error.code === 'not_found' && /network/i.test(error.message))) throw error;
+        this.network.forget();
+        await this.network.ensure();
+        return create();
+      });
+    } finally {
+      this.forgetPorts(spec.name);
+    }
   }
 
   /** The node the platform's engine is: where tasks must run for their loopback ports to be the platform's. */
   private localNode(): Promise<string> {
-    this.nodeId ??= engineCall(this.connection, async () => {
+    return engineCall(this.connection, async () => {
       const info = (await this.docker.info()) as { Swarm?: { NodeID?: string } };
       if (!info.Swarm?.NodeID) throw new RuntimeError('unavailable', `the Docker engine at DOCKER_HOST=${this.connection.host} is not a Swarm node: run docker swarm init, or use CITUS_APP_RUNTIME=docker`);
       return info.Swarm.NodeID;
-    }).catch((error: unknown) => {
-      this.nodeId = undefined;
-      throw error;
     });
-    return this.nodeId;
   }
 
   async endpoints(name: string, hostPort: number): Promise<number[]> {
+    const key = `${name}:${hostPort}`;
     const cached = this.known.get(name);
-    if (cached && Date.now() - cached.at < ENDPOINTS_TTL_MS) return cached.ports;
-    const ports = engineCall(this.connection, () => this.docker.listTasks({ filters: { service: [name], 'desired-state': ['running'] } })).then(
-      (tasks) => publishedPorts(tasks as Parameters<typeof publishedPorts>[0], hostPort),
-      (error: unknown) => {
-        // A service that is gone runs nowhere.
-        if (error instanceof RuntimeError && error.code === 'not_found') return [];
-        throw error;
-      },
-    );
-    this.known.set(name, { at: Date.now(), ports });
-    ports.catch(() => this.known.delete(name));
-    return ports;
+    if (cached?.key === key && Date.now() - cached.at < ENDPOINTS_TTL_MS) return cached.ports;
+    const entry = { key, at: Date.now(), ports: this.askPorts(name, hostPort, key) };
+    this.known.set(name, entry);
+    // A failed ask is not kept: the next request asks again.
+    entry.ports.catch(() => this.known.get(name) === entry && this.known.delete(name));
+    return entry.ports;
+  }
+
+  private async askPorts(name: string, hostPort: number, key: string): Promise<number[]> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new RuntimeError('unavailable', `the Docker engine at DOCKER_HOST=${this.connection.host} did not list the tasks of ${name} within ${LIST_TIMEOUT_MS / 1000} s`)), LIST_TIMEOUT_MS);
+    });
+    try {
+      const tasks = await Promise.race([engineCall(this.connection, () => this.docker.listTasks({ filters: { service: [name], 'desired-state': ['running'] } })), timeout]);
+      const ports = publishedPorts(tasks as Parameters<typeof publishedPorts>[0], hostPort);
+      this.lastGood.set(name, { key, at: Date.now(), ports });
+      return ports;
+    } catch (error) {
+      // A service that is gone runs nowhere.
+      if (error instanceof RuntimeError && error.code === 'not_found') return [];
+      const last = this.lastGood.get(name);
+      if (last?.key === key && Date.now() - last.at < ENDPOINTS_STALE_MS) return last.ports;
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** After a change to the service: its ports are asked for again. */
+  private forgetPorts(name: string): void {
+    this.known.delete(name);
+    this.lastGood.delete(name);
   }
 
   private inspect(name: string): Promise<ServiceInfo> {
@@ -126,11 +161,14 @@ export class DockerSwarmRuntime implements ContainerRuntime {
 
   /** Rewrites the service's spec; Swarm refuses an update made against an older version. */
   private async update(name: string, change: (spec: ServiceInfo['Spec']) => ServiceInfo['Spec']): Promise<void> {
-    this.known.delete(name);
-    const service = await this.inspect(name);
-    await engineCall(this.connection, () =>
-      this.docker.getService(name).update({ version: service.Version.Index, ...change(service.Spec) }),
-    );
+    try {
+      const service = await this.inspect(name);
+      await engineCall(this.connection, () =>
+        this.docker.getService(name).update({ version: service.Version.Index, ...change(service.Spec) }),
+      );
+    } finally {
+      this.forgetPorts(name);
+    }
   }
 
   async restart(name: string): Promise<void> {
@@ -160,12 +198,13 @@ export class DockerSwarmRuntime implements ContainerRuntime {
   }
 
   async remove(name: string): Promise<void> {
-    this.known.delete(name);
     try {
       await this.docker.getService(name).remove();
     } catch (error) {
       if (isNotFound(error)) return;
       throw toRuntimeError(error, this.connection.host);
+    } finally {
+      this.forgetPorts(name);
     }
   }
 
