@@ -43,7 +43,14 @@ indexer_port=${CITUS_CI_INDEXER_PORT:-18083}
 analytics_port=${CITUS_CI_ANALYTICS_PORT:-18084}
 registry_port=${CITUS_CI_REGISTRY_PORT:-18085}
 mqtt_port=${CITUS_CI_MQTT_PORT:-18883}
-compose=(docker-compose -p "$project" -f docker-compose.yaml -f docker-compose.ci.yaml)
+# With the opt-in override that gives app-registry the engine (docker-compose.apps.yaml), so app
+# deployments are checked too.
+compose=(docker-compose -p "$project" -f docker-compose.yaml -f docker-compose.ci.yaml -f docker-compose.apps.yaml)
+CITUS_DOCKER_GID=$(stat -c %g /var/run/docker.sock)
+export CITUS_DOCKER_GID
+# The deployment the app check makes, removed at the end however the check went (the engine's, not compose's).
+app_deployment_file=$(mktemp)
+app_image=citus-ci/compose-app:1
 export CITUS_CI_HTTP_PORT=$http_port CITUS_CI_PORTAL_PORT=$portal_port CITUS_CI_APPS_PORT=$apps_port
 export CITUS_CI_INDEXER_PORT=$indexer_port CITUS_CI_ANALYTICS_PORT=$analytics_port CITUS_CI_REGISTRY_PORT=$registry_port
 export CITUS_MQTT_PUBLISHED_PORT=$mqtt_port CITUS_MQTT_BIND_ADDRESS=127.0.0.1
@@ -79,8 +86,14 @@ finish() {
     echo "check-platform-containers: the containers' last log lines:" >&2
     "${compose[@]}" logs --no-color --tail 40 portal device-lifecycle platform indexer analytics app-registry >&2 || true
   fi
+  local leftover
+  leftover=$(cat "$app_deployment_file" 2>/dev/null || true)
+  if [ -n "$leftover" ]; then
+    docker rm -f "$leftover" > /dev/null 2>&1 || true
+    docker network rm "$leftover-net" > /dev/null 2>&1 || true
+  fi
   "${compose[@]}" down --volumes --remove-orphans > /dev/null 2>&1 || true
-  rm -f "$thing_file"
+  rm -f "$thing_file" "$app_deployment_file"
   rm -rf "$device_dir"
   if [ -n "${CITUS_TEST_TALLY:-}" ]; then
     echo "$passed $failed 0" >> "$CITUS_TEST_TALLY"
@@ -364,6 +377,78 @@ app_registry_accepts_portal_token() {
   "
 }
 
+# A tiny web app for the deployment check, made here from Debian's static busybox (no registry):
+# it serves / and /healthz on $HOST:$PORT.
+make_app_image() {
+  local root
+  root=$(mktemp -d)
+  mkdir -p "$root/bin" "$root/www" "$root/tmp"
+  cp /bin/busybox "$root/bin/busybox"
+  echo "hello from the compose app" > "$root/www/index.html"
+  echo ok > "$root/www/healthz"
+  tar -C "$root" -c . | docker import \
+    -c 'CMD ["/bin/busybox", "sh", "-c", "exec /bin/busybox httpd -f -p \"$HOST:$PORT\" -h /www"]' - "$app_image" > /dev/null
+  local status=$?
+  rm -rf "$root"
+  return $status
+}
+
+# Issue 7 in compose: an app is made, reviewed and deployed through app-registry's API with a
+# portal token, and answers through app-registry's proxy (what Kong's /apps/ route reaches) on a
+# bridge of its own; nothing of it is published on the host; removing it takes the bridge.
+app_deploys_and_answers_through_proxy() {
+  make_app_image || { echo "  could not build $app_image from /bin/busybox (apt-get install busybox-static)" >&2; return 1; }
+  with_portal_token "
+    const base = 'http://127.0.0.1:$apps_port';
+    const json = { ...bearer, 'content-type': 'application/json' };
+    const call = async (method, path, body) => {
+      const answer = await fetch(base + path, { method, headers: json, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      const text = await answer.text();
+      return { status: answer.status, body: text.startsWith('{') ? JSON.parse(text) : text };
+    };
+    const fail = (what, answer) => { console.error('  ' + what + ': ' + answer.status + ' ' + JSON.stringify(answer.body)); process.exit(1); };
+    const manifest = { name: 'compose-hello', version: '1.0.0', description: 'Answers hello', category: 'utilities', image: '$app_image', resources: { memoryMb: 32, cpuMillicores: 100 } };
+    const app = await call('POST', '/api/v1/apps', manifest);
+    if (app.status !== 201) fail('create the app', app);
+    for (const step of ['submit', 'approve']) {
+      const moved = await call('POST', '/api/v1/apps/' + app.body.id + '/versions/1.0.0/' + step);
+      if (moved.status !== 200) fail(step, moved);
+    }
+    const deployed = await call('POST', '/api/v1/apps/' + app.body.id + '/deployments', { version: '1.0.0' });
+    if (deployed.status !== 201) fail('deploy', deployed);
+    (await import('node:fs')).writeFileSync('$app_deployment_file', 'citus-' + deployed.body.deploymentId.replace('_', '-'));
+    let page = { status: 0, body: 'not asked' };
+    for (let attempt = 0; attempt < 60; attempt++) {
+      page = await call('GET', '/apps/default/compose-hello/');
+      if (page.status === 200) break;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    if (page.status !== 200 || !String(page.body).includes('hello from the compose app')) fail('the app through the proxy', page);
+    const view = await call('GET', '/api/v1/deployments/' + deployed.body.deploymentId);
+    if (view.body.status !== 'running') fail('the deployment is running and healthy', view);
+  " || return 1
+  local container network networks published
+  container=$(cat "$app_deployment_file")
+  network="$container-net"
+  networks=$(docker inspect --format '{{range $name, $_ := .NetworkSettings.Networks}}{{$name}} {{end}}' "$container") || return 1
+  if [ "$networks" != "$network " ]; then echo "  the app is on: $networks (only $network expected)" >&2; return 1; fi
+  published=$(docker inspect --format '{{json .HostConfig.PortBindings}}' "$container")
+  if [ "$published" != "{}" ]; then echo "  the app publishes $published" >&2; return 1; fi
+  if ! docker inspect --format '{{range $name, $_ := .NetworkSettings.Networks}}{{$name}} {{end}}' "$apps" | grep -qw -- "$network"; then
+    echo "  app-registry did not join $network" >&2
+    return 1
+  fi
+  with_portal_token "
+    const base = 'http://127.0.0.1:$apps_port';
+    const listed = await (await fetch(base + '/api/v1/deployments', { headers: bearer })).json();
+    const mine = listed.items.find((item) => item.appName === 'compose-hello');
+    const removed = await fetch(base + '/api/v1/deployments/' + mine.deploymentId, { method: 'DELETE', headers: bearer });
+    if (removed.status !== 204) { console.error('  remove: ' + removed.status); process.exit(1); }
+  " || return 1
+  if docker network inspect "$network" > /dev/null 2>&1; then echo "  $network is left after the removal" >&2; return 1; fi
+  if docker inspect "$container" > /dev/null 2>&1; then echo "  $container is left after the removal" >&2; return 1; fi
+}
+
 # The indexer learns devices from the registry table's stream, not from device-lifecycle's process:
 # the device the declare check made is found by its name within about 20 s.
 indexer_finds_declared_device() {
@@ -515,6 +600,7 @@ check "device-lifecycle: its volume holds releases.db, the artifact and the sign
 check "device-lifecycle: /internal/v1/release-links answers 403 without the service token or with another" \
   internal_api_refuses_without_token "$registry_port" /internal/v1/release-links "{}"
 check "app-registry: a token from the portal lists apps (200), none is refused (401)" app_registry_accepts_portal_token
+check "app-registry (docker-compose.apps.yaml): an app is reviewed, deployed on a bridge of its own that app-registry joins, answers through the proxy, publishes nothing, and goes with its bridge" app_deploys_and_answers_through_proxy
 check "indexer: finds the device declared on device-lifecycle (registry stream)" indexer_finds_declared_device
 check "analytics: settings (200), the declared thing's series (200, asked of the platform), an unknown thing (404), no token (401)" analytics_answers_for_declared_thing
 check "device-lifecycle: activates the device from a CSR made here, telling it the published MQTT port" device_activates_on_registry

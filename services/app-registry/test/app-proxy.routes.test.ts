@@ -12,7 +12,7 @@ import { SqliteAppRepository } from '../src/adapters/sqlite/app.repository.js';
 import { SqliteDeploymentRepository } from '../src/adapters/sqlite/deployment.repository.js';
 import { AppCatalogService } from '../src/app/app-catalog.service.js';
 import { DeploymentService } from '../src/app/deployment.service.js';
-import { RuntimeError, type ContainerRuntime } from '../src/domain/container-runtime.port.js';
+import { onLoopback, RuntimeError, type ContainerRuntime } from '../src/domain/container-runtime.port.js';
 import type { DeploymentRecord } from '../src/domain/deployment.model.js';
 import { DEV, HOME, anApp, aVersion } from './support/app-fixture.js';
 import { freePort } from './support/test-image.js';
@@ -40,7 +40,7 @@ const NO_ENGINE: ContainerRuntime = {
   remove: refuse,
   scale: refuse,
   list: refuse,
-  endpoints: async (name, hostPort) => replicaPorts.get(name) ?? [hostPort],
+  endpoints: async (name, hostPort) => (replicaPorts.get(name) ?? [hostPort]).map(onLoopback),
 };
 /** Swarm's answer for a deployment's running tasks, where a test sets one. */
 const replicaPorts = new Map<string, number[]>();

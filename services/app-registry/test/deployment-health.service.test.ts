@@ -1,7 +1,7 @@
 import type { AppHealthCheck, AppManifest, RedeployOutcome } from '@citus/contracts';
 import type { SqliteDatabase } from '@citus/sqlite';
 import { DeploymentHealth } from '../src/app/deployment-health.js';
-import type { ContainerSpec } from '../src/domain/container-runtime.port.js';
+import { onLoopback, type ContainerSpec, type Endpoint } from '../src/domain/container-runtime.port.js';
 import { DEV, HOME, REVIEWER, aManifest } from './support/app-fixture.js';
 import { deliveryHarness, type DeliveryHarness } from './support/delivery-harness.js';
 import { scriptedProbe, steppingClock } from './support/in-memory-engine.js';
@@ -98,7 +98,7 @@ describe('health-checked deployments', () => {
       const polls: number[][] = [[], [41_001, 41_002], [41_001, 41_002]];
       let second = 0;
       probe.script.answer = (port) => (port === 41_002 && second++ === 0 ? { healthy: false, detail: 'no answer (ECONNREFUSED)' } : { healthy: true });
-      expect(await health.waitUntilHealthy(async () => polls.shift() ?? [], CHECK_1_0)).toBeUndefined();
+      expect(await health.waitUntilHealthy(async () => (polls.shift() ?? []).map(onLoopback), CHECK_1_0)).toBeUndefined();
       // None yet; then the second one does not answer; then both do.
       expect(probe.calls.map((call) => call.hostPort)).toEqual([41_001, 41_002, 41_001, 41_002]);
       expect(time.slept).toEqual([1_000, 1_000]);
@@ -116,11 +116,11 @@ describe('health-checked deployments', () => {
       const flaky = async () => {
         asked += 1;
         if (asked <= 2) throw new Error('Docker engine at DOCKER_HOST=unix:///var/run/docker.sock: connect ECONNREFUSED');
-        return [41_003];
+        return [onLoopback(41_003)];
       };
       expect(await health.waitUntilHealthy(flaky, CHECK_1_1)).toBeUndefined();
       expect([asked, probe.calls.map((call) => call.hostPort)]).toEqual([3, [41_003]]);
-      const down = async (): Promise<number[]> => Promise.reject(new Error('connect ECONNREFUSED'));
+      const down = async (): Promise<Endpoint[]> => Promise.reject(new Error('connect ECONNREFUSED'));
       expect(await health.waitUntilHealthy(down, CHECK_1_1)).toBe('the new version failed its health check GET /ready for 12 s: the engine did not list the replicas: connect ECONNREFUSED');
     });
 
@@ -128,7 +128,7 @@ describe('health-checked deployments', () => {
       const health = new DeploymentHealth(probe.probe, time.clock);
       probe.script.answer = () => ({ healthy: false, detail: 'no answer within 30 s' });
       const patient = { path: '/healthz', intervalSeconds: 60, timeoutSeconds: 30, retries: 10 };
-      expect(await health.waitUntilHealthy(async () => [44_444], patient)).toBe('the new version failed its health check GET /healthz for 120 s: no answer within 30 s');
+      expect(await health.waitUntilHealthy(async () => [onLoopback(44_444)], patient)).toBe('the new version failed its health check GET /healthz for 120 s: no answer within 30 s');
       expect(time.slept.reduce((sum, ms) => sum + ms, 0)).toBe(120_000);
     });
   });

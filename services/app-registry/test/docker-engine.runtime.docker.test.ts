@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { connectDocker } from '../src/adapters/docker/docker-connection.js';
-import { DEFAULT_APP_NETWORK, DockerEngineRuntime } from '../src/adapters/docker/docker-engine.runtime.js';
+import { DEFAULT_APP_NETWORK, deploymentNetworkName, DockerEngineRuntime } from '../src/adapters/docker/docker-engine.runtime.js';
 import { APP_NETWORK_LABEL, ICC_OPTION } from '../src/adapters/docker/docker-network.js';
 import { RuntimeError, type RuntimeStatus } from '../src/domain/container-runtime.port.js';
-import { ensureTestImage, execIn, fetchPage, freePort, TEST_PAGE, testContainerSpec, waitFor } from './support/test-image.js';
+import { ensureTestImage, execIn, fetchPage, freePort, TEST_IMAGE, TEST_PAGE, testContainerSpec, waitFor } from './support/test-image.js';
 
 const DOCKER_HOST = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
 const run = randomUUID().slice(0, 8);
@@ -186,6 +186,86 @@ describe('DockerEngineRuntime on a real Docker engine', () => {
   test('scale is unsupported on a single engine; unknown names are not found', async () => {
     await expect(runtime.scale(`citus-test-${run}-any`, 2)).rejects.toMatchObject({ code: 'unsupported' });
     await expect(runtime.restart(`citus-test-${run}-absent`)).rejects.toMatchObject({ code: 'not_found' });
+  });
+});
+
+// CITUS_APP_REACH=network, as in compose: the proxy runs in a container of the engine (here a
+// busybox container stands in for it) and reaches each app through a bridge of that deployment's
+// own. The proxy's traffic to the app stays between two containers of this engine.
+describe('DockerEngineRuntime reaching apps through networks of their own', () => {
+  const proxyName = `citus-test-${run}-proxy`;
+  const reaching = new DockerEngineRuntime(connection, DEFAULT_APP_NETWORK, { kind: 'network', proxyContainer: proxyName });
+  const networksOf = async (container: string) => Object.keys(((await connection.docker.getContainer(container).inspect()) as { NetworkSettings: { Networks: Record<string, unknown> } }).NetworkSettings.Networks).sort();
+
+  beforeAll(async () => {
+    const proxy = await connection.docker.createContainer({
+      name: proxyName,
+      Image: TEST_IMAGE,
+      Labels: { 'io.citus.test.run': run },
+      Env: ['HOST=127.0.0.1', 'PORT=8080'],
+      HostConfig: { CapDrop: ['ALL'], ReadonlyRootfs: true },
+    });
+    await proxy.start();
+  });
+
+  afterAll(async () => {
+    for (const name of await reaching.list({ 'io.citus.test.run': run, 'io.citus.workspace': 'ws-reach' })) await reaching.remove(name);
+    await connection.docker.getContainer(proxyName).remove({ force: true });
+  });
+
+  test('each app gets a bridge of its own that the proxy joins; nothing is published; apps cannot reach each other; removal takes the bridge', async () => {
+    expect(await reaching.availability()).toEqual({ available: true, engine: expect.stringMatching(/^Docker /) });
+    const reachLabels = { ...labels, 'io.citus.workspace': 'ws-reach' };
+    const [a, b] = [`citus-test-${run}-reach-a`, `citus-test-${run}-reach-b`];
+    const [portA, portB] = [await freePort(), await freePort()];
+    await reaching.deploy(testContainerSpec(a, portA, reachLabels));
+    await reaching.deploy(testContainerSpec(b, portB, reachLabels));
+
+    expect(await reaching.endpoints(a, portA)).toEqual([{ host: a, port: portA }]);
+    expect(await networksOf(a)).toEqual([deploymentNetworkName(a)]);
+    expect(await networksOf(proxyName)).toEqual(expect.arrayContaining([deploymentNetworkName(a), deploymentNetworkName(b)]));
+    const info = await connection.docker.getContainer(a).inspect();
+    expect(info.HostConfig.PortBindings).toEqual({});
+
+    // The proxy resolves A's name on their bridge (Docker's DNS) and reaches it there; B, on a bridge
+    // of its own, neither resolves nor reaches it (the engine drops traffic between bridges, so the
+    // try is cut short by busybox's timeout). busybox wget cannot resolve names itself (it is
+    // static), so the name is looked up with nslookup and the address fetched.
+    const fetchFrom = (container: string, url: string) => execIn(container, ['/bin/busybox', 'timeout', '5', '/bin/busybox', 'wget', '-q', '-O', '-', url]);
+    const addressA = ((await connection.docker.getContainer(a).inspect()) as { NetworkSettings: { Networks: Record<string, { IPAddress: string }> } }).NetworkSettings.Networks[deploymentNetworkName(a)]?.IPAddress as string;
+    expect(addressA).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    expect((await execIn(proxyName, ['/bin/busybox', 'nslookup', a, '127.0.0.11'])).output).toContain(addressA);
+    const fromProxy = await waitFor(async () => {
+      const answer = await fetchFrom(proxyName, `http://${addressA}:${portA}/`);
+      return answer.exitCode === 0 ? answer : undefined;
+    }, 'app A through its bridge, from the proxy');
+    expect(fromProxy.output).toContain('hello from citus-test');
+    expect((await execIn(b, ['/bin/busybox', 'nslookup', a, '127.0.0.11'])).output).not.toContain(addressA);
+    const fromB = await fetchFrom(b, `http://${addressA}:${portA}/`);
+    // 143: the timeout ended it (SIGTERM), the connection never opened.
+    expect(fromB.exitCode).toBe(143);
+    expect(fromB.output).not.toContain('hello from citus-test');
+
+    // A proxy container made anew (here: one that left the bridge) joins again when it next asks the way.
+    await connection.docker.getNetwork(deploymentNetworkName(b)).disconnect({ Container: proxyName });
+    const restarted = new DockerEngineRuntime(connection, DEFAULT_APP_NETWORK, { kind: 'network', proxyContainer: proxyName });
+    expect(await restarted.endpoints(b, portB)).toEqual([{ host: b, port: portB }]);
+    expect(await networksOf(proxyName)).toContain(deploymentNetworkName(b));
+
+    await reaching.remove(a);
+    await expect(connection.docker.getNetwork(deploymentNetworkName(a)).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    expect(await networksOf(proxyName)).not.toContain(deploymentNetworkName(a));
+    expect(await reaching.endpoints(a, portA)).toEqual([]);
+  });
+
+  test('an image the engine lacks leaves no bridge behind; a proxy container the engine does not run makes the runtime unavailable', async () => {
+    const name = `citus-test-${run}-reach-noimage`;
+    await expect(reaching.deploy({ ...testContainerSpec(name, await freePort(), labels), image: `citus-test/absent-${run}:1` })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(connection.docker.getNetwork(deploymentNetworkName(name)).inspect()).rejects.toMatchObject({ statusCode: 404 });
+
+    const lost = new DockerEngineRuntime(connection, DEFAULT_APP_NETWORK, { kind: 'network', proxyContainer: `citus-test-${run}-nobody` });
+    const availability = await lost.availability();
+    expect(availability.available === false && availability.reason).toContain(`CITUS_APP_REACH=network: the proxy's container citus-test-${run}-nobody`);
   });
 });
 

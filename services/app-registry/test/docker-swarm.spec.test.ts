@@ -1,5 +1,6 @@
 import { HOST_BINDING_OPTION, ICC_OPTION, swarmNetworkProblem } from '../src/adapters/docker/docker-network.js';
 import { publishedPorts, serviceSpec } from '../src/adapters/docker/docker-swarm.spec.js';
+import { createContainerRuntime } from '../src/runtime.factory.js';
 import { testContainerSpec } from './support/test-image.js';
 
 const running = (ports: Array<{ TargetPort: number; PublishedPort: number; PublishMode?: string }>, state = 'running') => ({
@@ -47,5 +48,12 @@ describe('Swarm service specs and task ports', () => {
     );
     expect(swarmNetworkProblem('apps', bridge, { Options: { [ICC_OPTION]: 'false' } })).toMatch(/publishes ports on every interface .* beyond the platform's proxy/);
     expect(swarmNetworkProblem('apps', bridge, { Options: { [ICC_OPTION]: 'false', [HOST_BINDING_OPTION]: '0.0.0.0' } })).toMatch(/publishes ports on 0\.0\.0\.0/);
+  });
+
+  test('Swarm with the proxy in a container is refused when the runtime is made, naming why', () => {
+    expect(() => createContainerRuntime({ CITUS_APP_RUNTIME: 'swarm', DOCKER_HOST: 'unix:///var/run/docker.sock', CITUS_APP_REACH: 'network' })).toThrow(
+      /CITUS_APP_REACH=network works with CITUS_APP_RUNTIME=docker only/,
+    );
+    expect(createContainerRuntime({ CITUS_APP_RUNTIME: 'docker', DOCKER_HOST: 'unix:///var/run/docker.sock', CITUS_APP_REACH: 'network', CITUS_APP_PROXY_CONTAINER: 'app-registry' }).kind).toBe('docker');
   });
 });

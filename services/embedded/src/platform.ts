@@ -347,7 +347,7 @@ function deploymentEndpoints(registry: () => AppRegistryService | undefined): Ap
       if (!apps) return { error: 'the app registry runs in another process: app actions reach apps deployed beside the hub only', retryable: false };
       try {
         const route = await apps.deployments.route(workspaceId, app);
-        return { url: `http://127.0.0.1:${route.hostPort}${route.routePrefix}` };
+        return { url: `http://${route.endpoint.host}:${route.endpoint.port}${route.routePrefix}` };
       } catch (error) {
         if (error instanceof AppError && error.code === 'not_found') return { error: 'no deployment of it in this workspace', retryable: false };
         // No replica runs (yet), or the engine cannot say where: worth another try, as is a failing store.

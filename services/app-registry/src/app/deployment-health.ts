@@ -1,5 +1,6 @@
 import type { AppHealthCheck } from '@citus/contracts';
 import type { AppHealthProbe } from '../domain/app-health.port.js';
+import type { Endpoint } from '../domain/container-runtime.port.js';
 import type { ViewStatus } from './deployment.views.js';
 
 /** A view probes once and briefly: listing many deployments must not wait on a slow one. */
@@ -22,8 +23,8 @@ export const REAL_CLOCK: HealthClock = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
-/** The ports on 127.0.0.1 where a deployment's replicas answer now (see `ContainerRuntime.endpoints`). */
-export type EndpointsOf = () => Promise<number[]>;
+/** Where a deployment's replicas answer now (see `ContainerRuntime.endpoints`). */
+export type EndpointsOf = () => Promise<Endpoint[]>;
 
 /**
  * The manifest's health check, run by the platform on each replica's port: once for a view, and
@@ -48,12 +49,12 @@ export class DeploymentHealth {
   }
 
   /** Probes the replicas side by side: what the first failing one answered (with its port when there are several), or undefined. */
-  private async firstFailure(ports: number[], check: AppHealthCheck, timeoutSeconds: number): Promise<string | undefined> {
-    const results = await Promise.all(ports.map((port) => this.probe.probe(port, check.path, timeoutSeconds * 1000)));
+  private async firstFailure(endpoints: Endpoint[], check: AppHealthCheck, timeoutSeconds: number): Promise<string | undefined> {
+    const results = await Promise.all(endpoints.map((endpoint) => this.probe.probe(endpoint, check.path, timeoutSeconds * 1000)));
     const index = results.findIndex((result) => !result.healthy);
     const failed = results[index];
     if (!failed || failed.healthy) return undefined;
-    return ports.length > 1 ? `${failed.detail} (the replica on port ${ports[index]})` : failed.detail;
+    return endpoints.length > 1 ? `${failed.detail} (the replica on port ${endpoints[index]?.port})` : failed.detail;
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { CreateDeploymentRequest, Deployment, DeploymentEnv, DeploymentFollow, DeploymentList, RedeployOutcome } from '@citus/contracts';
 import { AppError, conflict, newId, notFound, type AppKeyIssuer } from '@citus/kit';
 import type { Actor, AppVersionRecord } from '../domain/app.model.js';
-import { RuntimeError, type ContainerRuntime, type LogOptions } from '../domain/container-runtime.port.js';
+import { RuntimeError, type ContainerRuntime, type Endpoint, type LogOptions } from '../domain/container-runtime.port.js';
 import { storedForm, type DeploymentRecord, type DeploymentRepository, type HostPortAllocator, type StoredDeployment } from '../domain/deployment.model.js';
 import type { AppCatalogService, WorkspaceRef } from './app-catalog.service.js';
 import type { DeploymentHealth } from './deployment-health.js';
@@ -12,9 +12,9 @@ import { runtimeCall, toAppError } from './runtime-errors.js';
 /** Ports the OS hands out can be held by a stopped deployment: a few draws find one that is not. */
 const PORT_ATTEMPTS = 5;
 
-/** Where the reverse proxy sends one request to `/apps/{workspace}/{app}/...`: a replica's port on 127.0.0.1. */
+/** Where the reverse proxy sends one request to `/apps/{workspace}/{app}/...`: a replica, and the app's route prefix. */
 export interface DeploymentRoute {
-  hostPort: number;
+  endpoint: Endpoint;
   routePrefix: string;
 }
 
@@ -206,17 +206,17 @@ export class DeploymentService {
   async route(workspaceId: string, appName: string): Promise<DeploymentRoute> {
     const record = await this.repository.findByAppName(workspaceId, appName);
     if (!record) throw notFound('app deployment');
-    const ports = await runtimeCall(this.endpointsOf(record));
-    if (ports.length === 0) {
+    const endpoints = await runtimeCall(this.endpointsOf(record));
+    if (endpoints.length === 0) {
       this.turns.delete(record.containerName);
       throw new AppError('unavailable', 'the app has no replica running: it may be stopped, starting or failing');
     }
-    const turn = ((this.turns.get(record.containerName) ?? -1) + 1) % ports.length;
+    const turn = ((this.turns.get(record.containerName) ?? -1) + 1) % endpoints.length;
     this.turns.set(record.containerName, turn);
-    return { hostPort: ports[turn] as number, routePrefix: record.routePrefix };
+    return { endpoint: endpoints[turn] as Endpoint, routePrefix: record.routePrefix };
   }
 
-  private endpointsOf(record: Pick<StoredDeployment, 'containerName' | 'hostPort'>): () => Promise<number[]> {
+  private endpointsOf(record: Pick<StoredDeployment, 'containerName' | 'hostPort'>): () => Promise<Endpoint[]> {
     return () => this.runtime.endpoints(record.containerName, record.hostPort);
   }
 

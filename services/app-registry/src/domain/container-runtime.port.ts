@@ -33,6 +33,17 @@ export interface ContainerSpec {
   replicas?: number;
 }
 
+/** Where the platform's proxy reaches a replica: `127.0.0.1` and a published port, or a container's name on a network the proxy shares. */
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+/** The host's loopback, where the engine publishes apps for a proxy that runs on the host. */
+export const LOOPBACK = '127.0.0.1';
+
+export const onLoopback = (port: number): Endpoint => ({ host: LOOPBACK, port });
+
 export type RuntimeState = 'running' | 'starting' | 'stopped' | 'failed' | 'missing';
 
 export interface RuntimeStatus {
@@ -83,8 +94,8 @@ export interface ContainerRuntime {
   /** The names of the containers or services carrying all these labels. */
   list(labels: Record<string, string>): Promise<string[]>;
   /**
-   * The ports on 127.0.0.1 where it answers now, one per running replica (none when nothing
-   * runs); `hostPort` is the one it was deployed with.
+   * Where it answers now, one address per running replica (none when nothing runs); `hostPort` is
+   * the port it was deployed with.
    */
-  endpoints(name: string, hostPort: number): Promise<number[]>;
+  endpoints(name: string, hostPort: number): Promise<Endpoint[]>;
 }

@@ -1,7 +1,7 @@
 import type { AppScope } from '@citus/contracts';
 import type { AppKeyIssuer } from '@citus/kit';
 import type { AppHealthProbe, HealthProbeResult } from '../../src/domain/app-health.port.js';
-import { RuntimeError, type ContainerRuntime, type ContainerSpec } from '../../src/domain/container-runtime.port.js';
+import { onLoopback, RuntimeError, type ContainerRuntime, type ContainerSpec } from '../../src/domain/container-runtime.port.js';
 import type { HealthClock } from '../../src/app/deployment-health.js';
 
 /**
@@ -37,7 +37,7 @@ export function inMemoryRuntime() {
     scale: async () => {},
     list: async () => [...running.keys(), ...stopped.keys()],
     // As the single engine: the port it was deployed with, running or not; `replicaPorts` stands in for Swarm's tasks.
-    endpoints: async (name, hostPort) => replicaPorts.get(name) ?? [hostPort],
+    endpoints: async (name, hostPort) => (replicaPorts.get(name) ?? [hostPort]).map(onLoopback),
   };
   return { runtime, running, missing, replicaPorts };
 }
@@ -73,7 +73,7 @@ export function scriptedProbe() {
     answer: (_hostPort: number, _path: string): HealthProbeResult | Promise<HealthProbeResult> => ({ healthy: true }),
   };
   const probe: AppHealthProbe = {
-    probe: async (hostPort, path, timeoutMs) => {
+    probe: async ({ port: hostPort }, path, timeoutMs) => {
       calls.push({ hostPort, path, timeoutMs });
       return script.answer(hostPort, path);
     },

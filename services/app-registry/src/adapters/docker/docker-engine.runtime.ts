@@ -3,13 +3,16 @@ import {
   RuntimeError,
   type ContainerRuntime,
   type ContainerSpec,
+  type Endpoint,
+  LOOPBACK,
+  onLoopback,
   type LogOptions,
   type RuntimeAvailability,
   type RuntimeStatus,
 } from '../../domain/container-runtime.port.js';
 import { engineCall, isNotFound, pingEngine, toRuntimeError, type DockerConnection } from './docker-connection.js';
 import { logLines } from './docker-logs.js';
-import { AppNetwork } from './docker-network.js';
+import { AppNetwork, deploymentNetworkOptions } from './docker-network.js';
 import {
   containerEnv,
   healthConfig,
@@ -27,13 +30,24 @@ export const ENGINE_LISTEN_HOST = '0.0.0.0';
 export const DEFAULT_APP_NETWORK = 'citus-apps';
 
 /**
- * What every app container gets: a network namespace of its own on the app network (see
- * `appNetworkOptions`: no app reaches another), its `$PORT` published on the host's 127.0.0.1 only
- * (where the platform's proxy reaches it; nothing beyond the host can), hard memory and CPU
- * limits, no privileges, no capabilities, no privilege escalation through setuid binaries, no bind
- * mounts or volumes (so no Docker socket and no host path), and a bounded restart policy.
+ * How the platform's proxy reaches app containers: on the host's 127.0.0.1, where each app's port
+ * is published (the proxy runs on the host), or, when the proxy runs in a container of the same
+ * engine (compose), through a network of each deployment's own that the proxy's container joins.
  */
-export function containerCreateOptions(spec: ContainerSpec, network: string): Dockerode.ContainerCreateOptions {
+export type AppReach = { kind: 'loopback' } | { kind: 'network'; proxyContainer: string };
+
+/** The bridge of a deployment's own, for `network` reach: its app and the proxy's container, nothing else. */
+export const deploymentNetworkName = (containerName: string): string => `${containerName}-net`;
+
+/**
+ * What every app container gets: a network namespace of its own on `network` (the app network,
+ * see `appNetworkOptions`, where no app reaches another; or its own, shared with the proxy alone),
+ * its `$PORT` published on the host's 127.0.0.1 only when `publish` (where the platform's proxy
+ * reaches it; nothing beyond the host can), hard memory and CPU limits, no privileges, no
+ * capabilities, no privilege escalation through setuid binaries, no bind mounts or volumes (so no
+ * Docker socket and no host path), and a bounded restart policy.
+ */
+export function containerCreateOptions(spec: ContainerSpec, network: string, publish = true): Dockerode.ContainerCreateOptions {
   const port = `${spec.hostPort}/tcp`;
   return {
     name: spec.name,
@@ -45,7 +59,7 @@ export function containerCreateOptions(spec: ContainerSpec, network: string): Do
     ExposedPorts: { [port]: {} },
     HostConfig: {
       NetworkMode: network,
-      PortBindings: { [port]: [{ HostIp: '127.0.0.1', HostPort: String(spec.hostPort) }] },
+      PortBindings: publish ? { [port]: [{ HostIp: LOOPBACK, HostPort: String(spec.hostPort) }] } : {},
       Memory: spec.resources.memoryBytes,
       // Equal to Memory: no swap on top of the limit.
       MemorySwap: spec.resources.memoryBytes,
@@ -110,10 +124,13 @@ export class DockerEngineRuntime implements ContainerRuntime {
   readonly kind = 'docker' as const;
 
   private readonly network: AppNetwork;
+  /** `network` reach: the deployment networks the proxy's container is known to have joined. */
+  private readonly joined = new Set<string>();
 
   constructor(
     private readonly connection: DockerConnection,
     networkName = DEFAULT_APP_NETWORK,
+    private readonly reach: AppReach = { kind: 'loopback' },
   ) {
     this.network = new AppNetwork(connection, networkName);
   }
@@ -122,26 +139,83 @@ export class DockerEngineRuntime implements ContainerRuntime {
     return this.connection.docker;
   }
 
-  availability(): Promise<RuntimeAvailability> {
-    return pingEngine(this.connection);
+  async availability(): Promise<RuntimeAvailability> {
+    const engine = await pingEngine(this.connection);
+    if (!engine.available || this.reach.kind === 'loopback') return engine;
+    try {
+      await this.docker.getContainer(this.reach.proxyContainer).inspect();
+      return engine;
+    } catch (error) {
+      const why = isNotFound(error) ? 'the engine has no such container' : toRuntimeError(error, this.connection.host).message;
+      return { available: false, reason: `CITUS_APP_REACH=network: the proxy's container ${this.reach.proxyContainer} (CITUS_APP_PROXY_CONTAINER, else this host's name) is not one the engine at DOCKER_HOST=${this.connection.host} runs: ${why}` };
+    }
   }
 
   async deploy(spec: ContainerSpec): Promise<void> {
-    await this.network.ensure();
-    const create = () => engineCall(this.connection, () => this.docker.createContainer(containerCreateOptions(spec, this.network.name)));
-    const container = await create().catch(async (error: unknown) => {
-      // Removed by an operator since it was checked: made again, once.
-      if (!(error instanceof RuntimeError && error.code === 'not_found' && /network/i.test(error.message))) throw error;
-      this.network.forget();
-      await this.network.ensure();
-      return create();
-    });
+    const network = this.reach.kind === 'network' ? await this.deploymentNetwork(spec) : (await this.network.ensure(), this.network.name);
+    const create = () => engineCall(this.connection, () => this.docker.createContainer(containerCreateOptions(spec, network, this.reach.kind === 'loopback')));
+    let container: Dockerode.Container;
+    try {
+      container = await create().catch(async (error: unknown) => {
+        // Removed by an operator since it was checked: made again, once.
+        if (this.reach.kind === 'network' || !(error instanceof RuntimeError && error.code === 'not_found' && /network/i.test(error.message))) throw error;
+        this.network.forget();
+        await this.network.ensure();
+        return create();
+      });
+    } catch (error) {
+      // A conflict is a container of this name that runs: its network stays.
+      if (!(error instanceof RuntimeError && error.code === 'conflict')) await this.dropDeploymentNetwork(spec.name);
+      throw error;
+    }
     try {
       await container.start();
     } catch (error) {
       // A container that never started would make the next deploy of this name a conflict.
       await container.remove({ force: true }).catch(() => undefined);
+      await this.dropDeploymentNetwork(spec.name);
       throw toRuntimeError(error, this.connection.host);
+    }
+  }
+
+  /**
+   * `network` reach: a bridge for this deployment alone, joined by the proxy's container. Apps of
+   * other deployments are on bridges of their own, so none reaches another; the app reaches the
+   * proxy's container (its API asks for credentials like any caller) and keeps outbound access.
+   */
+  private async deploymentNetwork(spec: ContainerSpec): Promise<string> {
+    const name = deploymentNetworkName(spec.name);
+    try {
+      await engineCall(this.connection, () => this.docker.createNetwork(deploymentNetworkOptions(name, spec.labels)));
+    } catch (error) {
+      // Left by a deploy of this name that failed midway: used again.
+      if (!(error instanceof RuntimeError && error.code === 'conflict')) throw error;
+    }
+    await this.joinProxy(name);
+    return name;
+  }
+
+  /** Connects the proxy's container to `network` unless it is there already. */
+  private async joinProxy(network: string): Promise<void> {
+    if (this.reach.kind !== 'network' || this.joined.has(network)) return;
+    const proxy = this.reach.proxyContainer;
+    const info = (await engineCall(this.connection, () => this.docker.getNetwork(network).inspect())) as { Containers?: Record<string, { Name?: string }> };
+    const inside = Object.entries(info.Containers ?? {}).some(([id, container]) => id.startsWith(proxy) || container.Name === proxy);
+    if (!inside) await engineCall(this.connection, () => this.docker.getNetwork(network).connect({ Container: proxy }));
+    this.joined.add(network);
+  }
+
+  /** `network` reach: the deployment's bridge goes with its container (the proxy's container leaves it first). */
+  private async dropDeploymentNetwork(containerName: string): Promise<void> {
+    if (this.reach.kind !== 'network') return;
+    const name = deploymentNetworkName(containerName);
+    this.joined.delete(name);
+    const network = this.docker.getNetwork(name);
+    await network.disconnect({ Container: this.reach.proxyContainer, Force: true }).catch(() => undefined);
+    try {
+      await network.remove();
+    } catch (error) {
+      if (!isNotFound(error)) throw toRuntimeError(error, this.connection.host);
     }
   }
 
@@ -182,9 +256,9 @@ export class DockerEngineRuntime implements ContainerRuntime {
       // v: anonymous volumes an image declares go with the container.
       await this.docker.getContainer(name).remove({ force: true, v: true });
     } catch (error) {
-      if (isNotFound(error)) return;
-      throw toRuntimeError(error, this.connection.host);
+      if (!isNotFound(error)) throw toRuntimeError(error, this.connection.host);
     }
+    await this.dropDeploymentNetwork(name);
   }
 
   scale(name: string, replicas: number): Promise<void> {
@@ -193,9 +267,21 @@ export class DockerEngineRuntime implements ContainerRuntime {
     );
   }
 
-  /** The port it was deployed with, published as it is; whether it answers is the health check's question. */
-  endpoints(_name: string, hostPort: number): Promise<number[]> {
-    return Promise.resolve([hostPort]);
+  /**
+   * The port it was deployed with: published as it is on 127.0.0.1, or, for `network` reach, on
+   * the container's name in the network the proxy's container shares with it (joined again if the
+   * proxy's container was made anew since). Whether it answers is the health check's question.
+   */
+  async endpoints(name: string, hostPort: number): Promise<Endpoint[]> {
+    if (this.reach.kind === 'loopback') return [onLoopback(hostPort)];
+    try {
+      await this.joinProxy(deploymentNetworkName(name));
+    } catch (error) {
+      // No network: nothing of this deployment runs.
+      if (error instanceof RuntimeError && error.code === 'not_found') return [];
+      throw error;
+    }
+    return [{ host: name, port: hostPort }];
   }
 
   async list(labels: Record<string, string>): Promise<string[]> {

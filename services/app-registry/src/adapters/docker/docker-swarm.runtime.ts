@@ -3,6 +3,8 @@ import {
   RuntimeError,
   type ContainerRuntime,
   type ContainerSpec,
+  type Endpoint,
+  onLoopback,
   type LogOptions,
   type RuntimeAvailability,
   type RuntimeStatus,
@@ -97,7 +99,11 @@ export class DockerSwarmRuntime implements ContainerRuntime {
     });
   }
 
-  async endpoints(name: string, hostPort: number): Promise<number[]> {
+  async endpoints(name: string, hostPort: number): Promise<Endpoint[]> {
+    return (await this.publishedPortsOf(name, hostPort)).map(onLoopback);
+  }
+
+  private publishedPortsOf(name: string, hostPort: number): Promise<number[]> {
     const key = `${name}:${hostPort}`;
     const cached = this.known.get(name);
     if (cached?.key === key && Date.now() - cached.at < ENDPOINTS_TTL_MS) return cached.ports;

@@ -84,7 +84,7 @@ function sendUnavailable(req: IncomingMessage, res: ServerResponse, message: str
 export function appProxyRoutes(deployments: DeploymentService, authenticate: RequestHandler, logger: Logger): Router {
   const log = logger.child({ module: 'app-proxy' });
   const proxy = createProxyMiddleware<Request, Response>({
-    router: (req) => `http://127.0.0.1:${targetOf(req).hostPort}`,
+    router: (req) => `http://${targetOf(req).endpoint.host}:${targetOf(req).endpoint.port}`,
     pathRewrite: (path, req) => `${targetOf(req).routePrefix}${path.replace(/^\//, '')}`,
     changeOrigin: true,
     xfwd: true,

@@ -1,17 +1,17 @@
 import type { AppHealthProbe, HealthProbeResult } from '../../domain/app-health.port.js';
-
-const LOOPBACK = '127.0.0.1';
+import type { Endpoint } from '../../domain/container-runtime.port.js';
 
 /**
- * Probes with `fetch` on the loopback. Redirects are not followed (`redirect: 'manual'`), so a
+ * Probes with `fetch` where the proxy reaches the replica. Redirects are not followed (`redirect: 'manual'`), so a
  * check never reaches another host; a 3xx is not healthy. `connection: close` keeps no pooled
  * socket to an app whose container may be gone by the next probe.
  */
 export class FetchAppHealthProbe implements AppHealthProbe {
-  async probe(hostPort: number, path: string, timeoutMs: number): Promise<HealthProbeResult> {
-    const url = new URL(`http://${LOOPBACK}:${hostPort}${path}`);
+  async probe(endpoint: Endpoint, path: string, timeoutMs: number): Promise<HealthProbeResult> {
+    const origin = `${endpoint.host}:${endpoint.port}`;
+    const url = new URL(`http://${origin}${path}`);
     // The manifest's path is validated as an absolute path, but the URL is the last word.
-    if (url.host !== `${LOOPBACK}:${hostPort}`) return { healthy: false, detail: `${path} is not a path on the app` };
+    if (url.host !== origin) return { healthy: false, detail: `${path} is not a path on the app` };
     try {
       const response = await fetch(url, { redirect: 'manual', headers: { connection: 'close' }, signal: AbortSignal.timeout(timeoutMs) });
       await response.body?.cancel();
