@@ -46,7 +46,7 @@ mqtt_port=${CITUS_CI_MQTT_PORT:-18883}
 # With the opt-in override that gives app-registry the engine (docker-compose.apps.yaml), so app
 # deployments are checked too.
 compose=(docker-compose -p "$project" -f docker-compose.yaml -f docker-compose.ci.yaml -f docker-compose.apps.yaml)
-CITUS_DOCKER_GID=$(stat -c %g /var/run/docker.sock)
+CITUS_DOCKER_GID=$(stat -c %g /var/run/docker.sock 2> /dev/null || echo 0)
 export CITUS_DOCKER_GID
 # The deployment the app check makes, removed at the end however the check went (the engine's, not compose's).
 app_deployment_file=$(mktemp)
@@ -88,11 +88,11 @@ finish() {
   fi
   local leftover
   leftover=$(cat "$app_deployment_file" 2>/dev/null || true)
-  if [ -n "$leftover" ]; then
-    docker rm -f "$leftover" > /dev/null 2>&1 || true
-    docker network rm "$leftover-net" > /dev/null 2>&1 || true
-  fi
+  if [ -n "$leftover" ]; then docker rm -f "$leftover" > /dev/null 2>&1 || true; fi
   "${compose[@]}" down --volumes --remove-orphans > /dev/null 2>&1 || true
+  # Once app-registry is gone it is off the app's bridge, which can then go too.
+  if [ -n "$leftover" ]; then docker network rm "$leftover-net" > /dev/null 2>&1 || true; fi
+  docker rmi "$app_image" > /dev/null 2>&1 || true
   rm -f "$thing_file" "$app_deployment_file"
   rm -rf "$device_dir"
   if [ -n "${CITUS_TEST_TALLY:-}" ]; then

@@ -38,9 +38,20 @@ export type DeploymentEnv = z.infer<typeof DeploymentEnv>;
 export const DeploymentFollow = z.enum(['tag', 'pinned']);
 export type DeploymentFollow = z.infer<typeof DeploymentFollow>;
 
+/**
+ * With `follow: tag`, the one image tag the deployment follows (`stable`, say): only versions whose
+ * image has that tag redeploy it, so a push of `dev` leaves it alone. Without it, every newer
+ * approved version does.
+ */
+export const FollowTag = z.string().regex(/^\w[\w.-]{0,127}$/, 'a Docker image tag: letters, digits, "_", "." and "-", at most 128');
+
+const tagNeedsFollow = (request: { follow?: DeploymentFollow | undefined; followTag?: string | undefined }) => request.followTag === undefined || request.follow === 'tag';
+const TAG_NEEDS_FOLLOW = { message: 'followTag needs follow: tag', path: ['followTag'] };
+
 export const CreateDeploymentRequest = z
-  .object({ version: AppVersionLabel, env: DeploymentEnv.default({}), follow: DeploymentFollow.default('pinned') })
-  .strict();
+  .object({ version: AppVersionLabel, env: DeploymentEnv.default({}), follow: DeploymentFollow.default('pinned'), followTag: FollowTag.optional() })
+  .strict()
+  .refine(tagNeedsFollow, TAG_NEEDS_FOLLOW);
 export type CreateDeploymentRequest = z.infer<typeof CreateDeploymentRequest>;
 
 /**
@@ -67,6 +78,7 @@ export const Deployment = z.object({
   /** Names of the variables this deployment sets (secrets and overrides); their values are never returned. */
   variables: z.array(z.string()),
   follow: DeploymentFollow,
+  followTag: FollowTag.optional(),
   /** For an app installed from the marketplace: the workspace that publishes it. */
   installedFrom: WorkspaceSlug.optional(),
   createdAt: z.string(),
@@ -85,7 +97,7 @@ export const ScaleDeploymentRequest = z
   .strict();
 export type ScaleDeploymentRequest = z.infer<typeof ScaleDeploymentRequest>;
 
-export const UpdateDeploymentRequest = z.object({ follow: DeploymentFollow }).strict();
+export const UpdateDeploymentRequest = z.object({ follow: DeploymentFollow, followTag: FollowTag.optional() }).strict().refine(tagNeedsFollow, TAG_NEEDS_FOLLOW);
 export type UpdateDeploymentRequest = z.infer<typeof UpdateDeploymentRequest>;
 
 const QueryFlag = z.enum(['true', 'false']).transform((flag) => flag === 'true');

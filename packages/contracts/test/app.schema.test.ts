@@ -1,4 +1,4 @@
-import { AppManifest, MAX_ICON_CHARS, parseImageReference, RejectAppVersionRequest } from '../src/index.js';
+import { AppManifest, CreateDeploymentRequest, MAX_ICON_CHARS, parseImageReference, RejectAppVersionRequest, UpdateDeploymentRequest } from '../src/index.js';
 
 const DIGEST = `sha256:${'a1'.repeat(32)}`;
 
@@ -105,5 +105,17 @@ describe('the app manifest', () => {
   it('asks a reason of a rejection', () => {
     expect(RejectAppVersionRequest.safeParse({ reason: ' ' }).success).toBe(false);
     expect(RejectAppVersionRequest.parse({ reason: 'no health check' })).toEqual({ reason: 'no health check' });
+  });
+});
+
+describe('a deployment\'s follow settings', () => {
+  test('a followed tag is a Docker tag and needs follow: tag', () => {
+    expect(CreateDeploymentRequest.parse({ version: '1.0.0', follow: 'tag', followTag: 'stable' })).toMatchObject({ follow: 'tag', followTag: 'stable' });
+    const pinned = CreateDeploymentRequest.safeParse({ version: '1.0.0', followTag: 'stable' });
+    expect(pinned.success ? [] : pinned.error.issues.map((issue) => [issue.path.join('.'), issue.message])).toEqual([['followTag', 'followTag needs follow: tag']]);
+    expect(UpdateDeploymentRequest.safeParse({ follow: 'pinned', followTag: 'stable' }).success).toBe(false);
+    expect(UpdateDeploymentRequest.safeParse({ follow: 'tag', followTag: '-bad' }).success).toBe(false);
+    expect(UpdateDeploymentRequest.safeParse({ follow: 'tag', followTag: 'x'.repeat(129) }).success).toBe(false);
+    expect(UpdateDeploymentRequest.parse({ follow: 'tag' })).toEqual({ follow: 'tag' });
   });
 });

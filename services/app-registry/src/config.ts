@@ -17,7 +17,7 @@ export const AppRegistryConfig = z.object({
     .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'a Docker network name: letters, digits, "_", "." and "-"')
     .default('citus-apps')
     .describe(
-      'single engine: the bridge network app containers join, made with inter-container traffic off when missing; one made beforehand must have `com.docker.network.bridge.enable_icc=false`',
+      'single engine with `loopback` reach: the bridge network app containers join, made with inter-container traffic off when missing; one made beforehand must have `com.docker.network.bridge.enable_icc=false`',
     ),
   CITUS_APP_REACH: z
     .enum(['loopback', 'network'])

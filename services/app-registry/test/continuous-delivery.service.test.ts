@@ -93,6 +93,24 @@ describe('continuous delivery and installs', () => {
     expect(audit.map((entry) => [entry.to, entry.actor.username])).toEqual([['draft', 'webhook'], ['pending_review', 'webhook'], ['approved', 'admin']]);
   });
 
+  it('redeploys a deployment that follows one tag for a push of that tag only, and keeps the setting through a redeploy', async () => {
+    const appId = await approvedApp();
+    await reviews.setPolicy(appId, { autoApprove: true });
+    const stable = await deployments.deploy(HOME, appId, DEV, { version: '1.0.0', env: {}, follow: 'tag', followTag: 'stable' });
+    expect(stable).toMatchObject({ follow: 'tag', followTag: 'stable' });
+    const hook = await delivery.webhook(...secretOf((await delivery.createWebhook(HOME.id, appId, DEV)).url));
+
+    expect((await delivery.receive(hook, push('dev'))).redeployments).toEqual([]);
+    expect((await deployments.get(HOME.id, stable.deploymentId)).version).toBe('1.0.0');
+    const pushed = await delivery.receive(hook, push('stable'));
+    expect(pushed.redeployments).toEqual([expect.objectContaining({ deploymentId: stable.deploymentId, to: pushed.version, outcome: 'redeployed' })]);
+    expect(await deployments.get(HOME.id, stable.deploymentId)).toMatchObject({ version: pushed.version, followTag: 'stable' });
+
+    // Following every version again drops the tag.
+    expect(await deployments.update(HOME.id, stable.deploymentId, 'tag')).not.toHaveProperty('followTag');
+    expect((await delivery.receive(hook, push('dev'))).redeployments).toHaveLength(1);
+  });
+
   it('approves at once with autoApprove, keeps pinned deployments, and restores the old version when the new image cannot start', async () => {
     const appId = await approvedApp();
     await reviews.setPolicy(appId, { autoApprove: true });

@@ -75,6 +75,14 @@ describe('the deployments an approved version redeploys', () => {
     expect(deploymentsToRedeploy([pinned, unset, installed], versions, '1.2.0')).toEqual([]);
   });
 
+  it('take a deployment that follows one tag only for a version whose image has that tag', () => {
+    const stable = aDeployment(1, { followTag: 'stable' });
+    const any = aDeployment(2, {});
+    expect(deploymentsToRedeploy([stable, any], versions, '1.1.0', 'dev')).toEqual([any]);
+    expect(deploymentsToRedeploy([stable, any], versions, '1.1.0', 'stable')).toEqual([stable, any]);
+    expect(deploymentsToRedeploy([stable, any], versions, '1.1.0')).toEqual([any]);
+  });
+
   it('are none for a version the app does not have', () => {
     expect(deploymentsToRedeploy([aDeployment(1, {})], versions, '9.9.9')).toEqual([]);
   });

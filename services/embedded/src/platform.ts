@@ -337,8 +337,8 @@ function createAnalyticsPart(
 }
 
 /**
- * Where topic rules' app actions find a workspace's deployment of an app: on 127.0.0.1 at the port
- * the engine publishes it on, under its route prefix, as the app proxy reaches it.
+ * Where topic rules' app actions find a workspace's deployment of an app: a replica where the app
+ * proxy reaches it (see `ContainerRuntime.endpoints`), under its route prefix.
  */
 function deploymentEndpoints(registry: () => AppRegistryService | undefined): AppEndpoints {
   return {

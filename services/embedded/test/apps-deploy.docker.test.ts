@@ -174,6 +174,10 @@ describe('app deployments through the platform', () => {
     const env = (await connectDocker(DOCKER_HOST).docker.getContainer(container!).inspect()).Config.Env;
     const key = env.find((entry) => entry.startsWith('CITUS_API_KEY='))?.slice('CITUS_API_KEY='.length);
     expect(key).toMatch(/^citus_apk_/);
+    // Its own key and its manifest's values, nothing of the platform's: no service token, cloud keys or engine.
+    expect(env.map((entry) => entry.split('=')[0]).sort()).toEqual(['CITUS_API_KEY', 'GREETING', 'HOST', 'PORT']);
+    const mounts = (await connectDocker(DOCKER_HOST).docker.getContainer(container!).inspect()).Mounts;
+    expect(mounts.filter((mount) => mount.Type === 'bind')).toEqual([]);
     const withKey = (path: string) => fetch(`${platform.baseUrl}${path}`, { headers: { 'x-api-key': key as string } });
     expect((await withKey('/api/v1/devices')).status).toBe(200);
     // Outside its scopes, and in another workspace: refused.
@@ -212,7 +216,11 @@ describe('app deployments through the platform', () => {
     await dev.post(`/api/v1/apps/${appId}/versions/1.1.0/submit`);
     const pending = await dev.post<ErrorEnvelope>(`/api/v1/apps/${appId}/deployments`, { version: '1.1.0', env: { HELLO_TOKEN: SECRET } });
     expect(pending.status).toBe(409);
+    expect((await admin.post(`/api/v1/apps/${appId}/versions/1.1.0/reject`, { reason: 'logs the token it is given' })).status).toBe(200);
+    const rejected = await dev.post<ErrorEnvelope>(`/api/v1/apps/${appId}/deployments`, { version: '1.1.0', env: { HELLO_TOKEN: SECRET } });
+    expect([rejected.status, rejected.body.error.message]).toEqual([409, 'version 1.1.0 is rejected: only approved or published versions can be deployed']);
     expect((await dev.get<DeploymentList>('/api/v1/deployments')).body.items).toEqual([]);
+    expect(await runtime.list({ 'citus.app': appId })).toEqual([]);
   });
 
   it("keeps workspace B from seeing, stopping or reaching workspace A's deployment", async () => {
@@ -223,12 +231,22 @@ describe('app deployments through the platform', () => {
 
     expect((await bob.get<DeploymentList>('/api/v1/deployments')).body.items).toEqual([]);
     expect((await bob.post(`/api/v1/apps/${appId}/deployments`, { version: '1.0.0', env: { HELLO_TOKEN: SECRET } })).status).toBe(404);
-    for (const [method, path] of [['GET', item], ['GET', `${item}/logs`], ['POST', `${item}/stop`], ['POST', `${item}/restart`], ['DELETE', item]]) {
-      const answer: ApiResponse<ErrorEnvelope> = await bob.request(method!, path!);
+    const bodies: Record<string, unknown> = { [`${item}/scale`]: { replicas: 2 }, [item]: { follow: 'tag' } };
+    for (const [method, path] of [['GET', item], ['GET', `${item}/logs`], ['POST', `${item}/stop`], ['POST', `${item}/restart`], ['POST', `${item}/scale`], ['PATCH', item], ['DELETE', item]]) {
+      const answer: ApiResponse<ErrorEnvelope> = await bob.request(method!, path!, method === 'GET' || method === 'DELETE' ? undefined : bodies[path!]);
       expect([method, path, answer.status]).toEqual([method, path, 404]);
     }
     const reached = await bob.get<ErrorEnvelope>('/apps/default/hello/');
     expect([reached.status, reached.body.error.message]).toEqual([403, 'not a member of workspace default']);
+    // Nor with an API key of B's workspace, on the API or through A's proxy path.
+    const bravoAdmin = await Api.login(platform.baseUrl, 'admin', ADMIN_PASSWORD, 'bravo');
+    const bravoKey = await bravoAdmin.post<{ key: string }>('/api/v1/api-keys', { name: 'bravo reader', scopes: ['devices:read'] });
+    expect(bravoKey.status).toBe(201);
+    const keyed = (path: string, init: RequestInit = {}) => fetch(`${platform.baseUrl}${path}`, { ...init, headers: { 'x-api-key': bravoKey.body.key, 'x-citus-workspace': 'bravo' } });
+    // No key scope covers deployments: a key is refused them, whatever workspace's they are.
+    expect((await keyed(item)).status).toBe(403);
+    expect((await keyed(`${item}/stop`, { method: 'POST' })).status).toBe(403);
+    expect((await fetch(`${platform.baseUrl}/apps/default/hello/`, { headers: { 'x-api-key': bravoKey.body.key } })).status).toBe(403);
     // bravo has no app of that name: a member reaches nothing, and A's app is not found there.
     expect((await bob.get('/apps/bravo/hello/')).status).toBe(404);
 

@@ -23,6 +23,7 @@ const manifest: Partial<AppManifest> = {
   category: 'utilities',
   image: TEST_IMAGE,
   secrets: ['HELLO_TOKEN'],
+  scopes: ['devices:read'],
   resources: { memoryMb: 64, cpuMillicores: 250 },
   // A redeploy waits for health at most timeoutSeconds + intervalSeconds * retries: 6 s.
   healthCheck: { path: '/healthz', intervalSeconds: 5, timeoutSeconds: 1, retries: 1 },
@@ -104,6 +105,12 @@ describe('installing apps and redeploying them from webhooks', () => {
     const installed = Deployment.parse(created.body);
     expect(installed).toMatchObject({ appId, version: '1.0.0', workspaceSlug: 'bravo', installedFrom: 'default', follow: 'pinned', url: '/apps/bravo/hello/' });
     expect(await waitFor(() => pageThrough(bob, '/apps/bravo/hello/'), 'the installed page through the proxy')).toBe(TEST_PAGE);
+    // The installed copy's key is the installing workspace's, with the manifest's scopes.
+    const [container] = await runtime.list({ 'citus.deployment': installed.deploymentId });
+    const env = (await connectDocker(DOCKER_HOST).docker.getContainer(container!).inspect()).Config.Env;
+    const key = env.find((entry) => entry.startsWith('CITUS_API_KEY='))?.slice('CITUS_API_KEY='.length) as string;
+    const withKey = (workspace?: string) => fetch(`${booted.baseUrl}/api/v1/devices`, { headers: { 'x-api-key': key, ...(workspace ? { 'x-citus-workspace': workspace } : {}) } });
+    expect([(await withKey()).status, (await withKey('bravo')).status, (await withKey('default')).status]).toEqual([200, 200, 404]);
     const again = await bob.post<ErrorEnvelope>(install, { env: { HELLO_TOKEN: SECRET } });
     expect([again.status, again.body.error.message]).toEqual([409, 'this workspace already runs a deployment of hello: remove it first']);
 

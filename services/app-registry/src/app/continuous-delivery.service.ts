@@ -78,7 +78,8 @@ export class ContinuousDeliveryService {
     const versions = await this.apps.listVersions(approved.workspaceId, approved.appId);
     const records = await this.deploymentRecords.list(approved.workspaceId, approved.appId);
     const outcomes: RedeployOutcome[] = [];
-    for (const record of deploymentsToRedeploy(records, versions.map((version) => version.version), approved.version)) {
+    const tag = parseImageReference(approved.manifest.image)?.tag;
+    for (const record of deploymentsToRedeploy(records, versions.map((version) => version.version), approved.version, tag)) {
       outcomes.push(await this.deployments.replace(record, versions.find((version) => version.version === record.version), approved));
     }
     return outcomes;

@@ -41,7 +41,7 @@ export class DeploymentService {
 
   async deploy(workspace: WorkspaceRef, appId: string, actor: Actor, request: CreateDeploymentRequest): Promise<Deployment> {
     const version = await this.catalog.deployableVersion(workspace.id, appId, request.version);
-    return this.launch(workspace, version, actor, { env: request.env, follow: request.follow });
+    return this.launch(workspace, version, actor, { env: request.env, follow: request.follow, ...(request.followTag === undefined ? {} : { followTag: request.followTag }) });
   }
 
   /** Stores and starts a deployment of `version`, which the caller checked may run in `workspace`. */
@@ -60,6 +60,7 @@ export class DeploymentService {
       routePrefix: manifest.routePrefix,
       ...deploymentVariables(manifest, options.env),
       follow: options.follow,
+      ...(options.followTag === undefined ? {} : { followTag: options.followTag }),
       ...(options.installedFrom === undefined ? {} : { installedFrom: options.installedFrom }),
       healthCheck: manifest.healthCheck,
       createdAt: this.now(),
@@ -103,13 +104,14 @@ export class DeploymentService {
   }
 
   /** An installed app follows only what its publisher lists, so it cannot follow new versions. */
-  async update(workspaceId: string, deploymentId: string, follow: DeploymentFollow): Promise<Deployment> {
+  async update(workspaceId: string, deploymentId: string, follow: DeploymentFollow, followTag?: string): Promise<Deployment> {
     const record = await this.find(workspaceId, deploymentId);
     if (follow === 'tag' && record.installedFrom) {
       throw conflict(`an installed app runs the version ${record.installedFrom.workspaceSlug} publishes: it cannot follow new versions`);
     }
-    if (!(await this.repository.setFollow(workspaceId, deploymentId, follow))) throw notFound('deployment');
-    return deploymentView({ ...record, follow }, await this.runtimeStatus(record));
+    if (!(await this.repository.setFollow(workspaceId, deploymentId, follow, followTag))) throw notFound('deployment');
+    const { followTag: _before, ...rest } = record;
+    return deploymentView({ ...rest, follow, ...(followTag === undefined ? {} : { followTag }) }, await this.runtimeStatus(record));
   }
 
   /**
@@ -293,6 +295,7 @@ export class DeploymentService {
 export interface LaunchOptions {
   env: DeploymentEnv;
   follow: DeploymentFollow;
+  followTag?: string;
   installedFrom?: { workspaceId: string; workspaceSlug: string };
 }
 

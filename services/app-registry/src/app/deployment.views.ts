@@ -25,6 +25,7 @@ export function deploymentView(record: StoredDeployment, status: ViewStatus): De
     ...(status.replicas === undefined ? {} : { replicas: status.replicas }),
     variables: [...Object.keys(record.env), ...record.secretNames].sort(),
     follow: record.follow ?? 'pinned',
+    ...(record.followTag === undefined ? {} : { followTag: record.followTag }),
     ...(record.installedFrom === undefined ? {} : { installedFrom: record.installedFrom.workspaceSlug }),
     createdAt: new Date(record.createdAt).toISOString(),
     createdBy: record.createdBy,

@@ -21,18 +21,26 @@ export function versionForTag(tag: string, newest: string, existing: readonly st
 
 /**
  * The deployments a newly approved version replaces: those of the app's own workspace that follow
- * it and run an older version (versions in creation order). Installed copies are left alone:
- * other workspaces get only what the publisher lists, never a version merely approved.
+ * it and run an older version (versions in creation order), and, where a deployment follows one
+ * tag, only when the version's image has that tag (`approvedTag`). Installed copies are left
+ * alone: other workspaces get only what the publisher lists, never a version merely approved.
  */
-export function deploymentsToRedeploy<T extends Pick<DeploymentRecord, 'follow' | 'installedFrom' | 'version'>>(
+export function deploymentsToRedeploy<T extends Pick<DeploymentRecord, 'follow' | 'followTag' | 'installedFrom' | 'version'>>(
   deployments: readonly T[],
   versionsOldestFirst: readonly string[],
   approved: string,
+  approvedTag?: string,
 ): T[] {
   const rank = (version: string): number => versionsOldestFirst.indexOf(version);
   const approvedRank = rank(approved);
   if (approvedRank < 0) return [];
-  return deployments.filter((deployment) => deployment.follow === 'tag' && !deployment.installedFrom && rank(deployment.version) < approvedRank);
+  return deployments.filter(
+    (deployment) =>
+      deployment.follow === 'tag' &&
+      !deployment.installedFrom &&
+      (deployment.followTag === undefined || deployment.followTag === approvedTag) &&
+      rank(deployment.version) < approvedRank,
+  );
 }
 
 /** Docker Hub names a repository `namespace/name`; an image reference may add `docker.io/` or, for official images, `library/`. */

@@ -25,6 +25,8 @@ export interface DeploymentRecord {
    * deployments follow. Absent means `pinned` (the store always sets it; records built elsewhere may not).
    */
   follow?: DeploymentFollow;
+  /** With `follow: tag`: the one image tag followed; absent, every newer approved version. */
+  followTag?: string;
   /** An app installed from the marketplace: the workspace that publishes it. */
   installedFrom?: { workspaceId: string; workspaceSlug: string };
   /**
@@ -88,7 +90,7 @@ export interface DeploymentRepository {
   setApiKey(workspaceId: string, deploymentId: string, apiKey: DeploymentRecord['apiKey']): Promise<boolean>;
   /** False when there was none. */
   delete(workspaceId: string, deploymentId: string): Promise<boolean>;
-  setFollow(workspaceId: string, deploymentId: string, follow: DeploymentFollow): Promise<boolean>;
+  setFollow(workspaceId: string, deploymentId: string, follow: DeploymentFollow, followTag?: string): Promise<boolean>;
   /** `port_taken` when another deployment holds the port; `missing` when the deployment is gone. */
   move(workspaceId: string, deploymentId: string, move: DeploymentMove): Promise<'moved' | 'port_taken' | 'missing'>;
 }

@@ -12,7 +12,8 @@ import {
 } from '../../domain/container-runtime.port.js';
 import { engineCall, isNotFound, pingEngine, toRuntimeError, type DockerConnection } from './docker-connection.js';
 import { logLines } from './docker-logs.js';
-import { AppNetwork, deploymentNetworkOptions } from './docker-network.js';
+import { DeploymentBridges } from './docker-bridges.js';
+import { AppNetwork } from './docker-network.js';
 import {
   containerEnv,
   healthConfig,
@@ -35,9 +36,6 @@ export const DEFAULT_APP_NETWORK = 'citus-apps';
  * engine (compose), through a network of each deployment's own that the proxy's container joins.
  */
 export type AppReach = { kind: 'loopback' } | { kind: 'network'; proxyContainer: string };
-
-/** The bridge of a deployment's own, for `network` reach: its app and the proxy's container, nothing else. */
-export const deploymentNetworkName = (containerName: string): string => `${containerName}-net`;
 
 /**
  * What every app container gets: a network namespace of its own on `network` (the app network,
@@ -124,15 +122,16 @@ export class DockerEngineRuntime implements ContainerRuntime {
   readonly kind = 'docker' as const;
 
   private readonly network: AppNetwork;
-  /** `network` reach: the deployment networks the proxy's container is known to have joined. */
-  private readonly joined = new Set<string>();
+  /** `network` reach only. */
+  private readonly bridges?: DeploymentBridges;
 
   constructor(
     private readonly connection: DockerConnection,
     networkName = DEFAULT_APP_NETWORK,
-    private readonly reach: AppReach = { kind: 'loopback' },
+    reach: AppReach = { kind: 'loopback' },
   ) {
     this.network = new AppNetwork(connection, networkName);
+    if (reach.kind === 'network') this.bridges = new DeploymentBridges(connection, reach.proxyContainer);
   }
 
   private get docker(): Dockerode {
@@ -141,31 +140,31 @@ export class DockerEngineRuntime implements ContainerRuntime {
 
   async availability(): Promise<RuntimeAvailability> {
     const engine = await pingEngine(this.connection);
-    if (!engine.available || this.reach.kind === 'loopback') return engine;
+    if (!engine.available || !this.bridges) return engine;
     try {
-      await this.docker.getContainer(this.reach.proxyContainer).inspect();
+      await this.bridges.proxy();
       return engine;
     } catch (error) {
-      const why = isNotFound(error) ? 'the engine has no such container' : toRuntimeError(error, this.connection.host).message;
-      return { available: false, reason: `CITUS_APP_REACH=network: the proxy's container ${this.reach.proxyContainer} (CITUS_APP_PROXY_CONTAINER, else this host's name) is not one the engine at DOCKER_HOST=${this.connection.host} runs: ${why}` };
+      return { available: false, reason: error instanceof Error ? error.message : String(error) };
     }
   }
 
   async deploy(spec: ContainerSpec): Promise<void> {
-    const network = this.reach.kind === 'network' ? await this.deploymentNetwork(spec) : (await this.network.ensure(), this.network.name);
-    const create = () => engineCall(this.connection, () => this.docker.createContainer(containerCreateOptions(spec, network, this.reach.kind === 'loopback')));
+    const bridges = this.bridges;
     let container: Dockerode.Container;
     try {
+      const network = bridges ? await bridges.open(spec.name, spec.labels) : (await this.network.ensure(), this.network.name);
+      const create = () => engineCall(this.connection, () => this.docker.createContainer(containerCreateOptions(spec, network, !bridges)));
       container = await create().catch(async (error: unknown) => {
         // Removed by an operator since it was checked: made again, once.
-        if (this.reach.kind === 'network' || !(error instanceof RuntimeError && error.code === 'not_found' && /network/i.test(error.message))) throw error;
+        if (bridges || !(error instanceof RuntimeError && error.code === 'not_found' && /network/i.test(error.message))) throw error;
         this.network.forget();
         await this.network.ensure();
         return create();
       });
     } catch (error) {
-      // A conflict is a container of this name that runs: its network stays.
-      if (!(error instanceof RuntimeError && error.code === 'conflict')) await this.dropDeploymentNetwork(spec.name);
+      // A conflict is a container of this name that runs: its bridge stays.
+      if (!(error instanceof RuntimeError && error.code === 'conflict')) await bridges?.close(spec.name);
       throw error;
     }
     try {
@@ -173,49 +172,8 @@ export class DockerEngineRuntime implements ContainerRuntime {
     } catch (error) {
       // A container that never started would make the next deploy of this name a conflict.
       await container.remove({ force: true }).catch(() => undefined);
-      await this.dropDeploymentNetwork(spec.name);
+      await bridges?.close(spec.name);
       throw toRuntimeError(error, this.connection.host);
-    }
-  }
-
-  /**
-   * `network` reach: a bridge for this deployment alone, joined by the proxy's container. Apps of
-   * other deployments are on bridges of their own, so none reaches another; the app reaches the
-   * proxy's container (its API asks for credentials like any caller) and keeps outbound access.
-   */
-  private async deploymentNetwork(spec: ContainerSpec): Promise<string> {
-    const name = deploymentNetworkName(spec.name);
-    try {
-      await engineCall(this.connection, () => this.docker.createNetwork(deploymentNetworkOptions(name, spec.labels)));
-    } catch (error) {
-      // Left by a deploy of this name that failed midway: used again.
-      if (!(error instanceof RuntimeError && error.code === 'conflict')) throw error;
-    }
-    await this.joinProxy(name);
-    return name;
-  }
-
-  /** Connects the proxy's container to `network` unless it is there already. */
-  private async joinProxy(network: string): Promise<void> {
-    if (this.reach.kind !== 'network' || this.joined.has(network)) return;
-    const proxy = this.reach.proxyContainer;
-    const info = (await engineCall(this.connection, () => this.docker.getNetwork(network).inspect())) as { Containers?: Record<string, { Name?: string }> };
-    const inside = Object.entries(info.Containers ?? {}).some(([id, container]) => id.startsWith(proxy) || container.Name === proxy);
-    if (!inside) await engineCall(this.connection, () => this.docker.getNetwork(network).connect({ Container: proxy }));
-    this.joined.add(network);
-  }
-
-  /** `network` reach: the deployment's bridge goes with its container (the proxy's container leaves it first). */
-  private async dropDeploymentNetwork(containerName: string): Promise<void> {
-    if (this.reach.kind !== 'network') return;
-    const name = deploymentNetworkName(containerName);
-    this.joined.delete(name);
-    const network = this.docker.getNetwork(name);
-    await network.disconnect({ Container: this.reach.proxyContainer, Force: true }).catch(() => undefined);
-    try {
-      await network.remove();
-    } catch (error) {
-      if (!isNotFound(error)) throw toRuntimeError(error, this.connection.host);
     }
   }
 
@@ -258,7 +216,7 @@ export class DockerEngineRuntime implements ContainerRuntime {
     } catch (error) {
       if (!isNotFound(error)) throw toRuntimeError(error, this.connection.host);
     }
-    await this.dropDeploymentNetwork(name);
+    await this.bridges?.close(name);
   }
 
   scale(name: string, replicas: number): Promise<void> {
@@ -273,15 +231,9 @@ export class DockerEngineRuntime implements ContainerRuntime {
    * proxy's container was made anew since). Whether it answers is the health check's question.
    */
   async endpoints(name: string, hostPort: number): Promise<Endpoint[]> {
-    if (this.reach.kind === 'loopback') return [onLoopback(hostPort)];
-    try {
-      await this.joinProxy(deploymentNetworkName(name));
-    } catch (error) {
-      // No network: nothing of this deployment runs.
-      if (error instanceof RuntimeError && error.code === 'not_found') return [];
-      throw error;
-    }
-    return [{ host: name, port: hostPort }];
+    if (!this.bridges) return [onLoopback(hostPort)];
+    // No bridge: nothing of this deployment runs.
+    return (await this.bridges.ensureJoined(name)) ? [{ host: name, port: hostPort }] : [];
   }
 
   async list(labels: Record<string, string>): Promise<string[]> {

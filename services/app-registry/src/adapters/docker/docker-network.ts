@@ -26,11 +26,6 @@ export function appNetworkOptions(name: string): Dockerode.NetworkCreateOptions 
   };
 }
 
-/** A deployment's own bridge (`CITUS_APP_REACH=network`): inter-container traffic on, since its app and the proxy's container must talk; nothing else joins it. */
-export function deploymentNetworkOptions(name: string, labels: Record<string, string>): Dockerode.NetworkCreateOptions {
-  return { Name: name, Driver: 'bridge', CheckDuplicate: true, Internal: false, Attachable: false, Labels: { ...labels, [APP_NETWORK_LABEL]: 'deployment' } };
-}
-
 /** Docker's bridge option naming the host address ports are published on when a publish names none. */
 export const HOST_BINDING_OPTION = 'com.docker.network.bridge.host_binding_ipv4';
 

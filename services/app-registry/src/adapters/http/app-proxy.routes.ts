@@ -77,9 +77,10 @@ function sendUnavailable(req: IncomingMessage, res: ServerResponse, message: str
 }
 
 /**
- * The embedded mode's way to reach deployments (issue 7 point 4): `/apps/{workspace}/{app}/...`
- * goes to the workspace's deployment of that app on 127.0.0.1, the prefix replaced by the
- * manifest's route prefix, for signed-in members of that workspace and its API keys only. Mounted at the root.
+ * The way to reach deployments (issue 7 point 4; Kong's `/apps/` route leads here in compose mode):
+ * `/apps/{workspace}/{app}/...` goes to a replica of the workspace's deployment of that app, where
+ * the runtime says it answers, the prefix replaced by the manifest's route prefix, for signed-in
+ * members of that workspace and its API keys only. Mounted at the root.
  */
 export function appProxyRoutes(deployments: DeploymentService, authenticate: RequestHandler, logger: Logger): Router {
   const log = logger.child({ module: 'app-proxy' });

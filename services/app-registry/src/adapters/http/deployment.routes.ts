@@ -41,7 +41,8 @@ export function deploymentRoutes(deployments: DeploymentService, events: EventBu
   router.patch('/deployments/:deploymentId', async (req, res) => {
     const workspace = workspaceOf(req, 'developer');
     const deploymentId = byId(req);
-    res.json(await deployments.update(workspace.id, deploymentId, parse(UpdateDeploymentRequest, req.body).follow));
+    const { follow, followTag } = parse(UpdateDeploymentRequest, req.body);
+    res.json(await deployments.update(workspace.id, deploymentId, follow, followTag));
   });
 
   router.get('/deployments/:deploymentId/logs', async (req, res) => {

@@ -120,4 +120,10 @@ export const APP_MIGRATIONS: Migration[] = [
       -- probes; NULL for rows from before, which are not checked.
       ALTER TABLE deployments ADD COLUMN health_check TEXT;`,
   },
+  {
+    version: 7,
+    sql: `
+      -- With follow = 'tag': the one image tag followed; NULL follows every newer approved version.
+      ALTER TABLE deployments ADD COLUMN follow_tag TEXT;`,
+  },
 ];

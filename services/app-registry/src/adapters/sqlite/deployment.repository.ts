@@ -20,6 +20,7 @@ interface DeploymentRow {
   created_by: string;
   created_by_name: string;
   follow: string;
+  follow_tag: string | null;
   source_workspace_id: string | null;
   source_workspace_slug: string | null;
   api_key_id: string | null;
@@ -36,7 +37,7 @@ interface PlainRow {
 }
 
 const COLUMNS = `deployment_id, workspace_id, workspace_slug, app_id, app_name, version, container_name, host_port,
-  route_prefix, env, secret_env, created_at, created_by, created_by_name, follow, source_workspace_id, source_workspace_slug, api_key_id, api_key, health_check`;
+  route_prefix, env, secret_env, created_at, created_by, created_by_name, follow, follow_tag, source_workspace_id, source_workspace_slug, api_key_id, api_key, health_check`;
 const INSERT_COLUMNS = `${COLUMNS}, sealed`;
 
 /** A row as reads give it: its secrets' names and its key's id, their values left sealed. */
@@ -56,6 +57,7 @@ function toStored(row: DeploymentRow): StoredDeployment {
     createdAt: row.created_at,
     createdBy: { userId: row.created_by, username: row.created_by_name },
     follow: row.follow as DeploymentFollow,
+    ...(row.follow_tag === null ? {} : { followTag: row.follow_tag }),
     ...(row.source_workspace_id === null || row.source_workspace_slug === null
       ? {}
       : { installedFrom: { workspaceId: row.source_workspace_id, workspaceSlug: row.source_workspace_slug } }),
@@ -84,7 +86,7 @@ export class SqliteDeploymentRepository implements DeploymentRepository {
     this.statements = {
       insert: db.prepare(`INSERT INTO deployments (${INSERT_COLUMNS}) VALUES (@deploymentId, @workspaceId, @workspaceSlug, @appId, @appName,
         @version, @containerName, @hostPort, @routePrefix, @env, @secretEnv, @createdAt, @createdBy, @createdByName,
-        @follow, @sourceWorkspaceId, @sourceWorkspaceSlug, @apiKeyId, @apiKey, @healthCheck, 1)`),
+        @follow, @followTag, @sourceWorkspaceId, @sourceWorkspaceSlug, @apiKeyId, @apiKey, @healthCheck, 1)`),
       appTaken: db.prepare('SELECT 1 FROM deployments WHERE workspace_id = ? AND app_name = ?').pluck(),
       portTaken: db.prepare('SELECT 1 FROM deployments WHERE host_port = ?').pluck(),
       find: db.prepare(`SELECT ${COLUMNS} FROM deployments WHERE workspace_id = ? AND deployment_id = ?`),
@@ -92,7 +94,7 @@ export class SqliteDeploymentRepository implements DeploymentRepository {
       list: db.prepare(`SELECT ${COLUMNS} FROM deployments WHERE workspace_id = ? ORDER BY created_at, deployment_id`),
       listOfApp: db.prepare(`SELECT ${COLUMNS} FROM deployments WHERE workspace_id = ? AND app_id = ? ORDER BY created_at, deployment_id`),
       delete: db.prepare('DELETE FROM deployments WHERE workspace_id = ? AND deployment_id = ?'),
-      setFollow: db.prepare('UPDATE deployments SET follow = ? WHERE workspace_id = ? AND deployment_id = ?'),
+      setFollow: db.prepare('UPDATE deployments SET follow = ?, follow_tag = ? WHERE workspace_id = ? AND deployment_id = ?'),
       portHeldByOther: db.prepare('SELECT 1 FROM deployments WHERE host_port = ? AND deployment_id <> ?').pluck(),
       setApiKey: db.prepare('UPDATE deployments SET api_key_id = ?, api_key = ? WHERE workspace_id = ? AND deployment_id = ?'),
       move: db.prepare(`UPDATE deployments SET version = @version, host_port = @hostPort, route_prefix = @routePrefix,
@@ -109,6 +111,7 @@ export class SqliteDeploymentRepository implements DeploymentRepository {
       this.statements.insert.run({
         ...columns,
         follow: deployment.follow ?? 'pinned',
+        followTag: deployment.followTag ?? null,
         sourceWorkspaceId: installedFrom?.workspaceId ?? null,
         sourceWorkspaceSlug: installedFrom?.workspaceSlug ?? null,
         healthCheck: healthCheckColumn(deployment.healthCheck),
@@ -163,8 +166,8 @@ export class SqliteDeploymentRepository implements DeploymentRepository {
     return this.statements.delete.run(workspaceId, deploymentId).changes === 1;
   }
 
-  async setFollow(workspaceId: string, deploymentId: string, follow: DeploymentFollow): Promise<boolean> {
-    return this.statements.setFollow.run(follow, workspaceId, deploymentId).changes === 1;
+  async setFollow(workspaceId: string, deploymentId: string, follow: DeploymentFollow, followTag?: string): Promise<boolean> {
+    return this.statements.setFollow.run(follow, followTag ?? null, workspaceId, deploymentId).changes === 1;
   }
 
   async move(workspaceId: string, deploymentId: string, move: DeploymentMove): Promise<'moved' | 'port_taken' | 'missing'> {
