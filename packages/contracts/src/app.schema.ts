@@ -94,10 +94,16 @@ export const UrlPath = z
   .regex(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/, 'an absolute path such as /healthz, without query or fragment');
 
 /**
- * How the app is reached. The platform gives it the port to listen on in `$PORT` (see the
- * container runtime port); the manifest only says what speaks there.
+ * How the app is reached: what speaks on its port, and which port that is inside its container.
+ * Without `containerPort` the platform chooses one and passes it in `$PORT` (as most PaaS do); an
+ * image that listens on a fixed port (nginx on 80) names it, and `$PORT` says the same.
  */
-export const AppPort = z.object({ protocol: z.literal('http', 'only http is served') }).strict();
+export const AppPort = z
+  .object({
+    protocol: z.literal('http', 'only http is served'),
+    containerPort: z.number().int().min(1, 'a port from 1 to 65535').max(65_535, 'a port from 1 to 65535').optional(),
+  })
+  .strict();
 export type AppPort = z.infer<typeof AppPort>;
 
 export const AppHealthCheck = z

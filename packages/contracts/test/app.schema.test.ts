@@ -119,3 +119,13 @@ describe('a deployment\'s follow settings', () => {
     expect(UpdateDeploymentRequest.parse({ follow: 'tag' })).toEqual({ follow: 'tag' });
   });
 });
+
+describe('the app\'s port', () => {
+  test('names what speaks there and, for an image with a fixed port, which one', () => {
+    const base = { name: 'nginx-app', version: '1.0.0', description: 'A web server', category: 'utilities', image: 'nginx:1.27' };
+    expect(AppManifest.parse(base).port).toEqual({ protocol: 'http' });
+    expect(AppManifest.parse({ ...base, port: { protocol: 'http', containerPort: 80 } }).port).toEqual({ protocol: 'http', containerPort: 80 });
+    for (const containerPort of [0, 65_536, 80.5]) expect(AppManifest.safeParse({ ...base, port: { protocol: 'http', containerPort } }).success).toBe(false);
+    expect(AppManifest.safeParse({ ...base, port: { protocol: 'tcp' } }).success).toBe(false);
+  });
+});

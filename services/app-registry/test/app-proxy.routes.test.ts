@@ -40,7 +40,7 @@ const NO_ENGINE: ContainerRuntime = {
   remove: refuse,
   scale: refuse,
   list: refuse,
-  endpoints: async (name, hostPort) => (replicaPorts.get(name) ?? [hostPort]).map(onLoopback),
+  endpoints: async (name, { hostPort }) => (replicaPorts.get(name) ?? [hostPort]).map(onLoopback),
 };
 /** Swarm's answer for a deployment's running tasks, where a test sets one. */
 const replicaPorts = new Map<string, number[]>();

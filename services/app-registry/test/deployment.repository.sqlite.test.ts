@@ -80,18 +80,21 @@ describe('SqliteDeploymentRepository', () => {
     expect((await repository.find(HOME.id, deploymentId(6)))?.follow).toBe('tag');
 
     const healthCheck = { path: '/ready', intervalSeconds: 10, timeoutSeconds: 2, retries: 5 };
-    const move = { version: '1.1.0', hostPort: 40_005, routePrefix: '/ui/', healthCheck };
+    const move = { version: '1.1.0', hostPort: 40_005, containerPort: 8080, routePrefix: '/ui/', healthCheck };
     expect(await repository.move(HOME.id, deploymentId(6), move)).toBe('port_taken');
     expect(await repository.move(OTHER.id, deploymentId(6), { ...move, hostPort: 41_000 })).toBe('missing');
     expect(await repository.move(HOME.id, deploymentId(6), { ...move, hostPort: 40_006 })).toBe('moved');
     expect(await repository.find(HOME.id, deploymentId(6))).toMatchObject({ ...move, hostPort: 40_006 });
+    // A version that names no port listens where the platform says: none is kept.
+    expect(await repository.move(HOME.id, deploymentId(6), { ...move, hostPort: 40_006, containerPort: undefined })).toBe('moved');
+    expect(await repository.find(HOME.id, deploymentId(6))).not.toHaveProperty('containerPort');
     expect((await repository.open(HOME.id, deploymentId(6))).healthCheck).toEqual(healthCheck);
   });
 
   it('keeps the health check of the version a deployment runs; a move to a version without one, or a row from before, has none', async () => {
     expect(await repository.insert(aDeployment(7))).toBe('inserted');
     expect((await repository.find(HOME.id, deploymentId(7)))?.healthCheck).toEqual(aDeployment(7).healthCheck);
-    expect(await repository.move(HOME.id, deploymentId(7), { version: '0.9.0', hostPort: 40_007, routePrefix: '/', healthCheck: undefined })).toBe('moved');
+    expect(await repository.move(HOME.id, deploymentId(7), { version: '0.9.0', hostPort: 40_007, containerPort: undefined, routePrefix: '/', healthCheck: undefined })).toBe('moved');
     expect(await repository.find(HOME.id, deploymentId(7))).not.toHaveProperty('healthCheck');
 
     // Migration 6 adds the column empty: a deployment stored before it is not checked.

@@ -169,6 +169,19 @@ describe('DockerEngineRuntime on a real Docker engine', () => {
     }
   });
 
+  test('publishes the port the app listens on (a manifest may name one) on the deployment\'s host port', async () => {
+    const name = `citus-test-${run}-fixed`;
+    const hostPort = await freePort();
+    const spec = { ...testContainerSpec(name, hostPort, labels), containerPort: 8080 };
+    await runtime.deploy(spec);
+    expect(await waitFor(() => fetchPage(hostPort), 'the app on its host port')).toBe(TEST_PAGE);
+    const info = await connection.docker.getContainer(name).inspect();
+    expect(info.HostConfig.PortBindings).toEqual({ '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: String(hostPort) }] });
+    expect(info.Config.Env).toContain('PORT=8080');
+    expect(await runtime.endpoints(name, { hostPort, containerPort: 8080 })).toEqual([{ host: '127.0.0.1', port: hostPort }]);
+    await runtime.remove(name);
+  });
+
   test('a second deploy with the same name is a conflict', async () => {
     const name = `citus-test-${run}-twice`;
     await runtime.deploy(testContainerSpec(name, await freePort(), labels));
@@ -230,7 +243,7 @@ describe('DockerEngineRuntime reaching apps through networks of their own', () =
     await reaching.deploy(testContainerSpec(a, portA, reachLabels));
     await reaching.deploy(testContainerSpec(b, portB, reachLabels));
 
-    expect(await reaching.endpoints(a, portA)).toEqual([{ host: a, port: portA }]);
+    expect(await reaching.endpoints(a, { hostPort: portA, containerPort: portA })).toEqual([{ host: a, port: portA }]);
     expect(await networksOf(a)).toEqual([deploymentNetworkName(a)]);
     expect(await networksOf(proxyName)).toEqual(expect.arrayContaining([deploymentNetworkName(a), deploymentNetworkName(b)]));
     const info = await connection.docker.getContainer(a).inspect();
@@ -257,13 +270,13 @@ describe('DockerEngineRuntime reaching apps through networks of their own', () =
     // A proxy container made anew (here: one that left the bridge) joins again when it next asks the way.
     await connection.docker.getNetwork(deploymentNetworkName(b)).disconnect({ Container: proxyName });
     const restarted = new DockerEngineRuntime(connection, DEFAULT_APP_NETWORK, { kind: 'network', proxyContainer: proxyName });
-    expect(await restarted.endpoints(b, portB)).toEqual([{ host: b, port: portB }]);
+    expect(await restarted.endpoints(b, { hostPort: portB, containerPort: portB })).toEqual([{ host: b, port: portB }]);
     expect(await networksOf(proxyName)).toContain(deploymentNetworkName(b));
 
     await reaching.remove(a);
     await expect(connection.docker.getNetwork(deploymentNetworkName(a)).inspect()).rejects.toMatchObject({ statusCode: 404 });
     expect(await networksOf(proxyName)).not.toContain(deploymentNetworkName(a));
-    expect(await reaching.endpoints(a, portA)).toEqual([]);
+    expect(await reaching.endpoints(a, { hostPort: portA, containerPort: portA })).toEqual([]);
   });
 
   test('an image the engine lacks leaves no bridge behind; a proxy container the engine does not run makes the runtime unavailable', async () => {

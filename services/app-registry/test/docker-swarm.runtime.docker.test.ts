@@ -37,7 +37,7 @@ beforeAll(async () => {
 /** The host ports of a service's running tasks, once there are `count` of them. */
 const endpointsOf = (name: string, port: number, count = 1) =>
   waitFor(async () => {
-    const ports = (await runtime.endpoints(name, port)).map((endpoint) => {
+    const ports = (await runtime.endpoints(name, { hostPort: port, containerPort: port })).map((endpoint) => {
       expect(endpoint.host).toBe('127.0.0.1');
       return endpoint.port;
     });
@@ -78,7 +78,7 @@ describe('DockerSwarmRuntime on a real Swarm manager', () => {
 
     await runtime.stop(name);
     await waitFor(() => statusIs(name, { state: 'stopped', replicas: { desired: 0, running: 0 } }), 'no task');
-    expect(await runtime.endpoints(name, port)).toEqual([]);
+    expect(await runtime.endpoints(name, { hostPort: port, containerPort: port })).toEqual([]);
     await runtime.restart(name);
     const [again] = await endpointsOf(name, port);
     expect(await waitFor(() => fetchPage(again as number), 'the task after a restart', 60_000)).toBe(TEST_PAGE);
@@ -86,7 +86,7 @@ describe('DockerSwarmRuntime on a real Swarm manager', () => {
 
     await runtime.remove(name);
     expect((await runtime.status(name)).state).toBe('missing');
-    expect(await runtime.endpoints(name, port)).toEqual([]);
+    expect(await runtime.endpoints(name, { hostPort: port, containerPort: port })).toEqual([]);
     await runtime.remove(name);
   });
 

@@ -11,12 +11,13 @@ const running = (ports: Array<{ TargetPort: number; PublishedPort: number; Publi
 // The Swarm adapter's pure parts; the Docker tier runs them against a real swarm.
 describe('Swarm service specs and task ports', () => {
   test('a service joins the app network, publishes $PORT in host mode on a port the engine picks, and stays on the given node', () => {
-    const spec = testContainerSpec('citus-dep-1', 40_123, { 'io.citus.workspace': 'ws-a' });
+    const spec = { ...testContainerSpec('citus-dep-1', 40_123, { 'io.citus.workspace': 'ws-a' }), containerPort: 8080 };
     const service = serviceSpec(spec, 'citus-swarm-apps', 'node-1');
     expect(service.TaskTemplate?.Networks).toEqual([{ Target: 'citus-swarm-apps' }]);
     expect(service.TaskTemplate?.Placement).toEqual({ Constraints: ['node.id==node-1'] });
-    expect(service.EndpointSpec).toEqual({ Ports: [{ Protocol: 'tcp', TargetPort: 40_123, PublishMode: 'host' }] });
-    expect((service.TaskTemplate as { ContainerSpec: { Env: string[] } }).ContainerSpec.Env).toEqual(expect.arrayContaining(['HOST=0.0.0.0', 'PORT=40123']));
+    // The port the app listens on is published; the host port is the single engine's business.
+    expect(service.EndpointSpec).toEqual({ Ports: [{ Protocol: 'tcp', TargetPort: 8080, PublishMode: 'host' }] });
+    expect((service.TaskTemplate as { ContainerSpec: { Env: string[] } }).ContainerSpec.Env).toEqual(expect.arrayContaining(['HOST=0.0.0.0', 'PORT=8080']));
   });
 
   test('task ports: running tasks only, the deployed port only, IPv4 and IPv6 entries once, in order', () => {

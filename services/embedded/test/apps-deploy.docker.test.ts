@@ -209,6 +209,24 @@ describe('app deployments through the platform', () => {
     expect((await dev.delete(`/api/v1/deployments/${deployed.body.deploymentId}`)).status).toBe(204);
   });
 
+  it('runs an app that listens on the port its manifest names, reached and checked there', async () => {
+    const created = await dev.post<App>('/api/v1/apps', { ...manifest('1.0.0'), name: 'fixed-port', secrets: [], port: { protocol: 'http', containerPort: 8080 } });
+    expect(created.status).toBe(201);
+    const fixedId = created.body.id;
+    appIds.push(fixedId);
+    expect((await dev.post(`/api/v1/apps/${fixedId}/versions/1.0.0/submit`)).status).toBe(200);
+    expect((await admin.post(`/api/v1/apps/${fixedId}/versions/1.0.0/approve`)).status).toBe(200);
+    const deployed = await dev.post<Deployment>(`/api/v1/apps/${fixedId}/deployments`, { version: '1.0.0' });
+    expect(deployed.status).toBe(201);
+    expect(await waitFor(() => pageThrough(dora, '/apps/default/fixed-port/'), 'the page through the proxy')).toBe(TEST_PAGE);
+    expect(await waitFor(() => statusOf(dev, deployed.body.deploymentId, 'running'), 'the deployment running and healthy')).not.toHaveProperty('detail');
+    const [container] = await runtime.list({ 'citus.deployment': deployed.body.deploymentId });
+    const info = await connectDocker(DOCKER_HOST).docker.getContainer(container!).inspect();
+    expect(info.Config.Env).toContain('PORT=8080');
+    expect(Object.keys(info.HostConfig.PortBindings ?? {})).toEqual(['8080/tcp']);
+    expect((await dev.delete(`/api/v1/deployments/${deployed.body.deploymentId}`)).status).toBe(204);
+  });
+
   it('refuses a version that is not approved', async () => {
     expect((await dev.post(`/api/v1/apps/${appId}/versions`, manifest('1.1.0'))).status).toBe(201);
     const draft = await dev.post<ErrorEnvelope>(`/api/v1/apps/${appId}/deployments`, { version: '1.1.0', env: { HELLO_TOKEN: SECRET } });

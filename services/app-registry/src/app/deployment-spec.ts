@@ -39,6 +39,9 @@ export function deploymentVariables(manifest: AppManifest, requested: Record<str
   return { env, secrets };
 }
 
+/** Where the app listens inside its container: the port its manifest names, else the one the platform chose. */
+export const containerPortOf = (deployment: Pick<DeploymentRecord, 'hostPort' | 'containerPort'>): number => deployment.containerPort ?? deployment.hostPort;
+
 /**
  * What the runtime starts for a deployment. No health check is given to the engine: the manifest's
  * check is an HTTP path, and the engine can only run a command inside the container, which needs a
@@ -61,9 +64,10 @@ export function containerSpecFor(deployment: DeploymentRecord, manifest: AppMani
       ...deployment.env,
       ...deployment.secrets,
       ...(deployment.apiKey ? { CITUS_API_KEY: deployment.apiKey.key } : {}),
-      PORT: String(deployment.hostPort),
+      PORT: String(containerPortOf(deployment)),
     },
     hostPort: deployment.hostPort,
+    containerPort: containerPortOf(deployment),
     resources: {
       memoryBytes: manifest.resources.memoryMb * BYTES_PER_MB,
       nanoCpus: manifest.resources.cpuMillicores * NANOCPUS_PER_MILLICORE,

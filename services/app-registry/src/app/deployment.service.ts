@@ -5,7 +5,7 @@ import { RuntimeError, type ContainerRuntime, type Endpoint, type LogOptions } f
 import { storedForm, type DeploymentRecord, type DeploymentRepository, type HostPortAllocator, type StoredDeployment } from '../domain/deployment.model.js';
 import type { AppCatalogService, WorkspaceRef } from './app-catalog.service.js';
 import type { DeploymentHealth } from './deployment-health.js';
-import { containerNameOf, containerSpecFor, deploymentVariables } from './deployment-spec.js';
+import { containerNameOf, containerPortOf, containerSpecFor, deploymentVariables } from './deployment-spec.js';
 import { deploymentView, type ViewStatus } from './deployment.views.js';
 import { runtimeCall, toAppError } from './runtime-errors.js';
 
@@ -57,6 +57,7 @@ export class DeploymentService {
       version: version.version,
       containerName: containerNameOf(deploymentId),
       hostPort: 0,
+      ...(manifest.port.containerPort === undefined ? {} : { containerPort: manifest.port.containerPort }),
       routePrefix: manifest.routePrefix,
       ...deploymentVariables(manifest, options.env),
       follow: options.follow,
@@ -218,8 +219,8 @@ export class DeploymentService {
     return { endpoint: endpoints[turn] as Endpoint, routePrefix: record.routePrefix };
   }
 
-  private endpointsOf(record: Pick<StoredDeployment, 'containerName' | 'hostPort'>): () => Promise<Endpoint[]> {
-    return () => this.runtime.endpoints(record.containerName, record.hostPort);
+  private endpointsOf(record: Pick<StoredDeployment, 'containerName' | 'hostPort' | 'containerPort'>): () => Promise<Endpoint[]> {
+    return () => this.runtime.endpoints(record.containerName, { hostPort: record.hostPort, containerPort: containerPortOf(record) });
   }
 
   private async act(workspaceId: string, deploymentId: string, action: (name: string) => Promise<void>): Promise<Deployment> {
@@ -251,7 +252,7 @@ export class DeploymentService {
   private async moveTo(record: DeploymentRecord, to: AppVersionRecord): Promise<DeploymentRecord> {
     let hostPort = (await this.ports.isFree?.(record.hostPort)) ? record.hostPort : await this.ports.allocate();
     for (let attempt = 0; attempt < PORT_ATTEMPTS; attempt += 1) {
-      const move = { version: to.version, hostPort, routePrefix: to.manifest.routePrefix, healthCheck: to.manifest.healthCheck };
+      const move = { version: to.version, hostPort, containerPort: to.manifest.port.containerPort, routePrefix: to.manifest.routePrefix, healthCheck: to.manifest.healthCheck };
       const moved = await this.repository.move(record.workspaceId, record.deploymentId, move);
       if (moved === 'moved') return { ...record, ...move };
       if (moved === 'missing') throw notFound('deployment');
@@ -266,8 +267,8 @@ export class DeploymentService {
       // First, so the store names the old key whatever else fails: the new one is revoked next.
       await this.repository.setApiKey(record.workspaceId, record.deploymentId, record.apiKey);
       await this.runtime.remove(record.containerName);
-      const { version, hostPort, routePrefix, healthCheck } = record;
-      if ((await this.repository.move(record.workspaceId, record.deploymentId, { version, hostPort, routePrefix, healthCheck })) !== 'moved' || !from) {
+      const { version, hostPort, containerPort, routePrefix, healthCheck } = record;
+      if ((await this.repository.move(record.workspaceId, record.deploymentId, { version, hostPort, containerPort, routePrefix, healthCheck })) !== 'moved' || !from) {
         return `${failure}; version ${version} could not be restored`;
       }
       await this.runtime.deploy(containerSpecFor(record, from.manifest));
@@ -281,7 +282,7 @@ export class DeploymentService {
    * A status for views: when the engine cannot be asked, `unknown` with the reason, not an error.
    * Probed when running; a container `started` by this very call is `starting` until it answers.
    */
-  private async runtimeStatus(record: Pick<StoredDeployment, 'containerName' | 'hostPort' | 'healthCheck'>, started?: 'started'): Promise<ViewStatus> {
+  private async runtimeStatus(record: Pick<StoredDeployment, 'containerName' | 'hostPort' | 'containerPort' | 'healthCheck'>, started?: 'started'): Promise<ViewStatus> {
     try {
       const engine: ViewStatus = await this.runtime.status(record.containerName);
       return this.health ? await this.health.status(this.endpointsOf(record), record.healthCheck, engine, started ? 'starting' : 'unhealthy') : engine;

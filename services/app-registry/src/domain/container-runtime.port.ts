@@ -17,8 +17,10 @@ export interface ContainerSpec {
   labels: Record<string, string>;
   /** Plain and secret values alike: secrets are resolved by the caller and never logged. */
   env: Record<string, string>;
-  /** The port the app listens on (passed as `PORT`); the single engine publishes it on 127.0.0.1 as it is. */
+  /** The deployment's port on the host's 127.0.0.1, where the single engine publishes `containerPort`. */
   hostPort: number;
+  /** The port the app listens on inside its container (passed as `PORT`). */
+  containerPort: number;
   resources: {
     /** Hard memory limit in bytes. */
     memoryBytes: number;
@@ -38,6 +40,9 @@ export interface Endpoint {
   host: string;
   port: number;
 }
+
+/** The ports of a deployment (see `ContainerSpec`). */
+export type DeploymentPorts = Pick<ContainerSpec, 'hostPort' | 'containerPort'>;
 
 /** The host's loopback, where the engine publishes apps for a proxy that runs on the host. */
 export const LOOPBACK = '127.0.0.1';
@@ -93,9 +98,6 @@ export interface ContainerRuntime {
   scale(name: string, replicas: number): Promise<void>;
   /** The names of the containers or services carrying all these labels. */
   list(labels: Record<string, string>): Promise<string[]>;
-  /**
-   * Where it answers now, one address per running replica (none when nothing runs); `hostPort` is
-   * the port it was deployed with.
-   */
-  endpoints(name: string, hostPort: number): Promise<Endpoint[]>;
+  /** Where it answers now, one address per running replica (none when nothing runs), given the ports it was deployed with. */
+  endpoints(name: string, ports: DeploymentPorts): Promise<Endpoint[]>;
 }

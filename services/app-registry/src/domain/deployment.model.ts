@@ -14,6 +14,8 @@ export interface DeploymentRecord {
   containerName: string;
   /** On 127.0.0.1, held by this deployment until it is removed, stopped or not. */
   hostPort: number;
+  /** Where the app listens inside its container, when its manifest names a port; else `hostPort`. */
+  containerPort?: number;
   /** The app's own path that `/apps/{workspace}/{app}/` leads to (from the manifest). */
   routePrefix: string;
   /** Overrides of the manifest's plain values. */
@@ -64,6 +66,7 @@ export function storedForm(record: DeploymentRecord): StoredDeployment {
 export interface DeploymentMove {
   version: string;
   hostPort: number;
+  containerPort: number | undefined;
   routePrefix: string;
   /** The check of `version` (none: not checked). */
   healthCheck: AppHealthCheck | undefined;

@@ -37,7 +37,7 @@ export function inMemoryRuntime() {
     scale: async () => {},
     list: async () => [...running.keys(), ...stopped.keys()],
     // As the single engine: the port it was deployed with, running or not; `replicaPorts` stands in for Swarm's tasks.
-    endpoints: async (name, hostPort) => (replicaPorts.get(name) ?? [hostPort]).map(onLoopback),
+    endpoints: async (name, { hostPort }) => (replicaPorts.get(name) ?? [hostPort]).map(onLoopback),
   };
   return { runtime, running, missing, replicaPorts };
 }

@@ -241,6 +241,7 @@ export function testContainerSpec(name: string, hostPort: number, labels: Record
     labels,
     env: { GREETING: 'hello', PORT: '1' },
     hostPort,
+    containerPort: hostPort,
     resources: { memoryBytes: 64 * 1024 * 1024, nanoCpus: 500_000_000 },
     readOnlyRootFilesystem: true,
     healthCheck: { command: testHealthCommand(hostPort), intervalSeconds: 1, timeoutSeconds: 2, retries: 3 },

@@ -3,6 +3,7 @@ import {
   RuntimeError,
   type ContainerRuntime,
   type ContainerSpec,
+  type DeploymentPorts,
   type Endpoint,
   LOOPBACK,
   onLoopback,
@@ -46,7 +47,7 @@ export type AppReach = { kind: 'loopback' } | { kind: 'network'; proxyContainer:
  * Docker socket and no host path), and a bounded restart policy.
  */
 export function containerCreateOptions(spec: ContainerSpec, network: string, publish = true): Dockerode.ContainerCreateOptions {
-  const port = `${spec.hostPort}/tcp`;
+  const port = `${spec.containerPort}/tcp`;
   return {
     name: spec.name,
     Image: spec.image,
@@ -226,14 +227,15 @@ export class DockerEngineRuntime implements ContainerRuntime {
   }
 
   /**
-   * The port it was deployed with: published as it is on 127.0.0.1, or, for `network` reach, on
-   * the container's name in the network the proxy's container shares with it (joined again if the
-   * proxy's container was made anew since). Whether it answers is the health check's question.
+   * Its host port on 127.0.0.1, where its container port is published, or, for `network` reach,
+   * its container port on the container's name in the network the proxy's container shares with it
+   * (joined again if the proxy's container was made anew since). Whether it answers is the health
+   * check's question.
    */
-  async endpoints(name: string, hostPort: number): Promise<Endpoint[]> {
-    if (!this.bridges) return [onLoopback(hostPort)];
+  async endpoints(name: string, ports: DeploymentPorts): Promise<Endpoint[]> {
+    if (!this.bridges) return [onLoopback(ports.hostPort)];
     // No bridge: nothing of this deployment runs.
-    return (await this.bridges.ensureJoined(name)) ? [{ host: name, port: hostPort }] : [];
+    return (await this.bridges.ensureJoined(name)) ? [{ host: name, port: ports.containerPort }] : [];
   }
 
   async list(labels: Record<string, string>): Promise<string[]> {

@@ -18,7 +18,7 @@ export const TMP_TMPFS = { target: '/tmp', bytes: 64 * 1024 * 1024, options: 'rw
  */
 export function containerEnv(spec: ContainerSpec, listenHost: string): string[] {
   const env = Object.entries(spec.env).filter(([key]) => key !== 'PORT' && key !== 'HOST');
-  return [...env.map(([key, value]) => `${key}=${value}`), `HOST=${listenHost}`, `PORT=${spec.hostPort}`];
+  return [...env.map(([key, value]) => `${key}=${value}`), `HOST=${listenHost}`, `PORT=${spec.containerPort}`];
 }
 
 const NANOS_PER_SECOND = 1_000_000_000;

@@ -3,6 +3,7 @@ import {
   RuntimeError,
   type ContainerRuntime,
   type ContainerSpec,
+  type DeploymentPorts,
   type Endpoint,
   onLoopback,
   type LogOptions,
@@ -99,29 +100,30 @@ export class DockerSwarmRuntime implements ContainerRuntime {
     });
   }
 
-  async endpoints(name: string, hostPort: number): Promise<Endpoint[]> {
-    return (await this.publishedPortsOf(name, hostPort)).map(onLoopback);
+  async endpoints(name: string, ports: DeploymentPorts): Promise<Endpoint[]> {
+    return (await this.publishedPortsOf(name, ports.containerPort)).map(onLoopback);
   }
 
-  private publishedPortsOf(name: string, hostPort: number): Promise<number[]> {
-    const key = `${name}:${hostPort}`;
+  /** The host ports the running tasks publish `containerPort` on. */
+  private publishedPortsOf(name: string, containerPort: number): Promise<number[]> {
+    const key = `${name}:${containerPort}`;
     const cached = this.known.get(name);
     if (cached?.key === key && Date.now() - cached.at < ENDPOINTS_TTL_MS) return cached.ports;
-    const entry = { key, at: Date.now(), ports: this.askPorts(name, hostPort, key) };
+    const entry = { key, at: Date.now(), ports: this.askPorts(name, containerPort, key) };
     this.known.set(name, entry);
     // A failed ask is not kept: the next request asks again.
     entry.ports.catch(() => this.known.get(name) === entry && this.known.delete(name));
     return entry.ports;
   }
 
-  private async askPorts(name: string, hostPort: number, key: string): Promise<number[]> {
+  private async askPorts(name: string, containerPort: number, key: string): Promise<number[]> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new RuntimeError('unavailable', `the Docker engine at DOCKER_HOST=${this.connection.host} did not list the tasks of ${name} within ${LIST_TIMEOUT_MS / 1000} s`)), LIST_TIMEOUT_MS);
     });
     try {
       const tasks = await Promise.race([engineCall(this.connection, () => this.docker.listTasks({ filters: { service: [name], 'desired-state': ['running'] } })), timeout]);
-      const ports = publishedPorts(tasks as Parameters<typeof publishedPorts>[0], hostPort);
+      const ports = publishedPorts(tasks as Parameters<typeof publishedPorts>[0], containerPort);
       this.lastGood.set(name, { key, at: Date.now(), ports });
       return ports;
     } catch (error) {

@@ -46,7 +46,7 @@ export function serviceSpec(spec: ContainerSpec, network: string, nodeId: string
     },
     Mode: { Replicated: { Replicas: spec.replicas ?? 1 } },
     // No PublishedPort: the engine picks a free one for each task.
-    EndpointSpec: { Ports: [{ Protocol: 'tcp', TargetPort: spec.hostPort, PublishMode: 'host' }] },
+    EndpointSpec: { Ports: [{ Protocol: 'tcp', TargetPort: spec.containerPort, PublishMode: 'host' }] },
   };
 }
 

@@ -126,4 +126,10 @@ export const APP_MIGRATIONS: Migration[] = [
       -- With follow = 'tag': the one image tag followed; NULL follows every newer approved version.
       ALTER TABLE deployments ADD COLUMN follow_tag TEXT;`,
   },
+  {
+    version: 8,
+    sql: `
+      -- The port the app listens on inside its container when its manifest names one; NULL: host_port.
+      ALTER TABLE deployments ADD COLUMN container_port INTEGER;`,
+  },
 ];

@@ -13,6 +13,7 @@ interface DeploymentRow {
   version: string;
   container_name: string;
   host_port: number;
+  container_port: number | null;
   route_prefix: string;
   env: string;
   secret_env: string;
@@ -36,7 +37,7 @@ interface PlainRow {
   api_key: string | null;
 }
 
-const COLUMNS = `deployment_id, workspace_id, workspace_slug, app_id, app_name, version, container_name, host_port,
+const COLUMNS = `deployment_id, workspace_id, workspace_slug, app_id, app_name, version, container_name, host_port, container_port,
   route_prefix, env, secret_env, created_at, created_by, created_by_name, follow, follow_tag, source_workspace_id, source_workspace_slug, api_key_id, api_key, health_check`;
 const INSERT_COLUMNS = `${COLUMNS}, sealed`;
 
@@ -51,6 +52,7 @@ function toStored(row: DeploymentRow): StoredDeployment {
     version: row.version,
     containerName: row.container_name,
     hostPort: row.host_port,
+    ...(row.container_port === null ? {} : { containerPort: row.container_port }),
     routePrefix: row.route_prefix,
     env: JSON.parse(row.env) as Record<string, string>,
     secretNames: secretNamesOf(row.secret_env),
@@ -85,7 +87,7 @@ export class SqliteDeploymentRepository implements DeploymentRepository {
     this.sealPlainRows();
     this.statements = {
       insert: db.prepare(`INSERT INTO deployments (${INSERT_COLUMNS}) VALUES (@deploymentId, @workspaceId, @workspaceSlug, @appId, @appName,
-        @version, @containerName, @hostPort, @routePrefix, @env, @secretEnv, @createdAt, @createdBy, @createdByName,
+        @version, @containerName, @hostPort, @containerPort, @routePrefix, @env, @secretEnv, @createdAt, @createdBy, @createdByName,
         @follow, @followTag, @sourceWorkspaceId, @sourceWorkspaceSlug, @apiKeyId, @apiKey, @healthCheck, 1)`),
       appTaken: db.prepare('SELECT 1 FROM deployments WHERE workspace_id = ? AND app_name = ?').pluck(),
       portTaken: db.prepare('SELECT 1 FROM deployments WHERE host_port = ?').pluck(),
@@ -97,7 +99,7 @@ export class SqliteDeploymentRepository implements DeploymentRepository {
       setFollow: db.prepare('UPDATE deployments SET follow = ?, follow_tag = ? WHERE workspace_id = ? AND deployment_id = ?'),
       portHeldByOther: db.prepare('SELECT 1 FROM deployments WHERE host_port = ? AND deployment_id <> ?').pluck(),
       setApiKey: db.prepare('UPDATE deployments SET api_key_id = ?, api_key = ? WHERE workspace_id = ? AND deployment_id = ?'),
-      move: db.prepare(`UPDATE deployments SET version = @version, host_port = @hostPort, route_prefix = @routePrefix,
+      move: db.prepare(`UPDATE deployments SET version = @version, host_port = @hostPort, container_port = @containerPort, route_prefix = @routePrefix,
         health_check = @healthCheck WHERE workspace_id = @workspaceId AND deployment_id = @deploymentId`),
     };
   }
@@ -112,6 +114,7 @@ export class SqliteDeploymentRepository implements DeploymentRepository {
         ...columns,
         follow: deployment.follow ?? 'pinned',
         followTag: deployment.followTag ?? null,
+        containerPort: deployment.containerPort ?? null,
         sourceWorkspaceId: installedFrom?.workspaceId ?? null,
         sourceWorkspaceSlug: installedFrom?.workspaceSlug ?? null,
         healthCheck: healthCheckColumn(deployment.healthCheck),
@@ -173,7 +176,7 @@ export class SqliteDeploymentRepository implements DeploymentRepository {
   async move(workspaceId: string, deploymentId: string, move: DeploymentMove): Promise<'moved' | 'port_taken' | 'missing'> {
     return this.db.transaction(() => {
       if (this.statements.portHeldByOther.get(move.hostPort, deploymentId) !== undefined) return 'port_taken';
-      return this.statements.move.run({ ...move, healthCheck: healthCheckColumn(move.healthCheck), workspaceId, deploymentId }).changes === 1 ? 'moved' : 'missing';
+      return this.statements.move.run({ ...move, containerPort: move.containerPort ?? null, healthCheck: healthCheckColumn(move.healthCheck), workspaceId, deploymentId }).changes === 1 ? 'moved' : 'missing';
     })();
   }
 
