@@ -182,6 +182,18 @@ describe('DockerEngineRuntime on a real Docker engine', () => {
     await runtime.remove(name);
   });
 
+  test('gives an app whose manifest allows no read-only root a writable one, and no /tmp of its own', async () => {
+    const name = `citus-test-${run}-writable`;
+    const port = await freePort();
+    await runtime.deploy({ ...testContainerSpec(name, port, labels), readOnlyRootFilesystem: false });
+    expect(await waitFor(() => fetchPage(port), 'the app')).toBe(TEST_PAGE);
+    const info = await connection.docker.getContainer(name).inspect();
+    expect([info.HostConfig.ReadonlyRootfs, info.HostConfig.Tmpfs ?? {}, info.HostConfig.Privileged, info.HostConfig.CapDrop]).toEqual([false, {}, false, ['ALL']]);
+    const written = await execIn(name, ['/bin/busybox', 'touch', '/written']);
+    expect(written.exitCode).toBe(0);
+    await runtime.remove(name);
+  });
+
   test('a second deploy with the same name is a conflict', async () => {
     const name = `citus-test-${run}-twice`;
     await runtime.deploy(testContainerSpec(name, await freePort(), labels));

@@ -76,6 +76,25 @@ describe('DockerSwarmRuntime on a real Swarm manager', () => {
     }, 'the request in the service logs');
     expect(logs.length).toBeGreaterThan(0);
 
+    // Followed, new lines come as they are written; an abort ends the stream.
+    const stopped = new AbortController();
+    const followed = runtime.logs(name, { follow: true, tail: 0, signal: stopped.signal })[Symbol.asyncIterator]();
+    const probe = `/probe-${run}`;
+    let found: string | undefined;
+    const reading = (async () => {
+      for (let next = await followed.next(); !next.done; next = await followed.next()) {
+        if (next.value.includes(`url:${probe}`)) return (found = next.value);
+      }
+      return undefined;
+    })();
+    await waitFor(async () => {
+      await fetch(`http://127.0.0.1:${published}${probe}`);
+      return found;
+    }, 'the probe request in the followed service logs', 60_000);
+    expect(found).toContain(probe);
+    stopped.abort();
+    await reading;
+
     await runtime.stop(name);
     await waitFor(() => statusIs(name, { state: 'stopped', replicas: { desired: 0, running: 0 } }), 'no task');
     expect(await runtime.endpoints(name, { hostPort: port, containerPort: port })).toEqual([]);

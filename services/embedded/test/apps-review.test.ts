@@ -146,6 +146,18 @@ describe('app review through the platform', () => {
     expect(queue.items.map((item) => [item.workspaceSlug, item.appName])).toEqual([['bravo', 'bravo-secret']]);
   });
 
+  it('lists a published app with its icon in the marketplace', async () => {
+    const icon = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==';
+    const created = await dev.post<App>('/api/v1/apps', manifest({ name: 'tank-gauge', description: 'Shows tank levels as gauges', category: 'dashboards', icon }));
+    expect(created.status).toBe(201);
+    const appId = created.body.id;
+    expect((await dev.post(`/api/v1/apps/${appId}/versions/1.0.0/submit`)).status).toBe(200);
+    expect((await admin.post(`/api/v1/apps/${appId}/versions/1.0.0/approve`)).status).toBe(200);
+    expect((await dev.post(`/api/v1/apps/${appId}/versions/1.0.0/publish`)).status).toBe(200);
+    const page = MarketplacePage.parse((await bob.get('/api/v1/marketplace?category=dashboards')).body);
+    expect(page.items.map((item) => [item.name, item.icon])).toEqual([['tank-gauge', icon]]);
+  });
+
   it('explains everything that is wrong with a manifest at once', async () => {
     const answer = await dev.post<ErrorEnvelope>('/api/v1/apps', manifest({ name: 'Bad Name', image: 'no spaces allowed', env: { PORT: '80' } }));
     expect(answer.status).toBe(400);
