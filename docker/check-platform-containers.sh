@@ -46,7 +46,10 @@ mqtt_port=${CITUS_CI_MQTT_PORT:-18883}
 # With the opt-in override that gives app-registry the engine (docker-compose.apps.yaml), so app
 # deployments are checked too.
 compose=(docker-compose -p "$project" -f docker-compose.yaml -f docker-compose.ci.yaml -f docker-compose.apps.yaml)
-CITUS_DOCKER_GID=$(stat -c %g /var/run/docker.sock 2> /dev/null || echo 0)
+if ! CITUS_DOCKER_GID=$(stat -c %g /var/run/docker.sock); then
+  echo "check-platform-containers: no Docker socket at /var/run/docker.sock for docker-compose.apps.yaml" >&2
+  exit 1
+fi
 export CITUS_DOCKER_GID
 # The deployment the app check makes, removed at the end however the check went (the engine's, not compose's).
 app_deployment_file=$(mktemp)

@@ -62,7 +62,8 @@ export const APP_DEPLOYMENT_ROUTES: ApiRoute[] = [
     method: 'patch',
     path: '/api/v1/deployments/{deploymentId}',
     summary: "Change its settings: whether it follows the app's new versions (developer role)",
-    description: 'An installed app is always pinned to what its publisher lists: `follow: tag` answers 409 for it.',
+    description:
+      'The settings are replaced as a whole: `follow: tag` without `followTag` follows every newer version, whatever tag was followed before. An installed app is always pinned to what its publisher lists: `follow: tag` answers 409 for it.',
     body: UpdateDeploymentRequest,
     responses: { 200: { description: 'The deployment', schema: Deployment } },
     errors: [400, 401, 403, 404, 409, 413],

@@ -96,7 +96,7 @@ export const UrlPath = z
 /**
  * How the app is reached: what speaks on its port, and which port that is inside its container.
  * Without `containerPort` the platform chooses one and passes it in `$PORT` (as most PaaS do); an
- * image that listens on a fixed port (nginx on 80) names it, and `$PORT` says the same.
+ * image that listens on a fixed port (nginx-unprivileged on 8080, say) names it, and `$PORT` says the same.
  */
 export const AppPort = z
   .object({

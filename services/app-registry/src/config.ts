@@ -23,7 +23,7 @@ export const AppRegistryConfig = z.object({
     .enum(['loopback', 'network'])
     .default('loopback')
     .describe(
-      'single engine: how the app proxy reaches app containers: `loopback` (each app\'s `$PORT` published on the host\'s 127.0.0.1; the proxy runs on the host) or `network` (the proxy runs in a container of that engine, as in compose: each deployment gets a bridge of its own, which that container joins; nothing is published)',
+      'single engine: how the app proxy reaches app containers: `loopback` (each app\'s port published on the host\'s 127.0.0.1; the proxy runs on the host) or `network` (the proxy runs in a container of that engine, as in compose: each deployment gets a bridge of its own, which that container joins; nothing is published)',
     ),
   CITUS_APP_PROXY_CONTAINER: z
     .string()

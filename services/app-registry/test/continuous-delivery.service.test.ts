@@ -12,6 +12,7 @@ import { AppInstallService } from '../src/app/app-install.service.js';
 import { AppReviewService } from '../src/app/app-review.service.js';
 import { ContinuousDeliveryService } from '../src/app/continuous-delivery.service.js';
 import { DeploymentService } from '../src/app/deployment.service.js';
+import type { ContainerSpec } from '../src/domain/container-runtime.port.js';
 import { DEV, HOME, OTHER, REVIEWER, aManifest } from './support/app-fixture.js';
 import { inMemoryRuntime } from './support/in-memory-engine.js';
 
@@ -109,6 +110,42 @@ describe('continuous delivery and installs', () => {
     // Following every version again drops the tag.
     expect(await deployments.update(HOME.id, stable.deploymentId, 'tag')).not.toHaveProperty('followTag');
     expect((await delivery.receive(hook, push('dev'))).redeployments).toHaveLength(1);
+  });
+
+  it('counts an image named without a tag as latest for a deployment that follows latest', async () => {
+    const appId = await approvedApp();
+    const latest = await deployments.deploy(HOME, appId, DEV, { version: '1.0.0', env: {}, follow: 'tag', followTag: 'latest' });
+    await catalog.addVersion(HOME.id, appId, DEV, aManifest({ version: '1.1.0', image: 'citus/pump-watch' }));
+    await catalog.submit(HOME.id, appId, '1.1.0', DEV);
+    await reviews.approve(appId, '1.1.0', REVIEWER);
+    expect((await deployments.get(HOME.id, latest.deploymentId)).version).toBe('1.1.0');
+  });
+
+  it('moves the container port with the version a redeploy runs, and back with a rollback', async () => {
+    const app = await catalog.create(HOME, DEV, aManifest({ port: { protocol: 'http', containerPort: 8080 } }));
+    await catalog.submit(HOME.id, app.id, '1.0.0', DEV);
+    await reviews.approve(app.id, '1.0.0', REVIEWER);
+    await deployments.deploy(HOME, app.id, DEV, { version: '1.0.0', env: {}, follow: 'tag' });
+    const running = () => [...engine.running.values()][0] as ContainerSpec;
+    expect([running().containerPort, running().env.PORT]).toEqual([8080, '8080']);
+
+    const release = async (version: string, port?: number) => {
+      await catalog.addVersion(HOME.id, app.id, DEV, aManifest({ version, image: `citus/pump-watch:${version}`, ...(port === undefined ? {} : { port: { protocol: 'http', containerPort: port } }) }));
+      await catalog.submit(HOME.id, app.id, version, DEV);
+      await reviews.approve(app.id, version, REVIEWER);
+    };
+    // A version that names no port listens where the platform says: on the deployment's host port.
+    await release('1.1.0');
+    expect(running().image).toBe('citus/pump-watch:1.1.0');
+    expect([running().containerPort, running().env.PORT]).toEqual([running().hostPort, String(running().hostPort)]);
+
+    // One that cannot start is rolled back: 1.1.0 runs again where it listened.
+    engine.missing.add('citus/pump-watch:1.2.0');
+    await release('1.2.0', 9090);
+    expect(running().image).toBe('citus/pump-watch:1.1.0');
+    expect([running().containerPort, running().env.PORT]).toEqual([running().hostPort, String(running().hostPort)]);
+    await release('1.3.0', 9090);
+    expect([running().image, running().containerPort, running().env.PORT]).toEqual(['citus/pump-watch:1.3.0', 9090, '9090']);
   });
 
   it('approves at once with autoApprove, keeps pinned deployments, and restores the old version when the new image cannot start', async () => {

@@ -4,7 +4,7 @@ import { deploymentNetworkName } from '../src/adapters/docker/docker-bridges.js'
 import { DEFAULT_APP_NETWORK, DockerEngineRuntime } from '../src/adapters/docker/docker-engine.runtime.js';
 import { APP_NETWORK_LABEL, ICC_OPTION } from '../src/adapters/docker/docker-network.js';
 import { RuntimeError, type RuntimeStatus } from '../src/domain/container-runtime.port.js';
-import { ensureTestImage, execIn, fetchPage, freePort, TEST_IMAGE, TEST_PAGE, testContainerSpec, waitFor } from './support/test-image.js';
+import { ensureTestImage, execIn, fetchPage, freePort, TEST_IMAGE, TEST_PAGE, testContainerSpec, testHealthCommand, waitFor } from './support/test-image.js';
 
 const DOCKER_HOST = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
 const run = randomUUID().slice(0, 8);
@@ -173,8 +173,11 @@ describe('DockerEngineRuntime on a real Docker engine', () => {
     const name = `citus-test-${run}-fixed`;
     const hostPort = await freePort();
     const spec = { ...testContainerSpec(name, hostPort, labels), containerPort: 8080 };
+    spec.healthCheck = { ...spec.healthCheck!, command: testHealthCommand(8080) };
     await runtime.deploy(spec);
     expect(await waitFor(() => fetchPage(hostPort), 'the app on its host port')).toBe(TEST_PAGE);
+    // Its own check, inside the container, finds it on 8080.
+    await waitFor(() => statusIs(name, 'running'), 'the container healthy', 30_000);
     const info = await connection.docker.getContainer(name).inspect();
     expect(info.HostConfig.PortBindings).toEqual({ '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: String(hostPort) }] });
     expect(info.Config.Env).toContain('PORT=8080');

@@ -146,6 +146,23 @@ describe('app review through the platform', () => {
     expect(queue.items.map((item) => [item.workspaceSlug, item.appName])).toEqual([['bravo', 'bravo-secret']]);
   });
 
+  it('lets a workspace admin who is no platform admin neither review nor see the review queue', async () => {
+    const wanda = await admin.post<User>('/api/v1/users', { username: 'wanda', password: 'wanda-Passw0rd!' });
+    expect((await admin.put('/api/v1/workspaces/default/members', { userId: wanda.body.id, role: 'admin' })).status).toBe(200);
+    const workspaceAdmin = await Api.login(platform.baseUrl, 'wanda', 'wanda-Passw0rd!');
+    const created = await workspaceAdmin.post<App>('/api/v1/apps', manifest({ name: 'own-review' }));
+    expect(created.status).toBe(201);
+    expect((await workspaceAdmin.post(`/api/v1/apps/${created.body.id}/versions/1.0.0/submit`)).status).toBe(200);
+    for (const [method, path, body] of [
+      ['POST', `/api/v1/apps/${created.body.id}/versions/1.0.0/approve`, undefined],
+      ['POST', `/api/v1/apps/${created.body.id}/versions/1.0.0/reject`, { reason: 'not mine to judge' }],
+      ['GET', '/api/v1/reviews', undefined],
+    ] as const) {
+      expect([method, path, (await workspaceAdmin.request(method, path, body)).status]).toEqual([method, path, 403]);
+    }
+    expect((await admin.get<App>(`/api/v1/apps/${created.body.id}`)).body.latestVersion).toMatchObject({ status: 'pending_review' });
+  });
+
   it('lists a published app with its icon in the marketplace', async () => {
     const icon = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==';
     const created = await dev.post<App>('/api/v1/apps', manifest({ name: 'tank-gauge', description: 'Shows tank levels as gauges', category: 'dashboards', icon }));

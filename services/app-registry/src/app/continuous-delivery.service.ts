@@ -78,7 +78,9 @@ export class ContinuousDeliveryService {
     const versions = await this.apps.listVersions(approved.workspaceId, approved.appId);
     const records = await this.deploymentRecords.list(approved.workspaceId, approved.appId);
     const outcomes: RedeployOutcome[] = [];
-    const tag = parseImageReference(approved.manifest.image)?.tag;
+    // An image named without tag or digest is the registry's `latest`.
+    const reference = parseImageReference(approved.manifest.image);
+    const tag = reference?.tag ?? (reference?.digest ? undefined : 'latest');
     for (const record of deploymentsToRedeploy(records, versions.map((version) => version.version), approved.version, tag)) {
       outcomes.push(await this.deployments.replace(record, versions.find((version) => version.version === record.version), approved));
     }

@@ -2,11 +2,13 @@
  * Port: where app deployments run. Two adapters on `dockerode`: a single Docker engine and Docker
  * Swarm services. The domain never knows which one it has.
  *
- * Networking: an app listens on `$HOST:$PORT` (both in its environment; the port is `hostPort`
- * here), as on most PaaS, in a network namespace of its own on a bridge without traffic between
- * apps. The platform's reverse proxy reaches it on the host's 127.0.0.1, at the ports `endpoints`
- * answers: the single engine publishes `hostPort` itself there; Swarm publishes each task's port
- * on a port of the engine's choosing, so replicas of one deployment do not collide.
+ * Networking: an app listens on `$HOST:$PORT` (both in its environment; the port is
+ * `containerPort` here: the manifest's, else the `hostPort` the platform chose), as on most PaaS,
+ * in a network namespace of its own on a bridge without traffic between apps. The platform's
+ * reverse proxy reaches it where `endpoints` answers: the single engine publishes it on the host's
+ * 127.0.0.1 at `hostPort` (or, with `network` reach, the proxy's container shares a bridge with it);
+ * Swarm publishes each task's port on a loopback port of the engine's choosing, so replicas of one
+ * deployment do not collide.
  */
 export interface ContainerSpec {
   /** Unique name of the container (Docker) or service (Swarm); also how every later call finds it. */

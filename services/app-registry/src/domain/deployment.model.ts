@@ -38,7 +38,7 @@ export interface DeploymentRecord {
    */
   apiKey?: { keyId: string; key: string };
   /**
-   * The manifest's health check of the version it runs, which the platform probes on `hostPort`.
+   * The manifest's health check of the version it runs, which the platform probes on each replica.
    * Absent for deployments made before the platform checked (they are not checked).
    */
   healthCheck?: AppHealthCheck;

@@ -1,6 +1,6 @@
 import type Dockerode from 'dockerode';
 import { RuntimeError } from '../../domain/container-runtime.port.js';
-import { engineCall, isNotFound, toRuntimeError, type DockerConnection } from './docker-connection.js';
+import { engineCallWithin, type DockerConnection } from './docker-connection.js';
 import { APP_NETWORK_LABEL } from './docker-network.js';
 
 /** The bridge of a deployment's own, for `network` reach: its app and the proxy's container, nothing else. */
@@ -16,8 +16,11 @@ interface BridgeInfo {
   Containers?: Record<string, unknown>;
 }
 
-/** Docker's answer to connecting a container that is on the network already. */
-const alreadyOn = (error: unknown): boolean => (error as { statusCode?: number }).statusCode === 403 && /already exists/i.test(String((error as Error).message));
+/** Each engine call on a bridge; what waits behind a call that never answers is freed after it. */
+const CALL_LIMIT_MS = 10_000;
+
+/** Docker's answer (a 403) to connecting a container that is on the network already. */
+const alreadyOn = (error: unknown): boolean => error instanceof Error && /already exists in network/i.test(error.message);
 
 /**
  * `CITUS_APP_REACH=network` (the proxy runs in a container of the engine, as in compose): each
@@ -47,10 +50,10 @@ export class DeploymentBridges {
   async proxy(): Promise<string> {
     if (this.proxyId) return this.proxyId;
     try {
-      this.proxyId = (await this.docker.getContainer(this.proxyContainer).inspect()).Id;
+      this.proxyId = (await this.within('the inspection of the proxy\'s container', () => this.docker.getContainer(this.proxyContainer).inspect())).Id;
       return this.proxyId;
     } catch (error) {
-      if (!isNotFound(error)) throw toRuntimeError(error, this.connection.host);
+      if (!(error instanceof RuntimeError && error.code === 'not_found')) throw error;
       throw new RuntimeError(
         'unavailable',
         `CITUS_APP_REACH=network: the proxy's container ${this.proxyContainer} (CITUS_APP_PROXY_CONTAINER, else this host's name) is not one the engine at DOCKER_HOST=${this.connection.host} runs`,
@@ -64,7 +67,7 @@ export class DeploymentBridges {
     return this.inTurn(name, async () => {
       await this.proxy();
       try {
-        await engineCall(this.connection, () => this.docker.createNetwork(deploymentNetworkOptions(name, labels)));
+        await this.within(`the creation of ${name}`, () => this.docker.createNetwork(deploymentNetworkOptions(name, labels)));
       } catch (error) {
         if (!(error instanceof RuntimeError && error.code === 'conflict')) throw error;
       }
@@ -87,8 +90,10 @@ export class DeploymentBridges {
     return this.inTurn(name, async () => {
       this.joined.delete(name);
       const network = this.docker.getNetwork(name);
-      if (this.proxyId) await network.disconnect({ Container: this.proxyId, Force: true }).catch(() => undefined);
-      await network.remove().catch(() => undefined);
+      // By id when known, else by the name it was given (the engine may not have answered before).
+      const proxy = this.proxyId ?? this.proxyContainer;
+      await this.within(`${name}'s disconnection`, () => network.disconnect({ Container: proxy, Force: true })).catch(() => undefined);
+      await this.within(`${name}'s removal`, () => network.remove()).catch(() => undefined);
     });
   }
 
@@ -96,21 +101,25 @@ export class DeploymentBridges {
     if (this.joined.has(name)) return true;
     let info: BridgeInfo;
     try {
-      info = (await this.docker.getNetwork(name).inspect()) as BridgeInfo;
+      info = (await this.within(`the inspection of ${name}`, () => this.docker.getNetwork(name).inspect())) as BridgeInfo;
     } catch (error) {
-      if (isNotFound(error)) return false;
-      throw toRuntimeError(error, this.connection.host);
+      if (error instanceof RuntimeError && error.code === 'not_found') return false;
+      throw error;
     }
     const proxy = await this.proxy();
     if (!Object.keys(info.Containers ?? {}).includes(proxy)) {
       try {
-        await this.docker.getNetwork(name).connect({ Container: proxy });
+        await this.within(`the proxy's connection to ${name}`, () => this.docker.getNetwork(name).connect({ Container: proxy }));
       } catch (error) {
-        if (!alreadyOn(error)) throw toRuntimeError(error, this.connection.host);
+        if (!alreadyOn(error)) throw error;
       }
     }
     this.joined.add(name);
     return true;
+  }
+
+  private within<T>(what: string, call: () => Promise<T>): Promise<T> {
+    return engineCallWithin(this.connection, CALL_LIMIT_MS, what, call);
   }
 
   /** Runs `work` after what was asked of the same bridge before it. */

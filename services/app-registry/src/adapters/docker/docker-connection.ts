@@ -81,6 +81,22 @@ export async function engineCall<T>(connection: DockerConnection, call: () => Pr
   }
 }
 
+/**
+ * `engineCall` with a limit: the engine's API calls have no timeout of their own, and a call that
+ * never answers must not hold what waits behind it. `what` names the call in the error.
+ */
+export async function engineCallWithin<T>(connection: DockerConnection, limitMs: number, what: string, call: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RuntimeError('unavailable', `the Docker engine at DOCKER_HOST=${connection.host} did not answer ${what} within ${limitMs / 1000} s`)), limitMs);
+  });
+  try {
+    return await Promise.race([engineCall(connection, call), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 const PING_TIMEOUT_MS = 3_000;
 
 /** Pings the engine and reads its version; never throws. */

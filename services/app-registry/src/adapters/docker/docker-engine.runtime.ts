@@ -146,7 +146,8 @@ export class DockerEngineRuntime implements ContainerRuntime {
       await this.bridges.proxy();
       return engine;
     } catch (error) {
-      return { available: false, reason: error instanceof Error ? error.message : String(error) };
+      const message = error instanceof Error ? error.message : String(error);
+      return { available: false, reason: message.startsWith('CITUS_APP_REACH') ? message : `CITUS_APP_REACH=network: the proxy's container could not be looked up: ${message}` };
     }
   }
 

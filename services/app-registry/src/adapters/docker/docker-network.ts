@@ -5,6 +5,10 @@ import { engineCall, isNotFound, type DockerConnection } from './docker-connecti
 /** Docker's bridge option that lets containers on one bridge talk to each other; ours is off. */
 export const ICC_OPTION = 'com.docker.network.bridge.enable_icc';
 
+/** How long a network just made may take to show its driver: 10 x 200 ms. */
+const SETTLE_ATTEMPTS = 10;
+const SETTLE_MS = 200;
+
 /** Carried by the network the platform made, so an operator can tell what it is for. */
 export const APP_NETWORK_LABEL = 'io.citus.network';
 
@@ -167,9 +171,13 @@ export class AppNetwork {
       // Another platform process made it between the two calls: use theirs, once checked.
       if (!(error instanceof RuntimeError && error.code === 'conflict')) throw error;
     }
-    const info = await this.inspect(name);
-    if (!info) throw new RuntimeError('failed', `network ${name} was made but the engine cannot find it`);
-    return info;
+    // A swarm-scoped network just made may be shown for a moment without its driver.
+    for (let attempt = 0; ; attempt += 1) {
+      const info = await this.inspect(name);
+      if (!info) throw new RuntimeError('failed', `network ${name} was made but the engine cannot find it`);
+      if (info.Driver !== '' || options.ConfigOnly || attempt >= SETTLE_ATTEMPTS) return info;
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    }
   }
 
   private async inspect(name: string): Promise<NetworkInfo | undefined> {

@@ -10,7 +10,7 @@ import {
   type RuntimeAvailability,
   type RuntimeStatus,
 } from '../../domain/container-runtime.port.js';
-import { engineCall, isNotFound, pingEngine, toRuntimeError, type DockerConnection } from './docker-connection.js';
+import { engineCall, engineCallWithin, isNotFound, pingEngine, toRuntimeError, type DockerConnection } from './docker-connection.js';
 import { logLines } from './docker-logs.js';
 import { AppNetwork } from './docker-network.js';
 import { labelFilter } from './docker-security.js';
@@ -117,12 +117,8 @@ export class DockerSwarmRuntime implements ContainerRuntime {
   }
 
   private async askPorts(name: string, containerPort: number, key: string): Promise<number[]> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new RuntimeError('unavailable', `the Docker engine at DOCKER_HOST=${this.connection.host} did not list the tasks of ${name} within ${LIST_TIMEOUT_MS / 1000} s`)), LIST_TIMEOUT_MS);
-    });
     try {
-      const tasks = await Promise.race([engineCall(this.connection, () => this.docker.listTasks({ filters: { service: [name], 'desired-state': ['running'] } })), timeout]);
+      const tasks = await engineCallWithin(this.connection, LIST_TIMEOUT_MS, `the task listing of ${name}`, () => this.docker.listTasks({ filters: { service: [name], 'desired-state': ['running'] } }));
       const ports = publishedPorts(tasks as Parameters<typeof publishedPorts>[0], containerPort);
       this.lastGood.set(name, { key, at: Date.now(), ports });
       return ports;
@@ -132,8 +128,6 @@ export class DockerSwarmRuntime implements ContainerRuntime {
       const last = this.lastGood.get(name);
       if (last?.key === key && Date.now() - last.at < ENDPOINTS_STALE_MS) return last.ports;
       throw error;
-    } finally {
-      clearTimeout(timer);
     }
   }
 
