@@ -17,3 +17,4 @@ export * from './remote-portal.js';
 export * from './service-token.js';
 export * from './internal-api.client.js';
 export * from './signed-webhook.js';
+export * from './keyed-turns.js';

@@ -19,9 +19,9 @@ const manifest = (version: string): Partial<AppManifest> => ({
   resources: { memoryMb: 64, cpuMillicores: 250 },
 });
 
-/** A developer's app, its version 1.0.0 approved by the platform admin; answers the app's id. */
-async function approvedApp(platformAdmin: Api, developer: Api): Promise<string> {
-  const created = await developer.post<App>('/api/v1/apps', manifest('1.0.0'));
+/** A developer's app (`hello`, or changed by `overrides`), its version 1.0.0 approved by the platform admin; answers the app's id. */
+async function approvedApp(platformAdmin: Api, developer: Api, overrides: Partial<AppManifest> = {}): Promise<string> {
+  const created = await developer.post<App>('/api/v1/apps', { ...manifest('1.0.0'), ...overrides });
   expect(created.status).toBe(201);
   const appId = created.body.id;
   expect((await developer.post(`/api/v1/apps/${appId}/versions/1.0.0/submit`)).status).toBe(200);
@@ -162,12 +162,8 @@ describe('app deployments through the platform', () => {
   });
 
   it('gives each deployment its own API key: of its workspace, with its manifest\'s scopes, revoked with it', async () => {
-    const created = await dev.post<App>('/api/v1/apps', { ...manifest('1.0.0'), name: 'keyed', secrets: [], scopes: ['devices:read'] });
-    expect(created.status).toBe(201);
-    const keyedId = created.body.id;
+    const keyedId = await approvedApp(admin, dev, { name: 'keyed', secrets: [], scopes: ['devices:read'] });
     appIds.push(keyedId);
-    expect((await dev.post(`/api/v1/apps/${keyedId}/versions/1.0.0/submit`)).status).toBe(200);
-    expect((await admin.post(`/api/v1/apps/${keyedId}/versions/1.0.0/approve`)).status).toBe(200);
     const deployed = await dev.post<Deployment>(`/api/v1/apps/${keyedId}/deployments`, { version: '1.0.0' });
     expect(deployed.status).toBe(201);
     const [container] = await runtime.list({ 'citus.deployment': deployed.body.deploymentId });
@@ -190,12 +186,8 @@ describe('app deployments through the platform', () => {
   });
 
   it('shows a deployment whose health check path is not served as unhealthy, saying what it answered', async () => {
-    const created = await dev.post<App>('/api/v1/apps', { ...manifest('1.0.0'), name: 'sickly', secrets: [], healthCheck: { path: '/missing' } });
-    expect(created.status).toBe(201);
-    const sicklyId = created.body.id;
+    const sicklyId = await approvedApp(admin, dev, { name: 'sickly', secrets: [], healthCheck: { path: '/missing', intervalSeconds: 15, timeoutSeconds: 5, retries: 3 } });
     appIds.push(sicklyId);
-    expect((await dev.post(`/api/v1/apps/${sicklyId}/versions/1.0.0/submit`)).status).toBe(200);
-    expect((await admin.post(`/api/v1/apps/${sicklyId}/versions/1.0.0/approve`)).status).toBe(200);
     const deployed = await dev.post<Deployment>(`/api/v1/apps/${sicklyId}/deployments`, { version: '1.0.0' });
     expect(deployed.status).toBe(201);
     expect(['starting', 'running']).toContain(deployed.body.status);
@@ -210,12 +202,8 @@ describe('app deployments through the platform', () => {
   });
 
   it('runs an app that listens on the port its manifest names, reached and checked there', async () => {
-    const created = await dev.post<App>('/api/v1/apps', { ...manifest('1.0.0'), name: 'fixed-port', secrets: [], port: { protocol: 'http', containerPort: 8080 } });
-    expect(created.status).toBe(201);
-    const fixedId = created.body.id;
+    const fixedId = await approvedApp(admin, dev, { name: 'fixed-port', secrets: [], port: { protocol: 'http', containerPort: 8080 } });
     appIds.push(fixedId);
-    expect((await dev.post(`/api/v1/apps/${fixedId}/versions/1.0.0/submit`)).status).toBe(200);
-    expect((await admin.post(`/api/v1/apps/${fixedId}/versions/1.0.0/approve`)).status).toBe(200);
     const deployed = await dev.post<Deployment>(`/api/v1/apps/${fixedId}/deployments`, { version: '1.0.0' });
     expect(deployed.status).toBe(201);
     expect(await waitFor(() => pageThrough(dora, '/apps/default/fixed-port/'), 'the page through the proxy')).toBe(TEST_PAGE);

@@ -7,7 +7,7 @@ import {
   type ReplaceTopicRuleRequest,
   type TopicRule,
 } from '@citus/contracts';
-import { badRequest, conflict, isNonPublicHost, notFound, type Logger, type SecretCipher } from '@citus/kit';
+import { badRequest, conflict, isNonPublicHost, KeyedTurns, notFound, type Logger, type SecretCipher } from '@citus/kit';
 import { compileRule, InvalidRuleError, type CompiledRule } from '../domain/rules/compiled-rule.js';
 import { RuleIndex } from '../domain/rules/rule-index.js';
 import { compileStatement } from '../domain/rules/sql/index.js';
@@ -34,7 +34,8 @@ export class TopicRuleService {
 
   private readonly mirror: TopicRuleMirror | undefined;
   /** Changes of one rule run one at a time: with a mirror, each waits on AWS between its read and its write. */
-  private readonly changing = new Map<string, Promise<unknown>>();
+  /** Changes of one rule (by workspace and name), one after the other. */
+  private readonly changing = new KeyedTurns();
   private readonly publicHttpOnly: boolean;
   private readonly now: () => Date;
 
@@ -131,17 +132,7 @@ export class TopicRuleService {
 
   /** Runs `step` after every earlier change of the same rule has finished. */
   private oneAtATime<T>(workspaceId: string, name: string, step: () => Promise<T>): Promise<T> {
-    const key = `${workspaceId}\u0000${name}`;
-    const result = (this.changing.get(key) ?? Promise.resolve()).then(step);
-    const tail = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.changing.set(key, tail);
-    void tail.then(() => {
-      if (this.changing.get(key) === tail) this.changing.delete(key);
-    });
-    return result;
+    return this.changing.run(`${workspaceId}\u0000${name}`, step);
   }
 
   private async updateNow(workspaceId: string, name: string, change: (current: RuleDefinition) => RuleDefinition): Promise<TopicRule> {

@@ -1,4 +1,5 @@
 import type Dockerode from 'dockerode';
+import { KeyedTurns } from '@citus/kit';
 import { RuntimeError } from '../../domain/container-runtime.port.js';
 import { engineCallWithin, type DockerConnection } from './docker-connection.js';
 import { APP_NETWORK_LABEL } from './docker-network.js';
@@ -31,7 +32,7 @@ const alreadyOn = (error: unknown): boolean => error instanceof Error && /alread
  * the way never races the bridge being made again under it.
  */
 export class DeploymentBridges {
-  private readonly queues = new Map<string, Promise<void>>();
+  private readonly turns = new KeyedTurns();
   /** Bridges the proxy's container is known to be on, by name. */
   private readonly joined = new Set<string>();
   private proxyId?: string;
@@ -124,16 +125,6 @@ export class DeploymentBridges {
 
   /** Runs `work` after what was asked of the same bridge before it. */
   private inTurn<T>(name: string, work: () => Promise<T>): Promise<T> {
-    const before = this.queues.get(name) ?? Promise.resolve();
-    const run = before.then(work);
-    const done = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.queues.set(name, done);
-    void done.then(() => {
-      if (this.queues.get(name) === done) this.queues.delete(name);
-    });
-    return run;
+    return this.turns.run(name, work);
   }
 }
