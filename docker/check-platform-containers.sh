@@ -59,7 +59,10 @@ export CITUS_CI_INDEXER_PORT=$indexer_port CITUS_CI_ANALYTICS_PORT=$analytics_po
 export CITUS_MQTT_PUBLISHED_PORT=$mqtt_port CITUS_MQTT_BIND_ADDRESS=127.0.0.1
 # The gateway network's subnet is fixed per project, and two projects may not share one: a subnet of
 # its own per run, so that a developer's compose and a CI run (or two CI runs) can coexist.
-export CITUS_GATEWAY_SUBNET=${CITUS_GATEWAY_SUBNET:-172.31.$(($$ % 256)).0/24}
+# It lies outside Docker's default address pools (172.17-31.0.0/16, 192.168.0.0/16), from which the
+# engine hands out the bridges the Docker tier and app deployments make: a gateway there could
+# overlap one of them (it did once: "Pool overlaps with other one on this address space").
+export CITUS_GATEWAY_SUBNET=${CITUS_GATEWAY_SUBNET:-100.87.$(($$ % 256)).0/24}
 # A fresh password and service token per run, never printed.
 CITUS_ADMIN_PASSWORD=$(od -An -N18 -tx1 /dev/urandom | tr -d ' \n')
 CITUS_SERVICE_TOKEN=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
