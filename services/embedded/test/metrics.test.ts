@@ -161,9 +161,17 @@ describe('Prometheus metrics', () => {
       actions: [{ republish: { topic: `things/${kitchen.device.thingName}/metered` } }, { republish: { topic: 'things/no-such-thing/metered' } }],
     });
     expect(created.status).toBe(201);
+    // A republish no client subscribes to: done at once, with nothing sent.
+    const unheard = await admin.post('/api/v1/rules', {
+      name: 'metered_unheard',
+      sql: "SELECT * FROM 'telemetry/+' WHERE metered = true",
+      actions: [{ republish: { topic: `things/${kitchen.device.thingName}/nobody-listens` } }],
+    });
+    expect(unheard.status).toBe(201);
     await device.publishAsync(`telemetry/${kitchen.device.thingName}`, reading({ metered: true }), { qos: 1 });
-    await eventually('citus_rule_deliveries_total{outcome="delivered"}', 1);
+    await eventually('citus_rule_deliveries_total{outcome="delivered"}', 2);
     const text = await metricsText();
+    expect(sample(text, 'citus_rule_deliveries_total{outcome="unheard"}')).toBe(1);
     // The second republish names no thing of the workspace: it fails for good, at once.
     expect(sample(text, 'citus_rule_deliveries_total{outcome="action_failed"}')).toBe(1);
     expect(sample(text, 'citus_rule_deliveries_total{outcome="error_action"}')).toBe(0);

@@ -12,6 +12,13 @@ declare module 'qlobber' {
     add(topic: string, value: V): this;
     match(topic: string): V[];
   }
-  const qlobber: { Qlobber: typeof Qlobber };
+  /** Stores no values: only whether a topic matches some filter (`test`). */
+  export class QlobberTrue {
+    constructor(options?: QlobberOptions);
+    add(topic: string): this;
+    remove(topic: string): this;
+    test(topic: string): boolean;
+  }
+  const qlobber: { Qlobber: typeof Qlobber; QlobberTrue: typeof QlobberTrue };
   export default qlobber;
 }

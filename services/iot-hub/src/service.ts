@@ -123,7 +123,10 @@ export function createService(ctx: IotHubContext): IotHubService {
   const pubackLatency = ctx.metrics && registerHubMetrics(ctx.metrics, { ingest: ingest.stats, connections: () => broker?.connections, rules: () => rules.dispatcher });
   const setReady = ctx.health.register('mqtt');
   /** Sends through the broker once it listens; what the hub says before that reaches no one anyway. */
-  const publisher: MessagePublisher = { publish: (message) => broker?.publish(message) ?? Promise.resolve() };
+  const publisher: MessagePublisher = {
+    publish: (message) => broker?.publish(message) ?? Promise.resolve(),
+    hasAudience: (topic, qos) => broker?.hasAudience(topic, qos) ?? false,
+  };
   const reserved = new ReservedTopicRouter();
   // Connectivity is advisory (the next connect or disconnect rewrites it), so it is not fsynced on
   // every change: 10,000 devices reconnecting must not queue 10,000 fsyncs.

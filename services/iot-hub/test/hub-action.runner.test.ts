@@ -4,7 +4,7 @@ import { HubActionRunner } from '../src/adapters/rules/hub-action.runner.js';
 import type { ShadowService } from '../src/app/shadow.service.js';
 import type { CompiledAction } from '../src/domain/rules/compiled-rule.js';
 import type { ActionCall } from '../src/domain/rules/rule-action.port.js';
-import type { OutboundMessage } from '../src/domain/message-publisher.port.js';
+import type { MessagePublisher, OutboundMessage } from '../src/domain/message-publisher.port.js';
 import { compileTemplate, type RuleMessage } from '../src/domain/rules/sql/index.js';
 
 const message = (json: unknown): RuleMessage => ({ topic: 'telemetry/ours-1', payload: Buffer.from(JSON.stringify(json)), json, clientId: 'ours-1', principal: 'p', timestamp: 0 });
@@ -72,5 +72,74 @@ describe('HubActionRunner', () => {
     const http: CompiledAction = { kind: 'http', resource: base, url: compileTemplate(`${base}/hook`), origin: base, headers: [] };
     await expect(runner.run(http, call())).resolves.toMatchObject({ ok: false, retryable: false, error: expect.stringMatching(/not a public address/) });
     expect(paths).toEqual([]);
+  });
+});
+
+describe('HubActionRunner.changesNothing', () => {
+  /** A publisher that says whether the topic has an audience, as the broker does, and records what it was asked. */
+  class Audience implements MessagePublisher {
+    heard = false;
+    readonly asked: Array<[string, number]> = [];
+    readonly published: OutboundMessage[] = [];
+    async publish(message: OutboundMessage): Promise<void> {
+      this.published.push(message);
+    }
+    hasAudience(topic: string, qos: 0 | 1): boolean {
+      this.asked.push([topic, qos]);
+      return this.heard;
+    }
+  }
+  const runnerWith = (publisher: MessagePublisher) =>
+    new HubActionRunner({
+      publisher,
+      shadows: {} as ShadowService,
+      things: { workspaceOfThing: (thing) => (thing.startsWith('ours') ? 'ws_a' : thing.startsWith('theirs') ? 'ws_b' : undefined) },
+      httpTimeoutMs: 2000,
+      publicHttpOnly: true,
+    });
+  const republish = (topic: string, qos: 0 | 1 = 1): CompiledAction => ({ kind: 'republish', resource: topic, topic: compileTemplate(topic), qos });
+
+  it('is true for a valid republish nobody hears, asking about the rendered topic at the action\'s QoS', () => {
+    const audience = new Audience();
+    const runner = runnerWith(audience);
+    expect(runner.changesNothing(republish('things/${topic(2)}/echo', 0), call())).toBe(true);
+    expect(runner.changesNothing(republish('things/ours-1/cmd', 1), call())).toBe(true);
+    expect(audience.asked).toEqual([['things/ours-1/echo', 0], ['things/ours-1/cmd', 1]]);
+    expect(audience.published).toEqual([]);
+  });
+
+  it('is false when someone would receive the republish', () => {
+    const audience = new Audience();
+    audience.heard = true;
+    expect(runnerWith(audience).changesNothing(republish('things/ours-1/echo'), call())).toBe(false);
+    expect(audience.asked).toEqual([['things/ours-1/echo', 1]]);
+  });
+
+  it('is false for a topic the republish may not use, so its failure still reaches the error action', async () => {
+    const audience = new Audience();
+    const runner = runnerWith(audience);
+    for (const topic of ['things/theirs-1/cmd', 'things/nobody/cmd', 'telemetry/ours-1', '$aws/things/ours-1/shadow/update', 'things/+/cmd', 'things/ours-1/#']) {
+      expect([topic, runner.changesNothing(republish(topic), call())]).toEqual([topic, false]);
+      await expect(runner.run(republish(topic), call())).resolves.toMatchObject({ ok: false, retryable: false });
+    }
+    expect(audience.asked).toEqual([]);
+    expect(audience.published).toEqual([]);
+  });
+
+  it('is false for every action but a republish, whatever the audience', () => {
+    const audience = new Audience();
+    const runner = runnerWith(audience);
+    const others: CompiledAction[] = [
+      { kind: 'shadow', resource: 'shadow' },
+      { kind: 'http', resource: 'https://hooks.example', url: compileTemplate('https://hooks.example/in'), origin: 'https://hooks.example', headers: [] },
+      app('/orders'),
+      { kind: 'telemetryTable', resource: 'telemetry' },
+    ];
+    for (const action of others) expect([action.kind, runner.changesNothing(action, call())]).toEqual([action.kind, false]);
+  });
+
+  it('is false when the publisher cannot tell who would receive a message', () => {
+    const runner = runnerWith({ publish: async () => undefined });
+    expect(runner.changesNothing(republish('things/ours-1/echo'), call())).toBe(false);
   });
 });

@@ -201,3 +201,90 @@ describe('RuleDispatcher', () => {
     expect(runner.outputsTo('https://a.example')).toEqual([1]);
   });
 });
+
+describe('RuleDispatcher with a runner that can tell an action changes nothing', () => {
+  const echo: CompiledAction = { kind: 'republish', resource: 'things/t1/echo', topic: { text: 'things/t1/echo', render: () => 'things/t1/echo' }, qos: 1 };
+
+  /** A ScriptedRunner whose `changesNothing` says `unheard` for republish actions, and records what it was asked. */
+  const unheardRunner = () => {
+    const runner = Object.assign(new ScriptedRunner(() => ({ ok: true })), {
+      unheard: true,
+      asked: [] as Array<{ kind: string; seq: unknown; workspaceId: string }>,
+      changesNothing(action: CompiledAction, call: ActionCall): boolean {
+        runner.asked.push({ kind: action.kind, seq: 'value' in call.output ? (call.output.value as { seq?: unknown }).seq : undefined, workspaceId: call.workspaceId });
+        return action.kind === 'republish' && runner.unheard;
+      },
+    });
+    return runner;
+  };
+
+  it('counts a delivery that changes nothing as delivered and unheard, without running it', async () => {
+    const runner = unheardRunner();
+    const dispatcher = new RuleDispatcher(runner, logger, options());
+    dispatcher.enqueue(delivery(ruleWith([echo]), 'telemetry/t1', 1));
+    // Done at once: nothing waits, nothing runs.
+    expect(dispatcher.pending).toBe(0);
+    await settled(dispatcher);
+    expect(runner.calls).toEqual([]);
+    expect(runner.asked).toEqual([{ kind: 'republish', seq: 1, workspaceId: 'ws_1' }]);
+    expect(dispatcher.stats).toMatchObject({ delivered: 1, unheard: 1, actionFailures: 0 });
+  });
+
+  it('runs every action when only some of them would change nothing', async () => {
+    const runner = unheardRunner();
+    const dispatcher = new RuleDispatcher(runner, logger, options());
+    dispatcher.enqueue(delivery(ruleWith([echo, hook('https://a.example')]), 'telemetry/t1', 1));
+    await settled(dispatcher);
+    expect(runner.calls.map((call) => call.url).sort()).toEqual(['https://a.example', 'republish']);
+    expect(dispatcher.stats).toMatchObject({ delivered: 1, unheard: 0 });
+  });
+
+  it('queues a delivery behind an earlier one of its topic, and runs it in order, even when it would change nothing', async () => {
+    const runner = unheardRunner();
+    let release = (): void => undefined;
+    runner.gates.set('republish#telemetry/t1', new Promise<void>((resolve) => (release = resolve)));
+    const dispatcher = new RuleDispatcher(runner, logger, options());
+    const rule = ruleWith([echo]);
+    runner.unheard = false;
+    dispatcher.enqueue(delivery(rule, 'telemetry/t1', 1));
+    // Someone is listening while 1 is taken; then nobody is, but 1 is still held.
+    runner.unheard = true;
+    dispatcher.enqueue(delivery(rule, 'telemetry/t1', 2));
+    // Another topic of the rule has nothing waiting: it is done at once.
+    dispatcher.enqueue(delivery(rule, 'telemetry/t2', 3));
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(dispatcher.pending).toBe(2);
+    expect(dispatcher.stats).toMatchObject({ delivered: 1, unheard: 1 });
+    release();
+    await settled(dispatcher);
+    expect(runner.outputsTo('republish')).toEqual([1, 2]);
+    expect(dispatcher.stats).toMatchObject({ delivered: 3, unheard: 1 });
+    // The lane has drained: the next delivery of that topic that changes nothing is done at once again.
+    dispatcher.enqueue(delivery(rule, 'telemetry/t1', 4));
+    expect(dispatcher.pending).toBe(0);
+    expect(runner.outputsTo('republish')).toEqual([1, 2]);
+    expect(dispatcher.stats).toMatchObject({ delivered: 4, unheard: 2 });
+  });
+
+  it('does a delivery that changes nothing at once even when the rule\'s queue is full with other topics', async () => {
+    const runner = unheardRunner();
+    runner.unheard = false;
+    runner.gates.set('republish#telemetry/t1', new Promise<void>(() => undefined));
+    const dispatcher = new RuleDispatcher(runner, logger, options({ queueLimit: 1, topicQueueLimit: 1 }));
+    const rule = ruleWith([echo]);
+    dispatcher.enqueue(delivery(rule, 'telemetry/t1', 1));
+    expect(dispatcher.pending).toBe(1);
+    runner.unheard = true;
+    dispatcher.enqueue(delivery(rule, 'telemetry/t2', 2));
+    expect(dispatcher.stats).toMatchObject({ delivered: 1, unheard: 1, overflowed: 0 });
+  });
+
+  it('runs every delivery, as before, with a runner that cannot tell', async () => {
+    const runner = new ScriptedRunner(() => ({ ok: true }));
+    const dispatcher = new RuleDispatcher(runner, logger, options());
+    for (const seq of [1, 2]) dispatcher.enqueue(delivery(ruleWith([echo]), 'telemetry/t1', seq));
+    await settled(dispatcher);
+    expect(runner.outputsTo('republish')).toEqual([1, 2]);
+    expect(dispatcher.stats).toMatchObject({ delivered: 2, unheard: 0 });
+  });
+});

@@ -21,7 +21,10 @@ export interface DispatcherOptions {
 }
 
 export interface RuleStats {
+  /** Deliveries done, those that changed nothing included. */
   delivered: number;
+  /** Deliveries whose actions would have changed nothing (a republish nobody could receive): counted, not queued. */
+  unheard: number;
   actionFailures: number;
   errorActions: number;
   errorActionFailures: number;
@@ -73,7 +76,7 @@ export class RuleDispatcher {
   private readonly topicQueueLimit: number;
   private stopped = false;
   private readonly running = new Set<Promise<void>>();
-  readonly stats: RuleStats = { delivered: 0, actionFailures: 0, errorActions: 0, errorActionFailures: 0, overflowed: 0 };
+  readonly stats: RuleStats = { delivered: 0, unheard: 0, actionFailures: 0, errorActions: 0, errorActionFailures: 0, overflowed: 0 };
 
   constructor(
     private readonly runner: ActionRunner,
@@ -91,6 +94,14 @@ export class RuleDispatcher {
     const waiting = this.queued.get(ruleKey) ?? 0;
     const laneKey = `${ruleKey}\u0000${message.topic}`;
     const lane = this.lanes.get(laneKey);
+    // With no earlier message of its topic waiting, a delivery that changes nothing is done now,
+    // however full the rule's other topics are; one that waits behind others keeps its turn, so
+    // order holds whatever the audience does.
+    if (!lane && this.changesNothing(delivery)) {
+      this.stats.delivered++;
+      this.stats.unheard++;
+      return;
+    }
     if (waiting >= this.options.queueLimit || (lane?.queue.length ?? 0) >= this.topicQueueLimit) {
       this.overflow(delivery, waiting >= this.options.queueLimit ? `the rule has ${waiting} messages waiting` : `the rule has ${lane?.queue.length} messages of this topic waiting`);
       return;
@@ -100,6 +111,13 @@ export class RuleDispatcher {
     const fresh: Lane = { queue: [delivery] };
     this.lanes.set(laneKey, fresh);
     this.track(this.drainLane(laneKey, ruleKey, fresh));
+  }
+
+  private changesNothing(delivery: Delivery): boolean {
+    const runner = this.runner;
+    if (!runner.changesNothing) return false;
+    const call = this.callOf(delivery, delivery.output);
+    return delivery.rule.actions.every((action) => runner.changesNothing?.(action, call) === true);
   }
 
   /** Deliveries waiting or in progress. */

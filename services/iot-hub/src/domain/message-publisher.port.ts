@@ -21,4 +21,9 @@ export interface OutboundMessage {
 /** Port: sends messages to MQTT clients. The broker implements it; before it listens, nothing is sent. */
 export interface MessagePublisher {
   publish(message: OutboundMessage): Promise<void>;
+  /**
+   * False when no client, connected or of a persistent session, would receive a message on the
+   * topic now, so publishing it would change nothing; a publisher that cannot tell leaves it out.
+   */
+  hasAudience?(topic: string, qos: 0 | 1): boolean;
 }

@@ -1,3 +1,6 @@
+/** MQTT's filter syntax ([MQTT-4.7]) for qlobber: `+` one level (an empty one too), a last `#` any number of levels, none included. */
+export const MQTT_FILTER_SYNTAX = { separator: '/', wildcard_one: '+', wildcard_some: '#', match_empty_levels: true } as const;
+
 /**
  * Whether an MQTT topic filter matches a topic name ([MQTT-4.7]): `+` is one level, a last `#` is
  * any number of levels including none, and a filter starting with a wildcard does not match a

@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { constants as cryptoConstants } from 'node:crypto';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
-import { Aedes, type AedesOptions, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
+import type { Aedes, AedesOptions, AuthenticateError, Client, PublishPacket } from 'aedes';
 import type { BearerResolver, Logger } from '@citus/kit';
 import type { IngestService } from '../../app/ingest.service.js';
 import type { RuleEngine } from '../../app/rule-engine.js';
@@ -18,6 +18,7 @@ import type { DisconnectReason } from '../../domain/presence.model.js';
 import { authenticateDevice, authenticatePerson, refuse, SERVER_UNAVAILABLE, type ConnectOutcome } from './connect.auth.js';
 import { guardPacketSize } from './packet-size.guard.js';
 import { coalesceWrites } from './tls-writes.js';
+import { AudienceAedes, HubAudience } from './hub-audience.js';
 import { HubSessions, type ConnectionCounts, type HubSession } from './hub-sessions.js';
 import { routePublish, type LatencyObserver, type PublishRouting } from './publish.route.js';
 
@@ -56,6 +57,10 @@ type ForwardedPacket = Parameters<NonNullable<AedesOptions['authorizeForward']>>
  */
 export class HubBroker implements MessagePublisher {
   private readonly sessions = new HubSessions();
+  /** Who would receive what the hub publishes: a message nobody can receive is not built. */
+  private readonly audience = new HubAudience();
+  /** Clients whose CONNECT asked for a clean start. */
+  private readonly cleanStarts = new WeakSet<Client>();
   /** Ends a person's WebSocket session when the access token it was opened with expires. */
   private readonly expiries = new WeakMap<Client, NodeJS.Timeout>();
   private broker: Aedes | undefined;
@@ -118,20 +123,27 @@ export class HubBroker implements MessagePublisher {
   async publish(message: OutboundMessage): Promise<void> {
     const broker = this.broker;
     if (!broker) return;
+    const qos = message.qos ?? 1;
+    const requester = message.requester === undefined ? undefined : this.sessions.client(message.requester);
+    const toRequester = requester !== undefined && (message.requesterOnly === true || !this.sessions.subscribes(requester, message.topic));
+    const toSubscribers = message.requesterOnly !== true && this.audience.hears(message.topic, qos);
+    if (!toRequester && !toSubscribers) return;
     const packet = {
       cmd: 'publish' as const,
       topic: message.topic,
       payload: Buffer.isBuffer(message.payload) ? message.payload : Buffer.from(JSON.stringify(message.payload)),
-      qos: message.qos ?? 1,
+      qos,
       retain: false,
       dup: false,
     };
-    const requester = message.requester === undefined ? undefined : this.sessions.client(message.requester);
-    if (requester && (message.requesterOnly || !this.sessions.subscribes(requester, message.topic))) {
-      await new Promise<void>((resolve) => requester.publish(packet, () => resolve()));
-    }
-    if (message.requesterOnly) return;
+    if (toRequester) await new Promise<void>((resolve) => requester.publish(packet, () => resolve()));
+    if (!toSubscribers) return;
     await new Promise<void>((resolve, reject) => broker.publish(packet, (error) => (error ? reject(error) : resolve())));
+  }
+
+  /** False when no client, connected or of a persistent session, would receive a message on the topic now. */
+  hasAudience(topic: string, qos: 0 | 1): boolean {
+    return this.audience.hears(topic, qos);
   }
 
   /** Live connections and connects and disconnects so far, by transport. */
@@ -169,12 +181,16 @@ export class HubBroker implements MessagePublisher {
   private async createBroker(): Promise<Aedes> {
     const log = this.options.logger;
     // aedes runs hooks without a try/catch: a throw in one would end the process, so each is guarded.
-    const broker = await Aedes.createBroker({
+    const broker = new AudienceAedes(this.audience, {
       connectTimeout: CONNECT_TIMEOUT_MS,
       // MQTT 5's Session Expiry Interval, capped as AWS IoT caps it. MQTT 3.1.1 persistent sessions
       // have no expiry in aedes: they last until a clean connect or a restart of the hub.
       sessionExpiryIntervalLimit: SESSION_EXPIRY_LIMIT_SECONDS,
       pendingSessionsLimit: PENDING_SESSIONS_LIMIT,
+      preConnect: (client, packet, done) => {
+        if (packet.clean) this.cleanStarts.add(client);
+        done(null, true);
+      },
       authenticate: (client, username, password, done) =>
         guarded(() => this.authenticate(client, username, password, done), () => done(refuse(SERVER_UNAVAILABLE, 'hub unavailable'), false)),
       authorizePublish: (client, packet, done) =>
@@ -183,7 +199,9 @@ export class HubBroker implements MessagePublisher {
         guarded(() => this.authorizeSubscribe(client, subscription, done), (error) => done(error)),
       authorizeForward: (client, packet) => this.authorizeForward(client, packet),
     });
+    await broker.listen();
     broker.on('clientReady', (client) => this.startSession(client));
+    this.followPersistentSessions(broker);
     broker.on('clientDisconnect', (client) => this.endSession(client, client.closed && this.closing ? 'SERVER_INITIATED_DISCONNECT' : undefined));
     broker.on('keepaliveTimeout', (client) => this.sessions.setReason(client, 'MQTT_KEEP_ALIVE_TIMEOUT'));
     broker.on('clientError', (client, error) => log.debug({ clientId: client.id, err: error.message }, 'client error'));
@@ -192,6 +210,32 @@ export class HubBroker implements MessagePublisher {
     (broker as unknown as EventEmitter).on('error', (error: unknown) => log.error({ err: error }, 'broker error'));
     this.broker = broker;
     return broker;
+  }
+
+  /**
+   * The audience's book of persistent sessions' subscriptions, which the broker keeps while their
+   * clients are away: kept at QoS 1 or more, dropped on UNSUBSCRIBE, on a clean start and when the
+   * session expires or is refused for the pending-sessions limit.
+   */
+  private followPersistentSessions(broker: Aedes): void {
+    const audience = this.audience;
+    broker.on('subscribe', (subscriptions, client) => {
+      if (client.clean) return;
+      for (const { topic, qos } of subscriptions) if (qos > 0) audience.keptSubscription(client.id, topic);
+    });
+    broker.on('unsubscribe', (filters, client) => {
+      if (!client.clean) audience.released(client.id, filters);
+    });
+    // A clean start ([MQTT-3.1.2-4]) has wiped the session by the time the client is registered;
+    // MQTT 5's clean start with a session expiry leaves `clean` false, so the CONNECT's flag is read.
+    broker.on('client', (client) => {
+      if (client.clean || this.cleanStarts.has(client)) audience.sessionEnded(client.id);
+    });
+    broker.on('sessionExpired', (client) => audience.sessionEnded(client.id));
+    // The limit on delayed wills only sends a will early: the session stays.
+    broker.on('sessionLimitReached', (client, { reason }) => {
+      if (reason === 'sessionExpiry') audience.sessionEnded(client.id);
+    });
   }
 
   /** Opens the session a CONNECT is allowed, or refuses it with the CONNACK code that says why. */

@@ -55,16 +55,31 @@ export class HubActionRunner implements ActionRunner {
     }
   }
 
+  /** A republish that would pass its checks but reach no client: nothing to do. */
+  changesNothing(action: CompiledAction, call: ActionCall): boolean {
+    const hasAudience = this.deps.publisher.hasAudience;
+    if (action.kind !== 'republish' || !hasAudience) return false;
+    const topic = this.republishTopic(action, call);
+    return typeof topic === 'string' && !hasAudience.call(this.deps.publisher, topic, action.qos);
+  }
+
   private async republish(action: Extract<CompiledAction, { kind: 'republish' }>, call: ActionCall): Promise<ActionOutcome> {
+    const topic = this.republishTopic(action, call);
+    if (typeof topic !== 'string') return topic;
+    const payload = 'binary' in call.output ? call.output.binary : call.output.value;
+    await this.deps.publisher.publish({ topic, payload, qos: action.qos });
+    return OK;
+  }
+
+  /** The topic a republish sends to, or why it may not: an application topic of a thing of the rule's workspace. */
+  private republishTopic(action: Extract<CompiledAction, { kind: 'republish' }>, call: ActionCall): string | ActionOutcome {
     const topic = action.topic.render(call.message);
     const target = thingOfTopic(topic);
     if (!target || target.family !== 'app' || topic.includes('+') || topic.includes('#')) {
       return failed(`republish topic ${JSON.stringify(topic)} is not an application topic things/{thingName}/...`);
     }
     if (this.deps.things.workspaceOfThing(target.thingName) !== call.workspaceId) return failed(`republish topic ${JSON.stringify(topic)}: no thing ${target.thingName} in this workspace`);
-    const payload = 'binary' in call.output ? call.output.binary : call.output.value;
-    await this.deps.publisher.publish({ topic, payload, qos: action.qos });
-    return OK;
+    return topic;
   }
 
   private async shadow(action: Extract<CompiledAction, { kind: 'shadow' }>, call: ActionCall): Promise<ActionOutcome> {

@@ -20,6 +20,11 @@ export type ActionOutcome = { ok: true } | { ok: false; retryable: boolean; erro
 /** Port: runs one kind of action (republish, http, shadow, app) once; retries are the dispatcher's. */
 export interface ActionRunner {
   run(action: CompiledAction, call: ActionCall): Promise<ActionOutcome>;
+  /**
+   * True when taking the action now would succeed and change nothing (a republish nobody can
+   * receive): the dispatcher then counts it delivered without queueing it. False when unsure.
+   */
+  changesNothing?(action: CompiledAction, call: ActionCall): boolean;
 }
 
 /** The JSON body an action sends: the object, or the bytes as they came. */

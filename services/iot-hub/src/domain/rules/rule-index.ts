@@ -1,8 +1,6 @@
 import qlobber from 'qlobber';
+import { MQTT_FILTER_SYNTAX } from '../topic-filter.js';
 import type { CompiledRule } from './compiled-rule.js';
-
-/** MQTT's filter syntax ([MQTT-4.7]): `+` one level (an empty one too), a last `#` any number of levels, none included. */
-const MQTT_FILTERS = { separator: '/', wildcard_one: '+', wildcard_some: '#', match_empty_levels: true } as const;
 
 /** Topics whose matches are remembered per index: 20,000 topics of at most 256 characters, a few MB. */
 const RECENT_TOPICS = 20_000;
@@ -15,7 +13,7 @@ const NONE: readonly CompiledRule[] = [];
  * against each rule in turn.
  */
 export class RuleIndex {
-  private readonly trie = new qlobber.Qlobber<number>(MQTT_FILTERS);
+  private readonly trie = new qlobber.Qlobber<number>(MQTT_FILTER_SYNTAX);
   /**
    * Matches of recent topics: a device publishes to the same few topics again and again, and the
    * index never changes (a changed rule set is a new index). Emptied when full.
