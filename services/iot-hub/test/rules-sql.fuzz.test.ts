@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { compileStatement, compileTemplate, NOT_JSON, RuleSqlError, type CompiledStatement, type RuleMessage, type RuleResult } from '../src/domain/rules/sql/index.js';
+import { BINARY_OPERATORS, withConstantRight, type BinaryOperator } from '../src/domain/rules/sql/sql.operators.js';
 
 /**
  * Fuzz tests of the rules SQL: whatever text a user saves, compiling either succeeds or throws a
@@ -109,6 +110,21 @@ describe('rules SQL fuzzing', () => {
         }
       }),
       { numRuns: 1000 },
+    );
+  });
+
+  it('gives the same result with a constant right side as the operator itself, for any left value', () => {
+    const operators = fc.constantFrom<BinaryOperator>(...(Object.keys(BINARY_OPERATORS) as BinaryOperator[]));
+    const constants = fc.oneof(number, fc.string({ maxLength: 6 }), fc.constantFrom('25', '-1.5e2', 'C', '', 'true'), fc.boolean(), fc.constant(null), fc.jsonValue());
+    const lefts = fc.oneof(constants, fc.constant(undefined), fc.jsonValue());
+    fc.assert(
+      fc.property(operators, constants, lefts, fc.nat(2), (operator, right, other, pick) => {
+        // Often the constant itself or its text, where "<" and "<=" (or "=" across types) differ.
+        const left = [other, right, typeof right === 'number' ? String(right) : right][pick];
+        const shortcut = withConstantRight(operator, right);
+        if (shortcut) expect(shortcut(left)).toStrictEqual(BINARY_OPERATORS[operator](left, right));
+      }),
+      { numRuns: 20_000 },
     );
   });
 });

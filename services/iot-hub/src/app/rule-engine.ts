@@ -1,6 +1,6 @@
 import type { RuleIndex } from '../domain/rules/rule-index.js';
 import type { RuleOutput } from '../domain/rules/rule-action.port.js';
-import { NOT_JSON, type RuleMessage } from '../domain/rules/sql/index.js';
+import { NOT_JSON, type EvalContext, type RuleMessage } from '../domain/rules/sql/index.js';
 import type { Delivery, RuleDispatcher } from './rule-dispatcher.js';
 
 /** Who published: the workspace whose rules see the message, and what `clientid()`/`principal()` answer. */
@@ -20,8 +20,8 @@ export interface RuleEvaluation {
   tableWrites: Array<{ ruleName: string } & ({ asIs: true } | { output: RuleOutput })>;
   /** Hands the other actions to the dispatcher; call it once the table writes are committed. */
   dispatch(): void;
-  /** The payload as a rule parsed it (NOT_JSON when it is not JSON); absent when no rule read it. */
-  parsed?: unknown;
+  /** The payload as a rule parsed it (NOT_JSON when it is not JSON); undefined when no rule read it. */
+  parsed: unknown;
 }
 
 const NOTHING_TO_DISPATCH = (): void => undefined;
@@ -30,6 +30,8 @@ const NOTHING_TO_DISPATCH = (): void => undefined;
 class IncomingMessage implements RuleMessage {
   private parsed: unknown = undefined;
   private done = false;
+  // Declared here so the context that contextOf adds keeps the object's shape.
+  evalContext: EvalContext | undefined = undefined;
 
   constructor(
     readonly topic: string,
@@ -92,9 +94,8 @@ export class RuleEngine {
       if (rule.actions.length > 0) (deliveries ??= []).push({ rule, message, output });
     }
     const parsed = message?.parsedSoFar;
-    const known = parsed === undefined ? {} : { parsed };
-    if (!deliveries) return { tableWrites, dispatch: NOTHING_TO_DISPATCH, ...known };
+    if (!deliveries) return { tableWrites, dispatch: NOTHING_TO_DISPATCH, parsed };
     const ready = deliveries;
-    return { tableWrites, dispatch: () => ready.forEach((delivery) => this.dispatcher.enqueue(delivery)), ...known };
+    return { tableWrites, dispatch: () => ready.forEach((delivery) => this.dispatcher.enqueue(delivery)), parsed };
   }
 }

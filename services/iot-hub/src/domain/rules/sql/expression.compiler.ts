@@ -1,6 +1,6 @@
 import type { ArgumentNode, ExpressionNode } from './sql.ast.js';
 import { buildCall } from './sql.functions.js';
-import { BINARY_OPERATORS, negate, not } from './sql.operators.js';
+import { BINARY_OPERATORS, negate, not, withConstantRight } from './sql.operators.js';
 import { contextOf, NOT_JSON, type EvalContext, type Evaluator } from './rule-message.model.js';
 import { fieldOf, setKey, toInt, type SqlValue } from './sql.values.js';
 
@@ -122,6 +122,8 @@ function compileBinary(operator: keyof typeof BINARY_OPERATORS, leftNode: Expres
   const apply = BINARY_OPERATORS[operator];
   const readLeft = left.evaluate;
   const readRight = right.evaluate;
+  const against = right.constant && !left.constant ? withConstantRight(operator, readRight(NO_MESSAGE)) : undefined;
+  if (against) return { evaluate: (context) => against(readLeft(context)), constant: false };
   return fold({ evaluate: (context) => apply(readLeft(context), readRight(context)), constant: left.constant && right.constant });
 }
 

@@ -13,6 +13,8 @@ export interface RuleMessage {
   principal: string;
   /** Receive time, epoch ms. */
   timestamp: number;
+  /** Where `contextOf` keeps the message's context, so a hundred rules on one message make one, not a hundred. */
+  evalContext?: EvalContext;
 }
 
 export type RuleResult =
@@ -36,14 +38,10 @@ export interface EvalContext {
 
 export type Evaluator = (context: EvalContext) => unknown;
 
-/** Where a message keeps its context, so a hundred rules on one message make one, not a hundred. */
-const CONTEXT = Symbol('evaluation context');
-
 export function contextOf(message: RuleMessage): EvalContext {
-  const holder = message as RuleMessage & { [CONTEXT]?: EvalContext };
-  const known = holder[CONTEXT];
+  const known = message.evalContext;
   if (known) return known;
   const context: EvalContext = { message, payload: message.json === NOT_JSON ? undefined : message.json, levels: undefined };
-  holder[CONTEXT] = context;
+  message.evalContext = context;
   return context;
 }

@@ -101,6 +101,44 @@ export const BINARY_OPERATORS: Readonly<Record<BinaryOperator, (left: SqlValue, 
   '%': arithmetic(remainder, remainder),
 };
 
+/**
+ * The operator with a constant right side, for the common `temperature > 25.8` and `unit = 'C'`:
+ * the constant is converted once, and the result is the same as the operator's. Undefined when
+ * there is no shortcut for the operator or the constant.
+ */
+export function withConstantRight(operator: BinaryOperator, right: SqlValue): ((left: SqlValue) => SqlValue) | undefined {
+  // "=" with a String, Number or Boolean: equal only to the same type and value (see `equals`).
+  if (operator === '=' && (typeof right === 'string' || typeof right === 'number' || typeof right === 'boolean')) {
+    return (left) => (left === undefined ? undefined : left === right);
+  }
+  const r = toDecimal(right);
+  if (r === undefined) return undefined;
+  switch (operator) {
+    case '<':
+      return (left) => {
+        const l = toDecimal(left);
+        return l === undefined ? undefined : l < r;
+      };
+    case '<=':
+      return (left) => {
+        const l = toDecimal(left);
+        return l === undefined ? undefined : l <= r;
+      };
+    case '>':
+      return (left) => {
+        const l = toDecimal(left);
+        return l === undefined ? undefined : l > r;
+      };
+    case '>=':
+      return (left) => {
+        const l = toDecimal(left);
+        return l === undefined ? undefined : l >= r;
+      };
+    default:
+      return undefined;
+  }
+}
+
 /** Unary minus: numbers and numeric strings are negated; anything else is Undefined. */
 export function negate(operand: SqlValue): SqlValue {
   const value = toDecimal(operand);
