@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isNonPublicAddress, postWebhook, publicLookup, signWebhook } from '../src/signed-webhook.js';
 
@@ -7,6 +7,8 @@ describe('signed webhooks', () => {
   let server: Server;
   let port: number;
   const received: Array<{ body: string; signature: string | undefined; contentType: string | undefined }> = [];
+  /** Answers held back: a receiver that never answers. */
+  const hanging: ServerResponse[] = [];
 
   beforeAll(async () => {
     server = createServer((req, res) => {
@@ -14,13 +16,18 @@ describe('signed webhooks', () => {
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
         received.push({ body: Buffer.concat(chunks).toString(), signature: req.headers['x-citus-signature'] as string, contentType: req.headers['content-type'] });
+        if (req.url === '/hang') return void hanging.push(res);
+        if (req.url === '/moved') return void res.writeHead(302, { location: '/ok' }).end();
         res.writeHead(req.url === '/busy' ? 503 : req.url === '/bad' ? 400 : 204).end();
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => {
+    for (const res of hanging) res.destroy();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
 
   const post = (path: string, publicOnly?: boolean) =>
     postWebhook({ url: `http://127.0.0.1:${port}${path}`, body: '{"a":1}', signature: signWebhook('s3cret', 1700000000, '{"a":1}'), userAgent: 'test/1', timeoutMs: 2000, ...(publicOnly === undefined ? {} : { publicOnly }) });
@@ -34,6 +41,30 @@ describe('signed webhooks', () => {
     });
     await expect(post('/busy')).resolves.toMatchObject({ ok: false, retryable: true, httpStatus: 503 });
     await expect(post('/bad')).resolves.toMatchObject({ ok: false, retryable: false, httpStatus: 400 });
+  });
+
+  it('gives up on a receiver that does not answer within the time, and may try again', async () => {
+    const started = Date.now();
+    const outcome = await postWebhook({ url: `http://127.0.0.1:${port}/hang`, body: '{}', signature: 's', userAgent: 'test/1', timeoutMs: 300 });
+    expect(outcome).toEqual({ ok: false, retryable: true, error: 'timed out' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    // The connection it held is cut: the receiver sees it close without having answered.
+    const held = hanging.at(-1) as ServerResponse;
+    const closed = await Promise.race([new Promise((resolve) => held.once('close', () => resolve('closed'))), new Promise((resolve) => setTimeout(() => resolve('still open'), 1_000))]);
+    expect([closed, held.writableEnded]).toEqual(['closed', false]);
+  });
+
+  it('follows no redirect, fails for good on a header no receiver could be sent, and may retry a refused connection', async () => {
+    await expect(post('/moved')).resolves.toEqual({ ok: false, retryable: false, httpStatus: 302, error: 'the receiver answered 302' });
+    const badHeader = await postWebhook({ url: `http://127.0.0.1:${port}/ok`, body: '{}', signature: 's', headers: { 'x-thing': 'a\r\nb' }, userAgent: 'test/1', timeoutMs: 2000 });
+    expect(badHeader).toMatchObject({ ok: false, retryable: false });
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const closedPort = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const refused = await postWebhook({ url: `http://127.0.0.1:${closedPort}/ok`, body: '{}', signature: 's', userAgent: 'test/1', timeoutMs: 2000 });
+    expect(refused).toEqual({ ok: false, retryable: true, error: 'connection failed (ECONNREFUSED)' });
+    await expect(postWebhook({ url: 'not a url', body: '{}', signature: 's', userAgent: 'test/1', timeoutMs: 2000 })).resolves.toMatchObject({ ok: false, retryable: false });
   });
 
   it('refuses a non-public address when asked to, without connecting', async () => {
