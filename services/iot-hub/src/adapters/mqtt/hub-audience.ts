@@ -114,16 +114,22 @@ export class AudienceAedes extends Aedes {
   }
 
   override subscribe(topic: string, deliver: Deliver, done?: () => void): void {
-    // aedes answers a refused filter (too many levels) through the callback, before subscribing.
+    // Told before the broker adds the listener (which it does at once) and taken back if the broker
+    // refuses the filter (too many levels, answered through the callback): never a moment when the
+    // broker would deliver and the audience says nobody hears.
+    this.audience.subscribed(topic, deliver);
     const settled = (error?: unknown): void => {
-      if (!error) this.audience.subscribed(topic, deliver);
+      if (error) this.audience.unsubscribed(topic, deliver);
       (done as ((error?: unknown) => void) | undefined)?.(error);
     };
     super.subscribe(topic, deliver, settled);
   }
 
   override unsubscribe(topic: string, deliver: Deliver, done?: () => void): void {
-    this.audience.unsubscribed(topic, deliver);
-    super.unsubscribe(topic, deliver, done as () => void);
+    // The broker drops the listener on its next turn; the audience follows when it has.
+    super.unsubscribe(topic, deliver, () => {
+      this.audience.unsubscribed(topic, deliver);
+      done?.();
+    });
   }
 }
