@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { withTimeout } from '../support/async.js';
 import { profileOptions, spawnNode, stopChild } from '../support/child-process.js';
 import { repoPath } from '../support/paths.js';
+import { PLATFORM_NODE_OPTIONS } from '../support/platform-process.js';
 import { makeTempDir } from '../support/temp-dir.js';
 
 export interface BaselineProcess {
@@ -10,12 +11,12 @@ export interface BaselineProcess {
   stop(): Promise<void>;
 }
 
-/** The broker-only baseline (`baseline-broker.js`) in its own process, once it listens. */
+/** The broker-only baseline (`baseline-broker.js`) in its own process, once it listens; its node runs as the platform's does. */
 export async function startBaselineProcess(profileDir: string | undefined): Promise<BaselineProcess> {
   const caDir = makeTempDir('citus-bench-baseline-');
   const child = spawnNode(repoPath('bench/dist/baseline-broker.js'), {
     ipc: true,
-    nodeOptions: profileOptions(profileDir, 'baseline'),
+    nodeOptions: [...PLATFORM_NODE_OPTIONS, ...profileOptions(profileDir, 'baseline')],
     env: { ...process.env, BENCH_CA_DIR: caDir.path },
   });
   const stop = async (): Promise<void> => {

@@ -38,6 +38,12 @@ export interface PlatformProcessOptions {
 }
 
 /**
+ * How `npm start` and the image run the platform's node (package.json's start script, the
+ * Dockerfile's NODE_OPTIONS; services/embedded/test/launch-options.test.ts keeps them equal).
+ */
+export const PLATFORM_NODE_OPTIONS = ['--max-semi-space-size=64'];
+
+/**
  * The embedded platform, built, in its own process so that it and the load generator do not
  * share an event loop: fresh data dir, free ports, answering `GET /healthz` with 200 when ready.
  */
@@ -47,7 +53,7 @@ export async function startPlatformProcess(options: PlatformProcessOptions = {})
   const adminPassword = options.data?.adminPassword ?? `bench-${randomBytes(12).toString('hex')}`;
   const child = spawnNode(repoPath('services/embedded/dist/main.js'), {
     ipc: options.ipc,
-    nodeOptions: [...profileOptions(options.profileDir, options.profileName ?? 'platform'), ...(options.nodeOptions ?? [])],
+    nodeOptions: [...PLATFORM_NODE_OPTIONS, ...profileOptions(options.profileDir, options.profileName ?? 'platform'), ...(options.nodeOptions ?? [])],
     env: {
       ...process.env,
       PORT: String(httpPort),
