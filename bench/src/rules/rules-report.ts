@@ -47,7 +47,10 @@ export interface RulesReport {
   finishedAt: string;
   config: Omit<RulesOptions, 'profileDir'> & { qos: 1; transport: string; topics: string[] };
   machine: MachineInfo;
+  /** Each kind of phase over all rounds (see `combinePhases`). */
   phases: { defaultRule: PhaseResult; withRules: PhaseResult };
+  /** The phases of each round, in the order they ran, with the round's own ratio. */
+  rounds: Array<{ defaultRule: PhaseResult; withRules: PhaseResult; ratio: number }>;
   activity: RuleActivity;
   /** Every correctness check of the run, in words; a failed one also fails the process. */
   failures: string[];
@@ -55,15 +58,47 @@ export interface RulesReport {
   goal: { ratioAtLeast: number; met: boolean };
 }
 
-export function buildRulesReport(options: RulesOptions, phases: RulesReport['phases'], activity: RuleActivity, failures: string[]): RulesReport {
+const ratioOf = (phases: { defaultRule: PhaseResult; withRules: PhaseResult }): number =>
+  phases.defaultRule.msgsPerSec > 0 ? phases.withRules.msgsPerSec / phases.defaultRule.msgsPerSec : 0;
+
+/**
+ * One kind of phase over its rounds: counts and seconds added up, so msg/s is all its messages over
+ * all its time; p50 the rounds' mean, p99 the worst round's; CPU weighted by time.
+ */
+export function combinePhases(phases: PhaseResult[]): PhaseResult {
+  const sum = (pick: (phase: PhaseResult) => number) => phases.reduce((total, phase) => total + pick(phase), 0);
+  const seconds = sum((phase) => phase.seconds);
+  const weighted = (pick: (phase: PhaseResult) => number) => (seconds > 0 ? sum((phase) => pick(phase) * phase.seconds) / seconds : 0);
+  const platformKnown = phases.every((phase) => phase.cpu.platformCorePercent !== null);
+  return {
+    enabledRules: phases[0]?.enabledRules ?? 0,
+    published: sum((phase) => phase.published),
+    acked: sum((phase) => phase.acked),
+    ackedTelemetry: sum((phase) => phase.ackedTelemetry),
+    stored: sum((phase) => phase.stored),
+    lost: sum((phase) => phase.lost),
+    seconds,
+    msgsPerSec: seconds > 0 ? sum((phase) => phase.acked) / seconds : 0,
+    p50Ms: sum((phase) => phase.p50Ms) / Math.max(1, phases.length),
+    p99Ms: Math.max(...phases.map((phase) => phase.p99Ms)),
+    cpu: {
+      platformCorePercent: platformKnown ? weighted((phase) => phase.cpu.platformCorePercent ?? 0) : null,
+      benchCorePercent: weighted((phase) => phase.cpu.benchCorePercent),
+    },
+  };
+}
+
+export function buildRulesReport(options: RulesOptions, rounds: Array<{ defaultRule: PhaseResult; withRules: PhaseResult }>, activity: RuleActivity, failures: string[]): RulesReport {
   const { devices, durationSeconds, window, rules } = options;
-  const ratio = phases.defaultRule.msgsPerSec > 0 ? phases.withRules.msgsPerSec / phases.defaultRule.msgsPerSec : 0;
+  const phases = { defaultRule: combinePhases(rounds.map((round) => round.defaultRule)), withRules: combinePhases(rounds.map((round) => round.withRules)) };
+  const ratio = ratioOf(phases);
   return {
     benchmark: 'rules',
     finishedAt: new Date().toISOString(),
     config: {
       devices,
       durationSeconds,
+      rounds: rounds.length,
       window,
       rules,
       qos: 1,
@@ -72,6 +107,7 @@ export function buildRulesReport(options: RulesOptions, phases: RulesReport['pha
     },
     machine: machineInfo(),
     phases,
+    rounds: rounds.map((round) => ({ ...round, ratio: ratioOf(round) })),
     activity,
     failures,
     ratio,
@@ -110,11 +146,15 @@ function printActivity(activity: RuleActivity, withRules: PhaseResult): void {
 
 /** The figures on stdout, ending with the verdict line. */
 export function printRulesSummary(report: RulesReport): void {
-  const { devices, window, durationSeconds } = report.config;
-  console.log(`\nrules: ${devices} devices x ${window} in flight, ${durationSeconds} s per phase, QoS 1 over TLS, topics ${report.config.topics.join(', ')} in turn`);
+  const { devices, window, durationSeconds, rounds } = report.config;
+  console.log(
+    `\nrules: ${devices} devices x ${window} in flight, ${rounds} rounds of ${durationSeconds} s per phase (default, rules, default, ...), QoS 1 over TLS, topics ${report.config.topics.join(', ')} in turn`,
+  );
   console.log(`machine: ${report.machine.cpus} CPUs (${report.machine.cpuModel}), node ${report.machine.node}\n`);
   const header = ['phase', 'rules', 'acked', 'stored / acked telemetry', 'lost', 'seconds', 'msgs/s', 'p50 ms', 'p99 ms', 'CPU % platform / bench'];
-  console.log(table([header, phaseRow('default rule only', report.phases.defaultRule), phaseRow('with rules', report.phases.withRules)]));
+  const roundRows = report.rounds.flatMap((round, index) => [phaseRow(`round ${index + 1}: default rule`, round.defaultRule), phaseRow(`round ${index + 1}: with rules`, round.withRules)]);
+  console.log(table([header, ...roundRows, phaseRow('all rounds: default rule', report.phases.defaultRule), phaseRow('all rounds: with rules', report.phases.withRules)]));
+  console.log(`ratio of each round: ${report.rounds.map((round) => round.ratio.toFixed(3)).join(', ')}`);
   printActivity(report.activity, report.phases.withRules);
   for (const failure of report.failures) console.log(`FAILED CHECK: ${failure}`);
   const verdict = report.goal.met ? 'met' : 'NOT met';
