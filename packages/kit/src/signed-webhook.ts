@@ -99,28 +99,35 @@ function answered(status: number): WebhookAttempt {
   return { ok: false, retryable, httpStatus: status, error: `the receiver answered ${status}` };
 }
 
+/** Of a receiver's answer body, what is read (and dropped) before the connection is cut instead. */
+const MAX_DRAINED_BODY = 128 * 1024;
+
 /**
  * POSTs a signed webhook once over kept-alive connections (Node's CA trust: its bundled roots plus
- * NODE_EXTRA_CA_CERTS); redirects are not followed. 5xx, 408, 429, time-outs and connection
- * failures may be retried; other answers may not. It uses undici's `dispatch` with a handler that
- * keeps only the status: the `request` API's response stream and abort signal cost about three
- * times the CPU per POST, which topic rules pay hundreds of times a second.
+ * NODE_EXTRA_CA_CERTS); redirects are not followed. The answer's status is the outcome, known once
+ * its headers come: the body is then read and dropped (a slow or broken one cannot turn a delivered
+ * POST into a failure that would be sent again), or the connection cut past 128 KiB. 5xx, 408, 429,
+ * time-outs and connection failures may be retried; other answers may not. It uses undici's
+ * `dispatch` with a handler that keeps only the status: the `request` API's response stream and
+ * abort signal cost about three times the CPU per POST, which topic rules pay hundreds of times a
+ * second.
  */
 export function postWebhook(post: WebhookPost): Promise<WebhookAttempt> {
   const url = URL.parse(post.url);
-  if (!url) return Promise.resolve({ ok: false, retryable: false, error: 'not a URL' });
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) return Promise.resolve({ ok: false, retryable: false, error: 'not an http(s) URL' });
   if (post.publicOnly && isNonPublicHost(url.hostname)) return Promise.resolve({ ok: false, retryable: false, error: `${url.hostname} is not a public address` });
   return new Promise((resolve) => {
     let controller: Dispatcher.DispatchController | undefined;
-    let status = 0;
     let settled = false;
+    let drained = 0;
     const settle = (attempt: WebhookAttempt): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       resolve(attempt);
     };
-    // The whole POST, connection included, has timeoutMs; then it is cut off wherever it is.
+    // Until the answer's headers come, the whole POST has timeoutMs: a request still queued or
+    // connecting is cut as soon as it starts. The body left to drain has undici's bodyTimeout.
     const timer = setTimeout(() => {
       controller?.abort(new Error('timed out'));
       settle({ ok: false, retryable: true, error: 'timed out' });
@@ -130,12 +137,15 @@ export function postWebhook(post: WebhookPost): Promise<WebhookAttempt> {
         controller = started;
         if (settled) started.abort(new Error('timed out'));
       },
+      // An informational 1xx is not the answer; undici passes only the final one here.
       onResponseStart: (_controller, statusCode) => {
-        status = statusCode;
+        if (statusCode >= 200) settle(answered(statusCode));
       },
-      // The body is not needed: it is read to the end, which frees the connection for the next POST.
-      onResponseData: () => undefined,
-      onResponseEnd: () => settle(answered(status)),
+      onResponseData: (started, chunk) => {
+        drained += chunk.length;
+        if (drained > MAX_DRAINED_BODY) started.abort(new Error('answer body too large'));
+      },
+      onResponseEnd: () => undefined,
       onResponseError: (_controller, error) => settle(failure(error)),
     };
     const dispatcher = post.publicOnly ? PUBLIC_DISPATCHER : DISPATCHER;
@@ -152,6 +162,7 @@ export function postWebhook(post: WebhookPost): Promise<WebhookAttempt> {
             'user-agent': post.userAgent,
           },
           body: post.body,
+          bodyTimeout: post.timeoutMs,
         },
         handler,
       );

@@ -18,6 +18,11 @@ describe('signed webhooks', () => {
         received.push({ body: Buffer.concat(chunks).toString(), signature: req.headers['x-citus-signature'] as string, contentType: req.headers['content-type'] });
         if (req.url === '/hang') return void hanging.push(res);
         if (req.url === '/moved') return void res.writeHead(302, { location: '/ok' }).end();
+        // Answers at once, then never finishes its body.
+        if (req.url === '/trickle') {
+          res.writeHead(200, { 'content-type': 'text/plain' }).write('partial');
+          return void hanging.push(res);
+        }
         res.writeHead(req.url === '/busy' ? 503 : req.url === '/bad' ? 400 : 204).end();
       });
     });
@@ -54,6 +59,15 @@ describe('signed webhooks', () => {
     expect([closed, held.writableEnded]).toEqual(['closed', false]);
   });
 
+  it('takes the status as the outcome once the headers come, whatever the body does after', async () => {
+    const outcome = await postWebhook({ url: `http://127.0.0.1:${port}/trickle`, body: '{}', signature: 's', userAgent: 'test/1', timeoutMs: 300 });
+    expect(outcome).toEqual({ ok: true, httpStatus: 200 });
+    // The body that never ends is cut when undici's body timeout (timeoutMs) passes, so the connection is not held.
+    const held = hanging.at(-1) as ServerResponse;
+    const closed = await Promise.race([new Promise((resolve) => held.once('close', () => resolve('closed'))), new Promise((resolve) => setTimeout(() => resolve('still open'), 2_000))]);
+    expect(closed).toBe('closed');
+  });
+
   it('follows no redirect, fails for good on a header no receiver could be sent, and may retry a refused connection', async () => {
     await expect(post('/moved')).resolves.toEqual({ ok: false, retryable: false, httpStatus: 302, error: 'the receiver answered 302' });
     const badHeader = await postWebhook({ url: `http://127.0.0.1:${port}/ok`, body: '{}', signature: 's', headers: { 'x-thing': 'a\r\nb' }, userAgent: 'test/1', timeoutMs: 2000 });
@@ -64,7 +78,9 @@ describe('signed webhooks', () => {
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const refused = await postWebhook({ url: `http://127.0.0.1:${closedPort}/ok`, body: '{}', signature: 's', userAgent: 'test/1', timeoutMs: 2000 });
     expect(refused).toEqual({ ok: false, retryable: true, error: 'connection failed (ECONNREFUSED)' });
-    await expect(postWebhook({ url: 'not a url', body: '{}', signature: 's', userAgent: 'test/1', timeoutMs: 2000 })).resolves.toMatchObject({ ok: false, retryable: false });
+    for (const url of ['not a url', 'file:///etc/passwd', `blob:http://127.0.0.1:${port}/ok`]) {
+      await expect(postWebhook({ url, body: '{}', signature: 's', userAgent: 'test/1', timeoutMs: 2000, publicOnly: true })).resolves.toEqual({ ok: false, retryable: false, error: 'not an http(s) URL' });
+    }
   });
 
   it('refuses a non-public address when asked to, without connecting', async () => {
