@@ -32,6 +32,14 @@ describe('HubAudience', () => {
   // Not asserted: [MQTT-4.7.2-1] (a filter starting with + or # never matches a $ topic). The
   // audience's trie ignores that rule, so '#' hears '$aws/...': a wasted message, never a lost one.
 
+  it('counts a topic deeper than its trie splits as heard, without throwing, so the broker refuses it with the reason', () => {
+    const audience = new HubAudience();
+    const deep = `things/t1/${'a/'.repeat(100)}end`;
+    expect(audience.hears(deep, 0)).toBe(false);
+    audience.subscribed('things/t1/cmd', deliverer());
+    expect([audience.hears(deep, 0), audience.hears(`things/t1/${'a/'.repeat(97)}end`, 0)]).toEqual([true, false]);
+  });
+
   it('keeps a filter heard until every holder has unsubscribed', () => {
     const audience = new HubAudience();
     const first = deliverer();

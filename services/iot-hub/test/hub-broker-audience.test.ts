@@ -150,6 +150,18 @@ describe('HubBroker audience', () => {
     await fresh.client.endAsync();
   });
 
+  it('books no refused subscription of a persistent session (a shared subscription, which the broker does not support)', async () => {
+    const shared = `$share/group/things/${THING}/cmd6`;
+    const device = await connectDevice(false, 600);
+    // The SUBACK says 0x9E, Shared Subscriptions not supported; mqtt.js turns it into an error.
+    await expect(device.client.subscribeAsync(shared, { qos: 1 })).rejects.toThrow(/Shared Subscriptions not supported/);
+    await device.client.endAsync();
+    await eventually(() => !device.client.connected);
+    expect(audienceOf(shared)).toEqual([false, false]);
+    // Ends the session, so later cases start clean.
+    await (await connectDevice(true)).client.endAsync();
+  });
+
   it('delivers a reply to its requester though it never subscribed and nobody else hears the topic', async () => {
     const topic = `things/${THING}/reply`;
     const device = await connectDevice(true);

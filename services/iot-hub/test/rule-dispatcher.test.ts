@@ -279,6 +279,19 @@ describe('RuleDispatcher with a runner that can tell an action changes nothing',
     expect(dispatcher.stats).toMatchObject({ delivered: 1, unheard: 1, overflowed: 0 });
   });
 
+  it('queues and runs a delivery when the runner fails to tell whether it changes anything', async () => {
+    const runner = Object.assign(new ScriptedRunner(() => ({ ok: true })), {
+      changesNothing(): boolean {
+        throw new Error('too many words');
+      },
+    });
+    const dispatcher = new RuleDispatcher(runner, logger, options());
+    expect(() => dispatcher.enqueue(delivery(ruleWith([echo]), 'telemetry/t1', 1))).not.toThrow();
+    await settled(dispatcher);
+    expect(runner.outputsTo('republish')).toEqual([1]);
+    expect(dispatcher.stats).toMatchObject({ delivered: 1, unheard: 0 });
+  });
+
   it('runs every delivery, as before, with a runner that cannot tell', async () => {
     const runner = new ScriptedRunner(() => ({ ok: true }));
     const dispatcher = new RuleDispatcher(runner, logger, options());

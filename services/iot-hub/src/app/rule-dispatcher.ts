@@ -117,7 +117,13 @@ export class RuleDispatcher {
     const runner = this.runner;
     if (!runner.changesNothing) return false;
     const call = this.callOf(delivery, delivery.output);
-    return delivery.rule.actions.every((action) => runner.changesNothing?.(action, call) === true);
+    try {
+      return delivery.rule.actions.every((action) => runner.changesNothing?.(action, call) === true);
+    } catch (error) {
+      // Unsure: the delivery is queued, and running it reports what is wrong.
+      this.logger.warn({ err: error, rule: delivery.rule.name }, 'rule delivery: could not tell whether it changes anything');
+      return false;
+    }
   }
 
   /** Deliveries waiting or in progress. */

@@ -36,7 +36,7 @@ export function registerHubMetrics(metrics: Metrics, sources: HubMetricSources):
   metrics.counterOf('citus_mqtt_connects_total', 'MQTT connections accepted, by transport', ['transport'], () => byTransport(sources.connections()?.connects));
   metrics.counterOf('citus_mqtt_disconnects_total', 'MQTT connections ended, by transport', ['transport'], () => byTransport(sources.connections()?.disconnects));
   const rules = () => sources.rules()?.stats;
-  metrics.counterOf('citus_rule_deliveries_total', "Topic rules' messages handed to their actions after the PUBACK, by outcome: delivered (every action tried), unheard (of those delivered, a republish no client could receive, so nothing was sent), action_failed (an action failed for good), error_action (a failure report sent to the rule's error action), error_action_failed (that report lost), overflowed (the rule's queue was full)", ['outcome'], () => [
+  metrics.counterOf('citus_rule_deliveries_total', "Topic rules' messages handed to their actions after the PUBACK, by outcome: delivered (every action tried), unheard (of those delivered, republishes done at once with nothing sent, since no client could receive them and nothing of their rule and topic was waiting), action_failed (an action failed for good), error_action (a failure report sent to the rule's error action), error_action_failed (that report lost), overflowed (the rule's queue was full)", ['outcome'], () => [
     [{ outcome: 'delivered' }, rules()?.delivered ?? 0],
     [{ outcome: 'unheard' }, rules()?.unheard ?? 0],
     [{ outcome: 'action_failed' }, rules()?.actionFailures ?? 0],

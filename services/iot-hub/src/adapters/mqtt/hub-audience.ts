@@ -21,14 +21,25 @@ class HeldFilters<H> {
     this.trie.remove(filter);
   }
 
+  /** A topic deeper than the trie splits counts as matched: the broker's own publish then refuses it, with the reason. */
   matches(topic: string): boolean {
-    return this.holders.size > 0 && this.trie.test(topic);
+    return this.holders.size > 0 && (tooDeep(topic) || this.trie.test(topic));
   }
+}
+
+/** qlobber's limit on a topic's levels (its `max_words`), past which it throws rather than matches. */
+const MAX_LEVELS = 100;
+
+function tooDeep(topic: string): boolean {
+  let levels = 1;
+  for (let index = topic.indexOf('/'); index !== -1; index = topic.indexOf('/', index + 1)) if (++levels > MAX_LEVELS) return true;
+  return false;
 }
 
 /**
  * Persistent sessions whose book is past this are no longer told apart: every QoS 1 message then
- * counts as heard. Client ids are thing names, so a fleet stays far below it.
+ * counts as heard until the hub restarts (MQTT 3.1.1 persistent sessions never expire in the
+ * broker). Devices connect as their thing names, so a fleet below this many things stays below it.
  */
 const KEPT_SESSIONS_LIMIT = 200_000;
 
@@ -114,22 +125,19 @@ export class AudienceAedes extends Aedes {
   }
 
   override subscribe(topic: string, deliver: Deliver, done?: () => void): void {
-    // Told before the broker adds the listener (which it does at once) and taken back if the broker
-    // refuses the filter (too many levels, answered through the callback): never a moment when the
+    // A filter too deep for the trie is one the broker refuses too (through the callback).
+    if (tooDeep(topic)) return super.subscribe(topic, deliver, done as () => void);
+    // Told before the broker adds the listener, which it does at once: never a moment when the
     // broker would deliver and the audience says nobody hears.
     this.audience.subscribed(topic, deliver);
-    const settled = (error?: unknown): void => {
-      if (error) this.audience.unsubscribed(topic, deliver);
-      (done as ((error?: unknown) => void) | undefined)?.(error);
-    };
-    super.subscribe(topic, deliver, settled);
+    super.subscribe(topic, deliver, done as () => void);
   }
 
   override unsubscribe(topic: string, deliver: Deliver, done?: () => void): void {
-    // The broker drops the listener on its next turn; the audience follows when it has.
-    super.unsubscribe(topic, deliver, () => {
-      this.audience.unsubscribed(topic, deliver);
-      done?.();
+    // The broker drops the listener on its next turn; the audience follows once it has.
+    super.unsubscribe(topic, deliver, (error?: unknown) => {
+      if (!error) this.audience.unsubscribed(topic, deliver);
+      (done as ((error?: unknown) => void) | undefined)?.(error);
     });
   }
 }

@@ -221,7 +221,8 @@ export class HubBroker implements MessagePublisher {
     const audience = this.audience;
     broker.on('subscribe', (subscriptions, client) => {
       if (client.clean) return;
-      for (const { topic, qos } of subscriptions) if (qos > 0) audience.keptSubscription(client.id, topic);
+      // The event carries the granted QoS, or a failure code (0x80 and above) for a refused filter.
+      for (const { topic, qos } of subscriptions) if (qos === 1 || qos === 2) audience.keptSubscription(client.id, topic);
     });
     broker.on('unsubscribe', (filters, client) => {
       if (!client.clean) audience.released(client.id, filters);
