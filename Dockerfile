@@ -48,10 +48,7 @@ COPY docker/platform/healthcheck.mjs /usr/local/lib/citus/healthcheck.mjs
 WORKDIR /app
 # HOST 0.0.0.0: inside the container, loopback would reach nothing; compose only exposes 8080 on
 # its own network, behind Kong.
-# NODE_OPTIONS: V8's young generation may grow to 64 MiB semi-spaces (16 by default), as
-# `npm start` runs it: fewer scavenges under a message load (see README, Operations).
 ENV NODE_ENV=production \
-    NODE_OPTIONS=--max-semi-space-size=64 \
     HOST=0.0.0.0 \
     PORT=8080 \
     MQTT_HOST=0.0.0.0 \

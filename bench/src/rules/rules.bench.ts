@@ -2,6 +2,7 @@ import type { CreatedTopicRule, TopicRuleList } from '@citus/contracts';
 import { LoadGenerator, type LoadPlan } from '../ingest/load-generator.js';
 import { countStored } from '../ingest/platform-devices.js';
 import { writeReport } from '../ingest/ingest-report.js';
+import { sleep } from '../support/async.js';
 import { freePort } from '../support/net.js';
 import { provisionDevices, type DeviceCredentials } from '../support/platform-devices.js';
 import { startPlatformProcess, type PlatformProcess } from '../support/platform-process.js';
@@ -80,7 +81,25 @@ async function switchRules(rig: Rig, names: string[], enabled: boolean): Promise
   log(`rules: ${enabled ? 'enabled' : 'disabled'} the ${names.length} bench rules`);
 }
 
-const actionsSeen = (rig: Rig): number => rig.receiver.requests + rig.observer.received;
+/** The rule dispatcher's counters at GET /metrics: deliveries of every outcome so far, and those waiting. */
+async function dispatcherCounts(rig: Rig): Promise<{ deliveries: number; pending: number }> {
+  const counts = { deliveries: 0, pending: 0 };
+  for (const line of await ruleMetrics(rig.metricsUrl)) {
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (line.startsWith('citus_rule_deliveries_total')) counts.deliveries += value;
+    else if (line.startsWith('citus_rule_deliveries_pending')) counts.pending = value;
+  }
+  return counts;
+}
+
+/** Waits until the dispatcher has nothing waiting (retries included); a failure after a minute. */
+async function dispatcherDrained(rig: Rig, round: number): Promise<void> {
+  for (let waited = 0; waited < 60_000; waited += 250) {
+    if ((await dispatcherCounts(rig)).pending === 0) return;
+    await sleep(250);
+  }
+  rig.failures.push(`round ${round}: rule deliveries still pending a minute after the rules phase`);
+}
 
 /** The rules' effects once the dispatcher has worked off its queues, and the checks that they ran on the load. */
 async function observeActivity(rig: Rig, families: RuleActivity['families']): Promise<RuleActivity> {
@@ -149,19 +168,21 @@ export async function runRulesBenchmark(args: string[]): Promise<void> {
     let added: Awaited<ReturnType<typeof addRules>> | undefined;
     for (let round = 1; round <= options.rounds; round++) {
       if (added) {
-        // What the last rules phase left in the dispatcher's queues finishes first, so the default
-        // phase can be checked to take no action at all.
-        await settle(() => actionsSeen(rig));
+        // What the last rules phase left in the dispatcher (retries too) is done first, so the
+        // default phase can be checked to make no rule delivery at all.
+        await dispatcherDrained(rig, round);
         await switchRules(rig, added.names, false);
       }
-      const seenBefore = actionsSeen(rig);
+      const before = await dispatcherCounts(rig);
       const defaultRule = await runPhase(rig, `default ${round}`, options, stored);
       stored += defaultRule.stored;
-      if (actionsSeen(rig) !== seenBefore) rig.failures.push(`round ${round}: rule actions ran while only store_telemetry was enabled`);
+      if ((await dispatcherCounts(rig)).deliveries !== before.deliveries) rig.failures.push(`round ${round}: rules made deliveries while only store_telemetry was enabled`);
       if (added) await switchRules(rig, added.names, true);
       else added = await addRules(rig, options);
+      const rulesBefore = await dispatcherCounts(rig);
       const withRules = await runPhase(rig, `rules ${round}`, options, stored);
       stored += withRules.stored;
+      if ((await dispatcherCounts(rig)).deliveries === rulesBefore.deliveries) rig.failures.push(`round ${round}: the rules made no delivery in their phase`);
       rounds.push({ defaultRule, withRules });
     }
     const activity = await observeActivity(rig, (added as NonNullable<typeof added>).families);
