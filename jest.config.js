@@ -38,7 +38,7 @@ export const shared = {
 
 export default {
   ...shared,
-  testMatch: ['<rootDir>/{packages,services}/*/test/**/*.test.ts'],
+  testMatch: ['<rootDir>/{packages,services}/*/test/**/*.test.ts', '<rootDir>/bench/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '\\.browser\\.test\\.ts$', '\\.system\\.test\\.ts$', '\\.dynamodb\\.test\\.ts$', '\\.docker\\.test\\.ts$'],
   testTimeout: 30_000,
 };

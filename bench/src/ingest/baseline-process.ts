@@ -6,6 +6,8 @@ import { PLATFORM_NODE_OPTIONS } from '../support/platform-process.js';
 import { makeTempDir } from '../support/temp-dir.js';
 
 export interface BaselineProcess {
+  /** The broker's process id, for its CPU use; undefined only if it could not be started. */
+  pid: number | undefined;
   mqttPort: number;
   caPem: string;
   stop(): Promise<void>;
@@ -31,7 +33,7 @@ export async function startBaselineProcess(profileDir: string | undefined): Prom
   ]);
   try {
     const [{ port, caPem }] = await withTimeout(ready, 30_000, 'timed out waiting for the baseline broker');
-    return { mqttPort: port, caPem, stop };
+    return { pid: child.pid, mqttPort: port, caPem, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -2,7 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { relative } from 'node:path';
 import { repoPath } from '../support/paths.js';
-import { evaluateGoals, type GoalRow } from './ingest-goals.js';
+import { cpuBudget, type CpuBudget, type CpuPerMessage } from './cpu-per-message.js';
+import { evaluateGoals, GOALS, type GoalRow } from './ingest-goals.js';
 import type { IngestOptions, TargetName } from './ingest-options.js';
 import type { MemorySummary } from './memory-trend.js';
 import type { PacedResult } from './paced-phase.js';
@@ -23,6 +24,8 @@ export interface TargetResult {
   lost: number;
   /** The platform's RSS over its max-rate phase; absent for the baseline, null without procfs. */
   memory?: MemorySummary | null;
+  /** CPU per acknowledged message over the max-rate phase; null without procfs. */
+  cpu: CpuPerMessage | null;
 }
 
 export interface IngestReport {
@@ -33,6 +36,8 @@ export interface IngestReport {
   results: Partial<Record<TargetName, TargetResult>>;
   /** The platform at a set rate after its max-rate phase; absent when the run has none. */
   paced?: PacedResult;
+  /** What the machine's cores give each message at the goal's share of the baseline; absent unless both targets ran. */
+  cpuBudget?: CpuBudget;
   goals: GoalRow[];
 }
 
@@ -50,8 +55,17 @@ export function machineInfo(): MachineInfo {
   };
 }
 
+/** The budget at the goal's share of the baseline, less the load generator's part in the platform's run. */
+function budgetOf(results: Partial<Record<TargetName, TargetResult>>, cores: number): CpuBudget | undefined {
+  const { platform, baseline } = results;
+  if (!platform?.cpu || !baseline) return undefined;
+  return cpuBudget(cores, baseline.msgsPerSec, GOALS.baselineShare, platform.cpu.loadGeneratorUs) ?? undefined;
+}
+
 export function buildReport(options: IngestOptions, results: Partial<Record<TargetName, TargetResult>>, paced?: PacedResult): IngestReport {
   const { devices, durationSeconds, window, deviceTimestamps, pacedRate, pacedDurationSeconds } = options;
+  const machine = machineInfo();
+  const budget = budgetOf(results, machine.cpus);
   return {
     benchmark: 'ingest',
     finishedAt: new Date().toISOString(),
@@ -66,9 +80,10 @@ export function buildReport(options: IngestOptions, results: Partial<Record<Targ
       transport: 'MQTT 3.1.1 over TLS (mqtts) on 127.0.0.1',
       payloadExample: JSON.parse(telemetryPayload({ lastEpoch: 0 }, deviceTimestamps)) as unknown,
     },
-    machine: machineInfo(),
+    machine,
     results,
     ...(paced && { paced }),
+    ...(budget && { cpuBudget: budget }),
     goals: evaluateGoals({
       durationSeconds,
       platformMsgsPerSec: results.platform?.msgsPerSec,
@@ -100,6 +115,26 @@ function printMemory(memory: MemorySummary | null | undefined): void {
       `  end ${mb(memory.endMb)}  max ${mb(memory.maxMb)}  2nd half: mean ${mb(memory.secondHalfMeanMb)}, ${growth}, ${share} -> ${memory.flat ? 'flat' : 'NOT flat'}`,
   );
   console.log(`  ${memory.rule}`);
+}
+
+const us = (value: number): string => value.toFixed(0);
+
+/** Where each target's CPU went per message, and what the goal's share of the baseline would leave the platform. */
+function printCpu(results: IngestReport['results'], budget: CpuBudget | undefined, cores: number): void {
+  const measured = Object.entries(results).filter((entry): entry is [string, TargetResult & { cpu: CpuPerMessage }] => entry[1].cpu !== null);
+  if (measured.length === 0) return;
+  const rows = [['target', 'process', 'event loop', 'other threads', 'load generator']];
+  for (const [name, { cpu }] of measured) {
+    const threads = cpu.threads.filter((thread) => thread.us >= 0.5).map((thread) => `${us(thread.us)}${thread.nice === 0 ? '' : ` (nice ${thread.nice})`}`);
+    rows.push([name, us(cpu.processUs), us(cpu.mainUs), threads.join(', ') || '-', us(cpu.loadGeneratorUs)]);
+  }
+  console.log(`\nCPU per acknowledged message, max-rate phase (µs of one core, user + system)\n${table(rows, 1)}`);
+  const platform = results.platform?.cpu;
+  if (!budget || !platform) return;
+  console.log(
+    `  at ${budget.share} of the baseline (${int(budget.msgsPerSec)} msg/s) ${cores} cores give ${us(budget.totalUs)} µs per message;` +
+      ` less the platform run's load generator (${us(platform.loadGeneratorUs)}), ${us(budget.targetUs)} µs are left for the platform, which used ${us(platform.processUs)}`,
+  );
 }
 
 function visibilityRow(what: string, figures: VisibilityFigures): string[] {
@@ -140,6 +175,7 @@ export function printSummary(report: IngestReport): void {
   if (platform && baseline && baseline.msgsPerSec > 0) {
     console.log(`\nplatform (durable) / baseline (broker only): ${((100 * platform.msgsPerSec) / baseline.msgsPerSec).toFixed(0)} %`);
   }
+  printCpu(report.results, report.cpuBudget, report.machine.cpus);
   printMemory(platform?.memory);
   printPaced(report.paced);
   console.log(`\ngoals (issue 5 point 6)\n${table([['goal', 'measured', 'verdict'], ...report.goals.map((g) => [g.goal, g.measured, g.verdict])], 3)}`);

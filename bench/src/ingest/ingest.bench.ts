@@ -2,6 +2,7 @@ import { provisionDevices } from '../support/platform-devices.js';
 import { startPlatformProcess } from '../support/platform-process.js';
 import { RestClient } from '../support/rest-client.js';
 import { startBaselineProcess } from './baseline-process.js';
+import { cpuPerMessageMeter, type CpuPerMessage } from './cpu-per-message.js';
 import { type IngestOptions, parseIngestOptions, type TargetName } from './ingest-options.js';
 import { buildReport, printSummary, writeReport, type TargetResult } from './ingest-report.js';
 import { LoadGenerator, type LoadPlan, type LoadResult } from './load-generator.js';
@@ -12,14 +13,21 @@ import { RssSampler } from './rss-sampler.js';
 
 const log = (message: string): void => void process.stderr.write(`${message}\n`);
 
-/** `onStart` is called just before the first publish. */
-async function measure(plan: LoadPlan, onStart?: () => void): Promise<LoadResult> {
+interface Measured {
+  load: LoadResult;
+  cpu: CpuPerMessage | null;
+}
+
+/** `pid`: the target's process, whose threads' CPU is measured over the run. `onStart` is called just before the first publish. */
+async function measure(plan: LoadPlan, pid: number | undefined, onStart?: () => void): Promise<Measured> {
   log(`${plan.label}: connecting ${plan.devices.length} devices`);
   const generator = await LoadGenerator.connect(plan);
   try {
     log(`${plan.label}: publishing for ${plan.durationSeconds} s, ${plan.window} in flight per device`);
     onStart?.();
-    return await generator.run();
+    const cpu = cpuPerMessageMeter(pid);
+    const load = await generator.run();
+    return { load, cpu: cpu(load.acked) };
   } finally {
     await generator.close();
   }
@@ -30,7 +38,7 @@ function planFor(label: string, options: IngestOptions, target: Pick<LoadPlan, '
   return { label, ...target, durationSeconds, window, deviceTimestamps };
 }
 
-function toResult(load: LoadResult, durableStored: number | null): TargetResult {
+function toResult({ load, cpu }: Measured, durableStored: number | null): TargetResult {
   const counted = durableStored ?? load.acked;
   return {
     messages: load.acked,
@@ -41,6 +49,7 @@ function toResult(load: LoadResult, durableStored: number | null): TargetResult 
     durableStored,
     published: load.published,
     lost: load.lost,
+    cpu,
   };
 }
 
@@ -72,13 +81,13 @@ async function runPlatform(options: IngestOptions): Promise<PlatformRun> {
     const fleet = await provisionDevices(api, options.devices);
     const target = { mqttPort: platform.mqttPort, ...fleet };
     const plan: LoadPlan = { ...planFor('platform', options, target), progressNote: () => rssNote(sampler) };
-    const load = await measure(plan, () => (sampler = pid === undefined ? undefined : new RssSampler(pid)));
+    const measured = await measure(plan, pid, () => (sampler = pid === undefined ? undefined : new RssSampler(pid)));
     const memory = sampler ? summarizeMemory(sampler.stop(), options.durationSeconds) : null;
     log('platform: counting stored messages through GET /api/v1/telemetry');
     const stored = await countStored(api, fleet.devices.map((device) => device.clientId));
-    checkDurability(load.acked, stored);
+    checkDurability(measured.load.acked, stored);
     const paced = options.pacedDurationSeconds > 0 ? await runPacedPhase(api, target, options, log) : undefined;
-    return { result: { ...toResult(load, stored), memory }, paced };
+    return { result: { ...toResult(measured, stored), memory }, paced };
   } finally {
     sampler?.stop();
     await platform.stop();
@@ -95,8 +104,8 @@ async function runBaseline(options: IngestOptions): Promise<TargetResult> {
   const broker = await startBaselineProcess(options.profileDir);
   try {
     const devices = Array.from({ length: options.devices }, (_, i) => ({ clientId: `bench-${i + 1}` }));
-    const load = await measure(planFor('baseline', options, { mqttPort: broker.mqttPort, caPem: broker.caPem, devices }));
-    return toResult(load, null);
+    const measured = await measure(planFor('baseline', options, { mqttPort: broker.mqttPort, caPem: broker.caPem, devices }), broker.pid);
+    return toResult(measured, null);
   } finally {
     await broker.stop();
   }

@@ -1,0 +1,50 @@
+import { threadCpuMeter } from '../support/thread-cpu.js';
+
+/** CPU per acknowledged message, in microseconds of one core (user + system), over a max-rate phase. */
+export interface CpuPerMessage {
+  /** Every thread of the target's process. */
+  processUs: number;
+  /** Its main thread: the event loop, where the broker runs. */
+  mainUs: number;
+  /** Its other threads that used CPU, busiest first, with their nice values (the platform's workers). */
+  threads: Array<{ us: number; nice: number }>;
+  /** This benchmark's process: the simulated devices that made the load. */
+  loadGeneratorUs: number;
+}
+
+/**
+ * Measures the target process `pid` and this process from now; the returned function answers the
+ * CPU per message for `messages` acknowledged meanwhile, or null without procfs or messages.
+ */
+export function cpuPerMessageMeter(pid: number | undefined): (messages: number) => CpuPerMessage | null {
+  const target = pid === undefined ? undefined : threadCpuMeter(pid);
+  const benchStart = process.cpuUsage();
+  return (messages) => {
+    const bench = process.cpuUsage(benchStart);
+    const split = target?.();
+    if (!split || messages <= 0) return null;
+    const us = (seconds: number): number => (seconds * 1e6) / messages;
+    return {
+      processUs: us(split.processSeconds),
+      mainUs: us(split.mainSeconds),
+      threads: split.others.map((thread) => ({ us: us(thread.seconds), nice: thread.nice })),
+      loadGeneratorUs: (bench.user + bench.system) / messages,
+    };
+  };
+}
+
+/** What `cores` cores give each message at `share` of the baseline's rate, and what is left of it once the load generator has had its part. */
+export interface CpuBudget {
+  share: number;
+  msgsPerSec: number;
+  totalUs: number;
+  /** `totalUs` less the load generator's CPU per message in the same phase. */
+  targetUs: number;
+}
+
+export function cpuBudget(cores: number, baselineMsgsPerSec: number, share: number, loadGeneratorUs: number): CpuBudget | null {
+  if (!(cores > 0 && baselineMsgsPerSec > 0 && share > 0)) return null;
+  const msgsPerSec = share * baselineMsgsPerSec;
+  const totalUs = (cores * 1e6) / msgsPerSec;
+  return { share, msgsPerSec, totalUs, targetUs: totalUs - loadGeneratorUs };
+}
