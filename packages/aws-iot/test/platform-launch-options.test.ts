@@ -39,6 +39,13 @@ describe('how the hub process is launched', () => {
     expect(others.map(([name]) => name)).toEqual([]);
   });
 
+  it('gives the worker threads V8\'s default back before the platform starts any', () => {
+    const main = read('services/embedded/src/main.ts');
+    const reset = main.indexOf('\ndefaultYoungGenerationForWorkers();');
+    expect(reset).toBeGreaterThan(0);
+    expect(reset).toBeLessThan(main.indexOf('await startServices('));
+  });
+
   it('uses an option this node accepts, on its command line and in NODE_OPTIONS', () => {
     const run = spawnSync(process.execPath, [OPTION, '-e', 'process.stdout.write("ok")'], { env: { ...process.env, NODE_OPTIONS: OPTION } });
     expect([run.status, run.stdout.toString(), run.stderr.toString()]).toEqual([0, 'ok', '']);

@@ -1,7 +1,9 @@
 import { ConfigError } from '@citus/kit';
 import { DataDirInUseError, InterruptedRestoreError, SchemaTooNewError } from '@citus/sqlite';
 import { startServices } from './platform.js';
+import { defaultYoungGenerationForWorkers } from './young-generation.js';
 
+defaultYoungGenerationForWorkers();
 try {
   const platform = await startServices(process.env);
   platform.shutdown.listen();
