@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { cpuBudget } from '../src/ingest/cpu-per-message.js';
-import { parseThreadStat, threadCpuMeter } from '../src/support/thread-cpu.js';
+import { processCpuSeconds } from '../src/support/process-cpu.js';
+import { parseThreadStat, threadCpuMeter, threadsOf } from '../src/support/thread-cpu.js';
 
 describe('parseThreadStat', () => {
   it('reads utime, stime and nice after the last parenthesis, whatever the command name holds', () => {
@@ -37,6 +38,22 @@ describe('threadCpuMeter on this process (real /proc)', () => {
 
   it('answers null for a process that is not there', () => {
     expect(threadCpuMeter(2 ** 22 + 7)()).toBeNull();
+  });
+});
+
+describe('processCpuSeconds (real /proc)', () => {
+  it('reads the whole process, at least what its threads have used', () => {
+    const live = threadsOf(process.pid)!.reduce((sum, thread) => sum + thread.seconds, 0);
+    const total = processCpuSeconds(process.pid);
+    expect(live).toBeGreaterThan(0);
+    // The process figure also counts threads that have ended, so it is not below the live ones' sum
+    // (but for a few clock ticks: the kernel splits user and system time per thread and per process apart).
+    expect(total).toBeGreaterThanOrEqual(live - 0.05);
+  });
+
+  it('answers null for no process', () => {
+    expect(processCpuSeconds(undefined)).toBeNull();
+    expect(processCpuSeconds(2 ** 22 + 7)).toBeNull();
   });
 });
 

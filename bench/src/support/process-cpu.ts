@@ -1,19 +1,14 @@
 import { readFileSync } from 'node:fs';
-
-/** Linux's clock ticks a second (`getconf CLK_TCK`), 100 on every common architecture. */
-const CLOCK_TICKS = 100;
+import { parseThreadStat } from './thread-cpu.js';
 
 /**
  * CPU seconds (user + system, all threads) another process has used so far, from
- * `/proc/<pid>/stat` (proc(5): fields 14 utime and 15 stime); null where there is no procfs.
+ * `/proc/<pid>/stat` (the same fields as a thread's stat line); null where there is no procfs.
  */
 export function processCpuSeconds(pid: number | undefined): number | null {
   if (pid === undefined) return null;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces; the fields after its closing parenthesis do not.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    return parseThreadStat(pid, readFileSync(`/proc/${pid}/stat`, 'utf8')).seconds;
   } catch {
     return null;
   }
