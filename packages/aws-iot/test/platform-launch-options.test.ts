@@ -39,11 +39,11 @@ describe('how the hub process is launched', () => {
     expect(others.map(([name]) => name)).toEqual([]);
   });
 
-  it('gives the worker threads V8\'s default back before the platform starts any', () => {
-    const main = read('services/embedded/src/main.ts');
-    const reset = main.indexOf('\ndefaultYoungGenerationForWorkers();');
-    expect(reset).toBeGreaterThan(0);
-    expect(reset).toBeLessThan(main.indexOf('await startServices('));
+  it('gives the worker threads V8\'s default back before any other module of the platform runs', () => {
+    // ESM evaluates a module's imports in order before its body: the first import runs first.
+    const imports = read('services/embedded/src/main.ts').match(/^import .*$/gm) ?? [];
+    expect(imports[0]).toBe("import './young-generation.js';");
+    expect(read('services/embedded/src/young-generation.ts')).toMatch(/^defaultYoungGenerationForWorkers\(\);$/m);
   });
 
   it('uses an option this node accepts, on its command line and in NODE_OPTIONS', () => {

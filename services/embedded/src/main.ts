@@ -1,9 +1,9 @@
+// First: worker threads get V8's default young generation, not the launch option's.
+import './young-generation.js';
 import { ConfigError } from '@citus/kit';
 import { DataDirInUseError, InterruptedRestoreError, SchemaTooNewError } from '@citus/sqlite';
 import { startServices } from './platform.js';
-import { defaultYoungGenerationForWorkers } from './young-generation.js';
 
-defaultYoungGenerationForWorkers();
 try {
   const platform = await startServices(process.env);
   platform.shutdown.listen();
