@@ -1,3 +1,4 @@
+import { waitForQuietPlatform } from '../support/platform-quiet.js';
 import { threadCpuMeter } from '../support/thread-cpu.js';
 
 /** CPU per acknowledged message, in microseconds of one core (user + system), over a max-rate phase. */
@@ -10,17 +11,24 @@ export interface CpuPerMessage {
   threads: Array<{ us: number; nice: number }>;
   /** This benchmark's process: the simulated devices that made the load. */
   loadGeneratorUs: number;
+  /**
+   * Seconds the target went on working after the last PUBACK (the indexer's and detection's
+   * backlog) until it used under a tenth of a core; that work is counted in the figures above.
+   */
+  catchUpSeconds: number;
 }
 
 /**
- * Measures the target process `pid` and this process from now; the returned function answers the
- * CPU per message for `messages` acknowledged meanwhile, or null without procfs or messages.
+ * Measures the target process `pid` and this process from now. The returned function, called once
+ * the last message is acknowledged, waits until the target has worked off what the phase left it,
+ * then answers the CPU per message for `messages`; null without procfs or messages.
  */
-export function cpuPerMessageMeter(pid: number | undefined): (messages: number) => CpuPerMessage | null {
+export function cpuPerMessageMeter(pid: number | undefined): (messages: number) => Promise<CpuPerMessage | null> {
   const target = pid === undefined ? undefined : threadCpuMeter(pid);
   const benchStart = process.cpuUsage();
-  return (messages) => {
+  return async (messages) => {
     const bench = process.cpuUsage(benchStart);
+    const catchUpSeconds = target ? await waitForQuietPlatform(pid) : 0;
     const split = target?.();
     if (!split || messages <= 0) return null;
     const us = (seconds: number): number => (seconds * 1e6) / messages;
@@ -29,6 +37,7 @@ export function cpuPerMessageMeter(pid: number | undefined): (messages: number) 
       mainUs: us(split.mainSeconds),
       threads: split.others.map((thread) => ({ us: us(thread.seconds), nice: thread.nice })),
       loadGeneratorUs: (bench.user + bench.system) / messages,
+      catchUpSeconds,
     };
   };
 }

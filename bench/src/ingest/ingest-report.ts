@@ -128,7 +128,10 @@ function printCpu(results: IngestReport['results'], budget: CpuBudget | undefine
     const threads = cpu.threads.filter((thread) => thread.us >= 0.5).map((thread) => `${us(thread.us)}${thread.nice === 0 ? '' : ` (nice ${thread.nice})`}`);
     rows.push([name, us(cpu.processUs), us(cpu.mainUs), threads.join(', ') || '-', us(cpu.loadGeneratorUs)]);
   }
-  console.log(`\nCPU per acknowledged message, max-rate phase (µs of one core, user + system)\n${table(rows, 1)}`);
+  const catchUp = measured.map(([name, { cpu }]) => `${name} ${cpu.catchUpSeconds.toFixed(0)} s`).join(', ');
+  console.log(
+    `\nCPU per acknowledged message, max-rate phase and the catch-up after it (${catchUp}) (µs of one core, user + system)\n${table(rows, 1)}`,
+  );
   const platform = results.platform?.cpu;
   if (!budget || !platform) return;
   console.log(

@@ -9,7 +9,7 @@ import { LoadGenerator, type LoadPlan, type LoadResult } from './load-generator.
 import { summarizeMemory } from './memory-trend.js';
 import { runPacedPhase, type PacedResult } from './paced-phase.js';
 import { countStored } from './platform-devices.js';
-import { RssSampler } from './rss-sampler.js';
+import { RssSampler, type RssSample } from './rss-sampler.js';
 
 const log = (message: string): void => void process.stderr.write(`${message}\n`);
 
@@ -18,16 +18,25 @@ interface Measured {
   cpu: CpuPerMessage | null;
 }
 
-/** `pid`: the target's process, whose threads' CPU is measured over the run. `onStart` is called just before the first publish. */
-async function measure(plan: LoadPlan, pid: number | undefined, onStart?: () => void): Promise<Measured> {
+interface PhaseHooks {
+  /** Just before the first publish. */
+  onStart?: () => void;
+  /** Just after the last PUBACK, before the wait for the target to work off its backlog. */
+  onEnd?: () => void;
+}
+
+/** `pid`: the target's process, whose threads' CPU is measured over the run and its catch-up. */
+async function measure(plan: LoadPlan, pid: number | undefined, hooks: PhaseHooks = {}): Promise<Measured> {
   log(`${plan.label}: connecting ${plan.devices.length} devices`);
   const generator = await LoadGenerator.connect(plan);
   try {
     log(`${plan.label}: publishing for ${plan.durationSeconds} s, ${plan.window} in flight per device`);
-    onStart?.();
+    hooks.onStart?.();
     const cpu = cpuPerMessageMeter(pid);
     const load = await generator.run();
-    return { load, cpu: cpu(load.acked) };
+    hooks.onEnd?.();
+    log(`${plan.label}: waiting for the target to work off its backlog (CPU under a tenth of a core)`);
+    return { load, cpu: await cpu(load.acked) };
   } finally {
     await generator.close();
   }
@@ -81,8 +90,13 @@ async function runPlatform(options: IngestOptions): Promise<PlatformRun> {
     const fleet = await provisionDevices(api, options.devices);
     const target = { mqttPort: platform.mqttPort, ...fleet };
     const plan: LoadPlan = { ...planFor('platform', options, target), progressNote: () => rssNote(sampler) };
-    const measured = await measure(plan, pid, () => (sampler = pid === undefined ? undefined : new RssSampler(pid)));
-    const memory = sampler ? summarizeMemory(sampler.stop(), options.durationSeconds) : null;
+    let samples: RssSample[] | undefined;
+    const measured = await measure(plan, pid, {
+      onStart: () => (sampler = pid === undefined ? undefined : new RssSampler(pid)),
+      // The memory goal is about the load: the samples end with it.
+      onEnd: () => (samples = sampler?.stop()),
+    });
+    const memory = samples ? summarizeMemory(samples, options.durationSeconds) : null;
     log('platform: counting stored messages through GET /api/v1/telemetry');
     const stored = await countStored(api, fleet.devices.map((device) => device.clientId));
     checkDurability(measured.load.acked, stored);

@@ -23,6 +23,7 @@ export class RssSampler {
   private readonly samples: RssSample[] = [];
   private readonly startedAt = performance.now();
   private readonly timer: NodeJS.Timeout;
+  private stopped = false;
 
   constructor(
     private readonly pid: number,
@@ -36,7 +37,10 @@ export class RssSampler {
     return this.samples.at(-1);
   }
 
+  /** Takes a last sample and stops; later calls answer the same samples. */
   stop(): RssSample[] {
+    if (this.stopped) return this.samples;
+    this.stopped = true;
     clearInterval(this.timer);
     this.sample();
     return this.samples;

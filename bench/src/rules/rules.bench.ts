@@ -8,7 +8,7 @@ import { provisionDevices, type DeviceCredentials } from '../support/platform-de
 import { startPlatformProcess, type PlatformProcess } from '../support/platform-process.js';
 import { cpuMeter } from '../support/process-cpu.js';
 import { RestClient } from '../support/rest-client.js';
-import { waitForQuietPlatform } from './platform-quiet.js';
+import { waitForQuietPlatform } from '../support/platform-quiet.js';
 import { ActionReceiver, readShadows, RepublishObserver, ruleMetrics, settle } from './rule-effects.js';
 import { benchTopics, buildRuleSet, familyCounts } from './rule-set.js';
 import { parseRulesOptions, type RulesOptions } from './rules-options.js';

@@ -38,8 +38,8 @@ export interface PlatformProcessOptions {
 }
 
 /**
- * How `npm start` and the image run the platform's node (package.json's start script, the
- * Dockerfile's NODE_OPTIONS; services/embedded/test/launch-options.test.ts keeps them equal).
+ * How `npm start`, compose's platform service and the k8s citus-platform Deployment run the
+ * platform's node (packages/aws-iot/test/platform-launch-options.test.ts keeps them equal).
  */
 export const PLATFORM_NODE_OPTIONS = ['--max-semi-space-size=64'];
 

@@ -1,5 +1,5 @@
-import { sleep } from '../support/async.js';
-import { processCpuSeconds } from '../support/process-cpu.js';
+import { sleep } from './async.js';
+import { processCpuSeconds } from './thread-cpu.js';
 
 const QUIET_CORE_SHARE = 0.1;
 

@@ -1,18 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { parseThreadStat } from './thread-cpu.js';
-
-/**
- * CPU seconds (user + system, all threads) another process has used so far, from
- * `/proc/<pid>/stat` (the same fields as a thread's stat line); null where there is no procfs.
- */
-export function processCpuSeconds(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
-  try {
-    return parseThreadStat(pid, readFileSync(`/proc/${pid}/stat`, 'utf8')).seconds;
-  } catch {
-    return null;
-  }
-}
+import { processCpuSeconds } from './thread-cpu.js';
 
 /** CPU used by `pid` and by this process between two calls, as percent of one core. */
 export function cpuMeter(pid: number | undefined): () => { platformCorePercent: number | null; benchCorePercent: number } {

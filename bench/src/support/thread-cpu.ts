@@ -21,6 +21,19 @@ export function parseThreadStat(tid: number, stat: string): ThreadCpu {
   return { tid, nice: nice!, seconds: (utime! + stime!) / CLOCK_TICKS };
 }
 
+/**
+ * CPU seconds (user + system) a whole process has used so far, ended threads included, from
+ * `/proc/<pid>/stat` (the same fields as a thread's line); null where there is no procfs.
+ */
+export function processCpuSeconds(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    return parseThreadStat(pid, readFileSync(`/proc/${pid}/stat`, 'utf8')).seconds;
+  } catch {
+    return null;
+  }
+}
+
 /** Every live thread of `pid`; null where there is no procfs or the process is gone. */
 export function threadsOf(pid: number): ThreadCpu[] | null {
   let tids: number[];
@@ -42,7 +55,7 @@ export function threadsOf(pid: number): ThreadCpu[] | null {
 
 /** What each thread used between two readings; a thread born meanwhile counts from zero. */
 export interface CpuSplit {
-  /** All threads of the process. */
+  /** The whole process, threads that ended meanwhile included. */
   processSeconds: number;
   /** The main thread (tid = pid): in Node.js, the event loop. */
   mainSeconds: number;
@@ -53,13 +66,15 @@ export interface CpuSplit {
 /** Starts measuring `pid`'s threads; the returned function answers what they used since, or null without procfs. */
 export function threadCpuMeter(pid: number): () => CpuSplit | null {
   const before = new Map((threadsOf(pid) ?? []).map((thread) => [thread.tid, thread.seconds]));
+  const processBefore = processCpuSeconds(pid);
   return () => {
     const after = threadsOf(pid);
-    if (!after) return null;
+    const processAfter = processCpuSeconds(pid);
+    if (!after || processBefore === null || processAfter === null) return null;
     const used = after.map((thread) => ({ ...thread, seconds: thread.seconds - (before.get(thread.tid) ?? 0) }));
     const others = used.filter((thread) => thread.tid !== pid && thread.seconds > 0).sort((a, b) => b.seconds - a.seconds);
     return {
-      processSeconds: used.reduce((sum, thread) => sum + thread.seconds, 0),
+      processSeconds: processAfter - processBefore,
       mainSeconds: used.find((thread) => thread.tid === pid)?.seconds ?? 0,
       others,
     };
